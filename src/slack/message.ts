@@ -1,0 +1,45 @@
+/**
+ * The Slack incoming-webhook payload vigie sends (Block Kit + fallback text). Only the block shapes vigie
+ * uses are typed. https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks
+ */
+export interface PlainText {
+  type: "plain_text";
+  text: string;
+  emoji?: boolean;
+}
+export interface Mrkdwn {
+  type: "mrkdwn";
+  text: string;
+}
+export type TextObject = PlainText | Mrkdwn;
+
+export type Block =
+  | { type: "header"; text: PlainText }
+  | { type: "section"; text?: TextObject; fields?: TextObject[] }
+  | { type: "context"; elements: TextObject[] }
+  | { type: "divider" }
+  | {
+      type: "actions";
+      elements: Array<{ type: "button"; text: PlainText; url: string; action_id?: string }>;
+    };
+
+export interface SlackMessage {
+  /** Plain-text fallback, shown in notifications and by clients without Block Kit. */
+  text: string;
+  blocks: Block[];
+  unfurl_links: false;
+  unfurl_media: false;
+}
+
+/** What a send came to; the outbox branches on it. */
+export type SendResult =
+  | { kind: "sent" }
+  | { kind: "dry_run" }
+  /** 5xx, timeout, network error, or 429 (then `retryAfterMs` from Retry-After). */
+  | { kind: "retryable"; reason: string; status: number | null; retryAfterMs: number | null }
+  /** 4xx such as channel_not_found: retrying cannot help. */
+  | { kind: "dead"; reason: string; status: number };
+
+export interface SlackSender {
+  send(message: SlackMessage): Promise<SendResult>;
+}

@@ -1,0 +1,39 @@
+import type { Config } from "../config.ts";
+import type { RunEvent } from "../event.ts";
+
+/** The raw body, read once: bytes for hashing, text for HMAC and parsing. */
+export interface RawBody {
+  readonly bytes: Uint8Array;
+  readonly text: string;
+}
+
+/**
+ * What a verified delivery is about, before policy: a run/deploy to consider, or an answer right away
+ * (`ping`, an event vigie does not watch, a run that is not finished, a cancelled Netlify build...).
+ */
+export type Interpretation =
+  | { readonly kind: "run"; readonly event: RunEvent }
+  | { readonly kind: "skip"; readonly status: "ignored" | "pong"; readonly reason: string };
+
+/**
+ * One webhook source. `handleWebhook` (src/http/handle-webhook.ts) runs DESIGN.md's steps in order and
+ * calls these at steps 4 (verify), 5-8 (interpret).
+ */
+export interface Source {
+  readonly name: "github" | "netlify";
+  /** The variable named in the fail-closed log line. */
+  readonly secretVariable: "GITHUB_WEBHOOK_SECRET" | "NETLIFY_WEBHOOK_SECRET";
+  secrets(config: Config): readonly string[];
+  /**
+   * true only for a valid signature by one of `secrets` (current first, then previous) over exactly
+   * `body`. Any missing or malformed header is `false`, never an exception.
+   */
+  verify(body: RawBody, headers: Headers, secrets: readonly string[]): Promise<boolean>;
+  /** X-GitHub-Delivery, or for Netlify the deploy id / a hash of the body. Only for logs. */
+  deliveryId(headers: Headers, body: RawBody): string;
+  /**
+   * Parse (JSON or form-encoded), route by event, validate only the fields read, normalise.
+   * Throws HttpError 400 (`badRequest`) for broken JSON, a missing event header or a wrong shape.
+   */
+  interpret(body: RawBody, headers: Headers): Interpretation;
+}

@@ -1,0 +1,23 @@
+/**
+ * The one storage interface the pipeline sees. It mirrors Netlify Blobs' conditional writes: expected
+ * outcomes (the key already exists, the etag moved) are values, like `{ modified: false }` in
+ * @netlify/blobs; an unreachable or failing store throws StoreUnavailableError (→ 503).
+ */
+export interface Entry {
+  readonly value: unknown;
+  readonly etag: string;
+}
+
+export type WriteResult = { readonly modified: true; readonly etag: string } | { readonly modified: false };
+
+/** Exactly one condition, or none: `onlyIfNew` with `onlyIfMatch` is unwritable (as in @netlify/blobs). */
+export type WriteCondition = { onlyIfNew: true; onlyIfMatch?: never } | { onlyIfMatch: string; onlyIfNew?: never };
+
+export interface Store {
+  get(key: string): Promise<Entry | null>;
+  /** Unconditional when `condition` is omitted. */
+  set(key: string, value: unknown, condition?: WriteCondition): Promise<WriteResult>;
+  delete(key: string): Promise<void>;
+  /** Every key under the prefix (all pages). */
+  list(prefix: string): Promise<string[]>;
+}
