@@ -30,6 +30,8 @@ export interface Config {
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_NOTIFY_CONCLUSIONS = "failure,timed_out,startup_failure";
+/** The conclusions that may notify; the others (cancelled, skipped, ...) always stay silent. */
+export const FAILURE_CONCLUSIONS = ["failure", "timed_out", "startup_failure"] as const;
 /** Conclusions GitHub documents for a completed run; anything else in NOTIFY_CONCLUSIONS is a typo. */
 export const GITHUB_CONCLUSIONS = [
   "success",
@@ -123,10 +125,12 @@ const secrets = (env: Env, name: string): string[] =>
 const parseConfig = (env: Env): Config => {
   const conclusions = list(env.NOTIFY_CONCLUSIONS?.trim() ? env.NOTIFY_CONCLUSIONS : DEFAULT_NOTIFY_CONCLUSIONS);
   for (const conclusion of conclusions) {
-    if (!(GITHUB_CONCLUSIONS as readonly string[]).includes(conclusion)) {
+    if (!(FAILURE_CONCLUSIONS as readonly string[]).includes(conclusion)) {
       throw new ConfigError(
         "NOTIFY_CONCLUSIONS",
-        `unknown conclusion "${conclusion}"; GitHub's are ${GITHUB_CONCLUSIONS.join(", ")}`,
+        (GITHUB_CONCLUSIONS as readonly string[]).includes(conclusion)
+          ? `"${conclusion}" can never notify: only ${FAILURE_CONCLUSIONS.join(", ")} can be chosen`
+          : `unknown conclusion "${conclusion}"; choose among ${FAILURE_CONCLUSIONS.join(", ")}`,
       );
     }
   }

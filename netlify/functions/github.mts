@@ -1,0 +1,11 @@
+import type { Config } from "@netlify/functions";
+import { handleWebhook } from "../../src/http/handle-webhook.ts";
+import { webhookDeps } from "../../src/runtime.ts";
+import { githubSource } from "../../src/sources/github/github-source.ts";
+
+/** GitHub organisation webhook, "Workflow runs" event. */
+export default async (req: Request): Promise<Response> => handleWebhook(req, githubSource, webhookDeps());
+
+// No `method` here: the route itself answers 405 with `Allow: POST` (DESIGN.md), where the platform's
+// method filter would answer 404.
+export const config: Config = { path: "/webhooks/github" };

@@ -1,0 +1,10 @@
+import type { Config } from "@netlify/functions";
+import { handleWebhook } from "../../src/http/handle-webhook.ts";
+import { webhookDeps } from "../../src/runtime.ts";
+import { netlifySource } from "../../src/sources/netlify/netlify-source.ts";
+
+/** Netlify outgoing webhooks "Deploy failed" and "Deploy succeeded", one per site. */
+export default async (req: Request): Promise<Response> => handleWebhook(req, netlifySource, webhookDeps());
+
+// No `method` here: the route itself answers 405 with `Allow: POST` (DESIGN.md).
+export const config: Config = { path: "/webhooks/netlify" };

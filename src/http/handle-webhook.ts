@@ -1,0 +1,86 @@
+import { type Config, loadConfig } from "../config.ts";
+import { type Logger, describeError } from "../log.ts";
+import { type PipelineDeps, processVerdict } from "../pipeline/pipeline.ts";
+import { classify } from "../pipeline/policy.ts";
+import type { RawBody, Source } from "../sources/source.ts";
+import { HttpError, jsonResponse, methodNotAllowed, toResponse } from "./errors.ts";
+import { readBody } from "./read-body.ts";
+
+/**
+ * GitHub abandons a delivery that gets no answer within 10 s
+ * (https://docs.github.com/webhooks/using-webhooks/best-practices-for-using-webhooks#respond-within-10-seconds);
+ * vigie answers within this budget, leaving what does not fit to the outbox and the sweep.
+ */
+export const ANSWER_BUDGET_MS = 8_000;
+
+/** What a webhook route needs, built once per process by src/runtime.ts (or by a test). */
+export interface WebhookDeps {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** Built only after the signature is checked and the event is one that needs state. */
+  readonly pipeline: (config: Config) => PipelineDeps;
+}
+
+/**
+ * DESIGN.md "Request handling", in its order: 405, 500 fail-closed, 413, 401 over the raw bytes, then
+ * parse (400), route, validate, normalise, policy, pipeline. One JSON log line per delivery.
+ */
+export const handleWebhook = async (req: Request, source: Source, deps: WebhookDeps): Promise<Response> => {
+  const started = deps.now();
+  const fields: Record<string, unknown> = { source: source.name };
+  const answer = (response: Response, decision: string, extra: Record<string, unknown> = {}): Response => {
+    const level = response.status >= 500 ? "error" : response.status >= 400 ? "warn" : "info";
+    deps.log(level, "delivery", { ...fields, decision, status: response.status, ms: deps.now() - started, ...extra });
+    return response;
+  };
+  try {
+    if (req.method !== "POST") return answer(toResponse(methodNotAllowed()), "method_not_allowed");
+    const config = loadConfig(deps.env);
+    const secrets = source.secrets(config);
+    if (secrets.length === 0) {
+      return answer(
+        toResponse(new HttpError(500, "secret_missing", `${source.secretVariable} is not set`)),
+        "secret_missing",
+        { hint: `set ${source.secretVariable}: every ${source.name} delivery is refused until it is (fail closed)` },
+      );
+    }
+    const body: RawBody = await readBody(req, config.maxBodyBytes);
+    fields.delivery = source.deliveryId(req.headers, body);
+    if (!(await source.verify(body, req.headers, secrets))) {
+      return answer(
+        toResponse(new HttpError(401, "signature_invalid", "signature missing or invalid")),
+        "signature_invalid",
+        {
+          hint: `check that ${source.secretVariable} matches the secret configured on the ${source.name} webhook`,
+        },
+      );
+    }
+    const interpretation = source.interpret(body, req.headers);
+    if (interpretation.kind === "skip") {
+      return answer(jsonResponse(200, { status: interpretation.status, reason: interpretation.reason }), interpretation.status, {
+        reason: interpretation.reason,
+      });
+    }
+    const { event } = interpretation;
+    fields.site = event.site;
+    fields.outcome = event.outcome;
+    const verdict = classify(event, config);
+    if (verdict.kind === "ignored") {
+      // No store, no network: most deliveries of an org webhook end here.
+      return answer(jsonResponse(200, { status: "ignored", reason: verdict.reason }), "ignored", {
+        reason: verdict.reason,
+      });
+    }
+    const outcome = await processVerdict(verdict, deps.pipeline(config), started + ANSWER_BUDGET_MS);
+    return answer(jsonResponse(outcome.httpStatus, { status: outcome.status, reason: outcome.reason }), outcome.status, {
+      reason: outcome.reason,
+      ...(outcome.key === undefined ? {} : { key: outcome.key }),
+    });
+  } catch (error) {
+    if (error instanceof HttpError) {
+      return answer(toResponse(error), error.code, { reason: error.message, ...(error.cause ? describeError(error.cause) : {}) });
+    }
+    return answer(toResponse(error), "internal_error", describeError(error));
+  }
+};

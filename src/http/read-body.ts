@@ -1,0 +1,44 @@
+import type { RawBody } from "../sources/source.ts";
+import { HttpError } from "./errors.ts";
+
+const tooLarge = (maxBytes: number): HttpError =>
+  new HttpError(413, "payload_too_large", `body is larger than MAX_BODY_BYTES (${maxBytes} bytes)`);
+
+/**
+ * Reads the body once, never more than `maxBytes`. A declared Content-Length over the limit is refused
+ * before a byte is read; a body without one (chunked) or whose Content-Length lies is cut off as soon
+ * as the running total crosses the limit, and the stream is cancelled so the rest is never buffered.
+ *
+ * `text` keeps a leading BOM (`ignoreBOM: true`): the signature is computed over the text, and it must
+ * stand for exactly the bytes that were sent.
+ */
+export const readBody = async (req: Request, maxBytes: number): Promise<RawBody> => {
+  const declared = req.headers.get("content-length");
+  if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes) {
+    throw tooLarge(maxBytes);
+  }
+  if (req.body === null) return { bytes: new Uint8Array(0), text: "" };
+
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total >= maxBytes) {
+      // Not awaited: a source whose cancel never settles must not hold the answer back.
+      reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { bytes, text: new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes) };
+};

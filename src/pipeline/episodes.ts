@@ -1,0 +1,157 @@
+import type { FailureEvent, RunEvent } from "../event.ts";
+import { hash } from "./keys.ts";
+
+/**
+ * Episodes, after Alertmanager's alerts: the first failure of a stream opens an episode and notifies,
+ * further failures are counted, a success closes it with one "recovered" message. Pure functions:
+ * state × event → next state and a decision; the pipeline does the I/O and the conditional write.
+ */
+
+/** How an episode's opening was announced. */
+export type Delivery = "message" | "digest" | "folded";
+
+export interface Episode {
+  readonly id: string;
+  /** Idempotency key of the failure that opened it (a replay of that key gives the same decision). */
+  readonly openedBy: string;
+  /** When the first failed run finished (payload time). */
+  readonly openedAt: string;
+  /** When vigie received it (clock), for reminders and outbox ordering. */
+  readonly receivedAt: number;
+  readonly failedRuns: number;
+  readonly lastFailureAt: string;
+  readonly lastLogsUrl: string;
+  readonly first: FailureEvent;
+  readonly delivery: Delivery;
+  /** Why it was folded (the other source's stream), when delivery is "folded". */
+  readonly foldedInto: string | null;
+  /** Last time a person was told about it (opening, digest or reminder). */
+  readonly remindedAt: number;
+  readonly reminders: number;
+}
+
+export interface StreamState {
+  readonly v: 1;
+  readonly stream: string;
+  readonly episode: Episode | null;
+  readonly lastClosed: { readonly episodeId: string; readonly closedAt: string; readonly closedBy: string } | null;
+  /** Idempotency keys applied most recently, so a replayed event changes nothing. */
+  readonly recent: readonly string[];
+}
+
+export const RECENT_KEYS = 50;
+
+export const emptyStream = (stream: string): StreamState => ({
+  v: 1,
+  stream,
+  episode: null,
+  lastClosed: null,
+  recent: [],
+});
+
+export type FailureDecision =
+  /** Opens an episode; `replay` when this key opened it before (crash recovery, takeover). */
+  | { readonly kind: "open"; readonly replay: boolean }
+  | { readonly kind: "counted"; readonly episode: Episode }
+  /** A run older than the success that closed the last episode: changes nothing. */
+  | { readonly kind: "stale"; readonly reason: string }
+  | { readonly kind: "already_applied"; readonly episode: Episode | null };
+
+const remember = (recent: readonly string[], key: string): string[] => [...recent.filter((k) => k !== key), key].slice(-RECENT_KEYS);
+
+const before = (a: string, b: string): boolean => Date.parse(a) < Date.parse(b);
+
+/** What a failure would do to the stream, before routing (fold / storm) is known. */
+export const decideFailure = (state: StreamState, event: FailureEvent, key: string): FailureDecision => {
+  const { episode } = state;
+  if (episode?.openedBy === key) return { kind: "open", replay: true };
+  if (state.recent.includes(key)) return { kind: "already_applied", episode };
+  if (episode) return { kind: "counted", episode };
+  if (state.lastClosed && before(event.occurredAt, state.lastClosed.closedAt)) {
+    return {
+      kind: "stale",
+      reason: `run finished at ${event.occurredAt}, before the success at ${state.lastClosed.closedAt} that closed the last episode`,
+    };
+  }
+  return { kind: "open", replay: false };
+};
+
+export const episodeId = (stream: string, openedBy: string): string => hash(`${stream}\n${openedBy}`, 24);
+
+export const openEpisode = (
+  state: StreamState,
+  event: FailureEvent,
+  key: string,
+  routing: { delivery: Delivery; foldedInto: string | null },
+  now: number,
+): StreamState => ({
+  ...state,
+  episode: {
+    id: episodeId(state.stream, key),
+    openedBy: key,
+    openedAt: event.occurredAt,
+    receivedAt: now,
+    failedRuns: 1,
+    lastFailureAt: event.occurredAt,
+    lastLogsUrl: event.logsUrl,
+    first: event,
+    delivery: routing.delivery,
+    foldedInto: routing.foldedInto,
+    remindedAt: now,
+    reminders: 0,
+  },
+  recent: remember(state.recent, key),
+});
+
+export const countFailure = (state: StreamState, event: FailureEvent, key: string): StreamState => {
+  const { episode } = state;
+  if (!episode) throw new Error("countFailure needs an open episode");
+  const later = before(episode.lastFailureAt, event.occurredAt);
+  return {
+    ...state,
+    episode: {
+      ...episode,
+      failedRuns: episode.failedRuns + 1,
+      lastFailureAt: later ? event.occurredAt : episode.lastFailureAt,
+      lastLogsUrl: later ? event.logsUrl : episode.lastLogsUrl,
+    },
+    recent: remember(state.recent, key),
+  };
+};
+
+export type SuccessDecision =
+  | { readonly kind: "recovered"; readonly episode: Episode }
+  | { readonly kind: "no_episode" }
+  /** A success of a run that finished before the episode's first failure (late delivery). */
+  | { readonly kind: "stale"; readonly reason: string };
+
+export const decideSuccess = (state: StreamState, event: RunEvent): SuccessDecision => {
+  const { episode } = state;
+  if (!episode) return { kind: "no_episode" };
+  if (before(event.occurredAt, episode.openedAt)) {
+    return {
+      kind: "stale",
+      reason: `success finished at ${event.occurredAt}, before the failure at ${episode.openedAt} that opened the episode`,
+    };
+  }
+  return { kind: "recovered", episode };
+};
+
+export const closeEpisode = (state: StreamState, event: RunEvent, key: string): StreamState => {
+  if (!state.episode) throw new Error("closeEpisode needs an open episode");
+  return {
+    ...state,
+    episode: null,
+    lastClosed: { episodeId: state.episode.id, closedAt: event.occurredAt, closedBy: key },
+    recent: remember(state.recent, key),
+  };
+};
+
+/** Reminder due: an open, announced episode not talked about for `reminderHours`. */
+export const reminderDue = (episode: Episode, reminderHours: number, now: number): boolean =>
+  reminderHours > 0 && episode.delivery !== "folded" && now - episode.remindedAt >= reminderHours * 3_600_000;
+
+export const markReminded = (state: StreamState, now: number): StreamState => {
+  if (!state.episode) throw new Error("markReminded needs an open episode");
+  return { ...state, episode: { ...state.episode, remindedAt: now, reminders: state.episode.reminders + 1 } };
+};

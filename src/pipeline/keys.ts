@@ -1,0 +1,52 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Every key vigie writes to Netlify Blobs, in one place. Lifetimes (pruned by the sweep):
+ * - `events/<idempotency key>`: dedup claim of one run/deploy; 30 days.
+ * - `inflight/<idempotency key>`: an event being processed; deleted when done, retried by the sweep after its lease.
+ * - `streams/<stream key>`: episode state of one stream; closed streams 90 days after closing.
+ * - `open/<stream key>`: index of open episodes, for reminders; deleted on recovery.
+ * - `commits/<commit key>`: which source notified a commit first (folding); 7 days.
+ * - `storm/<time>-<hash>`: one marker per new episode, to count a storm window; window length.
+ * - `digest/<time>-<hash>`: an episode waiting for the storm digest; deleted when the digest is queued.
+ * - `outbox/<time>-<id>`: a message to send; sent ones kept 1 day, dead ones 7 days.
+ * - `rate/slack`: when the next Slack post may go out (≈1 message/s per webhook).
+ * - `locks/sweep`, `locks/prune`: the sweep's lease and the last prune time.
+ */
+export const hash = (text: string, length = 16): string =>
+  createHash("sha256").update(text).digest("hex").slice(0, length);
+
+/** Keeps keys readable but bounded (Netlify Blobs keys must stay under 600 bytes). */
+export const keyPart = (text: string): string => {
+  const encoded = encodeURIComponent(text);
+  return encoded.length <= 200 ? encoded : `${encoded.slice(0, 150)}~${hash(text, 24)}`;
+};
+
+/** Zero-padded milliseconds, so that keys sort by time. */
+export const timePart = (ms: number): string => String(Math.max(0, Math.floor(ms))).padStart(15, "0");
+export const timeOfKey = (key: string): number => Number(key.slice(key.lastIndexOf("/") + 1).slice(0, 15));
+
+export const keys = {
+  event: (idempotencyKey: string) => `events/${keyPart(idempotencyKey)}`,
+  inflight: (idempotencyKey: string) => `inflight/${keyPart(idempotencyKey)}`,
+  stream: (streamKey: string) => `streams/${keyPart(streamKey)}`,
+  open: (streamKey: string) => `open/${keyPart(streamKey)}`,
+  commit: (commitKey: string) => `commits/${keyPart(commitKey)}`,
+  storm: (at: number, idempotencyKey: string) => `storm/${timePart(at)}-${hash(idempotencyKey)}`,
+  digest: (at: number, id: string) => `digest/${timePart(at)}-${hash(id)}`,
+  outbox: (at: number, id: string) => `outbox/${timePart(at)}-${hash(id)}`,
+  rate: "rate/slack",
+  sweepLock: "locks/sweep",
+  pruneMark: "locks/prune",
+} as const;
+
+export const PREFIX = {
+  events: "events/",
+  inflight: "inflight/",
+  streams: "streams/",
+  open: "open/",
+  commits: "commits/",
+  storm: "storm/",
+  digest: "digest/",
+  outbox: "outbox/",
+} as const;

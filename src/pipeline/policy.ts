@@ -1,0 +1,48 @@
+import type { Config } from "../config.ts";
+import type { FailureEvent, RunEvent } from "../event.ts";
+
+/**
+ * Which finished runs count. A run is a failure when its outcome is one the operator asked for
+ * (NOTIFY_CONCLUSIONS for GitHub; every Netlify `deploy_error` that survived the cancel rules), a
+ * success closes an episode, and everything else (cancelled, skipped, stale, neutral, action_required)
+ * neither opens nor closes one. BRANCHES filters both.
+ */
+export type Verdict =
+  | { readonly kind: "failure"; readonly event: FailureEvent }
+  | { readonly kind: "success"; readonly event: RunEvent }
+  | { readonly kind: "ignored"; readonly reason: string };
+
+const SILENT_REASONS: Readonly<Record<string, string>> = {
+  cancelled: "cancelled run (superseded by a newer push or stopped by hand): stays silent",
+  skipped: "skipped run: stays silent",
+  stale: "stale run: stays silent",
+  neutral: "neutral run: stays silent",
+  action_required: "run waiting for approval (action_required): stays silent",
+};
+
+export const branchWatched = (branch: string | null, config: Pick<Config, "branches">): boolean =>
+  config.branches === null || (branch !== null && config.branches.some((pattern) => pattern.test(branch)));
+
+export const classify = (event: RunEvent, config: Pick<Config, "branches" | "branchGlobs" | "notifyConclusions">): Verdict => {
+  if (!branchWatched(event.branch, config)) {
+    return {
+      kind: "ignored",
+      reason: `branch ${JSON.stringify(event.branch)} does not match BRANCHES (${config.branchGlobs?.join(",")})`,
+    };
+  }
+  if (event.outcome === "success") return { kind: "success", event };
+  if (event.source === "netlify") {
+    return event.outcome === "deploy_error"
+      ? { kind: "failure", event: event as FailureEvent }
+      : { kind: "ignored", reason: `Netlify outcome ${event.outcome}: not a failure` };
+  }
+  if (config.notifyConclusions.has(event.outcome) && event.outcome !== "success") {
+    return { kind: "failure", event: event as FailureEvent };
+  }
+  return {
+    kind: "ignored",
+    reason:
+      SILENT_REASONS[event.outcome] ??
+      `conclusion ${event.outcome} is not in NOTIFY_CONCLUSIONS (${[...config.notifyConclusions].join(",")})`,
+  };
+};

@@ -1,0 +1,45 @@
+import type { Config } from "../config.ts";
+import type { RunEvent } from "../event.ts";
+import { timeOfKey } from "./keys.ts";
+
+/**
+ * Storms: a theme update pushed to every site breaks dozens at once. Beyond STORM_THRESHOLD new episodes
+ * within STORM_WINDOW_SECONDS, new episodes are not announced one by one but collected into one digest
+ * that the sweep sends once STORM_GROUP_WAIT_SECONDS have passed (Alertmanager's group_wait).
+ *
+ * Each new episode writes its own marker key (`storm/<time>-<hash>`), then lists the window: no single
+ * hot key for dozens of concurrent deliveries to fight over. An episode's place among the markers of the
+ * window decides: the first STORM_THRESHOLD go out alone, the rest go to the digest.
+ */
+export const stormRouting = (
+  markerKeys: readonly string[],
+  mine: string,
+  now: number,
+  config: Pick<Config, "stormThreshold" | "stormWindowSeconds">,
+): "message" | "digest" => {
+  const since = now - config.stormWindowSeconds * 1000;
+  const window = markerKeys.filter((key) => key === mine || timeOfKey(key) > since).sort();
+  const position = window.indexOf(mine);
+  return position >= config.stormThreshold ? "digest" : "message";
+};
+
+/** An episode opening or closing, waiting in the digest. */
+export interface DigestItem {
+  readonly v: 1;
+  readonly kind: "failure" | "recovery";
+  readonly event: RunEvent;
+  readonly stream: string;
+  readonly episodeId: string;
+  readonly at: number;
+}
+
+export const isDigestItem = (value: unknown): value is DigestItem =>
+  typeof value === "object" &&
+  value !== null &&
+  (value as DigestItem).v === 1 &&
+  ((value as DigestItem).kind === "failure" || (value as DigestItem).kind === "recovery") &&
+  typeof (value as DigestItem).at === "number";
+
+/** A digest is ready once its oldest item has waited STORM_GROUP_WAIT_SECONDS. */
+export const digestReady = (items: readonly DigestItem[], now: number, groupWaitSeconds: number): boolean =>
+  items.length > 0 && Math.min(...items.map((item) => item.at)) + groupWaitSeconds * 1000 <= now;

@@ -1,0 +1,45 @@
+import { boolean, type infer as Infer, minLength, nullable, object, optional, string } from "zod/mini";
+
+/**
+ * Only the fields of Netlify's deploy object that vigie reads. The body of a deploy notification is the
+ * deploy object itself (https://docs.netlify.com/site-deploys/notifications/#http-post-request), field
+ * names as in the API's `deploy` definition (https://open-api.netlify.com/#tag/deploy).
+ *
+ * Unknown fields are accepted and then dropped (`object`, zod's default "strip"), not passed through
+ * (`looseObject`): the body carries `log_access_attributes.token` (a token that reads the build log) and
+ * `skew_protection_token`, and what the parser never keeps can never reach a log, the store or Slack.
+ *
+ * Identity fields (ids, name, state, created_at) are required: without them no key or link can be built.
+ * Everything else may be null or absent: manual (CLI) deploys carry no branch, commit or title, and older
+ * payloads lack some fields (Zulip's fixtures of 2018 have no `committer`).
+ */
+const nonEmpty = () => string().check(minLength(1));
+const maybe = <T extends Parameters<typeof nullable>[0]>(schema: T) => optional(nullable(schema));
+
+export const deployPayloadSchema = object({
+  id: nonEmpty(),
+  site_id: nonEmpty(),
+  /** The site's name: `https://app.netlify.com/sites/<name>`. */
+  name: nonEmpty(),
+  /** `error` for failed and cancelled deploys, `ready` for published ones, in-between states otherwise. */
+  state: nonEmpty(),
+  error_message: maybe(string()),
+  branch: maybe(string()),
+  /** `production`, `deploy-preview`, `branch-deploy`, ... */
+  context: maybe(string()),
+  commit_ref: maybe(string()),
+  commit_url: maybe(string()),
+  /** Commit message or pull request title. */
+  title: maybe(string()),
+  committer: maybe(string()),
+  ssl_url: maybe(string()),
+  url: maybe(string()),
+  deploy_ssl_url: maybe(string()),
+  created_at: nonEmpty(),
+  updated_at: maybe(string()),
+  /** Read by the cancel rules (src/sources/netlify/cancel-rules.ts). */
+  skipped: maybe(boolean()),
+  locked: maybe(boolean()),
+});
+
+export type DeployPayload = Infer<typeof deployPayloadSchema>;
