@@ -26,7 +26,7 @@ export const readBody = async (req: Request, maxBytes: number): Promise<RawBody>
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
-    if (total >= maxBytes) {
+    if (total > maxBytes) {
       // Not awaited: a source whose cancel never settles must not hold the answer back.
       reader.cancel().catch(() => {});
       throw tooLarge(maxBytes);

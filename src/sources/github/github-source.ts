@@ -18,9 +18,16 @@ const describeInput = (input: unknown): string => {
 
 /** `workflow_run.head_commit.id: expected string, got number`: names the first bad field for the operator. */
 const describeIssue = (issue: $ZodIssue): string => {
-  const path = issue.path.map((key) => (typeof key === "number" ? `[${key}]` : String(key))).join(".") || "payload";
+  const path =
+    issue.path.reduce<string>(
+      (prefix, key) =>
+        typeof key === "number" ? `${prefix}[${key}]` : prefix ? `${prefix}.${String(key)}` : String(key),
+      "",
+    ) || "payload";
   const problem =
-    issue.code === "invalid_type" ? `expected ${issue.expected}, got ${describeInput(issue.input)}` : issue.message;
+    issue.code === "invalid_type"
+      ? `expected ${issue.expected}, got ${describeInput(issue.input)}`
+      : issue.message;
   return `${path}: ${problem}`;
 };
 

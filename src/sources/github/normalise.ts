@@ -4,7 +4,11 @@ import type { WorkflowRunPayload } from "./schema.ts";
 
 /** First line of a commit message, trimmed; null when there is nothing to show. */
 const firstLine = (message: string | undefined): string | null => {
-  const line = message?.trim().split(/\r?\n|\r/, 1)[0]?.trim() ?? "";
+  const line =
+    message
+      ?.trim()
+      .split(/\r?\n|\r/, 1)[0]
+      ?.trim() ?? "";
   return line === "" ? null : line;
 };
 

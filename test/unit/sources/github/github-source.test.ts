@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Config } from "../../../../src/config.ts";
 import { HttpError } from "../../../../src/http/errors.ts";
+import { readBody } from "../../../../src/http/read-body.ts";
 import { githubSource } from "../../../../src/sources/github/github-source.ts";
 import type { RawBody } from "../../../../src/sources/source.ts";
 import {
   eventExamples,
   failedRunPayload,
+  githubRequest,
   signGithub,
   withField,
   workflowRunExample,
@@ -58,10 +60,14 @@ describe("githubSource: identity and verification", () => {
   });
 
   it.each([
-    { name: "a GUID", value: "72d3162e-cc78-11e3-81ab-4c9367dc0958", expected: "72d3162e-cc78-11e3-81ab-4c9367dc0958" },
+    {
+      name: "a GUID",
+      value: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+      expected: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+    },
     { name: "no header", value: null, expected: "unknown" },
     { name: "an empty header", value: "", expected: "unknown" },
-    { name: "something that is not an id", value: "x\" injected {", expected: "unknown" },
+    { name: "something that is not an id", value: 'x" injected {', expected: "unknown" },
     { name: "a 10 KB header", value: "a".repeat(10_240), expected: "unknown" },
   ])("deliveryId: $name → $expected", ({ value, expected }) => {
     const h = headers();
@@ -77,7 +83,11 @@ describe("githubSource.interpret: parsing and routing", () => {
     { name: "JSON", body: json, contentType: "application/json" },
     { name: "JSON with a charset", body: json, contentType: "application/json; charset=utf-8" },
     { name: "JSON without Content-Type", body: json, contentType: "" },
-    { name: "form-encoded payload=", body: form({ payload: json }), contentType: "application/x-www-form-urlencoded" },
+    {
+      name: "form-encoded payload=",
+      body: form({ payload: json }),
+      contentType: "application/x-www-form-urlencoded",
+    },
     {
       name: "form-encoded with odd case and parameters",
       body: form({ payload: json }),
@@ -95,7 +105,12 @@ describe("githubSource.interpret: parsing and routing", () => {
       contentType: "application/x-www-form-urlencoded",
       message: "form-encoded body has no payload field",
     },
-    { name: "broken JSON", body: '{"action":', contentType: "application/json", message: "body is not valid JSON" },
+    {
+      name: "broken JSON",
+      body: '{"action":',
+      contentType: "application/json",
+      message: "body is not valid JSON",
+    },
     {
       name: "broken JSON in the form field",
       body: form({ payload: "{nope" }),
@@ -109,11 +124,28 @@ describe("githubSource.interpret: parsing and routing", () => {
       message: "body is not valid JSON",
     },
     { name: "an empty body", body: "", contentType: "application/json", message: "body is not valid JSON" },
-    { name: "JSON null", body: "null", contentType: "application/json", message: "body is not a JSON object" },
-    { name: "a JSON array", body: "[]", contentType: "application/json", message: "body is not a JSON object" },
-    { name: "a JSON number", body: "42", contentType: "application/json", message: "body is not a JSON object" },
+    {
+      name: "JSON null",
+      body: "null",
+      contentType: "application/json",
+      message: "body is not a JSON object",
+    },
+    {
+      name: "a JSON array",
+      body: "[]",
+      contentType: "application/json",
+      message: "body is not a JSON object",
+    },
+    {
+      name: "a JSON number",
+      body: "42",
+      contentType: "application/json",
+      message: "body is not a JSON object",
+    },
   ])("answers 400 for $name", ({ body, contentType, message }) => {
-    expect(() => githubSource.interpret(raw(body), headers("workflow_run", contentType))).toThrow(badRequest(message));
+    expect(() => githubSource.interpret(raw(body), headers("workflow_run", contentType))).toThrow(
+      badRequest(message),
+    );
   });
 
   it("keeps the JSON error as the cause of the 400", () => {
@@ -170,13 +202,41 @@ describe("githubSource.interpret: validation of the fields read", () => {
     { path: "workflow_run.id", value: undefined, message: "workflow_run.id: expected number, got nothing" },
     { path: "workflow_run", value: undefined, message: "workflow_run: expected object, got nothing" },
     { path: "workflow_run", value: [], message: "workflow_run: expected object, got array" },
-    { path: "workflow_run.head_sha", value: null, message: "workflow_run.head_sha: expected string, got null" },
-    { path: "workflow_run.workflow_id", value: null, message: "workflow_run.workflow_id: expected number, got null" },
-    { path: "workflow_run.html_url", value: 1, message: "workflow_run.html_url: expected string, got number" },
-    { path: "workflow_run.run_attempt", value: "2", message: "workflow_run.run_attempt: expected number, got string" },
-    { path: "workflow_run.conclusion", value: 0, message: "workflow_run.conclusion: expected string, got number" },
-    { path: "workflow_run.head_branch", value: {}, message: "workflow_run.head_branch: expected string, got object" },
-    { path: "workflow_run.updated_at", value: undefined, message: "workflow_run.updated_at: expected string, got nothing" },
+    {
+      path: "workflow_run.head_sha",
+      value: null,
+      message: "workflow_run.head_sha: expected string, got null",
+    },
+    {
+      path: "workflow_run.workflow_id",
+      value: null,
+      message: "workflow_run.workflow_id: expected number, got null",
+    },
+    {
+      path: "workflow_run.html_url",
+      value: 1,
+      message: "workflow_run.html_url: expected string, got number",
+    },
+    {
+      path: "workflow_run.run_attempt",
+      value: "2",
+      message: "workflow_run.run_attempt: expected number, got string",
+    },
+    {
+      path: "workflow_run.conclusion",
+      value: 0,
+      message: "workflow_run.conclusion: expected string, got number",
+    },
+    {
+      path: "workflow_run.head_branch",
+      value: {},
+      message: "workflow_run.head_branch: expected string, got object",
+    },
+    {
+      path: "workflow_run.updated_at",
+      value: undefined,
+      message: "workflow_run.updated_at: expected string, got nothing",
+    },
     {
       path: "workflow_run.head_commit.author.name",
       value: 3,
@@ -245,7 +305,9 @@ describe("githubSource.interpret: prototype pollution", () => {
 
 describe("githubSource end to end with a signed fixture", () => {
   it("verifies and interprets a form-encoded failed run", async () => {
-    const body = form({ payload: JSON.stringify(failedRunPayload({ repo: "acme/site-9", runId: 5, attempt: 2 })) });
+    const body = form({
+      payload: JSON.stringify(failedRunPayload({ repo: "acme/site-9", runId: 5, attempt: 2 })),
+    });
     const h = headers("workflow_run", "application/x-www-form-urlencoded");
     h.set("x-hub-signature-256", await signGithub(SECRET, body));
     await expect(githubSource.verify(raw(body), h, [SECRET])).resolves.toBe(true);
@@ -254,4 +316,25 @@ describe("githubSource end to end with a signed fixture", () => {
       event: { repository: "acme/site-9", runId: 5, attempt: 2, outcome: "failure" },
     });
   });
+});
+
+describe("githubRequest fixture through readBody, verify and interpret", () => {
+  it.each(["json", "form"] as const)(
+    "a signed %s delivery is read, verified and interpreted",
+    async (encoding) => {
+      const req = await githubRequest({
+        payload: failedRunPayload({ repo: "acme/site-3", runId: 11, conclusion: "timed_out" }),
+        secret: SECRET,
+        encoding,
+        delivery: "d-1",
+      });
+      const body = await readBody(req, 1_048_576);
+      expect(githubSource.deliveryId(req.headers, body)).toBe("d-1");
+      await expect(githubSource.verify(body, req.headers, ["new-secret", SECRET])).resolves.toBe(true);
+      expect(githubSource.interpret(body, req.headers)).toMatchObject({
+        kind: "run",
+        event: { repository: "acme/site-3", runId: 11, outcome: "timed_out" },
+      });
+    },
+  );
 });

@@ -71,7 +71,9 @@ describe("normaliseWorkflowRun on every workflow_run example of @octokit/webhook
   );
 
   it("covers both completed and requested examples", () => {
-    expect(new Set(examples.map(({ payload }) => payload.action))).toEqual(new Set(["completed", "requested"]));
+    expect(new Set(examples.map(({ payload }) => payload.action))).toEqual(
+      new Set(["completed", "requested"]),
+    );
   });
 });
 
@@ -116,16 +118,12 @@ describe("normaliseWorkflowRun on failure variants", () => {
     } satisfies GithubRunEvent);
   });
 
-  it.each([
-    "failure",
-    "timed_out",
-    "startup_failure",
-    "cancelled",
-    "skipped",
-    "success",
-  ])("keeps conclusion %s as the outcome (the policy decides)", (conclusion) => {
-    expect(runEvent(workflowRunExample({ conclusion })).outcome).toBe(conclusion);
-  });
+  it.each(["failure", "timed_out", "startup_failure", "cancelled", "skipped", "success"])(
+    "keeps conclusion %s as the outcome (the policy decides)",
+    (conclusion) => {
+      expect(runEvent(workflowRunExample({ conclusion })).outcome).toBe(conclusion);
+    },
+  );
 
   it("uses 'unknown' when a completed run has no conclusion", () => {
     expect(runEvent(workflowRunExample({ conclusion: null })).outcome).toBe("unknown");
@@ -172,9 +170,24 @@ describe("normaliseWorkflowRun on failure variants", () => {
   });
 
   it.each([
-    { name: "triggering_actor first", triggering: { login: "rerunner" }, actor: { login: "pusher" }, expected: "rerunner" },
-    { name: "actor when triggering_actor is null", triggering: null, actor: { login: "pusher" }, expected: "pusher" },
-    { name: "actor when triggering_actor is absent", triggering: undefined, actor: { login: "pusher" }, expected: "pusher" },
+    {
+      name: "triggering_actor first",
+      triggering: { login: "rerunner" },
+      actor: { login: "pusher" },
+      expected: "rerunner",
+    },
+    {
+      name: "actor when triggering_actor is null",
+      triggering: null,
+      actor: { login: "pusher" },
+      expected: "pusher",
+    },
+    {
+      name: "actor when triggering_actor is absent",
+      triggering: undefined,
+      actor: { login: "pusher" },
+      expected: "pusher",
+    },
     { name: "null when neither is there", triggering: undefined, actor: undefined, expected: null },
   ])("actor: $name", ({ triggering, actor, expected }) => {
     let payload = withField(workflowRunExample(), "workflow_run.triggering_actor", triggering);
@@ -184,9 +197,24 @@ describe("normaliseWorkflowRun on failure variants", () => {
 
   it.each([
     { name: "the run's name", runName: "Build", workflow: { name: "Workflow file name" }, expected: "Build" },
-    { name: "workflow.name when the run's is empty", runName: "", workflow: { name: "test" }, expected: "test" },
-    { name: "workflow.name when the run's is null", runName: null, workflow: { name: "test" }, expected: "test" },
-    { name: "the workflow id when no name is known", runName: "", workflow: undefined, expected: "workflow 99" },
+    {
+      name: "workflow.name when the run's is empty",
+      runName: "",
+      workflow: { name: "test" },
+      expected: "test",
+    },
+    {
+      name: "workflow.name when the run's is null",
+      runName: null,
+      workflow: { name: "test" },
+      expected: "test",
+    },
+    {
+      name: "the workflow id when no name is known",
+      runName: "",
+      workflow: undefined,
+      expected: "workflow 99",
+    },
   ])("pipeline: $name", ({ runName, workflow, expected }) => {
     const payload = withField(workflowRunExample({ name: runName, workflow_id: 99 }), "workflow", workflow);
     expect(runEvent(payload).pipeline).toBe(expected);

@@ -26,8 +26,18 @@ describe("verifySignature", () => {
 
   it.each([
     { name: "current secret", signedWith: CURRENT, secrets: [CURRENT, PREVIOUS], expected: true },
-    { name: "previous secret during rotation", signedWith: PREVIOUS, secrets: [CURRENT, PREVIOUS], expected: true },
-    { name: "previous secret once rotation is over", signedWith: PREVIOUS, secrets: [CURRENT], expected: false },
+    {
+      name: "previous secret during rotation",
+      signedWith: PREVIOUS,
+      secrets: [CURRENT, PREVIOUS],
+      expected: true,
+    },
+    {
+      name: "previous secret once rotation is over",
+      signedWith: PREVIOUS,
+      secrets: [CURRENT],
+      expected: false,
+    },
     { name: "an unknown secret", signedWith: "someone-else", secrets: [CURRENT, PREVIOUS], expected: false },
   ])("signature by the $name → $expected", async ({ signedWith, secrets, expected }) => {
     const header = await signGithub(signedWith, BODY);
