@@ -89,7 +89,11 @@ const integer = (min: number): ZodMiniType<number, string> =>
       const trimmed = value.trim();
       const parsed = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
       if (!Number.isSafeInteger(parsed) || parsed < min) {
-        ctx.issues.push({ code: "custom", input: value, message: `must be a whole number ≥ ${min}, got "${value}"` });
+        ctx.issues.push({
+          code: "custom",
+          input: value,
+          message: `must be a whole number ≥ ${min}, got "${value}"`,
+        });
         return 0;
       }
       return parsed;
@@ -120,10 +124,14 @@ const parseVariable = <T>(env: Env, name: string, schema: ZodMiniType<T, string>
 };
 
 const secrets = (env: Env, name: string): string[] =>
-  [env[name], env[`${name}_PREVIOUS`]].filter((secret): secret is string => secret !== undefined && secret !== "");
+  [env[name], env[`${name}_PREVIOUS`]].filter(
+    (secret): secret is string => secret !== undefined && secret !== "",
+  );
 
 const parseConfig = (env: Env): Config => {
-  const conclusions = list(env.NOTIFY_CONCLUSIONS?.trim() ? env.NOTIFY_CONCLUSIONS : DEFAULT_NOTIFY_CONCLUSIONS);
+  const conclusions = list(
+    env.NOTIFY_CONCLUSIONS?.trim() ? env.NOTIFY_CONCLUSIONS : DEFAULT_NOTIFY_CONCLUSIONS,
+  );
   for (const conclusion of conclusions) {
     if (!(FAILURE_CONCLUSIONS as readonly string[]).includes(conclusion)) {
       throw new ConfigError(
@@ -167,7 +175,10 @@ const parseConfig = (env: Env): Config => {
             token: (env.GITHUB_TOKEN as string).trim(),
             org: (env.GITHUB_ORG as string).trim(),
             hookId: parseVariable(env, "GITHUB_HOOK_ID", integer(1), "0"),
-            apiUrl: parseVariable(env, "GITHUB_API_URL", httpUrl, "https://api.github.com").replace(/\/+$/, ""),
+            apiUrl: parseVariable(env, "GITHUB_API_URL", httpUrl, "https://api.github.com").replace(
+              /\/+$/,
+              "",
+            ),
           }
         : null,
   };

@@ -1,4 +1,13 @@
-import { discriminatedUnion, extend, type infer as Infer, literal, nullable, number, object, string } from "zod/mini";
+import {
+  discriminatedUnion,
+  extend,
+  type infer as Infer,
+  literal,
+  nullable,
+  number,
+  object,
+  string,
+} from "zod/mini";
 
 /**
  * What one run or deploy came to, from either source, once normalised. Derived from zod schemas so that

@@ -18,13 +18,20 @@ const errorFields = (error: unknown): LogFields => {
 export const describeError = errorFields;
 
 export const createLogger =
-  (write: (line: string) => void = (line) => process.stdout.write(`${line}\n`), now: () => number = Date.now): Logger =>
+  (
+    write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+    now: () => number = Date.now,
+  ): Logger =>
   (level, message, fields = {}) => {
     write(JSON.stringify({ time: new Date(now()).toISOString(), level, msg: message, ...fields }));
   };
 
 /** Collects log lines in memory (tests and benchmarks). */
-export const memoryLogger = (): { log: Logger; lines: Array<Record<string, unknown>>; text: () => string } => {
+export const memoryLogger = (): {
+  log: Logger;
+  lines: Array<Record<string, unknown>>;
+  text: () => string;
+} => {
   const raw: string[] = [];
   const log = createLogger((line) => raw.push(line));
   return {

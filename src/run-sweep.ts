@@ -5,7 +5,9 @@ import { loadConfig, log, pipelineDeps } from "./runtime.ts";
 import { createRedeliverer } from "./sources/github/redeliver.ts";
 
 /** The sweep function's body: config, dependencies, the sweep, one answer. */
-export const runSweep = async (env: Readonly<Record<string, string | undefined>> = process.env): Promise<Response> => {
+export const runSweep = async (
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Response> => {
   try {
     const config = loadConfig(env);
     const deps = pipelineDeps(config);

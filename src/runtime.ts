@@ -47,6 +47,11 @@ export const pipelineDeps = (config: Config): PipelineDeps => {
 };
 
 /** What the function files hand to the domain. Nothing here runs at import time but the logger. */
-export const webhookDeps = (): WebhookDeps => ({ env: process.env, log, now: Date.now, pipeline: pipelineDeps });
+export const webhookDeps = (): WebhookDeps => ({
+  env: process.env,
+  log,
+  now: Date.now,
+  pipeline: pipelineDeps,
+});
 
 export { loadConfig, log };

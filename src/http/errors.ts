@@ -40,13 +40,22 @@ export const badRequest = (message: string, cause?: unknown): HttpError =>
 /** Thrown by a Store when Netlify Blobs cannot be reached or answers with an error. */
 export class StoreUnavailableError extends HttpError {
   constructor(operation: string, cause?: unknown) {
-    super(503, "store_unavailable", `store unavailable during ${operation}`, cause === undefined ? {} : { cause });
+    super(
+      503,
+      "store_unavailable",
+      `store unavailable during ${operation}`,
+      cause === undefined ? {} : { cause },
+    );
     this.name = "StoreUnavailableError";
   }
 }
 
 /** The small JSON answer every route gives. */
-export const jsonResponse = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+export const jsonResponse = (
+  status: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) =>
   new Response(JSON.stringify(body), {
     status,
     headers: { "content-type": "application/json; charset=utf-8", ...headers },
@@ -58,7 +67,11 @@ export const jsonResponse = (status: number, body: Record<string, unknown>, head
  */
 export const toResponse = (error: unknown): Response => {
   if (error instanceof HttpError) {
-    return jsonResponse(error.status, { status: "error", code: error.code, reason: error.message }, error.headers);
+    return jsonResponse(
+      error.status,
+      { status: "error", code: error.code, reason: error.message },
+      error.headers,
+    );
   }
   return jsonResponse(500, { status: "error", code: "internal", reason: "internal error" });
 };

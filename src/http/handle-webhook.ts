@@ -1,5 +1,5 @@
 import { type Config, loadConfig } from "../config.ts";
-import { type Logger, describeError } from "../log.ts";
+import { describeError, type Logger } from "../log.ts";
 import { type PipelineDeps, processVerdict } from "../pipeline/pipeline.ts";
 import { classify } from "../pipeline/policy.ts";
 import type { RawBody, Source } from "../sources/source.ts";
@@ -31,7 +31,13 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
   const fields: Record<string, unknown> = { source: source.name };
   const answer = (response: Response, decision: string, extra: Record<string, unknown> = {}): Response => {
     const level = response.status >= 500 ? "error" : response.status >= 400 ? "warn" : "info";
-    deps.log(level, "delivery", { ...fields, decision, status: response.status, ms: deps.now() - started, ...extra });
+    deps.log(level, "delivery", {
+      ...fields,
+      decision,
+      status: response.status,
+      ms: deps.now() - started,
+      ...extra,
+    });
     return response;
   };
   try {
@@ -42,7 +48,9 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
       return answer(
         toResponse(new HttpError(500, "secret_missing", `${source.secretVariable} is not set`)),
         "secret_missing",
-        { hint: `set ${source.secretVariable}: every ${source.name} delivery is refused until it is (fail closed)` },
+        {
+          hint: `set ${source.secretVariable}: every ${source.name} delivery is refused until it is (fail closed)`,
+        },
       );
     }
     const body: RawBody = await readBody(req, config.maxBodyBytes);
@@ -58,9 +66,13 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
     }
     const interpretation = source.interpret(body, req.headers);
     if (interpretation.kind === "skip") {
-      return answer(jsonResponse(200, { status: interpretation.status, reason: interpretation.reason }), interpretation.status, {
-        reason: interpretation.reason,
-      });
+      return answer(
+        jsonResponse(200, { status: interpretation.status, reason: interpretation.reason }),
+        interpretation.status,
+        {
+          reason: interpretation.reason,
+        },
+      );
     }
     const { event } = interpretation;
     fields.site = event.site;
@@ -73,13 +85,20 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
       });
     }
     const outcome = await processVerdict(verdict, deps.pipeline(config), started + ANSWER_BUDGET_MS);
-    return answer(jsonResponse(outcome.httpStatus, { status: outcome.status, reason: outcome.reason }), outcome.status, {
-      reason: outcome.reason,
-      ...(outcome.key === undefined ? {} : { key: outcome.key }),
-    });
+    return answer(
+      jsonResponse(outcome.httpStatus, { status: outcome.status, reason: outcome.reason }),
+      outcome.status,
+      {
+        reason: outcome.reason,
+        ...(outcome.key === undefined ? {} : { key: outcome.key }),
+      },
+    );
   } catch (error) {
     if (error instanceof HttpError) {
-      return answer(toResponse(error), error.code, { reason: error.message, ...(error.cause ? describeError(error.cause) : {}) });
+      return answer(toResponse(error), error.code, {
+        reason: error.message,
+        ...(error.cause ? describeError(error.cause) : {}),
+      });
     }
     return answer(toResponse(error), "internal_error", describeError(error));
   }

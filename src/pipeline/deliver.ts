@@ -15,7 +15,14 @@ export type DeliverOutcome =
  * so a replay after a crash finds the same entry instead of adding a second one. Returns its key.
  */
 export const enqueue = async (
-  fields: { at: number; id: string; kind: MessageKind; summary: string; message: SlackMessage; cause: string | null },
+  fields: {
+    at: number;
+    id: string;
+    kind: MessageKind;
+    summary: string;
+    message: SlackMessage;
+    cause: string | null;
+  },
   deps: Pick<PipelineDeps, "store" | "now">,
 ): Promise<string> => {
   const key = keys.outbox(fields.at, fields.id);
@@ -47,7 +54,11 @@ export const reserveSlot = async (
     const slot = Math.max(now, typeof nextAt === "number" ? nextAt : 0);
     if (slot - now > maxWaitMs) return null;
     const record: RateRecord = { v: 1, nextAt: slot + deps.slackIntervalMs };
-    const written = await deps.store.set(keys.rate, record, entry ? { onlyIfMatch: entry.etag } : { onlyIfNew: true });
+    const written = await deps.store.set(
+      keys.rate,
+      record,
+      entry ? { onlyIfMatch: entry.etag } : { onlyIfNew: true },
+    );
     if (written.modified) return slot - now;
   }
   return null;
@@ -68,9 +79,6 @@ const holdRate = async (deps: Pick<PipelineDeps, "store" | "now">, until: number
   }
 };
 
-const describe = (result: SendResult): string =>
-  result.kind === "retryable" || result.kind === "dead" ? result.reason : result.kind;
-
 /**
  * Claim → send → mark for one outbox entry. The claim is a conditional write (pending → sending with a
  * lease); only its holder posts. `deadline`: the post must be able to finish (Slack timeout included)
@@ -83,7 +91,8 @@ export const deliver = async (
   options: { deadline: number; reviveDead?: boolean },
 ): Promise<DeliverOutcome> => {
   const entry = await deps.store.get(outboxKey);
-  if (!entry || !isOutboxEntry(entry.value)) return { kind: "queued", reason: "message not found in the outbox" };
+  if (!entry || !isOutboxEntry(entry.value))
+    return { kind: "queued", reason: "message not found in the outbox" };
   let current = entry.value;
   const now = deps.now();
   if (current.state === "dead" && options.reviveDead) current = revive(current, now);
@@ -116,21 +125,30 @@ export const deliver = async (
     sendResult = await deps.slack.send(current.message);
   } catch (error) {
     // A sender is meant to classify everything; an exception is a bug, treated as retryable.
-    sendResult = { kind: "retryable", reason: describeError(error).error as string, status: null, retryAfterMs: null };
+    sendResult = {
+      kind: "retryable",
+      reason: describeError(error).error as string,
+      status: null,
+      retryAfterMs: null,
+    };
   }
   const after = deps.now();
   const next = settle(claimed, sendResult, after);
   const level = next.state === "sent" ? "info" : next.state === "dead" ? "error" : "warn";
-  deps.log(level, next.state === "dead" ? "slack message dead: fix the cause, it will not be retried" : "slack post", {
-    outbox: outboxKey,
-    kind: current.kind,
-    summary: current.summary,
-    result: sendResult.kind,
-    state: next.state,
-    attempts: next.attempts,
-    ...(sendResult.kind === "sent" || sendResult.kind === "dry_run" ? {} : { reason: describe(sendResult) }),
-    ...(next.state === "pending" ? { nextAttemptAt: new Date(next.nextAttemptAt).toISOString() } : {}),
-  });
+  deps.log(
+    level,
+    next.state === "dead" ? "slack message dead: fix the cause, it will not be retried" : "slack post",
+    {
+      outbox: outboxKey,
+      kind: current.kind,
+      summary: current.summary,
+      result: sendResult.kind,
+      state: next.state,
+      attempts: next.attempts,
+      ...(next.lastError === null ? {} : { reason: next.lastError }),
+      ...(next.state === "pending" ? { nextAttemptAt: new Date(next.nextAttemptAt).toISOString() } : {}),
+    },
+  );
   if (sendResult.kind === "retryable" && sendResult.retryAfterMs !== null) {
     await holdRate(deps, after + sendResult.retryAfterMs);
   }

@@ -7,8 +7,11 @@ import { hash } from "./keys.ts";
  * state × event → next state and a decision; the pipeline does the I/O and the conditional write.
  */
 
-/** How an episode's opening was announced. */
-export type Delivery = "message" | "digest" | "folded";
+/**
+ * How an episode's opening is announced. "pending" between the write that opens the episode and the
+ * routing decision (folding, storm) that follows it; a replay of the opening event routes it again.
+ */
+export type Delivery = "pending" | "message" | "digest" | "folded";
 
 export interface Episode {
   readonly id: string;
@@ -34,7 +37,11 @@ export interface StreamState {
   readonly v: 1;
   readonly stream: string;
   readonly episode: Episode | null;
-  readonly lastClosed: { readonly episodeId: string; readonly closedAt: string; readonly closedBy: string } | null;
+  readonly lastClosed: {
+    readonly episodeId: string;
+    readonly closedAt: string;
+    readonly closedBy: string;
+  } | null;
   /** Idempotency keys applied most recently, so a replayed event changes nothing. */
   readonly recent: readonly string[];
 }
@@ -57,7 +64,8 @@ export type FailureDecision =
   | { readonly kind: "stale"; readonly reason: string }
   | { readonly kind: "already_applied"; readonly episode: Episode | null };
 
-const remember = (recent: readonly string[], key: string): string[] => [...recent.filter((k) => k !== key), key].slice(-RECENT_KEYS);
+const remember = (recent: readonly string[], key: string): string[] =>
+  [...recent.filter((k) => k !== key), key].slice(-RECENT_KEYS);
 
 const before = (a: string, b: string): boolean => Date.parse(a) < Date.parse(b);
 
@@ -82,7 +90,6 @@ export const openEpisode = (
   state: StreamState,
   event: FailureEvent,
   key: string,
-  routing: { delivery: Delivery; foldedInto: string | null },
   now: number,
 ): StreamState => ({
   ...state,
@@ -95,13 +102,22 @@ export const openEpisode = (
     lastFailureAt: event.occurredAt,
     lastLogsUrl: event.logsUrl,
     first: event,
-    delivery: routing.delivery,
-    foldedInto: routing.foldedInto,
+    delivery: "pending",
+    foldedInto: null,
     remindedAt: now,
     reminders: 0,
   },
   recent: remember(state.recent, key),
 });
+
+/** Records how the opening was announced, once routed. */
+export const routeEpisode = (
+  state: StreamState,
+  routing: { delivery: Exclude<Delivery, "pending">; foldedInto: string | null },
+): StreamState => {
+  if (!state.episode) throw new Error("routeEpisode needs an open episode");
+  return { ...state, episode: { ...state.episode, ...routing } };
+};
 
 export const countFailure = (state: StreamState, event: FailureEvent, key: string): StreamState => {
   const { episode } = state;

@@ -109,7 +109,13 @@ export const settle = (entry: OutboxEntry, result: SendResult, now: number): Out
         result.retryAfterMs === null
           ? backoffMs(entry.attempts)
           : Math.min(Math.max(result.retryAfterMs, 0), MAX_RETRY_AFTER_MS);
-      return { ...entry, state: "pending", leaseUntil: 0, nextAttemptAt: now + wait, lastError: result.reason };
+      return {
+        ...entry,
+        state: "pending",
+        leaseUntil: 0,
+        nextAttemptAt: now + wait,
+        lastError: result.reason,
+      };
     }
   }
 };

@@ -1,23 +1,29 @@
 import type { Config } from "../config.ts";
-import { commitKey, type FailureEvent, idempotencyKey, type RunEvent, runEventSchema, streamKey } from "../event.ts";
+import {
+  commitKey,
+  type FailureEvent,
+  idempotencyKey,
+  type RunEvent,
+  runEventSchema,
+  streamKey,
+} from "../event.ts";
 import type { Logger } from "../log.ts";
 import { formatFailure, formatRecovery } from "../slack/format.ts";
 import type { SlackSender } from "../slack/message.ts";
 import type { Store } from "../store/store.ts";
+import { type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
 import {
   closeEpisode,
   countFailure,
-  type Delivery,
   decideFailure,
   decideSuccess,
   type Episode,
   emptyStream,
-  episodeId,
   openEpisode,
+  routeEpisode,
   type StreamState,
 } from "./episodes.ts";
 import { keys, PREFIX } from "./keys.ts";
-import { type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
 import type { Verdict } from "./policy.ts";
 import { type DigestItem, stormRouting } from "./storms.ts";
 
@@ -63,7 +69,8 @@ interface InflightRecord {
   readonly since: number;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null;
 
 const asStream = (value: unknown, stream: string): StreamState =>
   isRecord(value) && value.v === 1 && value.stream === stream && Array.isArray(value.recent)
@@ -90,7 +97,11 @@ const jitter = (deps: PipelineDeps, attempt: number): Promise<void> =>
  * `deadline` (epoch ms) is when the webhook must have answered; an inline Slack send is only tried
  * when it fits, otherwise the message stays queued for the sweep (202).
  */
-export const processVerdict = async (verdict: Verdict, deps: PipelineDeps, deadline: number): Promise<Result> => {
+export const processVerdict = async (
+  verdict: Verdict,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<Result> => {
   switch (verdict.kind) {
     case "ignored":
       return { status: "ignored", httpStatus: 200, reason: verdict.reason };
@@ -167,7 +178,8 @@ const duplicate = async (key: string, record: EventRecord | null, deps: Pipeline
   }
   if (record?.outbox) {
     const outcome = await deliver(record.outbox, deps, { deadline, reviveDead: true });
-    if (outcome.kind === "sent") return result("duplicate", `already handled; its pending message was sent now`, key);
+    if (outcome.kind === "sent")
+      return result("duplicate", `already handled; its pending message was sent now`, key);
     if (outcome.kind === "queued" || outcome.kind === "failed") {
       return result("duplicate", `already handled; its message is still queued: ${outcome.reason}`, key);
     }
@@ -188,121 +200,138 @@ const fromDelivery = (outcome: DeliverOutcome, what: string, key: string, stream
     case "sent":
       return result("notified", outcome.dryRun ? `${what} (dry run: printed to the log)` : what, key, stream);
     case "queued":
-      return result("queued", `${what}; message queued, the sweep will send it (${outcome.reason})`, key, stream);
+      return result(
+        "queued",
+        `${what}; message queued, the sweep will send it (${outcome.reason})`,
+        key,
+        stream,
+      );
     case "failed":
       return result("failed", `${what}; Slack refused the message: ${outcome.reason}`, key, stream);
   }
 };
 
 /**
- * Folding and storms, decided once when a failure opens an episode. Folding: a failure of a commit whose
- * failure the other source already announced adds no message. Storm: beyond the threshold, the digest.
+ * Folding and storms, decided once the episode is open (so that concurrent failures of the same stream,
+ * which only get counted, leave no storm marker). Folding: a failure of a commit whose failure the other
+ * source already announced adds no message. Storm: beyond the threshold, the digest. Every key written
+ * here derives from the episode, so a replay after a crash decides the same way.
  */
 const route = async (
   event: FailureEvent,
-  key: string,
+  episode: Episode,
   stream: string,
   deps: PipelineDeps,
-): Promise<{ delivery: Delivery; foldedInto: string | null }> => {
+): Promise<{ delivery: "message" | "digest" | "folded"; foldedInto: string | null }> => {
   const now = deps.now();
   const commit = commitKey(event);
   const commitEntry = commit ? await deps.store.get(keys.commit(commit)) : null;
-  if (commit && commitEntry && isRecord(commitEntry.value)) {
-    const claimed = commitEntry.value as { source?: string; stream?: string; episodeId?: string; at?: number };
-    if (claimed.source !== event.source && typeof claimed.stream === "string") {
-      const other = await deps.store.get(keys.stream(claimed.stream));
-      const otherEpisode = asStream(other?.value, claimed.stream).episode;
-      const stillOpen = otherEpisode?.id === claimed.episodeId && otherEpisode?.delivery !== "folded";
-      // A claim seconds old may belong to an episode whose stream write is still on its way.
-      const fresh = typeof claimed.at === "number" && now - claimed.at < 60_000;
-      if (stillOpen || fresh) return { delivery: "folded", foldedInto: claimed.stream };
-    }
+  const claimed = isRecord(commitEntry?.value)
+    ? (commitEntry.value as { source?: string; stream?: string; episodeId?: string; at?: number })
+    : null;
+  if (claimed && claimed.source !== event.source && typeof claimed.stream === "string") {
+    const other = await deps.store.get(keys.stream(claimed.stream));
+    const otherEpisode = asStream(other?.value, claimed.stream).episode;
+    const stillOpen = otherEpisode?.id === claimed.episodeId && otherEpisode?.delivery !== "folded";
+    // A claim seconds old may belong to an episode whose routing is still on its way.
+    const fresh = typeof claimed.at === "number" && now - claimed.at < 60_000;
+    if (stillOpen || fresh) return { delivery: "folded", foldedInto: claimed.stream };
   }
-  const marker = keys.storm(now, key);
-  await deps.store.set(marker, { v: 1, at: now, stream });
-  const markers = await deps.store.list(PREFIX.storm);
-  const delivery = stormRouting(markers, marker, now, deps.config);
+  const marker = keys.storm(episode.receivedAt, episode.openedBy);
+  await deps.store.set(marker, { v: 1, at: episode.receivedAt, stream });
+  const delivery = stormRouting(await deps.store.list(PREFIX.storm), marker, episode.receivedAt, deps.config);
   if (commit) {
-    const claimValue = { source: event.source, stream, episodeId: episodeId(stream, key), at: now, by: key };
+    const claim = { v: 1, source: event.source, stream, episodeId: episode.id, at: now };
     if (!commitEntry) {
-      await deps.store.set(keys.commit(commit), claimValue, { onlyIfNew: true });
-    } else if ((commitEntry.value as { source?: string }).source !== event.source) {
+      await deps.store.set(keys.commit(commit), claim, { onlyIfNew: true });
+    } else if (claimed?.source !== event.source) {
       // The other source's episode has closed: this source now owns the commit.
-      await deps.store.set(keys.commit(commit), claimValue, { onlyIfMatch: commitEntry.etag });
+      await deps.store.set(keys.commit(commit), claim, { onlyIfMatch: commitEntry.etag });
     }
   }
   return { delivery, foldedInto: null };
 };
 
-const digestItem = async (kind: DigestItem["kind"], event: RunEvent, stream: string, episode: Episode, deps: PipelineDeps) => {
+const digestItem = async (
+  kind: DigestItem["kind"],
+  event: RunEvent,
+  stream: string,
+  episode: Episode,
+  deps: PipelineDeps,
+) => {
   const item: DigestItem = { v: 1, kind, event, stream, episodeId: episode.id, at: deps.now() };
   await deps.store.set(keys.digest(episode.receivedAt, `${episode.id}:${kind}`), item, { onlyIfNew: true });
 };
 
-export const processFailure = async (event: FailureEvent, deps: PipelineDeps, deadline: number): Promise<Result> => {
-  const key = idempotencyKey(event);
-  const stream = streamKey(event);
-  const claim = await claimEvent(event, key, deps);
-  if (claim.kind === "duplicate") return duplicate(key, claim.record, deps, deadline);
-
-  let routing: { delivery: Delivery; foldedInto: string | null } | null = null;
-  let opened: Episode | null = null;
-  let outcome: Result | null = null;
-  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS && outcome === null && opened === null; attempt++) {
+/** Applies `change` to a stream with a conditional write, re-reading on conflict. */
+const updateStream = async <T>(
+  stream: string,
+  deps: PipelineDeps,
+  change: (state: StreamState, exists: boolean) => { next: StreamState | null; result: T },
+): Promise<T> => {
+  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
     const entry = await deps.store.get(keys.stream(stream));
-    const state = asStream(entry?.value, stream);
-    const decision = decideFailure(state, event, key);
-    let next: StreamState | null = null;
-    switch (decision.kind) {
-      case "stale":
-        outcome = result("suppressed", decision.reason, key, stream);
-        break;
-      case "already_applied":
-        outcome = result("suppressed", "already counted in the open episode", key, stream);
-        break;
-      case "counted":
-        next = countFailure(state, event, key);
-        break;
-      case "open":
-        if (decision.replay && state.episode) {
-          opened = state.episode;
-        } else {
-          routing ??= await route(event, key, stream, deps);
-          next = openEpisode(state, event, key, routing, deps.now());
-        }
-        break;
-    }
-    if (next === null) continue;
+    const { next, result: value } = change(asStream(entry?.value, stream), entry !== null);
+    if (next === null) return value;
     const written = await deps.store.set(
       keys.stream(stream),
       next,
       entry ? { onlyIfMatch: entry.etag } : { onlyIfNew: true },
     );
-    if (!written.modified) {
-      await jitter(deps, attempt);
-      continue;
+    if (written.modified) return value;
+    await jitter(deps, attempt);
+  }
+  throw new Error(`stream ${stream} changed ${MAX_CAS_ATTEMPTS} times during one update`);
+};
+
+export const processFailure = async (
+  event: FailureEvent,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<Result> => {
+  const key = idempotencyKey(event);
+  const stream = streamKey(event);
+  const claim = await claimEvent(event, key, deps);
+  if (claim.kind === "duplicate") return duplicate(key, claim.record, deps, deadline);
+
+  const applied = await updateStream<Result | Episode>(stream, deps, (state) => {
+    const decision = decideFailure(state, event, key);
+    switch (decision.kind) {
+      case "stale":
+        return { next: null, result: result("suppressed", decision.reason, key, stream) };
+      case "already_applied":
+        return {
+          next: null,
+          result: result("suppressed", "already counted in the open episode", key, stream),
+        };
+      case "counted": {
+        const next = countFailure(state, event, key);
+        const episode = next.episode as Episode;
+        const how = episode.delivery === "folded" ? "folded" : "counted";
+        const reason = `${how}: episode open since ${episode.openedAt}, ${episode.failedRuns} failed runs`;
+        return { next, result: result("suppressed", reason, key, stream) };
+      }
+      case "open": {
+        if (decision.replay && state.episode) return { next: null, result: state.episode };
+        const next = openEpisode(state, event, key, deps.now());
+        return { next, result: next.episode as Episode };
+      }
     }
-    if (decision.kind === "counted" && next.episode) {
-      const episode = next.episode;
-      outcome = result(
-        "suppressed",
-        `${episode.delivery === "folded" ? "folded" : "counted"}: episode open since ${episode.openedAt}, ${episode.failedRuns} failed runs`,
-        key,
-        stream,
-      );
-    } else {
-      opened = next.episode;
-    }
+  });
+  if ("status" in applied) {
+    await finishEvent(key, claim, applied, null, deps);
+    return applied;
   }
-  if (outcome === null && opened === null) {
-    throw new Error(`stream ${stream} changed ${MAX_CAS_ATTEMPTS} times during one update`);
-  }
-  if (outcome !== null) {
-    await finishEvent(key, claim, outcome, null, deps);
-    return outcome;
-  }
-  const episode = opened as Episode;
+  let episode = applied;
   await deps.store.set(keys.open(stream), { v: 1, stream, episodeId: episode.id });
+  if (episode.delivery === "pending") {
+    const routing = await route(event, episode, stream, deps);
+    episode = await updateStream<Episode>(stream, deps, (state) => {
+      if (state.episode?.id !== episode.id) return { next: null, result: { ...episode, ...routing } };
+      const next = routeEpisode(state, routing);
+      return { next, result: next.episode as Episode };
+    });
+  }
   if (episode.delivery === "folded") {
     const folded = result(
       "suppressed",
@@ -334,7 +363,11 @@ export const processFailure = async (event: FailureEvent, deps: PipelineDeps, de
   return fromDelivery(await deliver(outboxKey, deps, { deadline }), "episode opened", key, stream);
 };
 
-export const processSuccess = async (event: RunEvent, deps: PipelineDeps, deadline: number): Promise<Result> => {
+export const processSuccess = async (
+  event: RunEvent,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<Result> => {
   const key = idempotencyKey(event);
   const stream = streamKey(event);
   // The common case (every green run of every site) costs one read and no write.
@@ -360,7 +393,9 @@ export const processSuccess = async (event: RunEvent, deps: PipelineDeps, deadli
     const { episode } = decision;
     // The recovery message is written before the episode closes (claim → send → mark): a crash in
     // between leaves an open episode whose next success finds the same message id, never a lost one.
-    if (deps.config.notifyRecovery && episode.delivery === "message" && outboxKey === null) {
+    // "pending": the opening was not routed yet (its handler died); its failure message will go out alone.
+    const alone = episode.delivery === "message" || episode.delivery === "pending";
+    if (deps.config.notifyRecovery && alone && outboxKey === null) {
       outboxKey = await enqueue(
         {
           at: deps.now(),

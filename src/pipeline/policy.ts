@@ -23,7 +23,10 @@ const SILENT_REASONS: Readonly<Record<string, string>> = {
 export const branchWatched = (branch: string | null, config: Pick<Config, "branches">): boolean =>
   config.branches === null || (branch !== null && config.branches.some((pattern) => pattern.test(branch)));
 
-export const classify = (event: RunEvent, config: Pick<Config, "branches" | "branchGlobs" | "notifyConclusions">): Verdict => {
+export const classify = (
+  event: RunEvent,
+  config: Pick<Config, "branches" | "branchGlobs" | "notifyConclusions">,
+): Verdict => {
   if (!branchWatched(event.branch, config)) {
     return {
       kind: "ignored",

@@ -8,8 +8,11 @@ import { timeOfKey } from "./keys.ts";
  * that the sweep sends once STORM_GROUP_WAIT_SECONDS have passed (Alertmanager's group_wait).
  *
  * Each new episode writes its own marker key (`storm/<time>-<hash>`), then lists the window: no single
- * hot key for dozens of concurrent deliveries to fight over. An episode's place among the markers of the
- * window decides: the first STORM_THRESHOLD go out alone, the rest go to the digest.
+ * hot key for dozens of concurrent deliveries to fight over. An episode goes out alone only if fewer
+ * than STORM_THRESHOLD other markers are in the window when it looks. Whatever the interleaving, the
+ * (threshold+1)-th marker written sees at least threshold others, so at most STORM_THRESHOLD episodes
+ * per window are announced one by one; concurrent ones may both see each other and both go to the
+ * digest, which only ever errs towards fewer messages.
  */
 export const stormRouting = (
   markerKeys: readonly string[],
@@ -18,9 +21,8 @@ export const stormRouting = (
   config: Pick<Config, "stormThreshold" | "stormWindowSeconds">,
 ): "message" | "digest" => {
   const since = now - config.stormWindowSeconds * 1000;
-  const window = markerKeys.filter((key) => key === mine || timeOfKey(key) > since).sort();
-  const position = window.indexOf(mine);
-  return position >= config.stormThreshold ? "digest" : "message";
+  const others = markerKeys.filter((key) => key !== mine && timeOfKey(key) > since).length;
+  return others >= config.stormThreshold ? "digest" : "message";
 };
 
 /** An episode opening or closing, waiting in the digest. */

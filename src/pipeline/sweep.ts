@@ -79,7 +79,11 @@ const recoverInflight = async (deps: PipelineDeps, deadline: number): Promise<nu
     // claim (nothing left to do) leaves it as it was, so it goes now.
     const after = asInflight((await deps.store.get(key))?.value);
     if (after?.since === inflight.since) await deps.store.delete(key);
-    deps.log("info", "sweep finished an interrupted event", { key, status: result.status, reason: result.reason });
+    deps.log("info", "sweep finished an interrupted event", {
+      key,
+      status: result.status,
+      reason: result.reason,
+    });
     recovered++;
   }
   return recovered;
@@ -98,7 +102,14 @@ const flushDigests = async (deps: PipelineDeps): Promise<number> => {
   let digests = 0;
   for (const kind of ["failure", "recovery"] as const) {
     const group = items.filter(({ item }) => item.kind === kind);
-    if (!digestReady(group.map(({ item }) => item), deps.now(), deps.config.stormGroupWaitSeconds)) continue;
+    if (
+      !digestReady(
+        group.map(({ item }) => item),
+        deps.now(),
+        deps.config.stormGroupWaitSeconds,
+      )
+    )
+      continue;
     const oldest = Math.min(...group.map(({ item }) => item.at));
     const id = `digest:${kind}:${hash(group.map(({ key }) => key).join("\n"), 32)}`;
     await enqueue(
@@ -171,7 +182,8 @@ const sendDue = async (deps: PipelineDeps, deadline: number, report: SweepReport
     const now = deps.now();
     const state = readiness(entry.value, now);
     if (state === "sent") {
-      if (now - (entry.value.sentAt ?? entry.value.createdAt) > RETENTION.sentMessages) await deps.store.delete(key);
+      if (now - (entry.value.sentAt ?? entry.value.createdAt) > RETENTION.sentMessages)
+        await deps.store.delete(key);
       continue;
     }
     if (state === "dead") {
@@ -224,11 +236,18 @@ const prune = async (deps: PipelineDeps, deadline: number): Promise<number> => {
     const v = (value as Record<string, unknown> | null)?.[field];
     return typeof v === "number" ? v : Number.POSITIVE_INFINITY;
   };
-  await expired(PREFIX.events, (v) => (v as { state?: string }).state === "done" && now - at(v, "at") > RETENTION.events);
+  await expired(
+    PREFIX.events,
+    (v) => (v as { state?: string }).state === "done" && now - at(v, "at") > RETENTION.events,
+  );
   await expired(PREFIX.commits, (v) => now - at(v, "at") > RETENTION.commits);
   await expired(PREFIX.streams, (v) => {
     const state = v as StreamState;
-    return state.episode === null && state.lastClosed !== null && now - Date.parse(state.lastClosed.closedAt) > RETENTION.closedStreams;
+    return (
+      state.episode === null &&
+      state.lastClosed !== null &&
+      now - Date.parse(state.lastClosed.closedAt) > RETENTION.closedStreams
+    );
   });
   return pruned;
 };
@@ -257,7 +276,8 @@ export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Pro
       ["prune", async () => void (report.pruned = await prune(deps, deadline))],
     ];
     const { redeliver } = options;
-    if (redeliver) steps.push(["redeliver", async () => void (report.redelivered = await redeliver(deps, deadline))]);
+    if (redeliver)
+      steps.push(["redeliver", async () => void (report.redelivered = await redeliver(deps, deadline))]);
     for (const [name, step] of steps) {
       try {
         await step();

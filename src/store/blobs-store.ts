@@ -1,4 +1,4 @@
-import { getStore, type Store as BlobStore } from "@netlify/blobs";
+import { type Store as BlobStore, getStore } from "@netlify/blobs";
 import { StoreUnavailableError } from "../http/errors.ts";
 import type { Entry, Store, WriteCondition, WriteResult } from "./store.ts";
 

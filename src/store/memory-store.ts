@@ -30,7 +30,8 @@ export class MemoryStore implements Store {
     this.#check("set");
     const current = this.#data.get(key);
     if (condition?.onlyIfNew && current) return { modified: false };
-    if (condition?.onlyIfMatch !== undefined && current?.etag !== condition.onlyIfMatch) return { modified: false };
+    if (condition?.onlyIfMatch !== undefined && current?.etag !== condition.onlyIfMatch)
+      return { modified: false };
     const etag = `"${++this.#version}"`;
     this.#data.set(key, { json: JSON.stringify(value), etag });
     return { modified: true, etag };

@@ -11,7 +11,9 @@ export interface Entry {
 export type WriteResult = { readonly modified: true; readonly etag: string } | { readonly modified: false };
 
 /** Exactly one condition, or none: `onlyIfNew` with `onlyIfMatch` is unwritable (as in @netlify/blobs). */
-export type WriteCondition = { onlyIfNew: true; onlyIfMatch?: never } | { onlyIfMatch: string; onlyIfNew?: never };
+export type WriteCondition =
+  | { onlyIfNew: true; onlyIfMatch?: never }
+  | { onlyIfMatch: string; onlyIfNew?: never };
 
 export interface Store {
   get(key: string): Promise<Entry | null>;

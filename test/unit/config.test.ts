@@ -23,7 +23,9 @@ describe("loadConfig", () => {
     expect(
       loadConfig({ GITHUB_WEBHOOK_SECRET: "new", GITHUB_WEBHOOK_SECRET_PREVIOUS: "old" }).githubSecrets,
     ).toEqual(["new", "old"]);
-    expect(loadConfig({ GITHUB_WEBHOOK_SECRET: "", GITHUB_WEBHOOK_SECRET_PREVIOUS: "" }).githubSecrets).toEqual([]);
+    expect(
+      loadConfig({ GITHUB_WEBHOOK_SECRET: "", GITHUB_WEBHOOK_SECRET_PREVIOUS: "" }).githubSecrets,
+    ).toEqual([]);
     expect(loadConfig({ NETLIFY_WEBHOOK_SECRET: "n" }).netlifySecrets).toEqual(["n"]);
   });
 
@@ -36,7 +38,11 @@ describe("loadConfig", () => {
     ["NOTIFY_RECOVERY", "maybe", /NOTIFY_RECOVERY: must be true or false/],
     ["NOTIFY_CONCLUSIONS", "failure,cancelled", /NOTIFY_CONCLUSIONS: "cancelled" can never notify/],
     ["NOTIFY_CONCLUSIONS", "failed", /NOTIFY_CONCLUSIONS: unknown conclusion "failed"/],
-    ["SLACK_WEBHOOK_URL", "hooks.slack.com/services/T/B/secret", /SLACK_WEBHOOK_URL: must be an http\(s\) URL/],
+    [
+      "SLACK_WEBHOOK_URL",
+      "hooks.slack.com/services/T/B/secret",
+      /SLACK_WEBHOOK_URL: must be an http\(s\) URL/,
+    ],
     ["GITHUB_TOKEN", "ghp_x", /GITHUB_TOKEN: automatic redelivery needs all of/],
   ])("names the variable when %s=%s is invalid", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
@@ -69,7 +75,12 @@ describe("loadConfig", () => {
     expect(config.branchGlobs).toEqual(["main", "release/*"]);
     expect(config.notifyRecovery).toBe(false);
     expect(config.reminderHours).toBe(0);
-    expect(config.githubRedelivery).toEqual({ token: "t", org: "acme", hookId: 42, apiUrl: "https://api.github.com" });
+    expect(config.githubRedelivery).toEqual({
+      token: "t",
+      org: "acme",
+      hookId: 42,
+      apiUrl: "https://api.github.com",
+    });
   });
 
   it("parses once per distinct environment", () => {

@@ -10,6 +10,7 @@ import {
   openEpisode,
   RECENT_KEYS,
   reminderDue,
+  routeEpisode,
   type StreamState,
 } from "../../../src/pipeline/episodes.ts";
 import { asFailure, githubEvent } from "../../fixtures/events.ts";
@@ -19,9 +20,8 @@ const failure = (runId: number, occurredAt = "2026-11-27T10:00:00Z") =>
   asFailure(githubEvent({ runId, occurredAt }));
 const success = (runId: number, occurredAt = "2026-11-27T11:00:00Z") =>
   githubEvent({ runId, occurredAt, outcome: "success" });
-const message = { delivery: "message" as const, foldedInto: null };
 
-const open = (key = "k1"): StreamState => openEpisode(emptyStream(STREAM), failure(1), key, message, 1_000);
+const open = (key = "k1"): StreamState => openEpisode(emptyStream(STREAM), failure(1), key, 1_000);
 
 describe("decideFailure", () => {
   it.each<[string, () => StreamState, string, string]>([
@@ -52,10 +52,18 @@ describe("decideFailure", () => {
 
 describe("episode updates", () => {
   it("counts failures and keeps the latest logs link", () => {
-    const state = countFailure(open(), asFailure(githubEvent({ runId: 2, occurredAt: "2026-11-27T10:05:00Z" })), "k2");
+    const state = countFailure(
+      open(),
+      asFailure(githubEvent({ runId: 2, occurredAt: "2026-11-27T10:05:00Z" })),
+      "k2",
+    );
     expect(state.episode?.failedRuns).toBe(2);
     expect(state.episode?.lastLogsUrl).toContain("/runs/2");
-    const older = countFailure(state, asFailure(githubEvent({ runId: 3, occurredAt: "2026-11-27T09:00:00Z" })), "k3");
+    const older = countFailure(
+      state,
+      asFailure(githubEvent({ runId: 3, occurredAt: "2026-11-27T09:00:00Z" })),
+      "k3",
+    );
     expect(older.episode?.failedRuns).toBe(3);
     expect(older.episode?.lastLogsUrl).toContain("/runs/2");
   });
@@ -69,7 +77,11 @@ describe("episode updates", () => {
   it("closes with the time of the success", () => {
     const closed = closeEpisode(open(), success(9), "s1");
     expect(closed.episode).toBeNull();
-    expect(closed.lastClosed).toEqual({ episodeId: open().episode?.id, closedAt: "2026-11-27T11:00:00Z", closedBy: "s1" });
+    expect(closed.lastClosed).toEqual({
+      episodeId: open().episode?.id,
+      closedAt: "2026-11-27T11:00:00Z",
+      closedBy: "s1",
+    });
   });
 });
 
@@ -99,7 +111,10 @@ describe("reminders", () => {
   });
 
   it("never reminds about a folded episode, and counts reminders", () => {
-    const folded = openEpisode(emptyStream(STREAM), failure(1), "k1", { delivery: "folded", foldedInto: "x" }, 0);
+    const folded = routeEpisode(openEpisode(emptyStream(STREAM), failure(1), "k1", 0), {
+      delivery: "folded",
+      foldedInto: "x",
+    });
     expect(folded.episode && reminderDue(folded.episode, 1, 10 * 3_600_000)).toBe(false);
     const reminded = markReminded(open(), 5_000_000);
     expect(reminded.episode?.reminders).toBe(1);
@@ -124,14 +139,17 @@ describe("property: messages alternate failure / recovery", () => {
         const seen: string[] = [];
         for (const { kind, run, replay } of steps) {
           clock += 60_000;
-          const key = replay && seen.length > 0 ? (seen[run % seen.length] as string) : `github:acme/site-1:${run}:${clock}`;
+          const key =
+            replay && seen.length > 0
+              ? (seen[run % seen.length] as string)
+              : `github:acme/site-1:${run}:${clock}`;
           seen.push(key);
           const at = new Date(clock).toISOString();
           if (kind === "cancelled") continue; // neither opens nor closes: the policy drops it before episodes
           if (kind === "failure") {
             const decision = decideFailure(state, failure(run, at), key);
             if (decision.kind === "open" && !decision.replay) {
-              state = openEpisode(state, failure(run, at), key, message, clock);
+              state = openEpisode(state, failure(run, at), key, clock);
               sent.push("failure");
             } else if (decision.kind === "counted") {
               state = countFailure(state, failure(run, at), key);

@@ -16,7 +16,10 @@ import type { SendResult } from "../../../src/slack/message.ts";
 
 const message = { text: "x", blocks: [], unfurl_links: false, unfurl_media: false } as const;
 const entry = (now = 0): OutboxEntry =>
-  newEntry({ id: "e1", kind: "failure", summary: "s", message: { ...message, blocks: [] }, cause: null }, now);
+  newEntry(
+    { id: "e1", kind: "failure", summary: "s", message: { ...message, blocks: [] }, cause: null },
+    now,
+  );
 
 const retryable = (retryAfterMs: number | null = null): SendResult => ({
   kind: "retryable",
@@ -110,7 +113,8 @@ describe("property: any interleaving of concurrent claims ends with one send", (
             if (op === "crash") continue;
             sends++;
             const result: SendResult = op === "ok" ? { kind: "sent" } : retryable();
-            if (stored.etag === held.etag) stored = { entry: settle(held.entry, result, now), etag: held.etag + 1 };
+            if (stored.etag === held.etag)
+              stored = { entry: settle(held.entry, result, now), etag: held.etag + 1 };
           }
           // Once sent, never sent again; and no two senders held a live claim at once.
           const sentOk = stored.entry.state === "sent";

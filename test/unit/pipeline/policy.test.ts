@@ -57,6 +57,8 @@ describe("classify (policy)", () => {
       if (!watched) expect(verdict).toMatchObject({ reason: expect.stringContaining("BRANCHES") });
     }
     // Successes are filtered too: a success on an unwatched branch closes nothing.
-    expect(classify(githubEvent({ branch, outcome: "success" }), filtered).kind).toBe(watched ? "success" : "ignored");
+    expect(classify(githubEvent({ branch, outcome: "success" }), filtered).kind).toBe(
+      watched ? "success" : "ignored",
+    );
   });
 });

@@ -1,0 +1,149 @@
+/**
+ * `npm start`: runs vigie's functions locally with Netlify's runtime (`netlify functions:serve --offline`,
+ * which also serves a local Netlify Blobs store in .netlify/blobs-serve, kept across restarts).
+ *
+ * `netlify dev` is not used: it downloads Deno for edge functions, which a machine without internet cannot.
+ * Scheduled functions never run by themselves locally, so this script runs the sweep every minute
+ * (`POST /.netlify/functions/sweep`, as Netlify's scheduler would) unless VIGIE_LOCAL_SWEEP=false.
+ * Extra arguments go to the CLI: `npm start -- --debug`.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { connect } from "node:net";
+import { constants } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseEnv } from "node:util";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const SWEEP_EVERY_MS = 60_000;
+
+/** Reads `.env` like the CLI does, without overriding what the shell already set. */
+const loadDotEnv = (file: string): boolean => {
+  if (!existsSync(file)) return false;
+  for (const [name, value] of Object.entries(parseEnv(readFileSync(file, "utf8")))) {
+    if (process.env[name] === undefined) process.env[name] = value;
+  }
+  return true;
+};
+
+/** The netlify-cli of this project (devDependency), never a global one. */
+const netlifyCli = (): string => {
+  const packageJson = createRequire(join(ROOT, "package.json")).resolve("netlify-cli/package.json");
+  const { bin } = JSON.parse(readFileSync(packageJson, "utf8")) as { bin: Record<string, string> };
+  return join(dirname(packageJson), bin.netlify ?? "bin/run.js");
+};
+
+const isSet = (name: string): boolean => (process.env[name]?.trim() ?? "") !== "";
+const isOff = (value: string | undefined): boolean =>
+  ["false", "0", "no", "off"].includes(value?.trim().toLowerCase() ?? "");
+
+const parsePort = (raw: string | undefined): number => {
+  const text = raw?.trim() || "8888";
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65_535) {
+    console.error(`vigie: PORT must be a port number (1-65535), got "${raw}"`);
+    process.exit(1);
+  }
+  return port;
+};
+
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+/** Waits until the CLI accepts TCP connections (no request, so nothing in its log); false if it exited. */
+const waitUntilListening = async (port: number, child: ChildProcess): Promise<boolean> => {
+  const accepts = () =>
+    new Promise<boolean>((done) => {
+      const socket = connect({ port, host: "localhost" });
+      socket.once("connect", () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.once("error", () => done(false));
+    });
+  while (child.exitCode === null && child.signalCode === null) {
+    if (await accepts()) return true;
+    await sleep(500);
+  }
+  return false;
+};
+
+/** One scheduled run, as Netlify's scheduler makes it; problems are reported, never fatal. */
+const sweepOnce = async (sweepUrl: string): Promise<void> => {
+  try {
+    // With this user agent the CLI answers "" on success instead of a help text about scheduled functions.
+    const answer = await fetch(sweepUrl, {
+      method: "POST",
+      headers: { "user-agent": "Netlify Clockwork" },
+      signal: AbortSignal.timeout(45_000),
+    });
+    if (!answer.ok) {
+      const text = (await answer.text()).trim().split("\n").slice(0, 3).join(" ");
+      console.error(`vigie: local sweep answered ${answer.status}: ${text}`);
+    }
+  } catch (error) {
+    console.error(`vigie: local sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+};
+
+const main = (): void => {
+  const envFile = join(ROOT, ".env");
+  const loaded = loadDotEnv(envFile);
+  const port = parsePort(process.env.PORT);
+  const origin = `http://localhost:${port}`;
+  const sweepUrl = `${origin}/.netlify/functions/sweep`;
+  const localSweep = !isOff(process.env.VIGIE_LOCAL_SWEEP);
+
+  const lines = [
+    "",
+    "vigie, running locally on Netlify's functions runtime",
+    `  GitHub webhook    POST ${origin}/webhooks/github`,
+    `  Netlify webhook   POST ${origin}/webhooks/netlify`,
+    `  Sweep             POST ${sweepUrl}`,
+    localSweep
+      ? "                    run by this script every 60 s (VIGIE_LOCAL_SWEEP=false turns that off)"
+      : "                    not run automatically (VIGIE_LOCAL_SWEEP=false): POST it yourself",
+    isSet("SLACK_WEBHOOK_URL")
+      ? "  Slack             LIVE: messages go to SLACK_WEBHOOK_URL"
+      : "  Slack             DRY RUN: SLACK_WEBHOOK_URL is unset, messages are printed in the log below",
+    "  Store             Netlify Blobs sandbox in .netlify/blobs-serve (kept across restarts)",
+    `  Settings          ${loaded ? ".env, then the environment (the environment wins)" : "the environment (no .env file; see .env.example)"}`,
+  ];
+  for (const name of ["GITHUB_WEBHOOK_SECRET", "NETLIFY_WEBHOOK_SECRET"]) {
+    if (!isSet(name)) lines.push(`  WARNING           ${name} is unset: its route answers 500 until it is set`);
+  }
+  lines.push(`  Try               npm run send -- failure${port === 8888 ? "" : ` --port ${port}`}`, "");
+  console.log(lines.join("\n"));
+
+  const child = spawn(
+    process.execPath,
+    [netlifyCli(), "functions:serve", "--offline", "--port", String(port), ...process.argv.slice(2)],
+    { cwd: ROOT, stdio: "inherit", env: process.env },
+  );
+
+  let timer: NodeJS.Timeout | null = null;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    });
+  }
+  child.on("error", (error) => {
+    console.error(`vigie: could not start netlify-cli: ${error.message}`);
+    process.exit(1);
+  });
+  child.on("exit", (code, signal) => {
+    if (timer !== null) clearInterval(timer);
+    // A child ended by a signal exits like a shell reports it: 128 + the signal's number.
+    process.exit(code ?? (signal === null ? 1 : 128 + (constants.signals[signal] ?? 0)));
+  });
+
+  if (localSweep) {
+    void waitUntilListening(port, child).then((listening) => {
+      if (!listening) return;
+      timer = setInterval(() => void sweepOnce(sweepUrl), SWEEP_EVERY_MS);
+    });
+  }
+};
+
+main();

@@ -1,0 +1,202 @@
+import {
+  type FetchFunction,
+  IncomingWebhook,
+  IncomingWebhookHTTPError,
+  IncomingWebhookRequestError,
+} from "@slack/webhook";
+import type { Logger } from "../log.ts";
+import type { SendResult, SlackMessage, SlackSender } from "./message.ts";
+
+/**
+ * Posting to the incoming webhook with `@slack/webhook` v8, and turning what happened into a `SendResult`.
+ *
+ * The library gives us the request (JSON body, Content-Type, `redirect: "error"`), the timeout (an
+ * `AbortSignal.timeout` per attempt, covering the body too) and typed errors: `IncomingWebhookHTTPError`
+ * carries `statusCode` and `body`, `IncomingWebhookRequestError` the network error or the timeout as
+ * `original`. It does not expose response headers, so `Retry-After` of a 429 would be lost: we hand it a
+ * `fetch` that records that header on its way through (the library documents `fetch` as injectable).
+ * Its own retries stay off (`retries: 0` is its default): the outbox retries, with backoff, across
+ * invocations, and GitHub must get its answer within 10 s.
+ * https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks#handling-errors
+ */
+export const DEFAULT_TIMEOUT_MS = 5_000;
+/** Retry-After missing or unreadable. */
+export const DEFAULT_RETRY_AFTER_MS = 1_000;
+/** A Retry-After beyond this is taken as this: the sweep will try again, not sleep on it for a day. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+const REASON_MAX = 200;
+
+type Failed = Extract<SendResult, { kind: "retryable" | "dead" }>;
+
+export interface SlackSenderOptions {
+  /** The incoming webhook URL. A secret: it never appears in a reason or a log line. */
+  readonly url: string;
+  readonly timeoutMs?: number | undefined;
+  readonly fetch?: typeof globalThis.fetch | undefined;
+  readonly log: Logger;
+  /** For Retry-After given as an HTTP date. */
+  readonly now?: (() => number) | undefined;
+}
+
+/** Seconds (Slack's form) or an HTTP date; anything else, or nothing, is the default. */
+export const parseRetryAfter = (header: string | null, now: number): number => {
+  const value = header?.trim() ?? "";
+  let ms: number | null = null;
+  if (/^\d+(\.\d+)?$/.test(value)) ms = Math.ceil(Number(value) * 1000);
+  else if (/[a-z]/i.test(value) && !Number.isNaN(Date.parse(value)))
+    ms = Math.max(0, Date.parse(value) - now);
+  return ms === null || !Number.isFinite(ms) ? DEFAULT_RETRY_AFTER_MS : Math.min(ms, MAX_RETRY_AFTER_MS);
+};
+
+/** Removes the webhook URL, and its secret path alone, from any text we did not write ourselves. */
+const redactor = (url: string): ((text: string) => string) => {
+  const secrets = new Set<string>([url]);
+  try {
+    const parsed = new URL(url);
+    secrets.add(parsed.href);
+    if (parsed.pathname.length > 1) secrets.add(`${parsed.pathname}${parsed.search}`);
+    if (parsed.pathname.length > 1) secrets.add(parsed.pathname);
+  } catch {
+    // An unparsable URL is refused by createSlackSender; the whole string is still redacted above.
+  }
+  const ordered = [...secrets].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  return (text) => ordered.reduce((acc, secret) => acc.replaceAll(secret, "[webhook url]"), text);
+};
+
+const bound = (text: string): string => {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length <= REASON_MAX ? line : `${line.slice(0, REASON_MAX - 1)}…`;
+};
+
+/** Node's fetch says "fetch failed" and puts the useful part (ECONNREFUSED, ENOTFOUND…) in `cause`. */
+const networkReason = (error: Error): string => {
+  const cause = error.cause;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return `network error: ${code ? `${code} ` : ""}${cause.message}`.trim();
+  }
+  return `network error: ${error.message}`;
+};
+
+const isTimeout = (error: Error): boolean => error.name === "TimeoutError" || error.name === "AbortError";
+
+/**
+ * 2xx → sent; 5xx and 408 → retryable; 429 → retryable after Retry-After; other 4xx (invalid_payload,
+ * action_prohibited, channel_not_found, channel_is_archived, no_service…) → dead: retrying cannot help.
+ */
+const classifyHttp = (status: number, body: string, retryAfter: string | null, now: number): Failed => {
+  const reason = bound(`http ${status}${body.trim() === "" ? "" : `: ${body}`}`);
+  if (status === 429)
+    return { kind: "retryable", reason, status, retryAfterMs: parseRetryAfter(retryAfter, now) };
+  // 408: the server gave up waiting for our request; trying again is what it asks for.
+  if (status >= 500 || status === 408) {
+    return {
+      kind: "retryable",
+      reason,
+      status,
+      retryAfterMs: retryAfter === null ? null : parseRetryAfter(retryAfter, now),
+    };
+  }
+  return { kind: "dead", reason, status };
+};
+
+/** What an operator should check for a dead message. */
+const hint = (status: number, reason: string): string =>
+  status === 400
+    ? "Slack refused the message itself (a formatting bug in vigie?); it will not be retried"
+    : /channel_not_found|channel_is_archived|no_service|action_prohibited|no_team|team_disabled/.test(
+          reason,
+        ) ||
+        status === 404 ||
+        status === 410 ||
+        status === 403
+      ? "check SLACK_WEBHOOK_URL: the webhook was revoked or its channel deleted or archived"
+      : "it will not be retried";
+
+export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
+  const { url, log } = options;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  const now = options.now ?? Date.now;
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    // Misuse, not an outcome: config validates SLACK_WEBHOOK_URL. The value is a secret, so not shown.
+    throw new TypeError("createSlackSender: url must be an http(s) URL (value not shown, it is a secret)");
+  }
+  const redact = redactor(url);
+
+  const send = async (message: SlackMessage): Promise<SendResult> => {
+    // One webhook client per send, so that the Retry-After recorded belongs to this request only.
+    let retryAfter: string | null = null;
+    const recordingFetch: FetchFunction = async (input, init) => {
+      const response = await baseFetch(input, init);
+      retryAfter = response.headers.get("retry-after");
+      return response;
+    };
+    const webhook = new IncomingWebhook(url, { fetch: recordingFetch, timeout: timeoutMs });
+    const started = now();
+    try {
+      const { text } = await webhook.send({
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: message.unfurl_links,
+        unfurl_media: message.unfurl_media,
+      });
+      log("debug", "slack message sent", {
+        durationMs: now() - started,
+        ...(text === "ok" ? {} : { body: bound(redact(text)) }),
+      });
+      return { kind: "sent" };
+    } catch (error) {
+      const result = classify(error, retryAfter);
+      const fields = { status: result.status, reason: result.reason, durationMs: now() - started };
+      if (result.kind === "dead") {
+        log("error", "slack rejected the message", { ...fields, hint: hint(result.status, result.reason) });
+      } else {
+        log("warn", "slack send failed, the outbox will retry", {
+          ...fields,
+          retryAfterMs: result.retryAfterMs,
+        });
+      }
+      return result;
+    }
+  };
+
+  const classify = (error: unknown, retryAfter: string | null): Failed => {
+    if (error instanceof IncomingWebhookHTTPError) {
+      return classifyHttp(error.statusCode, redact(error.body), retryAfter, now());
+    }
+    if (error instanceof IncomingWebhookRequestError) {
+      const reason = isTimeout(error.original)
+        ? `timeout after ${timeoutMs} ms`
+        : networkReason(error.original);
+      return { kind: "retryable", reason: bound(redact(reason)), status: null, retryAfterMs: null };
+    }
+    // Not expected from the library; treated as transient so that nothing is lost.
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return {
+      kind: "retryable",
+      reason: bound(redact(`unexpected error: ${text}`)),
+      status: null,
+      retryAfterMs: null,
+    };
+  };
+
+  return { send };
+};
+
+/** SLACK_WEBHOOK_URL unset: the message is written to the log as one JSON line, nothing is sent. */
+export const createDryRunSender = (log: Logger): SlackSender => ({
+  send: async (message) => {
+    log("info", "dry run: SLACK_WEBHOOK_URL is unset, message not sent", {
+      text: message.text,
+      blocks: message.blocks,
+    });
+    return { kind: "dry_run" };
+  },
+});
