@@ -79,7 +79,20 @@ const sweepOnce = async (sweepUrl: string): Promise<void> => {
       signal: AbortSignal.timeout(45_000),
     });
     if (!answer.ok) {
-      const text = (await answer.text()).trim().split("\n").slice(0, 3).join(" ");
+      // The CLI reports a function that threw or failed to build as an HTML page: keep its first lines.
+      const text = (await answer.text())
+        .replace(/<br\s*\/?>/gi, "\n")
+        .replace(/<[^>]*>/g, "")
+        .replace(/&quot;/g, '"')
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&nbsp;/g, " ")
+        .replace(/&amp;/g, "&")
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line.length > 0)
+        .slice(0, 3)
+        .join(" | ");
       console.error(`vigie: local sweep answered ${answer.status}: ${text}`);
     }
   } catch (error) {

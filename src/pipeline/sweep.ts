@@ -89,6 +89,27 @@ const recoverInflight = async (deps: PipelineDeps, deadline: number): Promise<nu
   return recovered;
 };
 
+/**
+ * Slack refuses messages whose blocks add up to more than about 12 000 characters
+ * (`msg_blocks_too_long`, https://github.com/slackapi/bolt-js/issues/2509), well below the documented
+ * 50 blocks × 3000. A big storm is therefore split into several digests, each naming its sites,
+ * rather than cut: every site is named somewhere.
+ */
+export const DIGEST_MAX_CHARS = 12_000;
+export const DIGEST_SITES_PER_MESSAGE = 40;
+
+/** Items sorted by workflow, error and site, so that groups stay together across messages. */
+export const digestChunks = (items: readonly DigestItem[]): DigestItem[][] => {
+  const order = (item: DigestItem) =>
+    `${item.event.pipeline}\n${item.event.detail ?? item.event.outcome}\n${item.event.site}`;
+  const sorted = [...items].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  const chunks: DigestItem[][] = [];
+  for (let i = 0; i < sorted.length; i += DIGEST_SITES_PER_MESSAGE) {
+    chunks.push(sorted.slice(i, i + DIGEST_SITES_PER_MESSAGE));
+  }
+  return chunks;
+};
+
 /** Storm digests: once the oldest waiting item has waited STORM_GROUP_WAIT_SECONDS, one message per kind. */
 const flushDigests = async (deps: PipelineDeps): Promise<number> => {
   const itemKeys = await deps.store.list(PREFIX.digest);
@@ -111,21 +132,25 @@ const flushDigests = async (deps: PipelineDeps): Promise<number> => {
     )
       continue;
     const oldest = Math.min(...group.map(({ item }) => item.at));
-    const id = `digest:${kind}:${hash(group.map(({ key }) => key).join("\n"), 32)}`;
-    await enqueue(
-      {
-        at: oldest,
-        id,
-        kind: "digest",
-        summary: `${kind} digest: ${group.length} sites`,
-        message: formatDigest(
-          group.map(({ item }) => ({ event: item.event })),
-          kind,
-        ),
-        cause: null,
-      },
-      deps,
-    );
+    const base = `digest:${kind}:${hash(group.map(({ key }) => key).join("\n"), 32)}`;
+    const chunks = digestChunks(group.map(({ item }) => item));
+    for (const [index, chunk] of chunks.entries()) {
+      await enqueue(
+        {
+          at: oldest,
+          id: `${base}:${index}`,
+          kind: "digest",
+          summary: `${kind} digest: ${chunk.length} sites${chunks.length > 1 ? ` (${index + 1}/${chunks.length})` : ""}`,
+          message: formatDigest(
+            chunk.map((item) => ({ event: item.event })),
+            kind,
+            { maxChars: DIGEST_MAX_CHARS },
+          ),
+          cause: null,
+        },
+        deps,
+      );
+    }
     for (const { key } of group) await deps.store.delete(key);
     deps.log("info", "storm digest queued", { kind, sites: group.length });
     digests++;
@@ -159,12 +184,16 @@ const queueReminders = async (deps: PipelineDeps): Promise<number> => {
         id: `${episode.id}:reminder:${episode.reminders}`,
         kind: "reminder",
         summary: `still failing: ${episode.first.site} ${episode.first.pipeline}`,
-        message: formatReminder(episode.first, {
-          openedAt: episode.openedAt,
-          failedRuns: episode.failedRuns,
-          lastFailureAt: episode.lastFailureAt,
-          lastLogsUrl: episode.lastLogsUrl,
-        }),
+        message: formatReminder(
+          episode.first,
+          {
+            openedAt: episode.openedAt,
+            failedRuns: episode.failedRuns,
+            lastFailureAt: episode.lastFailureAt,
+            lastLogsUrl: episode.lastLogsUrl,
+          },
+          now,
+        ),
         cause: null,
       },
       deps,
@@ -269,15 +298,41 @@ export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Pro
   if (!lease) return { ...report, skipped: "another sweep is running" };
   try {
     const steps: Array<[string, () => Promise<void>]> = [
-      ["inflight", async () => void (report.recovered = await recoverInflight(deps, deadline))],
-      ["digests", async () => void (report.digests = await flushDigests(deps))],
-      ["reminders", async () => void (report.reminders = await queueReminders(deps))],
+      [
+        "inflight",
+        async () => {
+          report.recovered = await recoverInflight(deps, deadline);
+        },
+      ],
+      [
+        "digests",
+        async () => {
+          report.digests = await flushDigests(deps);
+        },
+      ],
+      [
+        "reminders",
+        async () => {
+          report.reminders = await queueReminders(deps);
+        },
+      ],
       ["outbox", () => sendDue(deps, deadline, report)],
-      ["prune", async () => void (report.pruned = await prune(deps, deadline))],
+      [
+        "prune",
+        async () => {
+          report.pruned = await prune(deps, deadline);
+        },
+      ],
     ];
     const { redeliver } = options;
-    if (redeliver)
-      steps.push(["redeliver", async () => void (report.redelivered = await redeliver(deps, deadline))]);
+    if (redeliver) {
+      steps.push([
+        "redeliver",
+        async () => {
+          report.redelivered = await redeliver(deps, deadline);
+        },
+      ]);
+    }
     for (const [name, step] of steps) {
       try {
         await step();

@@ -5,6 +5,7 @@ import {
   IncomingWebhookRequestError,
 } from "@slack/webhook";
 import type { Logger } from "../log.ts";
+import { httpUrl } from "./escape.ts";
 import type { SendResult, SlackMessage, SlackSender } from "./message.ts";
 
 /**
@@ -100,33 +101,28 @@ const classifyHttp = (status: number, body: string, retryAfter: string | null, n
   return { kind: "dead", reason, status };
 };
 
-/** What an operator should check for a dead message. */
-const hint = (status: number, reason: string): string =>
-  status === 400
-    ? "Slack refused the message itself (a formatting bug in vigie?); it will not be retried"
-    : /channel_not_found|channel_is_archived|no_service|action_prohibited|no_team|team_disabled/.test(
-          reason,
-        ) ||
-        status === 404 ||
-        status === 410 ||
-        status === 403
-      ? "check SLACK_WEBHOOK_URL: the webhook was revoked or its channel deleted or archived"
-      : "it will not be retried";
+/** What an operator should check about a dead message. */
+const hint = (status: number): string => {
+  if (status === 400)
+    return "Slack refused the message itself (invalid_payload, invalid_blocks): a formatting bug?";
+  if (status === 403 || status === 404 || status === 410) {
+    return "check SLACK_WEBHOOK_URL: the webhook was revoked, or its channel deleted or archived";
+  }
+  return "Slack refused the request";
+};
 
 export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
   const { url, log } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const baseFetch = options.fetch ?? globalThis.fetch;
   const now = options.now ?? Date.now;
-  let parsed: URL | null = null;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = null;
-  }
-  if (parsed === null || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+  if (httpUrl(url) === null) {
     // Misuse, not an outcome: config validates SLACK_WEBHOOK_URL. The value is a secret, so not shown.
     throw new TypeError("createSlackSender: url must be an http(s) URL (value not shown, it is a secret)");
+  }
+  if (!(timeoutMs > 0)) {
+    // @slack/webhook treats 0 as "no timeout"; a send must never outlive GitHub's 10 s.
+    throw new RangeError(`createSlackSender: timeoutMs must be positive, got ${timeoutMs}`);
   }
   const redact = redactor(url);
 
@@ -156,7 +152,10 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
       const result = classify(error, retryAfter);
       const fields = { status: result.status, reason: result.reason, durationMs: now() - started };
       if (result.kind === "dead") {
-        log("error", "slack rejected the message", { ...fields, hint: hint(result.status, result.reason) });
+        log("error", "slack rejected the message; it will not be retried", {
+          ...fields,
+          hint: hint(result.status),
+        });
       } else {
         log("warn", "slack send failed, the outbox will retry", {
           ...fields,

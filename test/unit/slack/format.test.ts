@@ -68,7 +68,7 @@ const netlifyFailure = (over: Partial<NetlifyDeployEvent> = {}): NetlifyDeployEv
 
 const success = (event: RunEvent, occurredAt: string): RunEvent => ({
   ...event,
-  outcome: event.source === "netlify" ? "success" : "success",
+  outcome: "success",
   detail: null,
   occurredAt,
   logsUrl: `${event.logsUrl}9`,

@@ -147,7 +147,9 @@ describe("createSlackSender against a local HTTP server", () => {
     const { result, logger } = await sendTo(path);
     expect(result).toEqual({ kind: "dead", status, reason });
     expect(logger.lines.at(-1)).toMatchObject({ level: "error", status, reason });
-    expect(String(logger.lines.at(-1)?.hint)).toMatch(/SLACK_WEBHOOK_URL|not be retried/);
+    expect(String(logger.lines.at(-1)?.hint)).toMatch(
+      status === 418 ? /refused/ : /SLACK_WEBHOOK_URL|formatting/,
+    );
   });
 
   it("bounds the body in the reason to 200 characters", async () => {
@@ -195,6 +197,12 @@ describe("createSlackSender against a local HTTP server", () => {
     );
     expect(result).toEqual({ kind: "sent" });
     expect(calls).toEqual([`${base}/ok`]);
+  });
+
+  it("refuses a timeout that would disable the timeout", () => {
+    expect(() => createSlackSender({ url: `${base}/ok`, timeoutMs: 0, log: memoryLogger().log })).toThrow(
+      RangeError,
+    );
   });
 
   it("refuses a URL that is not http(s), without repeating it", () => {
