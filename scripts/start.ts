@@ -124,7 +124,8 @@ const main = (): void => {
     `  Settings          ${loaded ? ".env, then the environment (the environment wins)" : "the environment (no .env file; see .env.example)"}`,
   ];
   for (const name of ["GITHUB_WEBHOOK_SECRET", "NETLIFY_WEBHOOK_SECRET"]) {
-    if (!isSet(name)) lines.push(`  WARNING           ${name} is unset: its route answers 500 until it is set`);
+    if (!isSet(name))
+      lines.push(`  WARNING           ${name} is unset: its route answers 500 until it is set`);
   }
   lines.push(`  Try               npm run send -- failure${port === 8888 ? "" : ` --port ${port}`}`, "");
   console.log(lines.join("\n"));

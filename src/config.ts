@@ -45,12 +45,20 @@ export const GITHUB_CONCLUSIONS = [
   "startup_failure",
 ] as const;
 
+/**
+ * An invalid variable. The HTTP answer names only the variable (anyone can call a webhook); `message`
+ * says what is wrong with it, for the log and for `npm start`.
+ */
 export class ConfigError extends HttpError {
   readonly variable: string;
   constructor(variable: string, message: string) {
     super(500, "config_invalid", `${variable}: ${message}`);
     this.name = "ConfigError";
     this.variable = variable;
+  }
+
+  override get publicMessage(): string {
+    return `${this.variable} is invalid; the function log says why`;
   }
 }
 
@@ -123,10 +131,13 @@ const parseVariable = <T>(env: Env, name: string, schema: ZodMiniType<T, string>
   return result.data;
 };
 
+/** No current secret, no secrets at all: a previous secret alone must not keep a route open (fail closed). */
 const secrets = (env: Env, name: string): string[] =>
-  [env[name], env[`${name}_PREVIOUS`]].filter(
-    (secret): secret is string => secret !== undefined && secret !== "",
-  );
+  env[name]
+    ? [env[name], env[`${name}_PREVIOUS`]].filter(
+        (secret): secret is string => secret !== undefined && secret !== "",
+      )
+    : [];
 
 const parseConfig = (env: Env): Config => {
   const conclusions = list(

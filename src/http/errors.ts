@@ -29,6 +29,11 @@ export class HttpError extends Error {
     this.code = code;
     this.headers = options.headers ?? {};
   }
+
+  /** What the HTTP answer says; `message` may say more, for the log only. */
+  get publicMessage(): string {
+    return this.message;
+  }
 }
 
 export const methodNotAllowed = (): HttpError =>

@@ -41,6 +41,7 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
     return response;
   };
   try {
+    fields.delivery = source.deliveryId(req.headers, null);
     if (req.method !== "POST") return answer(toResponse(methodNotAllowed()), "method_not_allowed");
     const config = loadConfig(deps.env);
     const secrets = source.secrets(config);

@@ -17,7 +17,7 @@ export const readBody = async (req: Request, maxBytes: number): Promise<RawBody>
   if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes) {
     throw tooLarge(maxBytes);
   }
-  if (req.body === null) return { bytes: new Uint8Array(0), text: "" };
+  if (req.body === null) return { bytes: new Uint8Array(0), text: "", utf8: true };
 
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -40,5 +40,13 @@ export const readBody = async (req: Request, maxBytes: number): Promise<RawBody>
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return { bytes, text: new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes) };
+  try {
+    return {
+      bytes,
+      text: new TextDecoder("utf-8", { ignoreBOM: true, fatal: true }).decode(bytes),
+      utf8: true,
+    };
+  } catch {
+    return { bytes, text: new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes), utf8: false };
+  }
 };

@@ -174,14 +174,18 @@ const finishEvent = async (
  */
 const duplicate = async (key: string, record: EventRecord | null, deps: PipelineDeps, deadline: number) => {
   if (record?.state === "processing") {
+    // A concurrent copy (DESIGN.md: a duplicate). Should that other delivery die, the sweep finishes it.
     return result("duplicate", `event ${key} is being processed by another delivery`, key);
   }
   if (record?.outbox) {
     const outcome = await deliver(record.outbox, deps, { deadline, reviveDead: true });
-    if (outcome.kind === "sent")
-      return result("duplicate", `already handled; its pending message was sent now`, key);
-    if (outcome.kind === "queued" || outcome.kind === "failed") {
-      return result("duplicate", `already handled; its message is still queued: ${outcome.reason}`, key);
+    switch (outcome.kind) {
+      case "sent":
+        return result("duplicate", "already handled; its message is sent", key);
+      case "queued":
+        return result("queued", `already handled; its message is still queued: ${outcome.reason}`, key);
+      case "failed":
+        return result("failed", `already handled; Slack refused its message again: ${outcome.reason}`, key);
     }
   }
   return result("duplicate", `already handled (${record?.result?.status ?? "unknown"})`, key);

@@ -5,6 +5,11 @@ import type { RunEvent } from "../event.ts";
 export interface RawBody {
   readonly bytes: Uint8Array;
   readonly text: string;
+  /**
+   * false when the bytes are not valid UTF-8: `text` then holds U+FFFD where they were, and no longer
+   * stands for exactly the bytes that were signed.
+   */
+  readonly utf8: boolean;
 }
 
 /**
@@ -29,8 +34,11 @@ export interface Source {
    * `body`. Any missing or malformed header is `false`, never an exception.
    */
   verify(body: RawBody, headers: Headers, secrets: readonly string[]): Promise<boolean>;
-  /** X-GitHub-Delivery, or for Netlify the deploy id / a hash of the body. Only for logs. */
-  deliveryId(headers: Headers, body: RawBody): string;
+  /**
+   * X-GitHub-Delivery, or for Netlify a hash of the body. Only for logs. Called first with `body` null
+   * (so that a delivery refused before its body is read is still named), then with the body.
+   */
+  deliveryId(headers: Headers, body: RawBody | null): string;
   /**
    * Parse (JSON or form-encoded), route by event, validate only the fields read, normalise.
    * Throws HttpError 400 (`badRequest`) for broken JSON, a missing event header or a wrong shape.

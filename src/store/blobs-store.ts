@@ -1,8 +1,33 @@
+import { randomUUID } from "node:crypto";
 import { type Store as BlobStore, getStore } from "@netlify/blobs";
 import { StoreUnavailableError } from "../http/errors.ts";
 import type { Entry, Store, WriteCondition, WriteResult } from "./store.ts";
 
 export const STORE_NAME = "vigie";
+
+/**
+ * @netlify/blobs retries a failing call 5 times, 5 s apart (src/retry.ts): an unreachable store would
+ * hold a webhook for 25 s, far past GitHub's 10 s. Each call gets this long, then counts as unavailable.
+ */
+export const STORE_CALL_TIMEOUT_MS = 3_000;
+/** Field added to conditionally written objects when writes are verified (see `verifyConditionalWrites`). */
+const NONCE = "__vigieWrite";
+const SETTLE_MS = 25;
+
+export interface BlobsStoreOptions {
+  readonly callTimeoutMs?: number;
+  /**
+   * The local Blobs server of Netlify's CLI checks a write's condition and then writes, with awaits in
+   * between (@netlify/blobs/dist/server.js `put`): two concurrent `onlyIfNew` writes can both succeed.
+   * Netlify Blobs itself is atomic. Under the local runtime (`NETLIFY_DEV=true`), each conditional
+   * write is therefore read back after a short settle time, and only the writer whose nonce is there
+   * wins; a racing loser sees `{ modified: false }`, as it would in production.
+   */
+  readonly verifyConditionalWrites?: boolean;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Store on Netlify Blobs, always with strong consistency (a dedup claim read back must see the write).
@@ -11,21 +36,29 @@ export const STORE_NAME = "vigie";
  */
 export class BlobsStore implements Store {
   readonly #blobs: BlobStore;
+  readonly #timeoutMs: number;
+  readonly #verify: boolean;
 
-  constructor(blobs: BlobStore) {
+  constructor(blobs: BlobStore, options: BlobsStoreOptions = {}) {
     this.#blobs = blobs;
+    this.#timeoutMs = options.callTimeoutMs ?? STORE_CALL_TIMEOUT_MS;
+    this.#verify = options.verifyConditionalWrites ?? false;
   }
 
   /**
    * In a function, the store is found from the environment Netlify (or its local runtime) provides.
-   * `options` lets tests point at a BlobsServer: `{ siteID, token, apiURL }`.
+   * `site` lets scripts and tests point at a BlobsServer: `{ siteID, token, apiURL }`.
    */
-  static open(options: { siteID: string; token: string; apiURL: string } | null = null): BlobsStore {
+  static open(
+    site: { siteID: string; token: string; apiURL: string } | null = null,
+    options: BlobsStoreOptions = { verifyConditionalWrites: process.env.NETLIFY_DEV === "true" },
+  ): BlobsStore {
     try {
       return new BlobsStore(
-        options
-          ? getStore({ name: STORE_NAME, consistency: "strong", ...options })
+        site
+          ? getStore({ name: STORE_NAME, consistency: "strong", ...site })
           : getStore({ name: STORE_NAME, consistency: "strong" }),
+        options,
       );
     } catch (error) {
       // MissingBlobsEnvironmentError: not running under Netlify or its local runtime.
@@ -33,39 +66,65 @@ export class BlobsStore implements Store {
     }
   }
 
-  async get(key: string): Promise<Entry | null> {
+  async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer from Netlify Blobs within ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
+    });
     try {
-      const result = await this.#blobs.getWithMetadata(key, { type: "json" });
-      if (result === null) return null;
-      return { value: result.data, etag: result.etag ?? "" };
+      return await Promise.race([run(), timeout]);
     } catch (error) {
-      throw new StoreUnavailableError("get", error);
+      throw new StoreUnavailableError(operation, error);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  async get(key: string): Promise<Entry | null> {
+    let result = await this.#call("get", () => this.#blobs.getWithMetadata(key, { type: "json" }));
+    if (result === null) return null;
+    if (!result.etag) {
+      // The local Blobs server answers a GET without an ETag (Netlify Blobs sends one), but lists
+      // etags. Etag first, content second: if the blob changes in between, the etag is older than the
+      // content and the next conditional write fails safe, where the other order could overwrite.
+      const { blobs } = await this.#call("list", () => this.#blobs.list({ prefix: key }));
+      const etag = blobs.find((blob) => blob.key === key)?.etag;
+      result = await this.#call("get", () => this.#blobs.getWithMetadata(key, { type: "json" }));
+      if (result === null) return null;
+      result = { ...result, etag: etag ?? "" };
+    }
+    const value: unknown = result.data;
+    if (isPlainObject(value) && NONCE in value) {
+      const { [NONCE]: _nonce, ...rest } = value;
+      return { value: rest, etag: result.etag ?? "" };
+    }
+    return { value, etag: result.etag ?? "" };
   }
 
   async set(key: string, value: unknown, condition?: WriteCondition): Promise<WriteResult> {
-    try {
-      const result = await this.#blobs.setJSON(key, value, condition ?? {});
-      return result.modified ? { modified: true, etag: result.etag ?? "" } : { modified: false };
-    } catch (error) {
-      throw new StoreUnavailableError("set", error);
+    const nonce = this.#verify && condition && isPlainObject(value) ? randomUUID() : null;
+    const stored = nonce ? { ...(value as Record<string, unknown>), [NONCE]: nonce } : value;
+    const result = await this.#call("set", () => this.#blobs.setJSON(key, stored, condition ?? {}));
+    if (!result.modified) return { modified: false };
+    if (nonce) {
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      const after = await this.#call("get", () => this.#blobs.getWithMetadata(key, { type: "json" }));
+      const data: unknown = after?.data;
+      if (!isPlainObject(data) || data[NONCE] !== nonce) return { modified: false };
+      return { modified: true, etag: after?.etag ?? result.etag ?? "" };
     }
+    return { modified: true, etag: result.etag ?? "" };
   }
 
   async delete(key: string): Promise<void> {
-    try {
-      await this.#blobs.delete(key);
-    } catch (error) {
-      throw new StoreUnavailableError("delete", error);
-    }
+    await this.#call("delete", () => this.#blobs.delete(key));
   }
 
   async list(prefix: string): Promise<string[]> {
-    try {
-      const { blobs } = await this.#blobs.list({ prefix });
-      return blobs.map((blob) => blob.key).sort();
-    } catch (error) {
-      throw new StoreUnavailableError("list", error);
-    }
+    const { blobs } = await this.#call("list", () => this.#blobs.list({ prefix }));
+    return blobs.map((blob) => blob.key).sort();
   }
 }

@@ -22,7 +22,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -35,8 +35,16 @@ import { netlifyEventFor, signNetlify } from "../fixtures/netlify.ts";
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /** The local netlify-cli, never a global one. */
 export const NETLIFY_CLI = join(REPO_ROOT, "node_modules", "netlify-cli", "bin", "run.js");
-/** What an isolated project directory links back to. `.env` is deliberately absent: tests set env. */
-const LINKED = ["netlify", "src", "node_modules", "netlify.toml", "package.json", "tsconfig.json"] as const;
+/**
+ * What an isolated project directory holds. The code is COPIED: with `netlify/` or `src/` symlinked, the
+ * CLI's bundler mixes the link's path and its target's (the entry point looks for
+ * `.netlify/functions-serve/github/tmp/<dir>/netlify/functions/github.mjs` while the bundle is written
+ * under `work/main/...`) and every call answers 500 "Cannot find module". node_modules is linked (too big
+ * to copy; dependencies are bundled from their real path, which works). `.env` is deliberately absent:
+ * tests set the environment.
+ */
+const COPIED = ["netlify", "src", "netlify.toml", "package.json", "tsconfig.json"] as const;
+const LINKED = ["node_modules"] as const;
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences are control characters.
@@ -98,7 +106,8 @@ export interface StartVigieOptions {
   env?: Record<string, string | undefined>;
   /**
    * An existing project directory to run in (its `.netlify/blobs-serve` is the store). Default: a new
-   * temporary directory linking to the repository, so each suite has its own store.
+   * temporary directory with a copy of the code (taken now) and a link to node_modules, so each suite
+   * has its own store and is not disturbed by edits made while it runs.
    */
   cwd?: string;
   /** Default: a free port. */
@@ -130,8 +139,11 @@ export interface Vigie {
   sweep(): Promise<Response>;
   /** Stops the CLI (whole process group); state on disk stays. Safe to call twice. */
   stop(): Promise<void>;
-  /** Stops and starts again on the same directory and port: Blobs state survives. */
-  restart(): Promise<void>;
+  /**
+   * Stops and starts again on the same directory and port: Blobs state survives. `env` changes variables
+   * from then on (merged; `undefined` removes one), e.g. to rotate a secret.
+   */
+  restart(options?: { env?: Record<string, string | undefined> }): Promise<void>;
   /**
    * Makes the local Blobs server fail for the running instance: `<dir>/.netlify/blobs-serve` is moved aside
    * and replaced by a file, so every read, write and list answers 500 (ENOTDIR) and @netlify/blobs throws
@@ -153,6 +165,7 @@ export const startVigie = async (options: StartVigieOptions = {}): Promise<Vigie
   const ownDir = options.cwd === undefined;
   const dir = options.cwd ?? (await mkdtemp(join(tmpdir(), "vigie-it-")));
   if (ownDir) {
+    for (const name of COPIED) await cp(join(REPO_ROOT, name), join(dir, name), { recursive: true });
     for (const name of LINKED) await symlink(join(REPO_ROOT, name), join(dir, name));
   }
   const port = options.port ?? (await freePort());
@@ -189,11 +202,12 @@ export const startVigie = async (options: StartVigieOptions = {}): Promise<Vigie
     const pgid = spawned.pid;
     if (pgid === undefined) throw new Error(`could not spawn ${NETLIFY_CLI}`);
     liveGroups.add(pgid);
-    const append = (chunk: Buffer) => {
-      output += chunk.toString("utf8");
+    // Decoded by the streams, so a character split across two chunks (❌ in a message) stays whole.
+    const append = (chunk: string) => {
+      output += chunk;
     };
-    spawned.stdout?.on("data", append);
-    spawned.stderr?.on("data", append);
+    spawned.stdout?.setEncoding("utf8").on("data", append);
+    spawned.stderr?.setEncoding("utf8").on("data", append);
     let exitCode: number | string | null = null;
     exited = new Promise((done) => {
       spawned.once("exit", (code, signal) => {
@@ -215,7 +229,7 @@ export const startVigie = async (options: StartVigieOptions = {}): Promise<Vigie
         throw new Error(`netlify functions:serve could not build ${failed.join(", ")} in ${dir}:\n${tail()}`);
       }
       if (exitCode !== null) {
-        liveGroups.delete(pgid);
+        await stop();
         throw new Error(
           `netlify functions:serve exited (${exitCode}) before it was ready in ${dir}:\n${tail()}`,
         );
@@ -324,8 +338,12 @@ export const startVigie = async (options: StartVigieOptions = {}): Promise<Vigie
         headers: { "user-agent": "Netlify Clockwork" },
       }),
     stop,
-    restart: async () => {
+    restart: async (restartOptions = {}) => {
       await stop();
+      for (const [name, value] of Object.entries(restartOptions.env ?? {})) {
+        if (value === undefined) delete env[name];
+        else env[name] = value;
+      }
       await boot();
     },
     breakStore,
@@ -448,10 +466,11 @@ export const startSlackStandIn = async (options: SlackStandInOptions = {}): Prom
 
   const choose = (request: SlackRequest): SlackReply => {
     if (rate !== null) {
+      const { limit, windowMs, retryAfterSeconds } = rate;
       const recent = messages.filter(
-        (other) => other !== request && other.status === 200 && request.at - other.at < rate!.windowMs,
+        (other) => other !== request && other.status === 200 && request.at - other.at < windowMs,
       );
-      if (recent.length >= rate.limit) return slackReply.rateLimited(rate.retryAfterSeconds);
+      if (recent.length >= limit) return slackReply.rateLimited(retryAfterSeconds);
     }
     return queue.shift() ?? respond?.(request) ?? slackReply.ok();
   };

@@ -59,7 +59,10 @@ export const githubSource: Source = {
   name: "github",
   secretVariable: "GITHUB_WEBHOOK_SECRET",
   secrets: (config) => config.githubSecrets,
-  verify: (body, headers, secrets) => verifySignature(secrets, body.text, headers.get("x-hub-signature-256")),
+  // The HMAC is computed over the text (@octokit/webhooks-methods takes a string); text that is not
+  // exactly the bytes sent (invalid UTF-8) can therefore not be verified.
+  verify: async (body, headers, secrets) =>
+    body.utf8 && verifySignature(secrets, body.text, headers.get("x-hub-signature-256")),
   deliveryId: (headers) => {
     const id = headers.get("x-github-delivery");
     return id !== null && DELIVERY_ID.test(id) ? id : "unknown";

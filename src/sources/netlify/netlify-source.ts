@@ -40,7 +40,9 @@ export const netlifySource: Source = {
     verifySignature(secrets, body.bytes, headers.get("x-webhook-signature")),
   /** A hash of the body: the same notification sent twice gets the same id in the logs. */
   deliveryId: (_headers, body) =>
-    `netlify:${createHash("sha256").update(body.bytes).digest("hex").slice(0, 16)}`,
+    body === null
+      ? "netlify:unread"
+      : `netlify:${createHash("sha256").update(body.bytes).digest("hex").slice(0, 16)}`,
   interpret: (body, headers): Interpretation => {
     let payload: unknown;
     try {

@@ -15,7 +15,7 @@ import {
 
 const SECRET = "org-webhook-secret";
 
-const raw = (text: string): RawBody => ({ bytes: new TextEncoder().encode(text), text });
+const raw = (text: string): RawBody => ({ bytes: new TextEncoder().encode(text), text, utf8: true });
 
 const headers = (event: string | null = "workflow_run", contentType = "application/json"): Headers => {
   const result = new Headers({ "content-type": contentType });

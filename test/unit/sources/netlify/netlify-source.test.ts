@@ -16,7 +16,7 @@ import {
   skippedDeploy,
 } from "../../../fixtures/netlify.ts";
 
-const raw = (text: string): RawBody => ({ bytes: new TextEncoder().encode(text), text });
+const raw = (text: string): RawBody => ({ bytes: new TextEncoder().encode(text), text, utf8: true });
 const headers = (entries: Record<string, string> = {}): Headers =>
   new Headers({ "content-type": "application/json", ...entries });
 
@@ -70,7 +70,7 @@ describe("netlifySource", () => {
     it("verifies the bytes, not the text: a signature over other bytes with the same text field fails", async () => {
       const body = netlifyBody(failedDeploy());
       const signature = await signNetlify(NETLIFY_TEST_SECRET, body);
-      const tampered = { bytes: new TextEncoder().encode(`${body} `), text: body };
+      const tampered = { bytes: new TextEncoder().encode(`${body} `), text: body, utf8: true };
       await expect(
         netlifySource.verify(tampered, headers({ "x-webhook-signature": signature }), [NETLIFY_TEST_SECRET]),
       ).resolves.toBe(false);
