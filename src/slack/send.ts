@@ -1,9 +1,4 @@
-import {
-  type FetchFunction,
-  IncomingWebhook,
-  IncomingWebhookHTTPError,
-  IncomingWebhookRequestError,
-} from "@slack/webhook";
+import type { FetchFunction } from "@slack/webhook";
 import type { Logger } from "../log.ts";
 import { httpUrl } from "./escape.ts";
 import type { SendResult, SlackMessage, SlackSender } from "./message.ts";
@@ -28,6 +23,20 @@ export const MAX_RETRY_AFTER_MS = 3_600_000;
 const REASON_MAX = 200;
 
 type Failed = Extract<SendResult, { kind: "retryable" | "dead" }>;
+type SlackWebhookModule = typeof import("@slack/webhook");
+
+/**
+ * @slack/webhook is loaded at the first send, not at import: most invocations (ignored deliveries) never
+ * post, and every function invocation may be a cold start (BENCHMARKS.md). A failed load is retried.
+ */
+let slackWebhook: Promise<SlackWebhookModule> | null = null;
+const loadSlackWebhook = (): Promise<SlackWebhookModule> => {
+  slackWebhook ??= import("@slack/webhook").catch((error: unknown) => {
+    slackWebhook = null;
+    throw error;
+  });
+  return slackWebhook;
+};
 
 export interface SlackSenderOptions {
   /** The incoming webhook URL. A secret: it never appears in a reason or a log line. */
@@ -134,9 +143,11 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
       retryAfter = response.headers.get("retry-after");
       return response;
     };
-    const webhook = new IncomingWebhook(url, { fetch: recordingFetch, timeout: timeoutMs });
     const started = now();
+    let lib: SlackWebhookModule | null = null;
     try {
+      lib = await loadSlackWebhook();
+      const webhook = new lib.IncomingWebhook(url, { fetch: recordingFetch, timeout: timeoutMs });
       const { text } = await webhook.send({
         text: message.text,
         blocks: message.blocks,
@@ -149,7 +160,7 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
       });
       return { kind: "sent" };
     } catch (error) {
-      const result = classify(error, retryAfter);
+      const result = classify(error, retryAfter, lib);
       const fields = { status: result.status, reason: result.reason, durationMs: now() - started };
       if (result.kind === "dead") {
         log("error", "slack rejected the message; it will not be retried", {
@@ -166,11 +177,11 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
     }
   };
 
-  const classify = (error: unknown, retryAfter: string | null): Failed => {
-    if (error instanceof IncomingWebhookHTTPError) {
+  const classify = (error: unknown, retryAfter: string | null, lib: SlackWebhookModule | null): Failed => {
+    if (lib !== null && error instanceof lib.IncomingWebhookHTTPError) {
       return classifyHttp(error.statusCode, redact(error.body), retryAfter, now());
     }
-    if (error instanceof IncomingWebhookRequestError) {
+    if (lib !== null && error instanceof lib.IncomingWebhookRequestError) {
       const reason = isTimeout(error.original)
         ? `timeout after ${timeoutMs} ms`
         : networkReason(error.original);

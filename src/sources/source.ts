@@ -28,6 +28,8 @@ export interface Source {
   readonly name: "github" | "netlify";
   /** The variable named in the fail-closed log line. */
   readonly secretVariable: "GITHUB_WEBHOOK_SECRET" | "NETLIFY_WEBHOOK_SECRET";
+  /** The header naming the event (`workflow_run`, `deploy_failed`...), logged with each delivery. */
+  readonly eventHeader: "x-github-event" | "x-netlify-event";
   secrets(config: Config): readonly string[];
   /**
    * true only for a valid signature by one of `secrets` (current first, then previous) over exactly

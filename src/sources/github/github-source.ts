@@ -58,6 +58,7 @@ const parsePayload = (body: RawBody, headers: Headers): unknown => {
 export const githubSource: Source = {
   name: "github",
   secretVariable: "GITHUB_WEBHOOK_SECRET",
+  eventHeader: "x-github-event",
   secrets: (config) => config.githubSecrets,
   // The HMAC is computed over the text (@octokit/webhooks-methods takes a string); text that is not
   // exactly the bytes sent (invalid UTF-8) can therefore not be verified.

@@ -35,6 +35,7 @@ const describeIssue = (issue: $ZodIssue): string => {
 export const netlifySource: Source = {
   name: "netlify",
   secretVariable: "NETLIFY_WEBHOOK_SECRET",
+  eventHeader: "x-netlify-event",
   secrets: (config) => config.netlifySecrets,
   verify: (body, headers, secrets) =>
     verifySignature(secrets, body.bytes, headers.get("x-webhook-signature")),
