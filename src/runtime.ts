@@ -4,7 +4,6 @@ import { createLogger, type Logger } from "./log.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.ts";
 import type { SlackSender } from "./slack/message.ts";
 import { createDryRunSender, createSlackSender } from "./slack/send.ts";
-import { BlobsStore } from "./store/blobs-store.ts";
 import type { Store } from "./store/store.ts";
 
 /** Slack is given 5 s: with the store round trips, GitHub still gets its answer well within 10 s. */
@@ -14,6 +13,31 @@ export const SLACK_INTERVAL_MS = 1_100;
 
 const log: Logger = createLogger();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Netlify Blobs, opened at the first store call rather than at import: @netlify/blobs is only loaded when
+ * a delivery needs state (most deliveries of an org webhook are ignored before that), and every function
+ * invocation may be a cold start (BENCHMARKS.md). An open that fails (StoreUnavailableError, 503) is tried
+ * again by the next call, as `BlobsStore.open()` in `pipelineDeps` was.
+ */
+const lazyBlobsStore = (): Store => {
+  let opened: Promise<Store> | null = null;
+  const open = (): Promise<Store> => {
+    opened ??= import("./store/blobs-store.ts")
+      .then(({ BlobsStore }) => BlobsStore.open())
+      .catch((error: unknown) => {
+        opened = null;
+        throw error;
+      });
+    return opened;
+  };
+  return {
+    get: async (key) => (await open()).get(key),
+    set: async (key, value, condition) => (await open()).set(key, value, condition),
+    delete: async (key) => (await open()).delete(key),
+    list: async (prefix) => (await open()).list(prefix),
+  };
+};
 
 let store: Store | null = null;
 let sender: { url: string | null; sender: SlackSender } | null = null;
@@ -33,7 +57,7 @@ const slackFor = (config: Config): SlackSender => {
 
 /** Pipeline dependencies for this process: Netlify Blobs from the function's environment, real Slack. */
 export const pipelineDeps = (config: Config): PipelineDeps => {
-  store ??= BlobsStore.open();
+  store ??= lazyBlobsStore();
   return {
     config,
     store,

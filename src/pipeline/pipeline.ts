@@ -263,7 +263,19 @@ const digestItem = async (
   episode: Episode,
   deps: PipelineDeps,
 ) => {
-  const item: DigestItem = { v: 1, kind, event, stream, episodeId: episode.id, at: deps.now() };
+  const item: DigestItem = {
+    v: 1,
+    kind,
+    event,
+    stream,
+    episodeId: episode.id,
+    episode: {
+      openedAt: episode.openedAt,
+      failedRuns: episode.failedRuns,
+      firstLogsUrl: episode.first.logsUrl,
+    },
+    at: deps.now(),
+  };
   await deps.store.set(keys.digest(episode.receivedAt, `${episode.id}:${kind}`), item, { onlyIfNew: true });
 };
 

@@ -32,6 +32,8 @@ export interface DigestItem {
   readonly event: RunEvent;
   readonly stream: string;
   readonly episodeId: string;
+  /** The episode as it stood, so that a digest of one can be an ordinary message. */
+  readonly episode: { readonly openedAt: string; readonly failedRuns: number; readonly firstLogsUrl: string };
   readonly at: number;
 }
 
@@ -40,7 +42,8 @@ export const isDigestItem = (value: unknown): value is DigestItem =>
   value !== null &&
   (value as DigestItem).v === 1 &&
   ((value as DigestItem).kind === "failure" || (value as DigestItem).kind === "recovery") &&
-  typeof (value as DigestItem).at === "number";
+  typeof (value as DigestItem).at === "number" &&
+  typeof (value as DigestItem).episode?.openedAt === "string";
 
 /** A digest is ready once its oldest item has waited STORM_GROUP_WAIT_SECONDS. */
 export const digestReady = (items: readonly DigestItem[], now: number, groupWaitSeconds: number): boolean =>

@@ -1,5 +1,6 @@
+import type { FailureEvent } from "../event.ts";
 import { describeError } from "../log.ts";
-import { formatDigest, formatReminder } from "../slack/format.ts";
+import { formatDigest, formatFailure, formatRecovery, formatReminder } from "../slack/format.ts";
 import { deliver, enqueue } from "./deliver.ts";
 import { markReminded, reminderDue, type StreamState } from "./episodes.ts";
 import { hash, keys, PREFIX, timeOfKey } from "./keys.ts";
@@ -110,6 +111,32 @@ export const digestChunks = (items: readonly DigestItem[]): DigestItem[][] => {
   return chunks;
 };
 
+/**
+ * A digest of one (the storm's tail, a lone recovery of a storm's site) reads better as the ordinary
+ * message of its kind.
+ */
+const digestMessage = (
+  items: readonly DigestItem[],
+  kind: DigestItem["kind"],
+  part: { index: number; count: number; totalSites: number },
+) => {
+  const [only] = items;
+  if (items.length === 1 && only) {
+    return kind === "failure"
+      ? formatFailure(only.event as FailureEvent, {})
+      : formatRecovery(only.event, {
+          openedAt: only.episode.openedAt,
+          failedRuns: only.episode.failedRuns,
+          firstFailureUrl: only.episode.firstLogsUrl,
+        });
+  }
+  return formatDigest(
+    items.map((item) => ({ event: item.event })),
+    kind,
+    { maxChars: DIGEST_MAX_CHARS, part },
+  );
+};
+
 /** Storm digests: once the oldest waiting item has waited STORM_GROUP_WAIT_SECONDS, one message per kind. */
 const flushDigests = async (deps: PipelineDeps): Promise<number> => {
   const itemKeys = await deps.store.list(PREFIX.digest);
@@ -137,15 +164,12 @@ const flushDigests = async (deps: PipelineDeps): Promise<number> => {
     for (const [index, chunk] of chunks.entries()) {
       await enqueue(
         {
-          at: oldest,
+          // One millisecond apart, so that the parts are sent in order.
+          at: oldest + index,
           id: `${base}:${index}`,
-          kind: "digest",
+          kind: chunk.length === 1 ? (kind === "failure" ? "failure" : "recovery") : "digest",
           summary: `${kind} digest: ${chunk.length} sites${chunks.length > 1 ? ` (${index + 1}/${chunks.length})` : ""}`,
-          message: formatDigest(
-            chunk.map((item) => ({ event: item.event })),
-            kind,
-            { maxChars: DIGEST_MAX_CHARS },
-          ),
+          message: digestMessage(chunk, kind, { index, count: chunks.length, totalSites: group.length }),
           cause: null,
         },
         deps,

@@ -66,6 +66,11 @@ export interface DigestOptions {
    * https://github.com/slackapi/bolt-js/issues/2867); whether incoming webhooks enforce it is undocumented.
    */
   readonly maxChars?: number | undefined;
+  /**
+   * When a storm is split over several messages (to stay under `maxChars`): this message's place and
+   * the storm's size, so the header says "60 sites failed … (1/2)" rather than the count of this part.
+   */
+  readonly part?: { readonly index: number; readonly count: number; readonly totalSites: number } | undefined;
 }
 
 const UNITS: ReadonlyArray<readonly [string, number]> = [
@@ -361,11 +366,13 @@ export const formatDigest = (
   kind: "failure" | "recovery",
   options: DigestOptions = {},
 ): SlackMessage => {
-  const sites = new Set(items.map(({ event }) => event.site)).size;
+  const { part } = options;
+  const sites = part?.totalSites ?? new Set(items.map(({ event }) => event.site)).size;
+  const suffix = part && part.count > 1 ? ` (${part.index + 1}/${part.count})` : "";
   const title =
     kind === "failure"
-      ? `🌩️ ${plural(sites, "site")} failed: storm digest`
-      : `✅ ${plural(sites, "site")} recovered: storm digest`;
+      ? `🌩️ ${plural(sites, "site")} failed: storm digest${suffix}`
+      : `✅ ${plural(sites, "site")} recovered: storm digest${suffix}`;
   const intro = mrkdwn(
     kind === "failure"
       ? `${plural(items.length, "new failure")} within a short time, grouped by workflow and error. Each link opens the logs.`

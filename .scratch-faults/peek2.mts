@@ -1,0 +1,10 @@
+import { BlobsServer } from "@netlify/blobs/server";
+import { BlobsStore } from "../src/store/blobs-store.ts";
+import { readdirSync } from "node:fs";
+const dir = process.argv[2];
+const server = new BlobsServer({ directory: dir, token: "t" });
+const { port } = await server.start();
+const store = BlobsStore.open({ siteID: "unlinked", token: "t", apiURL: `http://127.0.0.1:${port}` }, { verifyConditionalWrites: false });
+const keys = await store.list(""); console.log("outbox/:", await store.list("outbox/"));
+for (const k of keys) console.log(k, k.startsWith("outbox") ? JSON.stringify(await store.get(k)).replace(/"message":\{.*?"unfurl_media":false\}/, "MSG") : "");
+await server.stop();

@@ -1,0 +1,12 @@
+import { startVigie, startSlackStandIn, postGithub } from "../test/integration/harness.ts";
+import { peekStore } from "../test/integration/faults-support.ts";
+import { failedRunPayload } from "../test/fixtures/github.ts";
+import { PREFIX } from "../src/pipeline/keys.ts";
+const slack = await startSlackStandIn();
+const v = await startVigie({ env: { GITHUB_WEBHOOK_SECRET: "s", SLACK_WEBHOOK_URL: slack.url, REMINDER_HOURS: "0" } });
+const peek = await peekStore(v);
+const a = await postGithub(v.url, failedRunPayload({ repo: "x/y" }), { secret: "s" });
+console.log(a.status, a.text, PREFIX.outbox, await peek.keys(""));
+console.log(await peek.keys(PREFIX.outbox), await peek.keys("outbox"), await peek.keys("out"));
+console.log(await peek.outbox());
+await peek.stop(); await v.dispose(); await slack.close();

@@ -1,0 +1,12 @@
+import { BlobsServer } from "@netlify/blobs/server";
+import { mkdtempSync } from "node:fs";
+import { getStore } from "@netlify/blobs";
+const dir = mkdtempSync("/tmp/bs-");
+const server = new BlobsServer({ directory: dir, token: "t", debug: true });
+const { port } = await server.start();
+const store = getStore({ name: "vigie", siteID: "unlinked", token: "t", apiURL: `http://127.0.0.1:${port}`, consistency: "strong" });
+await store.setJSON("outbox/1", { a: 1 });
+console.log((await store.list({ prefix: "outbox/" })).blobs, (await store.list()).blobs.length);
+const r = await fetch(`http://127.0.0.1:${port}/api/v1/blobs/unlinked/vigie?prefix=outbox%2F`, { headers: { authorization: "Bearer t" } });
+console.log(r.status, await r.text());
+await server.stop();

@@ -1,0 +1,12 @@
+import { BlobsServer } from "@netlify/blobs/server";
+import { mkdtempSync } from "node:fs";
+import { execSync } from "node:child_process";
+import { getStore } from "@netlify/blobs";
+const dir = mkdtempSync("/tmp/bs-");
+const server = new BlobsServer({ directory: dir, token: "t", onRequest: (e: any) => console.log("req", e.type, e.url) });
+const { port } = await server.start();
+const store = getStore({ name: "vigie", siteID: "unlinked", token: "t", apiURL: `http://127.0.0.1:${port}`, consistency: "strong" });
+await store.setJSON("outbox/1", { a: 1 });
+console.log(execSync(`find ${dir}`).toString());
+console.log((await store.list({ prefix: "outbox/" })).blobs);
+await server.stop();

@@ -1,0 +1,13 @@
+import { startVigie, startSlackStandIn, postGithub, slackReply } from "../test/integration/harness.ts";
+import { failedRunPayload } from "../test/fixtures/github.ts";
+const slack = await startSlackStandIn();
+const v = await startVigie({ env: { GITHUB_WEBHOOK_SECRET: "s", SLACK_WEBHOOK_URL: slack.url, REMINDER_HOURS: "0" } });
+slack.enqueue(slackReply.serverError());
+const a = await postGithub(v.url, failedRunPayload({ repo: "x/y" }), { secret: "s" });
+console.log(a.status, a.text);
+await new Promise(r => setTimeout(r, 5500));
+const s = await v.sweep(); console.log("sweep answer", s.status, await s.text());
+await new Promise(r => setTimeout(r, 500));
+console.log(v.logLines().filter(l => String(l.msg).includes("sweep") || String(l.msg).includes("slack")));
+console.log(slack.messages.map(m => m.status));
+await v.dispose(); await slack.close();

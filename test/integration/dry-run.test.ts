@@ -1,0 +1,140 @@
+/**
+ * Configuration edges end to end: no SLACK_WEBHOOK_URL (dry run: the message goes to the log), and no
+ * GITHUB_WEBHOOK_SECRET (the GitHub route fails closed, the Netlify route keeps working). Two instances,
+ * booted side by side.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { validateMessage } from "../../src/slack/format.ts";
+import type { SlackMessage } from "../../src/slack/message.ts";
+import { failedRunPayload } from "../fixtures/github.ts";
+import { failedDeploy } from "../fixtures/netlify.ts";
+import {
+  postGithub,
+  postNetlify,
+  type SlackStandIn,
+  startSlackStandIn,
+  startVigie,
+  type Vigie,
+} from "./harness.ts";
+import {
+  deliveryLines,
+  GITHUB_SECRET,
+  messagesNaming,
+  NETLIFY_SECRET,
+  settledNaming,
+  testEnv,
+} from "./support.ts";
+
+describe("configuration edges, end to end", () => {
+  let slack: SlackStandIn;
+  /** No SLACK_WEBHOOK_URL: dry run. */
+  let dryRun: Vigie;
+  /** No GITHUB_WEBHOOK_SECRET; Slack is the stand-in. */
+  let noGithubSecret: Vigie;
+
+  beforeAll(async () => {
+    slack = await startSlackStandIn();
+    [dryRun, noGithubSecret] = await Promise.all([
+      startVigie({ env: testEnv(null) }),
+      startVigie({ env: testEnv(slack, { GITHUB_WEBHOOK_SECRET: undefined }) }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([dryRun?.dispose(), noGithubSecret?.dispose()]);
+    await slack?.close();
+  });
+
+  describe("without SLACK_WEBHOOK_URL (dry run)", () => {
+    it("answers a failure 200 notified, says dry run, and prints the message to the log", async () => {
+      const repo = "acme/it-dry-run";
+      const delivery = randomUUID();
+      const answer = await postGithub(dryRun.url, failedRunPayload({ repo, runId: 7_300_000_001 }), {
+        secret: GITHUB_SECRET,
+        delivery,
+      });
+      expect(answer.status, answer.text).toBe(200);
+      expect(answer.json?.status).toBe("notified");
+      expect(String(answer.json?.reason)).toMatch(/dry run/i);
+
+      await dryRun.waitForLog((line) => typeof line.text === "string" && line.text.includes(repo));
+      const printed = dryRun
+        .logLines()
+        .filter((line) => typeof line.text === "string" && line.text.includes(repo));
+      expect(printed).toHaveLength(1);
+      expect(String(printed[0]?.msg)).toMatch(/dry run/i);
+      const message = {
+        text: printed[0]?.text,
+        blocks: printed[0]?.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      } as SlackMessage;
+      expect(validateMessage(message)).toEqual([]);
+      expect(JSON.stringify(message.blocks)).toContain(repo);
+      expect(deliveryLines(dryRun, delivery)).toEqual([
+        expect.objectContaining({ decision: "notified", status: 200 }),
+      ]);
+      // Nothing went to the stand-in (it is not this instance's Slack, and a dry run sends nothing).
+      expect(messagesNaming(slack, repo)).toHaveLength(0);
+    });
+
+    it("keeps dedup in a dry run: the same delivery again is a duplicate, printed once", async () => {
+      const repo = "acme/it-dry-run-dup";
+      const payload = failedRunPayload({ repo, runId: 7_300_000_002 });
+      const delivery = randomUUID();
+      const first = await postGithub(dryRun.url, payload, { secret: GITHUB_SECRET, delivery });
+      expect(first.json?.status, first.text).toBe("notified");
+      const again = await postGithub(dryRun.url, payload, { secret: GITHUB_SECRET, delivery });
+      expect(again.json?.status, again.text).toBe("duplicate");
+      await dryRun.waitForLog((line) => line.delivery === delivery && line.decision === "duplicate");
+      expect(
+        dryRun.logLines().filter((line) => typeof line.text === "string" && line.text.includes(repo)),
+      ).toHaveLength(1);
+    });
+  });
+
+  describe("without GITHUB_WEBHOOK_SECRET", () => {
+    it("answers every GitHub POST 500 and names GITHUB_WEBHOOK_SECRET in the log", async () => {
+      const repo = "acme/it-no-secret";
+      const payload = failedRunPayload({ repo, runId: 7_300_000_003 });
+      const deliveries = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      const answers = [
+        await postGithub(noGithubSecret.url, payload, {
+          secret: GITHUB_SECRET,
+          delivery: deliveries[0] as string,
+        }),
+        await postGithub(noGithubSecret.url, payload, { delivery: deliveries[1] as string }),
+        await postGithub(
+          noGithubSecret.url,
+          { zen: "Ping.", hook_id: 1 },
+          {
+            secret: GITHUB_SECRET,
+            event: "ping",
+            delivery: deliveries[2] as string,
+          },
+        ),
+        await postGithub(noGithubSecret.url, "not json", { delivery: deliveries[3] as string }),
+      ];
+      expect(answers.map((answer) => answer.status)).toEqual([500, 500, 500, 500]);
+      for (const answer of answers) expect(answer.text).toContain("GITHUB_WEBHOOK_SECRET");
+      for (const delivery of deliveries) {
+        await noGithubSecret.waitForLog((line) => line.delivery === delivery);
+        const [line] = deliveryLines(noGithubSecret, delivery);
+        expect(line).toMatchObject({ status: 500, level: "error" });
+        expect(JSON.stringify(line)).toContain("GITHUB_WEBHOOK_SECRET");
+      }
+      expect(await settledNaming(slack, repo, 200)).toHaveLength(0);
+    });
+
+    it("still serves the Netlify route", async () => {
+      const name = "it-no-github-secret-netlify";
+      const deploy = failedDeploy({ name, site_id: randomUUID(), id: "6750aa0000000000000000a1" });
+      const answer = await postNetlify(noGithubSecret.url, deploy, { secret: NETLIFY_SECRET });
+      expect(answer.status, answer.text).toBe(200);
+      expect(answer.json?.status).toBe("notified");
+      const sent = await settledNaming(slack, name);
+      expect(sent.map((message) => message.status)).toEqual([200]);
+    });
+  });
+});
