@@ -283,7 +283,7 @@ export const simulateDay = async (seed = 42): Promise<DayReport> => {
 };
 
 export const kindOf = (message: DayMessage): MessageKind | "other" => {
-  if (message.header.includes("storm digest")) return "digest";
+  if (/^\S+ \d+ sites? (failed at once|recovered)/u.test(message.header)) return "digest";
   if (message.header.startsWith("✅")) return "recovery";
   if (message.header.startsWith("⏰")) return "reminder";
   if (message.header.startsWith("❌")) return "failure";

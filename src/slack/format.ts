@@ -236,7 +236,7 @@ export const formatFailure = (event: FailureEvent, opts: FailureOptions = {}): S
     errorSection(event),
     contextBlock([
       event.source === "github" && event.runNumber !== null ? `Run #${event.runNumber}` : null,
-      event.source === "github" ? value(event.context, 60) : null,
+      event.source === "github" && event.context ? `on ${value(event.context, 60)}` : null,
       `finished ${slackDate(event.occurredAt)}`,
       runs > 1 ? `${plural(runs, "failed run")} in this episode` : null,
     ]),
@@ -316,33 +316,46 @@ export const formatReminder = (
 };
 
 interface DigestGroup {
-  /** "*Workflow*: error", mrkdwn. */
-  readonly title: string;
+  /** "*Workflow*", mrkdwn. */
+  readonly pipeline: string;
+  /** The error shared by the group, mrkdwn-escaped; null for recoveries. */
+  readonly error: string | null;
   readonly entries: string[];
 }
 
+/** "*Build and deploy* · 12 sites · failed": the count before the error, so it never reads as part of it. */
 const groupHeading = (group: DigestGroup, continued: boolean): string =>
-  `${group.title} (${group.entries.length}${continued ? ", continued" : ""})`;
+  [
+    `${group.pipeline} · ${plural(group.entries.length, "site")}${continued ? " (continued)" : ""}`,
+    group.error,
+  ]
+    .filter((part) => part !== null)
+    .join(" · ");
 
 /** Groups by pipeline, and for failures by error (Netlify's first line of detail, else the outcome). */
 const digestGroups = (items: readonly DigestItem[], kind: "failure" | "recovery"): DigestGroup[] => {
-  const byKey = new Map<string, { heading: string; events: RunEvent[] }>();
+  const byKey = new Map<string, { pipeline: string; error: string | null; events: RunEvent[] }>();
   for (const { event } of items) {
     const pipeline = oneLine(event.pipeline);
-    const error = oneLine(event.detail?.split(/\r?\n/, 1)[0] ?? "") || outcomeWords(event.outcome);
+    // Netlify's "Failed during stage 'building site': " prefix would repeat in every group heading.
+    const firstLine =
+      event.detail?.split(/\r?\n/, 1)[0]?.replace(/^failed during stage '[^']*':\s*/i, "") ?? "";
+    const error = oneLine(firstLine) || outcomeWords(event.outcome);
     const key = kind === "failure" ? `${pipeline}\u0000${error}` : pipeline;
     const group = byKey.get(key) ?? {
-      heading:
-        `*${escapeTruncated(pipeline, VALUE_MAX)}*` +
-        (kind === "failure" ? `: ${escapeTruncated(error, ERROR_HEADING_MAX)}` : ""),
+      pipeline: `*${escapeTruncated(pipeline, VALUE_MAX)}*`,
+      error: kind === "failure" ? escapeTruncated(error, ERROR_HEADING_MAX) : null,
       events: [],
     };
     group.events.push(event);
     byKey.set(key, group);
   }
   return [...byKey.values()]
-    .sort((a, b) => b.events.length - a.events.length || (a.heading < b.heading ? -1 : 1))
-    .map(({ heading, events }) => {
+    .sort((a, b) => {
+      const order = (g: typeof a) => `${g.pipeline}\u0000${g.error ?? ""}`;
+      return b.events.length - a.events.length || (order(a) < order(b) ? -1 : 1);
+    })
+    .map(({ pipeline, error, events }) => {
       const counts = new Map<string, number>();
       for (const e of events) counts.set(e.site, (counts.get(e.site) ?? 0) + 1);
       const entries = [...events]
@@ -352,7 +365,7 @@ const digestGroups = (items: readonly DigestItem[], kind: "failure" | "recovery"
           const which = (counts.get(e.site) ?? 0) > 1 ? ` (${oneLine(e.branch ?? e.context ?? "")})` : "";
           return link(bounded(e.logsUrl), `${oneLine(e.site)}${which}`, SITE_MAX);
         });
-      return { title: heading, entries };
+      return { pipeline, error, entries };
     });
 };
 
@@ -371,12 +384,12 @@ export const formatDigest = (
   const suffix = part && part.count > 1 ? ` (${part.index + 1}/${part.count})` : "";
   const title =
     kind === "failure"
-      ? `🌩️ ${plural(sites, "site")} failed: storm digest${suffix}`
-      : `✅ ${plural(sites, "site")} recovered: storm digest${suffix}`;
+      ? `🚨 ${plural(sites, "site")} failed at once${suffix}`
+      : `✅ ${plural(sites, "site")} recovered${suffix}`;
   const intro = mrkdwn(
     kind === "failure"
       ? `${plural(items.length, "new failure")} within a short time, grouped by workflow and error. Each link opens the logs.`
-      : `${plural(items.length, "stream")} passing again, grouped by workflow. Each link opens the run.`,
+      : `${plural(items.length, "site")} of the storm passing again, grouped by workflow. Each link opens the run.`,
   );
   // Header, intro and the closing "…and N more" are always room for.
   const sectionBudget = MAX_BLOCKS - 3;

@@ -423,19 +423,19 @@ describe("formatDigest", () => {
     ];
     const message = formatDigest(items, "failure");
     expectValid(message);
-    expect(header(message)).toBe("🌩️ 60 sites failed: storm digest");
+    expect(header(message)).toBe("🚨 60 sites failed at once");
     const body = blockText(message);
     for (let i = 0; i < 30; i += 1)
       expect(body).toContain(`<https://github.com/acme/site-${i}/actions/runs/${i}|acme/site-${i}>`);
     for (let i = 0; i < 20; i += 1) expect(body).toContain(`|docs-${i}>`);
     for (let i = 0; i < 10; i += 1) expect(body).toContain(`|blog-${i}>`);
-    expect(body).toContain("*Build and deploy*: failed (30)");
-    expect(body).toContain("*Netlify build*: Build script returned non-zero exit code: 2 (20)");
+    expect(body).toContain("*Build and deploy* · 30 sites · failed");
+    expect(body).toContain("*Netlify build* · 20 sites · Build script returned non-zero exit code: 2");
     expect(body).toContain(
-      "*Netlify build*: Failed during stage 'building site': Build script returned non-zero exit code: 137 (10)",
+      "*Netlify build* · 10 sites · Build script returned non-zero exit code: 137",
     );
     expect(body).not.toContain("…and");
-    expect(message.text.startsWith("🌩️ 60 sites failed: storm digest: ")).toBe(true);
+    expect(message.text.startsWith("🚨 60 sites failed at once: ")).toBe(true);
   });
 
   it("names all of 300 sites with long names, within 50 blocks of 3000 characters", () => {
@@ -452,7 +452,7 @@ describe("formatDigest", () => {
     for (let i = 0; i < 300; i += 1) expect(body).toContain(`|${siteName(i)}>`);
     expect(body).not.toContain("…and");
     // Continuation sections repeat the group's heading.
-    expect(body).toContain("*Build and deploy*: failed (300, continued)");
+    expect(body).toContain("*Build and deploy* · 300 sites (continued) · failed");
   });
 
   it("cuts 5000 sites with '…and N more', N being exactly the sites not named", () => {
@@ -498,18 +498,18 @@ describe("formatDigest", () => {
     ];
     const failures = formatDigest(items, "failure");
     expectValid(failures);
-    expect(header(failures)).toBe("🌩️ 2 sites failed: storm digest");
+    expect(header(failures)).toBe("🚨 2 sites failed at once");
     expect(allText(failures)).toContain("|acme/site-1 (main)>");
     expect(allText(failures)).toContain("|acme/site-1 (staging)>");
-    expect(allText(failures)).toContain("*Build and deploy*: timed out (1)");
+    expect(allText(failures)).toContain("*Build and deploy* · 1 site · timed out");
 
     const recoveries = formatDigest(
       items.map(({ event }) => ({ event: success(event, "2024-05-01T11:00:00Z") })),
       "recovery",
     );
     expectValid(recoveries);
-    expect(header(recoveries)).toBe("✅ 2 sites recovered: storm digest");
-    expect(allText(recoveries)).toContain("*Build and deploy* (3)");
+    expect(header(recoveries)).toBe("✅ 2 sites recovered");
+    expect(allText(recoveries)).toContain("*Build and deploy* · 3 sites");
   });
 
   it("escapes hostile site names, details and workflows", () => {
