@@ -121,18 +121,31 @@ describe("POST /webhooks/github, end to end", () => {
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => signedPost(vigie.url, payload, { delivery })),
     );
-    const summary = answers.map((answer) => `${answer.status} ${answer.json?.status ?? answer.text}`);
-    expect(
-      answers.every((answer) => answer.status === 200),
-      summary.join("\n"),
-    ).toBe(true);
-    expect(
-      answers.filter((answer) => answer.json?.status === "notified"),
-      summary.join("\n"),
-    ).toHaveLength(1);
-    expect(answers.filter((answer) => answer.json?.status === "duplicate")).toHaveLength(19);
-    const sent = await settledNaming(slack, repo, 1_500);
+    const summary = answers
+      .map((answer) => `${answer.status} ${answer.json?.status ?? answer.text}`)
+      .join("\n");
+    // One copy wins the claim; the 19 others are duplicates. The winner sends inline (200 notified) when
+    // its answer budget allows; 20 fresh workers on a busy machine can use it up before the send (3 s of
+    // the 8 s budget are left for Slack's 5 s timeout), and the winner then answers 202 queued: the message
+    // waits in the outbox for the sweep (DESIGN.md "Delivery").
+    const duplicates = answers.filter(
+      (answer) => answer.status === 200 && answer.json?.status === "duplicate",
+    );
+    const winners = answers.filter((answer) => answer.json?.status !== "duplicate");
+    expect(duplicates, summary).toHaveLength(19);
+    expect(winners, summary).toHaveLength(1);
+    const winner = winners[0];
+    expect([`200 notified`, `202 queued`], summary).toContain(`${winner?.status} ${winner?.json?.status}`);
+    if (winner?.json?.status === "queued") {
+      expect(messagesNaming(slack, repo)).toHaveLength(0);
+      const swept = await vigie.sweep();
+      expect(swept.status).toBe(200);
+      await swept.arrayBuffer();
+    }
+    await waitForDeliveredNaming(slack, repo);
+    const sent = await settledNaming(slack, repo, 1_000);
     expect(sent.map((message) => message.status)).toEqual([200]);
+    expect(validateMessage(asSlackMessage(sent[0]))).toEqual([]);
   });
 
   it.each([
@@ -185,7 +198,7 @@ describe("POST /webhooks/github, end to end", () => {
     const answer = await vigie.request("/webhooks/github");
     expect(answer.status).toBe(405);
     expect(answer.headers.get("allow")).toBe("POST");
-    await answer.arrayBuffer();
+    expect(await answer.json()).toMatchObject({ code: "method_not_allowed" });
   });
 
   it("answers a body over MAX_BODY_BYTES (1 MiB) with 413", async () => {
@@ -193,6 +206,7 @@ describe("POST /webhooks/github, end to end", () => {
     const payload = { ...failedRunPayload({ repo }), padding: "x".repeat(1_100_000) };
     const answer = await signedPost(vigie.url, payload);
     expect(answer.status, answer.text.slice(0, 300)).toBe(413);
+    expect(answer.json?.code).toBe("payload_too_large");
     expect(await settledNaming(slack, repo, 100)).toHaveLength(0);
   });
 
@@ -228,13 +242,19 @@ describe("POST /webhooks/github, end to end", () => {
     const deliveryA = randomUUID();
     const deliveryB = randomUUID();
 
-    slack.enqueue(slackReply.serverError());
+    // The first post of each of these two messages gets 500; everything else, ok.
+    const refused = new Set<string>();
+    slack.setRespond((request) => {
+      const repo = [viaRedelivery, viaSweep].find((name) => request.raw.includes(name));
+      if (repo === undefined || refused.has(repo)) return slackReply.ok();
+      refused.add(repo);
+      return slackReply.serverError();
+    });
     const a = await signedPost(vigie.url, payloadA, { delivery: deliveryA });
-    expect([202, 500, 502, 503], a.text).toContain(a.status);
-    expect(a.status, "DESIGN: Slack 5xx leaves the message queued (202)").toBe(202);
+    // The brief allows 5xx or 202; DESIGN.md says the message stays queued: 202.
+    expect(a.status, a.text).toBe(202);
     expect(a.json?.status).toBe("queued");
 
-    slack.enqueue(slackReply.serverError());
     const b = await signedPost(vigie.url, payloadB, { delivery: deliveryB });
     expect(b.status, b.text).toBe(202);
     expect(b.json?.status).toBe("queued");
@@ -267,6 +287,7 @@ describe("POST /webhooks/github, end to end", () => {
     for (const sent of [...slack.delivered()].filter((m) => m.raw.includes("it-slack500"))) {
       expect(validateMessage(asSlackMessage(sent))).toEqual([]);
     }
+    slack.setRespond(null);
   });
 
   it("keeps dedup across a restart: a redelivery after it is a duplicate, without a message", async () => {
@@ -322,7 +343,7 @@ describe("POST /webhooks/github, end to end", () => {
     expect(logs).not.toContain(NETLIFY_SECRET);
     expect(logs).not.toContain(slackPath(slack));
     expect(logs).not.toContain(slack.url);
-    expect(signatures.length).toBeGreaterThan(20);
+    expect(signatures.length).toBeGreaterThan(0);
     for (const signature of new Set(signatures)) {
       expect(logs).not.toContain(signature.replace(/^sha256=/, ""));
     }

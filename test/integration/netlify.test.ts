@@ -208,7 +208,6 @@ describe("POST /webhooks/netlify, end to end", () => {
   it("never lets the log access token, secrets, signatures or the Slack URL reach a log or a message", () => {
     const logs = vigie.logs();
     const messages = slack.messages.map((message) => message.raw).join("\n");
-    expect(slack.messages.length).toBeGreaterThanOrEqual(5);
     for (const text of [logs, messages]) {
       expect(text).not.toContain(LOG_ACCESS_TOKEN);
       expect(text).not.toContain(SKEW_PROTECTION_TOKEN);

@@ -41,7 +41,7 @@ export const deliveredNaming = (slack: SlackStandIn, text: string): SlackRequest
  * Waits `ms`, then returns the requests naming `text`: to be sure no late message (an outbox retry, a
  * second concurrent send) arrives after an answer.
  */
-export const settledNaming = async (slack: SlackStandIn, text: string, ms = 400): Promise<SlackRequest[]> => {
+export const settledNaming = async (slack: SlackStandIn, text: string, ms = 250): Promise<SlackRequest[]> => {
   await sleep(ms);
   return messagesNaming(slack, text);
 };
