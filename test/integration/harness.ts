@@ -13,8 +13,10 @@
  *   the caller then gets a plain-text 500 "TimeoutError: Task timed out after 30.00 seconds".
  * - Blobs live in `<dir>/.netlify/blobs-serve`, so they survive a restart of the CLI.
  * - The local Blobs server's conditional writes are check-then-write with awaits in between: concurrent
- *   `onlyIfNew` writes of one key can BOTH succeed (seen: 3 of 10). Only production Blobs is atomic, so
- *   integration tests must not assert exactly-once under concurrent requests; the MemoryStore tests do.
+ *   `onlyIfNew` writes of one key can BOTH succeed (seen: 3 of 10). Only production Blobs is atomic.
+ *   vigie's BlobsStore therefore reads each conditional write back under NETLIFY_DEV (which the CLI sets)
+ *   and only the writer whose nonce is there wins, so exactly-once holds here too
+ *   (test/unit/store/store-contract.test.ts shows it against a BlobsServer).
  * - A scheduled function is invoked by any request to `/.netlify/functions/<name>` (as a POST whose body is
  *   `{"next_run": ...}`); the answer is the CLI's own (200, or 500 if the function threw), never the
  *   function's body.
