@@ -25,7 +25,7 @@ const token = randomUUID();
 const server = new BlobsServer({ directory, token });
 const { port } = await server.start();
 // `netlify functions:serve` runs an unlinked site under this id.
-const store = BlobsStore.open({ siteID: "unlinked", token, apiURL: `http://127.0.0.1:${port}` });
+const store = BlobsStore.open({ siteID: "unlinked", token, url: `http://127.0.0.1:${port}` });
 
 try {
   const counts: Record<string, number> = {};

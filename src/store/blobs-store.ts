@@ -47,16 +47,24 @@ export class BlobsStore implements Store {
 
   /**
    * In a function, the store is found from the environment Netlify (or its local runtime) provides.
-   * `site` lets scripts and tests point at a BlobsServer: `{ siteID, token, apiURL }`.
+   * `site` lets scripts and tests point at a BlobsServer: `{ siteID, token, url }`, reached as functions
+   * reach it (edge access; @netlify/blobs' API access to a local server loses the list prefix).
    */
   static open(
-    site: { siteID: string; token: string; apiURL: string } | null = null,
+    site: { siteID: string; token: string; url: string } | null = null,
     options: BlobsStoreOptions = { verifyConditionalWrites: process.env.NETLIFY_DEV === "true" },
   ): BlobsStore {
     try {
       return new BlobsStore(
         site
-          ? getStore({ name: STORE_NAME, consistency: "strong", ...site })
+          ? getStore({
+              name: STORE_NAME,
+              consistency: "strong",
+              siteID: site.siteID,
+              token: site.token,
+              edgeURL: site.url,
+              uncachedEdgeURL: site.url,
+            })
           : getStore({ name: STORE_NAME, consistency: "strong" }),
         options,
       );
@@ -124,7 +132,19 @@ export class BlobsStore implements Store {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const { blobs } = await this.#call("list", () => this.#blobs.list({ prefix }));
-    return blobs.map((blob) => blob.key).sort();
+    const once = async () =>
+      (await this.#call("list", () => this.#blobs.list({ prefix }))).blobs.map((blob) => blob.key);
+    const keys = new Set(await once());
+    if (this.#verify) {
+      // The local Blobs server walks its directory while writes rename temp files into it; a listing
+      // that meets a vanished temp file ends early and still answers 200. List again until a listing
+      // adds nothing (at most three times): a storm count or an outbox scan must not miss entries.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const before = keys.size;
+        for (const key of await once()) keys.add(key);
+        if (keys.size === before) break;
+      }
+    }
+    return [...keys].sort();
   }
 }

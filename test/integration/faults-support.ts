@@ -13,7 +13,16 @@ import { isOutboxEntry, type OutboxState } from "../../src/pipeline/outbox.ts";
 import { BlobsStore } from "../../src/store/blobs-store.ts";
 import { signGithub } from "../fixtures/github.ts";
 import { signNetlify } from "../fixtures/netlify.ts";
-import { type Answer, postGithub, postNetlify, type SlackRequest, type Vigie } from "./harness.ts";
+import {
+  type Answer,
+  postGithub,
+  postNetlify,
+  type SlackReply,
+  type SlackRequest,
+  type SlackStandIn,
+  slackReply,
+  type Vigie,
+} from "./harness.ts";
 
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
@@ -83,14 +92,10 @@ export const peekStore = async (vigie: Vigie): Promise<StorePeek> => {
   const { port } = await server.start();
   // `netlify functions:serve --offline` runs an unlinked site under this id (scripts/outbox.ts).
   const store = BlobsStore.open(
-    { siteID: "unlinked", token, apiURL: `http://127.0.0.1:${port}` },
+    { siteID: "unlinked", token, url: `http://127.0.0.1:${port}` },
     { verifyConditionalWrites: false },
   );
-  // Listed whole, then filtered: @netlify/blobs 10.7.13 in API mode (a BlobsServer reached with siteID,
-  // token and apiURL) signs the list URL as `?prefix=outbox%2F?signature=...`, so the server reads the
-  // prefix as "outbox/?signature=..." and a list with a prefix always comes back empty.
-  const keys = async (prefix: string): Promise<string[]> =>
-    (await store.list("")).filter((key) => key.startsWith(prefix));
+  const keys = (prefix: string): Promise<string[]> => store.list(prefix);
   const outbox = async (): Promise<OutboxRow[]> => {
     const rows: OutboxRow[] = [];
     for (const key of await keys(PREFIX.outbox)) {
@@ -133,34 +138,58 @@ export const sweepOnce = async (vigie: Vigie): Promise<Record<string, unknown> |
 /**
  * Sweeps until nothing is waiting in the outbox (and no storm digest item is left), at most `maxSweeps`
  * times; between sweeps it waits until the earliest next attempt is due (bounded by `maxWaitMs`).
+ * `only`: look only at the entries whose summary names this (a repository), ignoring the others.
  * Returns the number of sweeps run; throws with the outbox's state if it never drained.
  */
 export const drainOutbox = async (
   vigie: Vigie,
   peek: StorePeek,
-  options: { maxSweeps?: number; maxWaitMs?: number } = {},
+  options: { maxSweeps?: number; maxWaitMs?: number; only?: string } = {},
 ): Promise<number> => {
   const maxSweeps = options.maxSweeps ?? 6;
   const maxWaitMs = options.maxWaitMs ?? 6_000;
+  const { only } = options;
   for (let sweeps = 0; ; ) {
-    const waiting = await peek.waiting();
+    const waiting = (await peek.waiting()).filter((row) => only === undefined || row.summary.includes(only));
     const digestItems = await peek.keys(PREFIX.digest);
     if (waiting.length === 0 && digestItems.length === 0) return sweeps;
     if (sweeps >= maxSweeps) {
       throw new Error(
-        `outbox not drained after ${sweeps} sweeps: ${JSON.stringify(waiting)}; digest items: ${digestItems.length}`,
+        `outbox not drained after ${sweeps} sweeps: ${JSON.stringify(waiting)}; digest items: ${digestItems.length}; ` +
+          `last log lines:\n${vigie
+            .logLines()
+            .slice(-25)
+            .map((line) => JSON.stringify(line))
+            .join("\n")}`,
       );
     }
     const now = Date.now();
     const due = Math.min(
       ...waiting.map((row) => (row.state === "pending" ? row.nextAttemptAt : row.leaseUntil)),
-      now,
     );
     if (due > now) await sleep(Math.min(due - now + 100, maxWaitMs));
     await sweepOnce(vigie);
     sweeps++;
     await sleep(100);
   }
+};
+
+/**
+ * Scripted Slack replies per repository or site: each request whose body names it gets the next reply
+ * planned for it, then "ok". Unlike the stand-in's single queue, a retry of another test's message can
+ * never take a reply meant for this one.
+ */
+export const planReplies = (slack: SlackStandIn): ((name: string, ...replies: SlackReply[]) => void) => {
+  const plans = new Map<string, SlackReply[]>();
+  slack.setRespond((request) => {
+    for (const [name, replies] of plans) {
+      if (request.raw.includes(name)) return replies.shift() ?? slackReply.ok();
+    }
+    return slackReply.ok();
+  });
+  return (name, ...replies) => {
+    plans.set(name, [...(plans.get(name) ?? []), ...replies]);
+  };
 };
 
 /** The Slack requests whose body mentions `text` (a repository or site name). */
@@ -212,7 +241,8 @@ export const postChunked = (
           return;
         }
       }
-      if (!answered || sent >= totalBytes) req.end();
+      // Everything written, or the server already answered (413 before reading it all): end the body.
+      req.end();
     };
     req.write("{");
     writeMore();

@@ -1,16 +1,4 @@
-/**
- * @octokit/webhooks-methods (and with it node:crypto) is loaded at the first verification, not at import:
- * every function invocation may be a cold start, and a request refused before its signature is checked
- * (405, 413, secret missing) never needs it (BENCHMARKS.md).
- */
-let webhooksMethods: Promise<typeof import("@octokit/webhooks-methods")> | null = null;
-const loadVerify = async () => {
-  webhooksMethods ??= import("@octokit/webhooks-methods").catch((error: unknown) => {
-    webhooksMethods = null;
-    throw error;
-  });
-  return (await webhooksMethods).verify;
-};
+import { verify } from "@octokit/webhooks-methods";
 
 /** The only shape GitHub sends: `sha256=` and 64 lowercase hex digits (an HMAC-SHA256). */
 const SIGNATURE_SHAPE = /^sha256=[0-9a-f]{64}$/;
@@ -36,7 +24,6 @@ export const verifySignature = async (
   }
   // `verify` throws on an empty payload or signature; GitHub never sends an empty body.
   if (header === null || !SIGNATURE_SHAPE.test(header) || body === "") return false;
-  const verify = await loadVerify();
   const results = await Promise.all(secrets.map((secret) => verify(secret, body, header)));
   return results.includes(true);
 };

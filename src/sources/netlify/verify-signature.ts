@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { jwtVerify } from "jose";
 
 /**
  * Netlify signs an outgoing webhook with the notification's "JWS secret token": the `X-Webhook-Signature`
@@ -19,23 +20,8 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 const encoder = new TextEncoder();
 
-/**
- * jose is loaded at the first verification, not at import: every function invocation may be a cold start,
- * and a request refused before its signature is checked (405, 413, secret missing) never needs it
- * (BENCHMARKS.md). A failed load is retried by the next call.
- */
-let jose: Promise<typeof import("jose")> | null = null;
-const loadJwtVerify = async () => {
-  jose ??= import("jose").catch((error: unknown) => {
-    jose = null;
-    throw error;
-  });
-  return (await jose).jwtVerify;
-};
-
 /** The `sha256` claim of a token validly signed by `secret`, or null for anything else. */
 const signedBodyHash = async (token: string, secret: string): Promise<string | null | undefined> => {
-  const jwtVerify = await loadJwtVerify();
   try {
     const { payload } = await jwtVerify(token, encoder.encode(secret), {
       // Pinned: never let the token's header choose (alg "none", HS512, RS256 with a public key...).
