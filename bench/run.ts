@@ -1,0 +1,190 @@
+/**
+ * `npm run bench`: where vigie costs, measured side by side in one run (BENCHMARKS.md says how and why).
+ * Prints a table and writes bench/results.json. Exit code 1 if an invariant breaks (a store or network
+ * call on the ignored path, a lost message, an error answer); a missed target is reported, not fatal.
+ *
+ * `npm run bench -- --only=cpu,bundle,burst` runs some parts only.
+ */
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { type BundleResult, bundleFunctions, DIST, measureImports } from "./bundle.ts";
+import { type BurstResult, runBurst } from "./burst.ts";
+import { type CpuResult, runCpu } from "./cpu.ts";
+import { BenchInvariantError, round } from "./stats.ts";
+
+const TARGETS = {
+  ignoredRatio: 1.5,
+  notifiedRatio: 2.5,
+  bundleKib: 300,
+  importRatio: 1.15,
+} as const;
+
+const parts = (() => {
+  const only = process.argv.find((arg) => arg.startsWith("--only="));
+  const chosen = new Set((only?.slice("--only=".length) ?? "cpu,bundle,burst").split(","));
+  return { cpu: chosen.has("cpu"), bundle: chosen.has("bundle"), burst: chosen.has("burst") };
+})();
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const pad = (text: string | number, width: number) => String(text).padEnd(width);
+const lpad = (text: string | number, width: number) => String(text).padStart(width);
+const verdict = (met: boolean) => (met ? "met" : "MISSED");
+
+const machine = {
+  cpu: cpus()[0]?.model ?? "unknown",
+  nproc: cpus().length,
+  node: process.version,
+  loadAverageAtStart: loadavg().map((value) => round(value, 2)),
+};
+
+const started = performance.now();
+let cpu: CpuResult | null = null;
+let bundle: BundleResult | null = null;
+let burst: BurstResult | null = null;
+const problems: string[] = [];
+
+try {
+  if (parts.bundle) {
+    say("bundle: esbuild as Netlify bundles each function, then import times (spawns, interleaved)…");
+    const bundles = await bundleFunctions();
+    bundle = await measureImports(bundles, { rounds: 25 });
+  }
+  if (parts.cpu) {
+    say("cpu: floor, ignored and notified deliveries (tinybench, interleaved rounds)…");
+    cpu = await runCpu();
+  }
+  if (parts.burst) {
+    say("burst: 500 deliveries through Netlify's local runtime…");
+    burst = await runBurst({ log: say });
+    if (burst.lost.failing.length > 0 || burst.lost.recovering.length > 0) {
+      problems.push(
+        `lost: ${[...burst.lost.failing, ...burst.lost.recovering].join(", ")} never named in an accepted message`,
+      );
+    }
+    if (burst.quietNamed.length > 0)
+      problems.push(`quiet repositories named in Slack: ${burst.quietNamed.join(", ")}`);
+    const errors = Object.entries(burst.answers).filter(([key]) => !/^20[02] /.test(key));
+    if (errors.length > 0)
+      problems.push(`error answers during the burst: ${JSON.stringify(Object.fromEntries(errors))}`);
+  }
+} catch (error) {
+  if (error instanceof BenchInvariantError) {
+    problems.push(error.message);
+  } else {
+    throw error;
+  }
+}
+
+const seconds = round((performance.now() - started) / 1000, 1);
+const lines: string[] = [];
+lines.push(
+  `vigie benchmarks, ${new Date().toISOString()}: ${machine.nproc} × ${machine.cpu}, Node ${machine.node}, ` +
+    `load average at start ${machine.loadAverageAtStart.join(" ")}`,
+);
+
+if (cpu) {
+  lines.push("");
+  lines.push(
+    `CPU per delivery: same ${cpu.bodyBytes}-byte workflow_run body, tinybench, ${cpu.rounds} interleaved rounds; ` +
+      "ratio = median over rounds of (task p50 / p50 of the floor calls paired with it)",
+  );
+  lines.push(
+    `  ${pad("task", 56)}${lpad("p50 µs", 9)}${lpad("ratio", 8)}  ${pad("target", 8)}rounds (min–max)`,
+  );
+  for (const task of cpu.tasks) {
+    const spread = `${Math.min(...task.ratios).toFixed(2)}–${Math.max(...task.ratios).toFixed(2)}`;
+    const goal = task.target === null ? "" : `≤ ${task.target} ${verdict(task.ratio <= task.target)}`;
+    lines.push(
+      `  ${pad(task.name, 56)}${lpad((task.p50Ms * 1000).toFixed(0), 9)}${lpad(task.ratio.toFixed(2), 8)}  ${pad(goal, 14)}${spread}`,
+    );
+  }
+  lines.push(
+    `  ignored path: ${cpu.checks.ignoredAnswers} answers 200 "ignored", fetch calls ${cpu.checks.ignoredFetchCalls}, ` +
+      `BlobsStore.open calls ${cpu.checks.ignoredBlobsOpens}; notified: ${cpu.checks.notifiedAnswers} answers, ` +
+      `${cpu.checks.slackMessages} Slack messages (+ ${cpu.checks.notifiedOverHttp}/${cpu.checks.httpMessages} over HTTP)`,
+  );
+}
+
+if (bundle) {
+  lines.push("");
+  lines.push(
+    `Cold start: each function bundled as Netlify's esbuild bundler does (ESM, node20, unminified); import in a new ` +
+      `process vs \`node -e 0\` (${bundle.baseMs} ms), ${bundle.rounds} interleaved rounds, medians`,
+  );
+  lines.push(
+    `  ${pad("function", 10)}${lpad("KiB", 7)}  ${pad("≤ 300", 8)}${lpad("import ms", 10)}${lpad("ratio", 8)}  ${pad("≤ 1.15", 8)}${lpad("cpu ratio", 10)}  largest parts (KiB)`,
+  );
+  for (const f of bundle.functions) {
+    const top = Object.entries(f.inputsKib)
+      .slice(0, 4)
+      .map(([name, kib]) => `${name} ${kib}`)
+      .join(", ");
+    lines.push(
+      `  ${pad(f.name, 10)}${lpad(f.kib, 7)}  ${pad(verdict(f.kib <= TARGETS.bundleKib), 8)}${lpad(f.importMs, 10)}${lpad(f.ratio.toFixed(3), 8)}  ${pad(verdict(f.ratio <= TARGETS.importRatio), 8)}${lpad(f.cpuRatio?.toFixed(3) ?? "n/a", 10)}  ${top}`,
+    );
+  }
+  lines.push(
+    `  an empty ESM module, same method: ratio ${bundle.emptyModuleRatio.toFixed(3)} (the floor of any ESM function)`,
+  );
+  lines.push(
+    `  as deployed (Netlify's NFT bundler for v2 functions: own code bundled, packages loaded from node_modules): ` +
+      bundle.deployed.map((f) => `${f.name} ${f.kib} KiB ratio ${f.ratio.toFixed(3)}`).join(", "),
+  );
+  lines.push(
+    `  cold start to the first answer (import + one ignored delivery): ` +
+      bundle.coldStart.map((c) => `${c.name} ${c.ms} ms ratio ${c.ratio.toFixed(3)}`).join(", "),
+  );
+}
+
+if (burst) {
+  lines.push("");
+  lines.push(
+    `Burst: ${burst.deliveries} deliveries of ${burst.repositories} repositories, ${burst.concurrency} in flight, through ` +
+      `\`netlify functions:serve\` (every invocation a fresh worker), Slack stand-in limited to 1 message/s`,
+  );
+  lines.push(
+    `  sustained ${burst.deliveriesPerSecond} deliveries/s (${burst.seconds} s); answer time p50 ${burst.answerMs.p50} ms, ` +
+      `p90 ${burst.answerMs.p90} ms, p99 ${burst.answerMs.p99} ms, max ${burst.answerMs.max} ms; ` +
+      `inside vigie p50 ${burst.inVigieMs.p50} ms, p99 ${burst.inVigieMs.p99} ms`,
+  );
+  lines.push(
+    `  same runtime, hello-world function, same concurrency: ${burst.runtimeReference.perSecond}/s, ` +
+      `p50 ${burst.runtimeReference.p50} ms, p99 ${burst.runtimeReference.p99} ms`,
+  );
+  lines.push(
+    `  answers: ${Object.entries(burst.answers)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+  );
+  lines.push(
+    `  Slack: ${burst.slack.messages} messages accepted (${burst.slack.failureMessages} failures, ` +
+      `${burst.slack.failureDigests} storm digests, ${burst.slack.recoveryMessages} recoveries, ` +
+      `${burst.slack.recoveryDigests} recovery digests), ${burst.slack.attempts} posts, ${burst.slack.rateLimited} answered 429; ` +
+      `drained by ${burst.sweeps} sweeps in ${burst.drainSeconds} s`,
+  );
+  lines.push(
+    `  nothing lost: ${burst.lost.failing.length === 0 ? "every" : "NOT every"} failing repository (72) named, ` +
+      `${burst.lost.recovering.length === 0 ? "every" : "NOT every"} recovery (8) announced, ` +
+      `${burst.quietNamed.length === 0 ? "no" : burst.quietNamed.length} quiet repository named`,
+  );
+}
+
+lines.push("");
+lines.push(`total ${seconds} s${problems.length > 0 ? `; BROKEN: ${problems.join("; ")}` : ""}`);
+const table = lines.join("\n");
+process.stdout.write(`${table}\n`);
+
+const results = {
+  date: new Date().toISOString(),
+  machine,
+  seconds,
+  targets: TARGETS,
+  cpu,
+  bundle,
+  burst,
+  problems,
+  table,
+};
+writeFileSync(join(DIST, "..", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+if (problems.length > 0) process.exitCode = 1;
