@@ -108,18 +108,22 @@ const integer = (min: number): ZodMiniType<number, string> =>
     }),
   );
 
-const flag: ZodMiniType<boolean, string> = pipe(
-  string(),
-  transform((value: string, ctx) => {
-    const normalised = value.trim().toLowerCase();
-    if (["true", "1", "yes", "on"].includes(normalised)) return true;
-    if (["false", "0", "no", "off"].includes(normalised)) return false;
-    ctx.issues.push({ code: "custom", input: value, message: `must be true or false, got "${value}"` });
-    return false;
-  }),
-);
+let flagSchema: ZodMiniType<boolean, string> | null = null;
+const flag = (): ZodMiniType<boolean, string> =>
+  (flagSchema ??= pipe(
+    string(),
+    transform((value: string, ctx) => {
+      const normalised = value.trim().toLowerCase();
+      if (["true", "1", "yes", "on"].includes(normalised)) return true;
+      if (["false", "0", "no", "off"].includes(normalised)) return false;
+      ctx.issues.push({ code: "custom", input: value, message: `must be true or false, got "${value}"` });
+      return false;
+    }),
+  ));
 
-const httpUrl = pipe(string(), url({ protocol: /^https?$/, message: "must be an http(s) URL" }));
+let httpUrlSchema: ZodMiniType<string, string> | null = null;
+const httpUrl = (): ZodMiniType<string, string> =>
+  (httpUrlSchema ??= pipe(string(), url({ protocol: /^https?$/, message: "must be an http(s) URL" })));
 
 const parseVariable = <T>(env: Env, name: string, schema: ZodMiniType<T, string>, fallback: string): T => {
   const raw = env[name];
@@ -154,7 +158,7 @@ const parseConfig = (env: Env): Config => {
     }
   }
   const slack = env.SLACK_WEBHOOK_URL?.trim() ? env.SLACK_WEBHOOK_URL.trim() : null;
-  if (slack !== null && !httpUrl.safeParse(slack).success) {
+  if (slack !== null && !httpUrl().safeParse(slack).success) {
     // The value itself is never echoed: a Slack webhook URL is a secret.
     throw new ConfigError("SLACK_WEBHOOK_URL", "must be an http(s) URL (value not shown, it is a secret)");
   }
@@ -173,7 +177,7 @@ const parseConfig = (env: Env): Config => {
     notifyConclusions: new Set(conclusions),
     branchGlobs,
     branches: branchGlobs?.map(globToRegExp) ?? null,
-    notifyRecovery: parseVariable(env, "NOTIFY_RECOVERY", flag, "true"),
+    notifyRecovery: parseVariable(env, "NOTIFY_RECOVERY", flag(), "true"),
     reminderHours: parseVariable(env, "REMINDER_HOURS", integer(0), "24"),
     stormThreshold: parseVariable(env, "STORM_THRESHOLD", integer(0), "5"),
     stormWindowSeconds: parseVariable(env, "STORM_WINDOW_SECONDS", integer(1), "60"),
@@ -186,7 +190,7 @@ const parseConfig = (env: Env): Config => {
             token: (env.GITHUB_TOKEN as string).trim(),
             org: (env.GITHUB_ORG as string).trim(),
             hookId: parseVariable(env, "GITHUB_HOOK_ID", integer(1), "0"),
-            apiUrl: parseVariable(env, "GITHUB_API_URL", httpUrl, "https://api.github.com").replace(
+            apiUrl: parseVariable(env, "GITHUB_API_URL", httpUrl(), "https://api.github.com").replace(
               /\/+$/,
               "",
             ),

@@ -1,6 +1,6 @@
 import { type Config, loadConfig } from "../config.ts";
 import { describeError, type Logger } from "../log.ts";
-import { type PipelineDeps, processVerdict } from "../pipeline/pipeline.ts";
+import type { PipelineDeps } from "../pipeline/pipeline.ts";
 import { classify } from "../pipeline/policy.ts";
 import type { RawBody, Source } from "../sources/source.ts";
 import { HttpError, jsonResponse, methodNotAllowed, toResponse } from "./errors.ts";
@@ -12,6 +12,20 @@ import { readBody } from "./read-body.ts";
  * vigie answers within this budget, leaving what does not fit to the outbox and the sweep.
  */
 export const ANSWER_BUDGET_MS = 8_000;
+
+/**
+ * The pipeline (episodes, storms, outbox, message formatting and their schemas) is loaded on the first
+ * delivery that needs state: ignored deliveries, most of an org webhook's, never evaluate it, and every
+ * invocation may be a cold start (BENCHMARKS.md).
+ */
+let pipelineModule: Promise<typeof import("../pipeline/pipeline.ts")> | null = null;
+const loadPipeline = () => {
+  pipelineModule ??= import("../pipeline/pipeline.ts").catch((error: unknown) => {
+    pipelineModule = null;
+    throw error;
+  });
+  return pipelineModule;
+};
 
 /** What a webhook route needs, built once per process by src/runtime.ts (or by a test). */
 export interface WebhookDeps {
@@ -88,6 +102,7 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
         reason: verdict.reason,
       });
     }
+    const { processVerdict } = await loadPipeline();
     const outcome = await processVerdict(verdict, deps.pipeline(config), started + ANSWER_BUDGET_MS);
     return answer(
       jsonResponse(outcome.httpStatus, { status: outcome.status, reason: outcome.reason }),

@@ -80,6 +80,16 @@ export const githubSource: Source = {
         reason: `event ${JSON.stringify(event.slice(0, 100))} is not watched: subscribe the webhook only to "Workflow runs"`,
       };
     }
+    // Narrow first: a run that is not completed (requested, in_progress: two of every three deliveries of
+    // an org webhook) is answered from its `action` alone; only completed runs are validated in full.
+    const action = (payload as { action?: unknown }).action;
+    if (typeof action === "string" && action !== "completed") {
+      return {
+        kind: "skip",
+        status: "ignored",
+        reason: `workflow_run ${action.slice(0, 40)}: only completed runs are considered`,
+      };
+    }
     const result = workflowRunPayloadSchema.safeParse(payload, { reportInput: true });
     if (!result.success) {
       const issue = result.error.issues[0];

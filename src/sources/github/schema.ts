@@ -1,4 +1,4 @@
-import { type infer as Infer, looseObject, nullable, number, optional, string } from "zod/mini";
+import { type infer as Infer, nullable, number, object, optional, string } from "zod/mini";
 
 /**
  * Only the fields of a `workflow_run` delivery that vigie reads; every other field passes through
@@ -10,16 +10,16 @@ import { type infer as Infer, looseObject, nullable, number, optional, string } 
  * and some deliveries carry neither `actor` nor `triggering_actor`. Fields that identify the run (ids,
  * sha, URLs, repository) are required: without them no key or link can be built.
  */
-const login = looseObject({ login: string() });
+const login = object({ login: string() });
 
-export const headCommitSchema = looseObject({
+export const headCommitSchema = object({
   id: string(),
   message: string(),
-  author: looseObject({ name: string() }),
+  author: object({ name: string() }),
   timestamp: optional(string()),
 });
 
-export const workflowRunSchema = looseObject({
+export const workflowRunSchema = object({
   id: number(),
   /** Empty in some deliveries; the top-level `workflow.name` is the fallback. */
   name: nullable(string()),
@@ -39,14 +39,14 @@ export const workflowRunSchema = looseObject({
   head_commit: optional(nullable(headCommitSchema)),
   triggering_actor: optional(nullable(login)),
   actor: optional(nullable(login)),
-  repository: optional(looseObject({ full_name: string() })),
+  repository: optional(object({ full_name: string() })),
 });
 
-export const workflowRunPayloadSchema = looseObject({
+export const workflowRunPayloadSchema = object({
   action: string(),
   workflow_run: workflowRunSchema,
-  repository: looseObject({ full_name: string(), html_url: string() }),
-  workflow: optional(nullable(looseObject({ name: string() }))),
+  repository: object({ full_name: string(), html_url: string() }),
+  workflow: optional(nullable(object({ name: string() }))),
 });
 
 export type WorkflowRunPayload = Infer<typeof workflowRunPayloadSchema>;
