@@ -22,6 +22,7 @@ export const enqueue = async (
     summary: string;
     message: SlackMessage;
     cause: string | null;
+    after?: string | null;
   },
   deps: Pick<PipelineDeps, "store" | "now">,
 ): Promise<string> => {
@@ -110,6 +111,13 @@ export const deliver = async (
       };
     case "due":
       break;
+  }
+  if (current.after) {
+    const first = await deps.store.get(current.after);
+    const state = first && isOutboxEntry(first.value) ? first.value.state : null;
+    if (state === "pending" || state === "sending") {
+      return { kind: "queued", reason: "waiting for the failure message it follows to go out first" };
+    }
   }
   const budget = options.deadline - now - deps.slackTimeoutMs;
   if (budget < 0) return { kind: "queued", reason: "no time left to call Slack before answering" };

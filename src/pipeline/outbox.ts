@@ -29,6 +29,11 @@ export interface OutboxEntry {
   readonly sentAt: number | null;
   /** Idempotency key of the event that caused it, if any (redelivery of that event retries it). */
   readonly cause: string | null;
+  /**
+   * Outbox key of a message that must go out first (a recovery waits for its failure message, which
+   * may still be queued behind Slack's rate limit or a retry). Null when there is none.
+   */
+  readonly after?: string | null;
 }
 
 /** A sender that died holds its claim this long; then the sweep takes over. */
@@ -45,7 +50,7 @@ export const backoffMs = (attempts: number): number =>
   BACKOFF_MS[Math.max(0, attempts - 1)] ?? MAX_BACKOFF_MS;
 
 export const newEntry = (
-  fields: Pick<OutboxEntry, "id" | "kind" | "summary" | "message" | "cause">,
+  fields: Pick<OutboxEntry, "id" | "kind" | "summary" | "message" | "cause" | "after">,
   now: number,
 ): OutboxEntry => ({
   v: 1,

@@ -417,6 +417,7 @@ export const processSuccess = async (
           at: deps.now(),
           id: `${episode.id}:recovered`,
           kind: "recovery",
+          after: keys.outbox(episode.receivedAt, `${episode.id}:open`),
           summary: `recovered: ${event.site} ${event.pipeline} ${event.branch ?? ""}`.trim(),
           message: formatRecovery(event, {
             openedAt: episode.openedAt,

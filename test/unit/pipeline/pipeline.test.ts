@@ -242,6 +242,24 @@ describe("delivery faults", () => {
     expect(f.slack.attempts).toHaveLength(2);
   });
 
+  it("a recovery never overtakes its failure message still waiting in the outbox", async () => {
+    const f = pipelineFixture();
+    f.slack.answers.push({ kind: "retryable", reason: "http 500", status: 500, retryAfterMs: null });
+    expect(await run(f, fail(1))).toMatchObject({ status: "queued" });
+    expect(await run(f, pass(2))).toMatchObject({
+      status: "queued",
+      reason: expect.stringContaining("first"),
+    });
+    await sweep(f.deps);
+    expect(f.slack.messages).toHaveLength(0);
+    f.clock.advance(5_000);
+    await sweep(f.deps);
+    expect(f.slack.messages.map((m) => (textOf(m).includes("Recovered") ? "recovery" : "failure"))).toEqual([
+      "failure",
+      "recovery",
+    ]);
+  });
+
   it("429 Retry-After: nothing is posted inside the window, then exactly once", async () => {
     const f = pipelineFixture();
     f.slack.answers.push({ kind: "retryable", reason: "http 429", status: 429, retryAfterMs: 3_000 });

@@ -431,9 +431,7 @@ describe("formatDigest", () => {
     for (let i = 0; i < 10; i += 1) expect(body).toContain(`|blog-${i}>`);
     expect(body).toContain("*Build and deploy* · 30 sites · failed");
     expect(body).toContain("*Netlify build* · 20 sites · Build script returned non-zero exit code: 2");
-    expect(body).toContain(
-      "*Netlify build* · 10 sites · Build script returned non-zero exit code: 137",
-    );
+    expect(body).toContain("*Netlify build* · 10 sites · Build script returned non-zero exit code: 137");
     expect(body).not.toContain("…and");
     expect(message.text.startsWith("🚨 60 sites failed at once: ")).toBe(true);
   });
