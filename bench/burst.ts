@@ -27,6 +27,7 @@ import {
   startVigie,
   type Vigie,
 } from "../test/integration/harness.ts";
+import { random } from "./day.ts";
 import { invariant, quantile, round } from "./stats.ts";
 
 const SECRET = "vigie-bench-burst-secret";
@@ -43,14 +44,6 @@ interface Delivery {
   readonly signature: string;
   readonly id: string;
 }
-
-/** A small deterministic PRNG (mulberry32): the same burst every run. */
-const random = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-};
 
 const repoName = (i: number): string => `acme/site-${String(i).padStart(3, "0")}`;
 

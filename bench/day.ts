@@ -40,8 +40,8 @@ export interface DayReport {
   readonly stuckSite: string;
 }
 
-/** A small deterministic PRNG (mulberry32), so the day is the same every time. */
-const random = (seed: number) => () => {
+/** A small deterministic PRNG (mulberry32), so a simulated day or burst is the same every time. */
+export const random = (seed: number) => () => {
   seed = (seed + 0x6d2b79f5) | 0;
   let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
