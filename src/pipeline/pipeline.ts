@@ -72,7 +72,8 @@ interface InflightRecord {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null;
 
-const asStream = (value: unknown, stream: string): StreamState =>
+/** A stream record read back, or an empty stream when it is missing or not one of ours. */
+export const asStream = (value: unknown, stream: string): StreamState =>
   isRecord(value) && value.v === 1 && value.stream === stream && Array.isArray(value.recent)
     ? (value as unknown as StreamState)
     : emptyStream(stream);

@@ -2,10 +2,10 @@ import type { FailureEvent } from "../event.ts";
 import { describeError } from "../log.ts";
 import { formatDigest, formatFailure, formatRecovery, formatReminder } from "../slack/format.ts";
 import { deliver, enqueue } from "./deliver.ts";
-import { markReminded, reminderDue, type StreamState } from "./episodes.ts";
+import { markReminded, reminderDue } from "./episodes.ts";
 import { hash, keys, PREFIX, timeOfKey } from "./keys.ts";
 import { isOutboxEntry, readiness } from "./outbox.ts";
-import { asInflight, EVENT_LEASE_MS, type PipelineDeps, processVerdict } from "./pipeline.ts";
+import { asInflight, asStream, EVENT_LEASE_MS, type PipelineDeps, processVerdict } from "./pipeline.ts";
 import { classify } from "./policy.ts";
 import { type DigestItem, digestReady, isDigestItem } from "./storms.ts";
 
@@ -191,8 +191,8 @@ const queueReminders = async (deps: PipelineDeps): Promise<number> => {
     const stream = (marker?.value as { stream?: unknown } | undefined)?.stream;
     if (typeof stream !== "string") continue;
     const entry = await deps.store.get(keys.stream(stream));
-    const state = entry?.value as StreamState | undefined;
-    if (!entry || !state?.episode) {
+    const state = asStream(entry?.value, stream);
+    if (!entry || !state.episode) {
       await deps.store.delete(openKey);
       continue;
     }
@@ -295,7 +295,8 @@ const prune = async (deps: PipelineDeps, deadline: number): Promise<number> => {
   );
   await expired(PREFIX.commits, (v) => now - at(v, "at") > RETENTION.commits);
   await expired(PREFIX.streams, (v) => {
-    const state = v as StreamState;
+    const key = (v as { stream?: unknown } | null)?.stream;
+    const state = asStream(v, typeof key === "string" ? key : "");
     return (
       state.episode === null &&
       state.lastClosed !== null &&
