@@ -70,12 +70,16 @@ export const pipelineDeps = (config: Config): PipelineDeps => {
   };
 };
 
-/** What the function files hand to the domain. Nothing here runs at import time but the logger. */
-export const webhookDeps = (): WebhookDeps => ({
+/**
+ * What the function files hand to the domain. Nothing here runs at import time but the logger. `context`
+ * is the function's Netlify context: its `waitUntil` lets processing go on after the answer.
+ */
+export const webhookDeps = (context?: { waitUntil?: (promise: Promise<unknown>) => void }): WebhookDeps => ({
   env: process.env,
   log,
   now: Date.now,
   pipeline: pipelineDeps,
+  defer: context?.waitUntil ? (work) => context.waitUntil?.(work) : undefined,
 });
 
 export { loadConfig, log };

@@ -1,8 +1,11 @@
 import { type Config, loadConfig } from "../config.ts";
 import { describeError, type Logger } from "../log.ts";
-import type { PipelineDeps } from "../pipeline/pipeline.ts";
+import type { PipelineDeps, Result } from "../pipeline/pipeline.ts";
 import { classify } from "../pipeline/policy.ts";
+import type { ResultStatus } from "../pipeline/records.ts";
 import type { RawBody, Source } from "../sources/source.ts";
+import { countingStore } from "../store/counting-store.ts";
+import { oneLine } from "../text/one-line.ts";
 import { HttpError, jsonResponse, methodNotAllowed, toResponse } from "./errors.ts";
 import { readBody } from "./read-body.ts";
 
@@ -34,7 +37,29 @@ export interface WebhookDeps {
   readonly now: () => number;
   /** Built only after the signature is checked and the event is one that needs state. */
   readonly pipeline: (config: Config) => PipelineDeps;
+  /**
+   * Keeps work going after the answer: Netlify's `context.waitUntil` (in `@netlify/types`' Context; the
+   * runtime, `@netlify/serverless-functions-api`, sends the response and then awaits what it was given, and
+   * so does the local runtime). Absent (unit tests, scripts): everything runs before the answer.
+   */
+  readonly defer?: ((work: Promise<unknown>) => void) | undefined;
 }
+
+/** The HTTP status of each result; the pipeline knows nothing of HTTP. */
+const HTTP_STATUS: Readonly<Record<ResultStatus, number>> = {
+  notified: 200,
+  duplicate: 200,
+  ignored: 200,
+  suppressed: 200,
+  queued: 202,
+  accepted: 202,
+  failed: 502,
+};
+
+const resultFields = (result: Result): Record<string, unknown> => ({
+  reason: oneLine(result.reason),
+  ...(result.key === undefined ? {} : { key: oneLine(result.key) }),
+});
 
 /**
  * DESIGN.md "Request handling", in its order: 405, 500 fail-closed, 413, 401 over the raw bytes, then
@@ -93,7 +118,7 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
       );
     }
     const { event } = interpretation;
-    fields.site = event.site;
+    fields.site = oneLine(event.site);
     fields.outcome = event.outcome;
     const verdict = classify(event, config);
     if (verdict.kind === "ignored") {
@@ -102,16 +127,47 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
         reason: verdict.reason,
       });
     }
-    const { processVerdict } = await loadPipeline();
-    const outcome = await processVerdict(verdict, deps.pipeline(config), started + ANSWER_BUDGET_MS);
-    return answer(
-      jsonResponse(outcome.httpStatus, { status: outcome.status, reason: outcome.reason }),
-      outcome.status,
-      {
-        reason: outcome.reason,
-        ...(outcome.key === undefined ? {} : { key: outcome.key }),
-      },
-    );
+    const pipeline = await loadPipeline();
+    const base = deps.pipeline(config);
+    const counter = countingStore(base.store);
+    const pipelineDeps: PipelineDeps = { ...base, store: counter.store };
+    const respond = (result: Result) =>
+      answer(
+        jsonResponse(HTTP_STATUS[result.status], { status: result.status, reason: result.reason }),
+        result.status,
+        { ...resultFields(result), storeCalls: counter.count() },
+      );
+    const { defer } = deps;
+    if (!defer)
+      return respond(await pipeline.processVerdict(verdict, pipelineDeps, started + ANSWER_BUDGET_MS));
+    // Before the answer, only the inbox write (or a duplicate's recognition); the rest after it.
+    const acceptance = await pipeline.accept(verdict, pipelineDeps);
+    const later =
+      acceptance.kind === "accepted"
+        ? (deadline: number) => pipeline.process(acceptance.inflight, pipelineDeps, deadline)
+        : acceptance.followUp;
+    const response = respond(acceptance.result);
+    if (later) {
+      defer(
+        later(deps.now() + pipeline.PROCESS_BUDGET_MS).then(
+          (result) =>
+            deps.log("info", "processed", {
+              ...fields,
+              decision: result.status,
+              ...resultFields(result),
+              storeCalls: counter.count(),
+              ms: deps.now() - started,
+            }),
+          (error: unknown) =>
+            // The event stays in the inbox (`inflight/`): the sweep finishes it after its lease.
+            deps.log("error", "processing failed after the answer; the sweep will finish it", {
+              ...fields,
+              ...describeError(error),
+            }),
+        ),
+      );
+    }
+    return response;
   } catch (error) {
     if (error instanceof HttpError) {
       return answer(toResponse(error), error.code, {

@@ -1,8 +1,22 @@
+import type { Logger } from "../log.ts";
 import { describeError } from "../log.ts";
-import type { SendResult, SlackMessage } from "../slack/message.ts";
+import type { SendResult, SlackMessage, SlackSender } from "../slack/message.ts";
+import { conditionalUpdate } from "../store/conditional-update.ts";
+import type { Store } from "../store/store.ts";
 import { keys } from "./keys.ts";
-import { claim, isOutboxEntry, type MessageKind, newEntry, readiness, revive, settle } from "./outbox.ts";
-import type { PipelineDeps } from "./pipeline.ts";
+import { claim, type MessageKind, newEntry, readiness, revive, settle } from "./outbox.ts";
+import { parseOutboxEntry, parseRate } from "./records.ts";
+
+/** What sending needs: narrower than the pipeline's dependencies, so neither module imports the other. */
+export interface DeliverDeps {
+  readonly store: Store;
+  readonly slack: SlackSender;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly slackIntervalMs: number;
+  readonly slackTimeoutMs: number;
+}
 
 /** How an attempt to deliver one outbox entry ended, for the webhook's answer. */
 export type DeliverOutcome =
@@ -24,60 +38,53 @@ export const enqueue = async (
     cause: string | null;
     after?: string | null;
   },
-  deps: Pick<PipelineDeps, "store" | "now">,
+  deps: Pick<DeliverDeps, "store" | "now">,
 ): Promise<string> => {
   const key = keys.outbox(fields.at, fields.id);
   await deps.store.set(key, newEntry(fields, deps.now()), { onlyIfNew: true });
   return key;
 };
 
-interface RateRecord {
-  readonly v: 1;
-  /** Epoch ms before which no post may start. */
-  readonly nextAt: number;
-}
-
-const MAX_RATE_ATTEMPTS = 20;
+/** The longest a post may wait for Slack's answer, when the deadline leaves that much time. */
+export const SLOW_SLACK_TIMEOUT_MS = 20_000;
 
 /**
  * Reserves the next Slack slot (≈1 message/s per webhook, shared by every function instance through one
- * conditional write). Returns how long to wait for it, or null when it is further away than `maxWaitMs`.
+ * conditional write on `rate/slack`). Returns how long to wait for it, or null when it is further away
+ * than `maxWaitMs` or the slot is too contended to take now.
  */
 export const reserveSlot = async (
-  deps: Pick<PipelineDeps, "store" | "now" | "slackIntervalMs">,
+  deps: Pick<DeliverDeps, "store" | "now" | "sleep" | "slackIntervalMs">,
   maxWaitMs: number,
 ): Promise<number | null> => {
   if (deps.slackIntervalMs <= 0) return 0;
-  for (let attempt = 0; attempt < MAX_RATE_ATTEMPTS; attempt++) {
-    const now = deps.now();
-    const entry = await deps.store.get(keys.rate);
-    const nextAt = (entry?.value as RateRecord | undefined)?.nextAt ?? 0;
-    const slot = Math.max(now, typeof nextAt === "number" ? nextAt : 0);
-    if (slot - now > maxWaitMs) return null;
-    const record: RateRecord = { v: 1, nextAt: slot + deps.slackIntervalMs };
-    const written = await deps.store.set(
-      keys.rate,
-      record,
-      entry ? { onlyIfMatch: entry.etag } : { onlyIfNew: true },
-    );
-    if (written.modified) return slot - now;
-  }
-  return null;
+  const reserved = await conditionalUpdate(
+    deps.store,
+    keys.rate,
+    parseRate,
+    ({ nextAt }) => {
+      const now = deps.now();
+      const slot = Math.max(now, nextAt);
+      if (slot - now > maxWaitMs) return { write: false, value: null };
+      return { write: true, next: { v: 1, nextAt: slot + deps.slackIntervalMs }, value: slot - now };
+    },
+    { attempts: 20 },
+  );
+  return reserved.kind === "done" ? reserved.value : null;
 };
 
-/** After a 429, nobody posts before Retry-After has passed. */
-const holdRate = async (deps: Pick<PipelineDeps, "store" | "now">, until: number): Promise<void> => {
-  for (let attempt = 0; attempt < MAX_RATE_ATTEMPTS; attempt++) {
-    const entry = await deps.store.get(keys.rate);
-    const nextAt = (entry?.value as RateRecord | undefined)?.nextAt ?? 0;
-    if (nextAt >= until) return;
-    const written = await deps.store.set(
-      keys.rate,
-      { v: 1, nextAt: until } satisfies RateRecord,
-      entry ? { onlyIfMatch: entry.etag } : { onlyIfNew: true },
-    );
-    if (written.modified) return;
-  }
+/** After a 429, nobody posts before Retry-After has passed (the hold is shared through `rate/slack`). */
+const holdRate = async (deps: Pick<DeliverDeps, "store">, until: number): Promise<void> => {
+  await conditionalUpdate(
+    deps.store,
+    keys.rate,
+    parseRate,
+    ({ nextAt }) =>
+      nextAt >= until
+        ? { write: false, value: null }
+        : { write: true, next: { v: 1, nextAt: until }, value: null },
+    { attempts: 20 },
+  );
 };
 
 /**
@@ -88,13 +95,13 @@ const holdRate = async (deps: Pick<PipelineDeps, "store" | "now">, until: number
  */
 export const deliver = async (
   outboxKey: string,
-  deps: PipelineDeps,
+  deps: DeliverDeps,
   options: { deadline: number; reviveDead?: boolean },
 ): Promise<DeliverOutcome> => {
   const entry = await deps.store.get(outboxKey);
-  if (!entry || !isOutboxEntry(entry.value))
-    return { kind: "queued", reason: "message not found in the outbox" };
-  let current = entry.value;
+  const stored = parseOutboxEntry(entry?.value ?? null);
+  if (!entry || !stored) return { kind: "queued", reason: "message not found in the outbox" };
+  let current = stored;
   const now = deps.now();
   if (current.state === "dead" && options.reviveDead) current = revive(current, now);
   switch (readiness(current, now)) {
@@ -113,8 +120,8 @@ export const deliver = async (
       break;
   }
   if (current.after) {
-    const first = await deps.store.get(current.after);
-    const state = first && isOutboxEntry(first.value) ? first.value.state : null;
+    const first = parseOutboxEntry((await deps.store.get(current.after))?.value ?? null);
+    const state = first?.state ?? null;
     if (state === "pending" || state === "sending") {
       return { kind: "queued", reason: "waiting for the failure message it follows to go out first" };
     }
@@ -130,7 +137,11 @@ export const deliver = async (
 
   let sendResult: SendResult;
   try {
-    sendResult = await deps.slack.send(current.message);
+    // Slack gets the time left before the deadline, up to SLOW_SLACK_TIMEOUT_MS: a slow Slack that posts
+    // late is then seen to answer, instead of timing out and being sent again (issue 9).
+    const left = options.deadline - deps.now();
+    const timeoutMs = Math.max(deps.slackTimeoutMs, Math.min(SLOW_SLACK_TIMEOUT_MS, left));
+    sendResult = await deps.slack.send(current.message, { timeoutMs });
   } catch (error) {
     // A sender is meant to classify everything; an exception is a bug, treated as retryable.
     sendResult = {

@@ -1,4 +1,4 @@
-import type { FailureEvent, RunEvent } from "../event.ts";
+import { compareRuns, type FailureEvent, type RunEvent, type RunOrder, runOrder } from "../event.ts";
 import { hash } from "./keys.ts";
 
 /**
@@ -33,10 +33,22 @@ export interface Episode {
   readonly reminders: number;
 }
 
+/** The newest completed run a stream has seen, whatever order deliveries came in. */
+export interface LatestRun {
+  readonly key: string;
+  readonly order: RunOrder;
+  readonly outcome: "failure" | "success";
+}
+
 export interface StreamState {
   readonly v: 1;
   readonly stream: string;
   readonly episode: Episode | null;
+  /**
+   * Decisions follow the runs' own order, not the order deliveries arrive in: a result older than this
+   * never opens, closes or reopens an episode (docs/architecture.md, "Order"). Null before the first.
+   */
+  readonly latest: LatestRun | null;
   readonly lastClosed: {
     readonly episodeId: string;
     readonly closedAt: string;
@@ -52,6 +64,7 @@ export const emptyStream = (stream: string): StreamState => ({
   v: 1,
   stream,
   episode: null,
+  latest: null,
   lastClosed: null,
   recent: [],
 });
@@ -69,17 +82,29 @@ const remember = (recent: readonly string[], key: string): string[] =>
 
 const before = (a: string, b: string): boolean => Date.parse(a) < Date.parse(b);
 
+/** True when `event` is newer than every completed run the stream has seen. */
+export const isNewest = (state: StreamState, event: RunEvent): boolean =>
+  state.latest === null || compareRuns(runOrder(event), state.latest.order) > 0;
+
+const latestOf = (state: StreamState, event: RunEvent, key: string, outcome: LatestRun["outcome"]) =>
+  isNewest(state, event) ? { key, order: runOrder(event), outcome } : state.latest;
+
+const staleReason = (state: StreamState, event: RunEvent): string =>
+  state.latest
+    ? `run started ${event.startedAt ?? event.occurredAt}, before the newest result already seen (${state.latest.outcome}, started ${new Date(state.latest.order.startedAt).toISOString()})`
+    : `run finished at ${event.occurredAt}, before the success at ${state.lastClosed?.closedAt} that closed the last episode`;
+
 /** What a failure would do to the stream, before routing (fold / storm) is known. */
 export const decideFailure = (state: StreamState, event: FailureEvent, key: string): FailureDecision => {
   const { episode } = state;
   if (episode?.openedBy === key) return { kind: "open", replay: true };
   if (state.recent.includes(key)) return { kind: "already_applied", episode };
+  // An open episode counts every failure, older ones included: counting never opens or closes anything.
   if (episode) return { kind: "counted", episode };
-  if (state.lastClosed && before(event.occurredAt, state.lastClosed.closedAt)) {
-    return {
-      kind: "stale",
-      reason: `run finished at ${event.occurredAt}, before the success at ${state.lastClosed.closedAt} that closed the last episode`,
-    };
+  if (!isNewest(state, event)) return { kind: "stale", reason: staleReason(state, event) };
+  // Records written before `latest` existed: the closing success's time is all there is to compare.
+  if (state.latest === null && state.lastClosed && before(event.occurredAt, state.lastClosed.closedAt)) {
+    return { kind: "stale", reason: staleReason(state, event) };
   }
   return { kind: "open", replay: false };
 };
@@ -107,6 +132,7 @@ export const openEpisode = (
     remindedAt: now,
     reminders: 0,
   },
+  latest: latestOf(state, event, key, "failure"),
   recent: remember(state.recent, key),
 });
 
@@ -131,20 +157,29 @@ export const countFailure = (state: StreamState, event: FailureEvent, key: strin
       lastFailureAt: later ? event.occurredAt : episode.lastFailureAt,
       lastLogsUrl: later ? event.logsUrl : episode.lastLogsUrl,
     },
+    latest: latestOf(state, event, key, "failure"),
     recent: remember(state.recent, key),
   };
 };
 
 export type SuccessDecision =
   | { readonly kind: "recovered"; readonly episode: Episode }
+  /** No episode open: the success is remembered as the newest run, so that an older failure stays silent. */
   | { readonly kind: "no_episode" }
-  /** A success of a run that finished before the episode's first failure (late delivery). */
+  /** A success older than a result already seen (late delivery, redelivery): changes nothing. */
   | { readonly kind: "stale"; readonly reason: string };
 
 export const decideSuccess = (state: StreamState, event: RunEvent): SuccessDecision => {
   const { episode } = state;
+  if (!isNewest(state, event)) {
+    return {
+      kind: "stale",
+      reason: `success ${state.latest?.order && compareRuns(runOrder(event), state.latest.order) === 0 ? "already seen" : staleReason(state, event)}`,
+    };
+  }
   if (!episode) return { kind: "no_episode" };
-  if (before(event.occurredAt, episode.openedAt)) {
+  // Records written before `latest` existed: compare with the failure that opened the episode.
+  if (state.latest === null && before(event.occurredAt, episode.openedAt)) {
     return {
       kind: "stale",
       reason: `success finished at ${event.occurredAt}, before the failure at ${episode.openedAt} that opened the episode`,
@@ -153,11 +188,19 @@ export const decideSuccess = (state: StreamState, event: RunEvent): SuccessDecis
   return { kind: "recovered", episode };
 };
 
+/** A newer success with no episode open: only remembered. */
+export const recordSuccess = (state: StreamState, event: RunEvent, key: string): StreamState => ({
+  ...state,
+  latest: latestOf(state, event, key, "success"),
+  recent: remember(state.recent, key),
+});
+
 export const closeEpisode = (state: StreamState, event: RunEvent, key: string): StreamState => {
   if (!state.episode) throw new Error("closeEpisode needs an open episode");
   return {
     ...state,
     episode: null,
+    latest: latestOf(state, event, key, "success"),
     lastClosed: { episodeId: state.episode.id, closedAt: event.occurredAt, closedBy: key },
     recent: remember(state.recent, key),
   };

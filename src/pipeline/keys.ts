@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
  * - `streams/<stream key>`: episode state of one stream; closed streams 90 days after closing.
  * - `open/<stream key>`: index of open episodes, for reminders; deleted on recovery.
  * - `commits/<commit key>`: which source notified a commit first (folding); 7 days.
- * - `storm/<time>-<hash>`: one marker per new episode, to count a storm window; window length.
+ * - `storm/<arrival time>-<stream hash>`: one marker per episode about to open, to count a storm window;
+ *   twice the window length.
  * - `digest/<time>-<hash>`: an episode waiting for the storm digest; deleted when the digest is queued.
  * - `outbox/<time>-<id>`: a message to send; sent ones kept 1 day, dead ones 7 days.
  * - `rate/slack`: when the next Slack post may go out (≈1 message/s per webhook).
@@ -32,7 +33,7 @@ export const keys = {
   stream: (streamKey: string) => `streams/${keyPart(streamKey)}`,
   open: (streamKey: string) => `open/${keyPart(streamKey)}`,
   commit: (commitKey: string) => `commits/${keyPart(commitKey)}`,
-  storm: (at: number, idempotencyKey: string) => `storm/${timePart(at)}-${hash(idempotencyKey)}`,
+  storm: (at: number, streamKey: string) => `storm/${timePart(at)}-${hash(streamKey)}`,
   digest: (at: number, id: string) => `digest/${timePart(at)}-${hash(id)}`,
   outbox: (at: number, id: string) => `outbox/${timePart(at)}-${hash(id)}`,
   rate: "rate/slack",

@@ -34,6 +34,8 @@ export interface OutboxEntry {
    * may still be queued behind Slack's rate limit or a retry). Null when there is none.
    */
   readonly after?: string | null;
+  /** The last attempt timed out: Slack may have posted it anyway, so the next waits TIMEOUT_BACKOFF_MS. */
+  readonly timedOut?: boolean;
 }
 
 /** A sender that died holds its claim this long; then the sweep takes over. */
@@ -44,6 +46,14 @@ const BACKOFF_MS = [5_000, 30_000, 120_000, 300_000, 900_000, 1_800_000, 3_600_0
 export const MAX_BACKOFF_MS = 28_800_000;
 /** Retry-After beyond this is treated as this (a misbehaving proxy must not park a message for a week). */
 export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/**
+ * After a timeout, the next attempt waits at least this long. Slack often posts a message it answered
+ * late: retrying 5 s later, with the same short timeout, posted three copies of one message when Slack
+ * hung (issue 9). Two minutes lets a late "ok" land before the copy, and the sweep that retries gives
+ * Slack a longer timeout (SWEEP_SLACK_TIMEOUT_MS in src/runtime.ts): at most one duplicate.
+ */
+export const TIMEOUT_BACKOFF_MS = 120_000;
 
 /** Delay after the n-th failed attempt (n ≥ 1): 5 s, 30 s, 2 min, ... capped at 8 h. */
 export const backoffMs = (attempts: number): number =>
@@ -111,15 +121,18 @@ export const settle = (entry: OutboxEntry, result: SendResult, now: number): Out
         };
       }
       const wait =
-        result.retryAfterMs === null
-          ? backoffMs(entry.attempts)
-          : Math.min(Math.max(result.retryAfterMs, 0), MAX_RETRY_AFTER_MS);
+        result.retryAfterMs !== null
+          ? Math.min(Math.max(result.retryAfterMs, 0), MAX_RETRY_AFTER_MS)
+          : result.timedOut
+            ? Math.max(TIMEOUT_BACKOFF_MS, backoffMs(entry.attempts))
+            : backoffMs(entry.attempts);
       return {
         ...entry,
         state: "pending",
         leaseUntil: 0,
         nextAttemptAt: now + wait,
         lastError: result.reason,
+        timedOut: result.timedOut === true,
       };
     }
   }

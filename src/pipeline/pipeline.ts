@@ -1,16 +1,11 @@
 import type { Config } from "../config.ts";
-import {
-  commitKey,
-  type FailureEvent,
-  idempotencyKey,
-  type RunEvent,
-  runEventSchema,
-  streamKey,
-} from "../event.ts";
+import { commitKey, type FailureEvent, idempotencyKey, type RunEvent, streamKey } from "../event.ts";
 import type { Logger } from "../log.ts";
 import { formatFailure, formatRecovery } from "../slack/format.ts";
 import type { SlackSender } from "../slack/message.ts";
-import type { Store } from "../store/store.ts";
+import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
+import type { Entry, Store } from "../store/store.ts";
+import { oneLine } from "../text/one-line.ts";
 import { type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
 import {
   closeEpisode,
@@ -20,13 +15,34 @@ import {
   type Episode,
   emptyStream,
   openEpisode,
+  recordSuccess,
   routeEpisode,
   type StreamState,
 } from "./episodes.ts";
 import { keys, PREFIX } from "./keys.ts";
 import type { Verdict } from "./policy.ts";
+import {
+  type EventRecord,
+  type InflightRecord,
+  parseCommitClaim,
+  parseEventRecord,
+  parseInflight,
+  parseStream,
+  type ResultStatus,
+} from "./records.ts";
 import { type DigestItem, stormRouting } from "./storms.ts";
 
+/**
+ * One delivery's way through vigie, in two halves (docs/architecture.md, "One failure, from request to
+ * Slack"):
+ * - `accept`, before the webhook answers: a few store round trips. A failure (or a success that closes
+ *   an episode) is written to the inbox (`inflight/<key>`, `onlyIfNew`), which is also what makes
+ *   concurrent copies duplicates; a redelivery of an event already processed is recognised.
+ * - `process`, after the answer (`context.waitUntil`), or by the sweep when the invocation died: episodes
+ *   in the runs' own order, folding, storms, the outbox, Slack.
+ * Both halves are idempotent: every key derives from the event or its episode, so running `process` twice
+ * for one event (a takeover by the sweep, a redelivery racing the first copy) changes nothing more.
+ */
 export interface PipelineDeps {
   readonly config: Config;
   readonly store: Store;
@@ -36,171 +52,205 @@ export interface PipelineDeps {
   readonly sleep: (ms: number) => Promise<void>;
   /** Minimum gap between two Slack posts (Slack accepts ≈1 message/s per webhook). */
   readonly slackIntervalMs: number;
-  /** The Slack call's own timeout, to know whether an inline send still fits before `deadline`. */
+  /** The Slack call's own timeout, to know whether a send still fits before a deadline. */
   readonly slackTimeoutMs: number;
 }
 
-/** What the webhook answers. */
+/** What a delivery came to. The HTTP layer decides the status code (src/http/handle-webhook.ts). */
 export interface Result {
-  readonly status: "notified" | "queued" | "duplicate" | "ignored" | "suppressed" | "failed";
-  readonly httpStatus: 200 | 202 | 502;
+  readonly status: ResultStatus;
   readonly reason: string;
   readonly key?: string;
   readonly stream?: string;
 }
 
-/** A claim on an event whose holder died is taken over after this long. */
+/** An accepted event whose processing has not finished after this long is finished by the sweep. */
 export const EVENT_LEASE_MS = 60_000;
-const MAX_CAS_ATTEMPTS = 25;
-
-interface EventRecord {
-  readonly v: 1;
-  readonly state: "processing" | "done";
-  readonly leaseUntil: number;
-  readonly at: number;
-  readonly result: { status: Result["status"]; reason: string } | null;
-  /** Outbox key of the message this event caused, if any. */
-  readonly outbox: string | null;
-}
-
-interface InflightRecord {
-  readonly v: 1;
-  readonly event: RunEvent;
-  readonly since: number;
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null;
-
-/** A stream record read back, or an empty stream when it is missing or not one of ours. */
-export const asStream = (value: unknown, stream: string): StreamState =>
-  isRecord(value) && value.v === 1 && value.stream === stream && Array.isArray(value.recent)
-    ? (value as unknown as StreamState)
-    : emptyStream(stream);
-
-const asEventRecord = (value: unknown): EventRecord | null =>
-  isRecord(value) && value.v === 1 && (value.state === "processing" || value.state === "done")
-    ? (value as unknown as EventRecord)
-    : null;
-
-/** Reads an inflight record back, validating the event with the same schema that defines it. */
-export const asInflight = (value: unknown): InflightRecord | null => {
-  if (!isRecord(value) || value.v !== 1 || typeof value.since !== "number") return null;
-  const parsed = runEventSchema.safeParse(value.event);
-  return parsed.success ? { v: 1, event: parsed.data, since: value.since } : null;
-};
-
-const jitter = (deps: PipelineDeps, attempt: number): Promise<void> =>
-  deps.sleep(Math.min(200, 5 * 2 ** Math.min(attempt, 5)) * Math.random());
-
 /**
- * Runs one classified delivery through dedup, episodes, folding, storms and the outbox.
- * `deadline` (epoch ms) is when the webhook must have answered; an inline Slack send is only tried
- * when it fits, otherwise the message stays queued for the sweep (202).
+ * How long processing may take after the answer. Netlify lets a synchronous function run 60 s
+ * (https://docs.netlify.com/build/functions/configuration, "Synchronous execution limit") and keeps it
+ * alive for `context.waitUntil` work; what does not fit is left to the sweep (outbox, inbox).
  */
-export const processVerdict = async (
-  verdict: Verdict,
-  deps: PipelineDeps,
-  deadline: number,
-): Promise<Result> => {
-  switch (verdict.kind) {
-    case "ignored":
-      return { status: "ignored", httpStatus: 200, reason: verdict.reason };
-    case "failure":
-      return processFailure(verdict.event, deps, deadline);
-    case "success":
-      return processSuccess(verdict.event, deps, deadline);
-  }
-};
+export const PROCESS_BUDGET_MS = 25_000;
 
-type Claim =
-  | { readonly kind: "claimed"; readonly etag: string; readonly takeover: boolean }
-  | { readonly kind: "duplicate"; readonly record: EventRecord | null };
-
-/**
- * The idempotency claim: one atomic `onlyIfNew` write. The inflight record is written first so that a
- * claim whose holder dies is found and finished by the sweep; only the claim holder deletes it.
- */
-const claimEvent = async (event: RunEvent, key: string, deps: PipelineDeps): Promise<Claim> => {
-  const now = deps.now();
-  const inflight: InflightRecord = { v: 1, event, since: now };
-  await deps.store.set(keys.inflight(key), inflight);
-  const record: EventRecord = {
-    v: 1,
-    state: "processing",
-    leaseUntil: now + EVENT_LEASE_MS,
-    at: now,
-    result: null,
-    outbox: null,
-  };
-  const created = await deps.store.set(keys.event(key), record, { onlyIfNew: true });
-  if (created.modified) return { kind: "claimed", etag: created.etag, takeover: false };
-  const existing = await deps.store.get(keys.event(key));
-  const current = asEventRecord(existing?.value);
-  if (existing && current?.state === "processing" && current.leaseUntil <= now) {
-    // The holder died (crash, timeout) before finishing: take its claim over, atomically.
-    const taken = await deps.store.set(keys.event(key), record, { onlyIfMatch: existing.etag });
-    if (taken.modified) return { kind: "claimed", etag: taken.etag, takeover: true };
-  }
-  if (current?.state === "done") await deps.store.delete(keys.inflight(key));
-  return { kind: "duplicate", record: current };
-};
-
-const finishEvent = async (
-  key: string,
-  claim: { etag: string },
-  result: Result,
-  outbox: string | null,
-  deps: PipelineDeps,
-): Promise<void> => {
-  const now = deps.now();
-  const record: EventRecord = {
-    v: 1,
-    state: "done",
-    leaseUntil: 0,
-    at: now,
-    result: { status: result.status, reason: result.reason },
-    outbox,
-  };
-  const written = await deps.store.set(keys.event(key), record, { onlyIfMatch: claim.etag });
-  if (!written.modified) {
-    deps.log("warn", "event claim was taken over before this delivery finished", { key });
-  }
-  await deps.store.delete(keys.inflight(key));
-};
-
-/**
- * A repeat of an event already handled. If its message is still waiting (Slack failed) or was refused,
- * a redelivery, which only a person or the redelivery job triggers, gives it one more try now.
- */
-const duplicate = async (key: string, record: EventRecord | null, deps: PipelineDeps, deadline: number) => {
-  if (record?.state === "processing") {
-    // A concurrent copy (DESIGN.md: a duplicate). Should that other delivery die, the sweep finishes it.
-    return result("duplicate", `event ${key} is being processed by another delivery`, key);
-  }
-  if (record?.outbox) {
-    const outcome = await deliver(record.outbox, deps, { deadline, reviveDead: true });
-    switch (outcome.kind) {
-      case "sent":
-        return result("duplicate", "already handled; its message is sent", key);
-      case "queued":
-        return result("queued", `already handled; its message is still queued: ${outcome.reason}`, key);
-      case "failed":
-        return result("failed", `already handled; Slack refused its message again: ${outcome.reason}`, key);
+export type Acceptance =
+  /** Answered before any processing: a duplicate, a success that changes nothing. */
+  | {
+      readonly kind: "answered";
+      readonly result: Result;
+      /** Work that may follow the answer (retrying the message of a redelivered event). */
+      readonly followUp: ((deadline: number) => Promise<Result>) | null;
     }
-  }
-  return result("duplicate", `already handled (${record?.result?.status ?? "unknown"})`, key);
-};
+  /** In the inbox: `process` it now, or the sweep will after EVENT_LEASE_MS. */
+  | { readonly kind: "accepted"; readonly result: Result; readonly inflight: InflightRecord };
 
-const result = (status: Result["status"], reason: string, key?: string, stream?: string): Result => ({
+const result = (status: ResultStatus, reason: string, key?: string, stream?: string): Result => ({
   status,
-  httpStatus: status === "queued" ? 202 : status === "failed" ? 502 : 200,
   reason,
   ...(key === undefined ? {} : { key }),
   ...(stream === undefined ? {} : { stream }),
 });
 
-const fromDelivery = (outcome: DeliverOutcome, what: string, key: string, stream: string): Result => {
+const readStream = (stream: string) => (value: unknown) => parseStream(value, stream) ?? emptyStream(stream);
+
+const updateOptions = (deps: PipelineDeps) => ({ sleep: deps.sleep });
+
+const CONTENTION = "the stream changed too often to update it now; the sweep will finish this event";
+
+/** Everything before the answer. `verdict` is a failure or a success (ignored ones never get here). */
+export const accept = async (
+  verdict: Exclude<Verdict, { kind: "ignored" }>,
+  deps: PipelineDeps,
+): Promise<Acceptance> => {
+  const { event } = verdict;
+  const key = idempotencyKey(event);
+  const stream = streamKey(event);
+  if (verdict.kind === "success") {
+    // Every green run of every site comes here: with no episode open it is only remembered as the
+    // stream's newest run (an older failure delivered later must stay silent), in two round trips.
+    const entry = await deps.store.get(keys.stream(stream));
+    const state = readStream(stream)(entry?.value ?? null);
+    const decision = decideSuccess(state, event);
+    if (decision.kind === "stale") return answered(result("ignored", decision.reason, key, stream));
+    if (decision.kind === "no_episode") {
+      const remembered = await conditionalUpdate(
+        deps.store,
+        keys.stream(stream),
+        readStream(stream),
+        (current): Decision<Result | null> => {
+          const again = decideSuccess(current, event);
+          if (again.kind === "stale")
+            return { write: false, value: result("ignored", again.reason, key, stream) };
+          if (again.kind === "recovered") return { write: false, value: null };
+          return {
+            write: true,
+            next: recordSuccess(current, event, key),
+            value: result("ignored", "success; no open episode", key, stream),
+          };
+        },
+        { ...updateOptions(deps), initial: entry },
+      );
+      // An episode opened meanwhile, or the stream is too busy: through the inbox like a recovery.
+      if (remembered.kind === "done" && remembered.value !== null) return answered(remembered.value);
+    }
+  }
+  const inflight: InflightRecord = { v: 1, event, since: deps.now() };
+  const [done, inbox] = await Promise.all([
+    deps.store.get(keys.event(key)),
+    deps.store.set(keys.inflight(key), inflight, { onlyIfNew: true }),
+  ]);
+  const record = parseEventRecord(done?.value ?? null);
+  if (record?.state === "done") {
+    const cleanup = inbox.modified ? () => deps.store.delete(keys.inflight(key)) : async () => undefined;
+    return {
+      kind: "answered",
+      result: result("duplicate", `already handled (${record.result?.status ?? "unknown"})`, key, stream),
+      followUp: async (deadline) => {
+        await cleanup();
+        return retryMessage(key, record, deps, deadline);
+      },
+    };
+  }
+  if (!inbox.modified) {
+    const held = parseInflight((await deps.store.get(keys.inflight(key)))?.value ?? null);
+    if (held === null || held.since + EVENT_LEASE_MS > deps.now()) {
+      // A concurrent copy holds the inbox entry; should its invocation die, the sweep finishes it.
+      return answered(
+        result("duplicate", `event ${key} is being processed by another delivery`, key, stream),
+      );
+    }
+    // Its invocation died long ago (a redelivery after a 503): this delivery finishes it, as the sweep would.
+    return {
+      kind: "accepted",
+      result: result("accepted", "taking over an unfinished event", key, stream),
+      inflight: held,
+    };
+  }
+  return {
+    kind: "accepted",
+    result: result("accepted", "recorded; processing continues after this answer", key, stream),
+    inflight,
+  };
+};
+
+const answered = (value: Result): Acceptance => ({ kind: "answered", result: value, followUp: null });
+
+/**
+ * A repeat of an event already processed. If its message is still waiting (Slack failed) or was
+ * refused, a redelivery, which only a person or the redelivery job triggers, gives it one more try.
+ */
+const retryMessage = async (
+  key: string,
+  record: EventRecord,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<Result> => {
+  if (record.outbox === null)
+    return result("duplicate", `already handled (${record.result?.status ?? "unknown"})`, key);
+  const outcome = await deliver(record.outbox, deps, { deadline, reviveDead: true });
+  switch (outcome.kind) {
+    case "sent":
+      return result("duplicate", "already handled; its message is sent", key);
+    case "queued":
+      return result("queued", `already handled; its message is still queued: ${outcome.reason}`, key);
+    case "failed":
+      return result("failed", `already handled; Slack refused its message again: ${outcome.reason}`, key);
+  }
+};
+
+/** Both halves at once, for callers with no `waitUntil` (unit tests, scripts): the final result. */
+export const processVerdict = async (
+  verdict: Verdict,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<Result> => {
+  if (verdict.kind === "ignored") return result("ignored", verdict.reason);
+  const acceptance = await accept(verdict, deps);
+  if (acceptance.kind === "answered") {
+    return acceptance.followUp ? acceptance.followUp(deadline) : acceptance.result;
+  }
+  return process(acceptance.inflight, deps, deadline);
+};
+
+/** Everything after the answer: the event's effect on its stream, and the message if there is one. */
+export const process = async (
+  inflight: InflightRecord,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<Result> => {
+  const { event } = inflight;
+  const key = idempotencyKey(event);
+  const outcome =
+    event.outcome === "success" ? await processSuccess(inflight, deps) : await processFailure(inflight, deps);
+  if (outcome.kind === "contention") {
+    deps.log("warn", "stream contention: event left in the inbox for the sweep", { key });
+    return result("queued", CONTENTION, key, streamKey(event));
+  }
+  await finishEvent(key, outcome.result, outcome.outbox, deps);
+  if (outcome.outbox === null) return outcome.result;
+  return fromDelivery(await deliver(outcome.outbox, deps, { deadline }), outcome.result);
+};
+
+type Processed =
+  | { readonly kind: "processed"; readonly result: Result; readonly outbox: string | null }
+  | { readonly kind: "contention" };
+
+/** The event is done: remembered for redeliveries (with its message), and out of the inbox. */
+const finishEvent = async (key: string, outcome: Result, outbox: string | null, deps: PipelineDeps) => {
+  const record: EventRecord = {
+    v: 1,
+    state: "done",
+    at: deps.now(),
+    result: { status: outcome.status, reason: outcome.reason },
+    outbox,
+  };
+  // In this order: should the first write fail, the inbox entry is still there for the sweep.
+  await deps.store.set(keys.event(key), record);
+  await deps.store.delete(keys.inflight(key));
+};
+
+const fromDelivery = (outcome: DeliverOutcome, processed: Result): Result => {
+  const { reason: what, key, stream } = processed;
   switch (outcome.kind) {
     case "sent":
       return result("notified", outcome.dryRun ? `${what} (dry run: printed to the log)` : what, key, stream);
@@ -216,48 +266,76 @@ const fromDelivery = (outcome: DeliverOutcome, what: string, key: string, stream
   }
 };
 
+const runs = (n: number): string => (n === 1 ? "1 failed run" : `${n} failed runs`);
+
+interface Routing {
+  readonly delivery: "message" | "digest" | "folded";
+  readonly foldedInto: string | null;
+  readonly marker: string | null;
+  /** The commit's folding claim as read, to take it over once the episode is written. */
+  readonly commit: { readonly key: string; readonly entry: Entry | null } | null;
+}
+
+/** Folding claims younger than this count even before the other source's episode is visible. */
+export const FOLD_FRESH_MS = 60_000;
+
 /**
- * Folding and storms, decided once the episode is open (so that concurrent failures of the same stream,
- * which only get counted, leave no storm marker). Folding: a failure of a commit whose failure the other
- * source already announced adds no message. Storm: beyond the threshold, the digest. Every key written
- * here derives from the episode, so a replay after a crash decides the same way.
+ * Folding and storms for an episode about to open. Folding: a failure of a commit whose failure the other
+ * source already announced adds no message. Storm: each new episode writes its own marker
+ * (`storm/<arrival time>-<episode>`), then counts the window (src/pipeline/storms.ts). The commit is read
+ * and the marker written at once; a folded episode takes its marker back.
  */
 const route = async (
   event: FailureEvent,
   episode: Episode,
   stream: string,
   deps: PipelineDeps,
-): Promise<{ delivery: "message" | "digest" | "folded"; foldedInto: string | null }> => {
-  const now = deps.now();
+): Promise<Routing> => {
   const commit = commitKey(event);
-  const commitEntry = commit ? await deps.store.get(keys.commit(commit)) : null;
-  const claimed = isRecord(commitEntry?.value)
-    ? (commitEntry.value as { source?: string; stream?: string; episodeId?: string; at?: number })
-    : null;
-  if (claimed && claimed.source !== event.source && typeof claimed.stream === "string") {
-    const other = await deps.store.get(keys.stream(claimed.stream));
-    const otherEpisode = asStream(other?.value, claimed.stream).episode;
-    const stillOpen = otherEpisode?.id === claimed.episodeId && otherEpisode?.delivery !== "folded";
-    // A claim seconds old may belong to an episode whose routing is still on its way.
-    const fresh = typeof claimed.at === "number" && now - claimed.at < 60_000;
-    if (stillOpen || fresh) return { delivery: "folded", foldedInto: claimed.stream };
-  }
-  const marker = keys.storm(episode.receivedAt, episode.openedBy);
-  await deps.store.set(marker, { v: 1, at: episode.receivedAt, stream });
-  const delivery = stormRouting(await deps.store.list(PREFIX.storm), marker, episode.receivedAt, deps.config);
-  if (commit) {
-    const claim = { v: 1, source: event.source, stream, episodeId: episode.id, at: now };
-    if (!commitEntry) {
-      await deps.store.set(keys.commit(commit), claim, { onlyIfNew: true });
-    } else if (claimed?.source !== event.source) {
-      // The other source's episode has closed: this source now owns the commit.
-      await deps.store.set(keys.commit(commit), claim, { onlyIfMatch: commitEntry.etag });
+  const marker = keys.storm(episode.receivedAt, stream);
+  const [commitEntry] = await Promise.all([
+    commit ? deps.store.get(keys.commit(commit)) : Promise.resolve(null),
+    deps.store.set(marker, { v: 1, at: episode.receivedAt, stream }),
+  ]);
+  const claim = parseCommitClaim(commitEntry?.value ?? null);
+  const commitRef = commit ? { key: keys.commit(commit), entry: commitEntry } : null;
+  if (claim && claim.source !== event.source) {
+    // A claim seconds old may belong to an episode whose own routing is still on its way.
+    let folded = deps.now() - claim.at < FOLD_FRESH_MS;
+    if (!folded) {
+      const other = parseStream(
+        (await deps.store.get(keys.stream(claim.stream)))?.value ?? null,
+        claim.stream,
+      );
+      folded = other?.episode?.id === claim.episodeId && other.episode.delivery !== "folded";
+    }
+    if (folded) {
+      await deps.store.delete(marker);
+      return { delivery: "folded", foldedInto: claim.stream, marker: null, commit: null };
     }
   }
-  return { delivery, foldedInto: null };
+  const delivery = stormRouting(await deps.store.list(PREFIX.storm), marker, episode.receivedAt, deps.config);
+  return { delivery, foldedInto: null, marker, commit: commitRef };
 };
 
-const digestItem = async (
+/** This source now owns the commit: first to claim it, or the other source's episode has closed. */
+const claimCommit = async (
+  routing: Routing,
+  event: FailureEvent,
+  stream: string,
+  episode: Episode,
+  deps: PipelineDeps,
+) => {
+  if (!routing.commit) return;
+  const claim = { v: 1, source: event.source, stream, episodeId: episode.id, at: deps.now() };
+  const { key, entry } = routing.commit;
+  if (!entry) await deps.store.set(key, claim, { onlyIfNew: true });
+  else if (parseCommitClaim(entry.value)?.source !== event.source) {
+    await deps.store.set(key, claim, { onlyIfMatch: entry.etag });
+  }
+};
+
+const writeDigestItem = async (
   kind: DigestItem["kind"],
   event: RunEvent,
   stream: string,
@@ -280,189 +358,211 @@ const digestItem = async (
   await deps.store.set(keys.digest(episode.receivedAt, `${episode.id}:${kind}`), item, { onlyIfNew: true });
 };
 
-/** Applies `change` to a stream with a conditional write, re-reading on conflict. */
-const updateStream = async <T>(
-  stream: string,
-  deps: PipelineDeps,
-  change: (state: StreamState, exists: boolean) => { next: StreamState | null; result: T },
-): Promise<T> => {
-  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-    const entry = await deps.store.get(keys.stream(stream));
-    const { next, result: value } = change(asStream(entry?.value, stream), entry !== null);
-    if (next === null) return value;
-    const written = await deps.store.set(
-      keys.stream(stream),
-      next,
-      entry ? { onlyIfMatch: entry.etag } : { onlyIfNew: true },
-    );
-    if (written.modified) return value;
-    await jitter(deps, attempt);
-  }
-  throw new Error(`stream ${stream} changed ${MAX_CAS_ATTEMPTS} times during one update`);
-};
+const summary = (what: string, event: RunEvent): string =>
+  oneLine(`${what}: ${event.site} ${event.pipeline} ${event.branch ?? ""}`);
 
-export const processFailure = async (
-  event: FailureEvent,
-  deps: PipelineDeps,
-  deadline: number,
-): Promise<Result> => {
+type FailureStep =
+  | { readonly kind: "result"; readonly result: Result }
+  | { readonly kind: "episode"; readonly episode: Episode; readonly routing: Routing | null };
+
+const processFailure = async (inflight: InflightRecord, deps: PipelineDeps): Promise<Processed> => {
+  const event = inflight.event as FailureEvent;
   const key = idempotencyKey(event);
   const stream = streamKey(event);
-  const claim = await claimEvent(event, key, deps);
-  if (claim.kind === "duplicate") return duplicate(key, claim.record, deps, deadline);
-
-  const applied = await updateStream<Result | Episode>(stream, deps, (state) => {
-    const decision = decideFailure(state, event, key);
-    switch (decision.kind) {
-      case "stale":
-        return { next: null, result: result("suppressed", decision.reason, key, stream) };
-      case "already_applied":
-        return {
-          next: null,
-          result: result("suppressed", "already counted in the open episode", key, stream),
-        };
-      case "counted": {
-        const next = countFailure(state, event, key);
-        const episode = next.episode as Episode;
-        const how = episode.delivery === "folded" ? "folded" : "counted";
-        const reason = `${how}: episode open since ${episode.openedAt}, ${episode.failedRuns} failed runs`;
-        return { next, result: result("suppressed", reason, key, stream) };
+  let routing: Routing | null = null;
+  let last: ReturnType<typeof decideFailure>["kind"] | null = null;
+  const routeOnce = async (episode: Episode) => {
+    // The episode id derives from the stream and this event: a second attempt routes the same episode.
+    routing ??= await route(event, episode, stream, deps);
+    return routing;
+  };
+  const updated = await conditionalUpdate(
+    deps.store,
+    keys.stream(stream),
+    readStream(stream),
+    async (state: StreamState): Promise<Decision<FailureStep>> => {
+      const decision = decideFailure(state, event, key);
+      last = decision.kind;
+      switch (decision.kind) {
+        case "stale":
+          return {
+            write: false,
+            value: { kind: "result", result: result("suppressed", decision.reason, key, stream) },
+          };
+        case "already_applied":
+          return {
+            write: false,
+            value: {
+              kind: "result",
+              result: result("suppressed", "already counted in the open episode", key, stream),
+            },
+          };
+        case "counted": {
+          const next = countFailure(state, event, key);
+          const episode = next.episode as Episode;
+          const how = episode.delivery === "folded" ? "folded" : "counted";
+          const reason = `${how}: episode open since ${episode.openedAt}, ${runs(episode.failedRuns)}`;
+          return {
+            write: true,
+            next,
+            value: { kind: "result", result: result("suppressed", reason, key, stream) },
+          };
+        }
+        case "open": {
+          const current = state.episode;
+          if (decision.replay && current && current.delivery !== "pending") {
+            return { write: false, value: { kind: "episode", episode: current, routing: null } };
+          }
+          // Arrival time, not processing time: an event the sweep finishes keeps its place in its storm.
+          const opened = decision.replay && current ? state : openEpisode(state, event, key, inflight.since);
+          const routed = await routeOnce(opened.episode as Episode);
+          const next = routeEpisode(opened, { delivery: routed.delivery, foldedInto: routed.foldedInto });
+          return {
+            write: true,
+            next,
+            value: { kind: "episode", episode: next.episode as Episode, routing: routed },
+          };
+        }
       }
-      case "open": {
-        if (decision.replay && state.episode) return { next: null, result: state.episode };
-        const next = openEpisode(state, event, key, deps.now());
-        return { next, result: next.episode as Episode };
-      }
-    }
-  });
-  if ("status" in applied) {
-    await finishEvent(key, claim, applied, null, deps);
-    return applied;
-  }
-  let episode = applied;
-  await deps.store.set(keys.open(stream), { v: 1, stream, episodeId: episode.id });
-  if (episode.delivery === "pending") {
-    const routing = await route(event, episode, stream, deps);
-    episode = await updateStream<Episode>(stream, deps, (state) => {
-      if (state.episode?.id !== episode.id) return { next: null, result: { ...episode, ...routing } };
-      const next = routeEpisode(state, routing);
-      return { next, result: next.episode as Episode };
-    });
-  }
-  if (episode.delivery === "folded") {
-    const folded = result(
-      "suppressed",
-      `folded: commit ${event.commit.sha?.slice(0, 7)} already announced by ${episode.foldedInto}`,
-      key,
-      stream,
+    },
+    updateOptions(deps),
+  );
+  // Routed, then found stale: no episode of this stream opened, so its marker must not count. (A stream
+  // whose episode another delivery opened keeps the marker: it counts once per stream anyway.)
+  const stray = (routing as Routing | null)?.marker ?? null;
+  if (stray !== null && (last === "stale" || last === "already_applied")) await deps.store.delete(stray);
+  if (updated.kind === "contention") return { kind: "contention" };
+  const step = updated.value;
+  if (step.kind === "result") return { kind: "processed", result: step.result, outbox: null };
+  const { episode } = step;
+  const writes: Array<Promise<unknown>> = [
+    deps.store.set(keys.open(stream), { v: 1, stream, episodeId: episode.id }),
+  ];
+  if (step.routing) writes.push(claimCommit(step.routing, event, stream, episode, deps));
+  let outbox: Promise<string> | null = null;
+  if (episode.delivery === "digest") writes.push(writeDigestItem("failure", event, stream, episode, deps));
+  if (episode.delivery === "message" || episode.delivery === "pending") {
+    outbox = enqueue(
+      {
+        at: episode.receivedAt,
+        id: `${episode.id}:open`,
+        kind: "failure",
+        summary: summary(event.outcome, event),
+        message: formatFailure(event, {}),
+        cause: key,
+      },
+      deps,
     );
-    await finishEvent(key, claim, folded, null, deps);
-    return folded;
+  }
+  const [outboxKey] = await Promise.all([outbox, ...writes]);
+  if (episode.delivery === "folded") {
+    const sha = event.commit.sha?.slice(0, 7) ?? "";
+    return {
+      kind: "processed",
+      result: result(
+        "suppressed",
+        `folded: commit ${sha} already announced by ${episode.foldedInto}`,
+        key,
+        stream,
+      ),
+      outbox: null,
+    };
   }
   if (episode.delivery === "digest") {
-    await digestItem("failure", event, stream, episode, deps);
-    const queued = result("queued", "storm: grouped into the next digest", key, stream);
-    await finishEvent(key, claim, queued, null, deps);
-    return queued;
+    return {
+      kind: "processed",
+      result: result("queued", "storm: grouped into the next digest", key, stream),
+      outbox: null,
+    };
   }
-  const outboxKey = await enqueue(
-    {
-      at: episode.receivedAt,
-      id: `${episode.id}:open`,
-      kind: "failure",
-      summary: `${event.outcome}: ${event.site} ${event.pipeline} ${event.branch ?? ""}`.trim(),
-      message: formatFailure(event, {}),
-      cause: key,
-    },
-    deps,
-  );
-  await finishEvent(key, claim, result("queued", "episode opened"), outboxKey, deps);
-  return fromDelivery(await deliver(outboxKey, deps, { deadline }), "episode opened", key, stream);
+  return {
+    kind: "processed",
+    result: result("queued", "episode opened", key, stream),
+    outbox: outboxKey ?? null,
+  };
 };
 
-export const processSuccess = async (
-  event: RunEvent,
-  deps: PipelineDeps,
-  deadline: number,
-): Promise<Result> => {
+type SuccessStep =
+  | { readonly kind: "result"; readonly result: Result }
+  | { readonly kind: "closed"; readonly episode: Episode };
+
+const processSuccess = async (inflight: InflightRecord, deps: PipelineDeps): Promise<Processed> => {
+  const { event } = inflight;
   const key = idempotencyKey(event);
   const stream = streamKey(event);
-  // The common case (every green run of every site) costs one read and no write.
-  const first = await deps.store.get(keys.stream(stream));
-  const firstDecision = decideSuccess(asStream(first?.value, stream), event);
-  if (firstDecision.kind === "no_episode") return result("ignored", "success; no open episode", key, stream);
-  if (firstDecision.kind === "stale") return result("ignored", firstDecision.reason, key, stream);
-
-  const claim = await claimEvent(event, key, deps);
-  if (claim.kind === "duplicate") return duplicate(key, claim.record, deps, deadline);
-
-  let closed: Episode | null = null;
+  const notify = deps.config.notifyRecovery;
   let outboxKey: string | null = null;
-  let settled = false;
-  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS && !settled; attempt++) {
-    const entry = await deps.store.get(keys.stream(stream));
-    const state = asStream(entry?.value, stream);
-    const decision = decideSuccess(state, event);
-    if (decision.kind !== "recovered") {
-      settled = true;
-      break;
-    }
-    const { episode } = decision;
-    // The recovery message is written before the episode closes (claim → send → mark): a crash in
-    // between leaves an open episode whose next success finds the same message id, never a lost one.
-    // "pending": the opening was not routed yet (its handler died); its failure message will go out alone.
-    const alone = episode.delivery === "message" || episode.delivery === "pending";
-    if (deps.config.notifyRecovery && alone && outboxKey === null) {
-      outboxKey = await enqueue(
-        {
-          at: deps.now(),
-          id: `${episode.id}:recovered`,
-          kind: "recovery",
-          after: keys.outbox(episode.receivedAt, `${episode.id}:open`),
-          summary: `recovered: ${event.site} ${event.pipeline} ${event.branch ?? ""}`.trim(),
-          message: formatRecovery(event, {
-            openedAt: episode.openedAt,
-            failedRuns: episode.failedRuns,
-            firstFailureUrl: episode.first.logsUrl,
-          }),
-          cause: key,
-        },
-        deps,
-      );
-    }
-    if (deps.config.notifyRecovery && episode.delivery === "digest") {
-      await digestItem("recovery", event, stream, episode, deps);
-    }
-    const written = await deps.store.set(keys.stream(stream), closeEpisode(state, event, key), {
-      onlyIfMatch: entry?.etag ?? "",
-    });
-    if (written.modified) {
-      closed = episode;
-      settled = true;
-    } else {
-      await jitter(deps, attempt);
-    }
-  }
-  if (!settled) throw new Error(`stream ${stream} changed ${MAX_CAS_ATTEMPTS} times during one update`);
-  if (closed === null) {
-    const none = result("ignored", "success; the episode was already closed", key, stream);
-    await finishEvent(key, claim, none, null, deps);
-    return none;
-  }
+  const updated = await conditionalUpdate(
+    deps.store,
+    keys.stream(stream),
+    readStream(stream),
+    async (state): Promise<Decision<SuccessStep>> => {
+      const decision = decideSuccess(state, event);
+      if (decision.kind === "stale") {
+        return {
+          write: false,
+          value: { kind: "result", result: result("ignored", decision.reason, key, stream) },
+        };
+      }
+      if (decision.kind === "no_episode") {
+        const none = result("ignored", "success; no open episode", key, stream);
+        return {
+          write: true,
+          next: recordSuccess(state, event, key),
+          value: { kind: "result", result: none },
+        };
+      }
+      const { episode } = decision;
+      // The recovery is written before the episode closes (claim → send → mark): a crash in between
+      // leaves an open episode whose next success finds the same message id, never a lost one.
+      // "pending": an opening from before routing was decided with it; its message went out alone.
+      const alone = episode.delivery === "message" || episode.delivery === "pending";
+      if (notify && alone && outboxKey === null) {
+        outboxKey = await enqueue(
+          {
+            at: deps.now(),
+            id: `${episode.id}:recovered`,
+            kind: "recovery",
+            after: keys.outbox(episode.receivedAt, `${episode.id}:open`),
+            summary: summary("recovered", event),
+            message: formatRecovery(event, {
+              openedAt: episode.openedAt,
+              failedRuns: episode.failedRuns,
+              firstFailureUrl: episode.first.logsUrl,
+            }),
+            cause: key,
+          },
+          deps,
+        );
+      }
+      if (notify && episode.delivery === "digest")
+        await writeDigestItem("recovery", event, stream, episode, deps);
+      return { write: true, next: closeEpisode(state, event, key), value: { kind: "closed", episode } };
+    },
+    updateOptions(deps),
+  );
+  if (updated.kind === "contention") return { kind: "contention" };
+  const step = updated.value;
+  if (step.kind === "result") return { kind: "processed", result: step.result, outbox: null };
   await deps.store.delete(keys.open(stream));
-  const what = `recovered after ${closed.failedRuns} failed runs`;
-  if (outboxKey === null) {
-    const quiet = result(
-      closed.delivery === "digest" && deps.config.notifyRecovery ? "queued" : "suppressed",
-      closed.delivery === "digest" && deps.config.notifyRecovery
-        ? `${what}; grouped into the next recovery digest`
-        : `${what}; no message (${deps.config.notifyRecovery ? "the episode was folded" : "NOTIFY_RECOVERY=false"})`,
-      key,
-      stream,
-    );
-    await finishEvent(key, claim, quiet, null, deps);
-    return quiet;
-  }
-  await finishEvent(key, claim, result("queued", what), outboxKey, deps);
-  return fromDelivery(await deliver(outboxKey, deps, { deadline }), what, key, stream);
+  const closed = step.episode;
+  const what = `recovered after ${runs(closed.failedRuns)}`;
+  if (outboxKey !== null)
+    return { kind: "processed", result: result("queued", what, key, stream), outbox: outboxKey };
+  const grouped = closed.delivery === "digest" && notify;
+  const quiet = grouped
+    ? result("queued", `${what}; grouped into the next recovery digest`, key, stream)
+    : result(
+        "suppressed",
+        `${what}; no message (${notify ? "the episode was folded" : "NOTIFY_RECOVERY=false"})`,
+        key,
+        stream,
+      );
+  return { kind: "processed", result: quiet, outbox: null };
 };
+
+/** Reads an inbox entry back for the sweep. */
+export { parseInflight as asInflight } from "./records.ts";
+
+/** A stream record read back, or an empty stream when it is missing or not one of ours. */
+export const asStream = (value: unknown, stream: string): StreamState => readStream(stream)(value);

@@ -7,22 +7,26 @@ import { timeOfKey } from "./keys.ts";
  * within STORM_WINDOW_SECONDS, new episodes are not announced one by one but collected into one digest
  * that the sweep sends once STORM_GROUP_WAIT_SECONDS have passed (Alertmanager's group_wait).
  *
- * Each new episode writes its own marker key (`storm/<time>-<hash>`), then lists the window: no single
- * hot key for dozens of concurrent deliveries to fight over. An episode goes out alone only if fewer
- * than STORM_THRESHOLD other markers are in the window when it looks. Whatever the interleaving, the
- * (threshold+1)-th marker written sees at least threshold others, so at most STORM_THRESHOLD episodes
- * per window are announced one by one; concurrent ones may both see each other and both go to the
- * digest, which only ever errs towards fewer messages.
+ * Each episode about to open writes a marker `storm/<arrival time>-<hash of its stream>`, then lists the
+ * markers: no hot key for dozens of concurrent deliveries to fight over. It goes out alone only if fewer
+ * than STORM_THRESHOLD *other streams* have a marker in the window. The bound holds whatever the
+ * interleaving (docs/architecture.md, "Storms"): of any T+1 episodes whose arrivals fall within one window,
+ * the one whose marker was written last lists after every other marker was written, sees T other streams
+ * and goes to the digest; so at most T are announced alone. Concurrent openers of one stream (only one of
+ * which opens the episode) share a stream hash and count once. Errors only ever go towards the digest.
  */
 export const stormRouting = (
   markerKeys: readonly string[],
   mine: string,
-  now: number,
+  arrivedAt: number,
   config: Pick<Config, "stormThreshold" | "stormWindowSeconds">,
 ): "message" | "digest" => {
-  const since = now - config.stormWindowSeconds * 1000;
-  const others = markerKeys.filter((key) => key !== mine && timeOfKey(key) > since).length;
-  return others >= config.stormThreshold ? "digest" : "message";
+  const since = arrivedAt - config.stormWindowSeconds * 1000;
+  const streamOf = (key: string) => key.slice(key.lastIndexOf("-") + 1);
+  const others = new Set(
+    markerKeys.filter((key) => timeOfKey(key) > since && streamOf(key) !== streamOf(mine)).map(streamOf),
+  );
+  return others.size >= config.stormThreshold ? "digest" : "message";
 };
 
 /** An episode opening or closing, waiting in the digest. */
@@ -36,14 +40,6 @@ export interface DigestItem {
   readonly episode: { readonly openedAt: string; readonly failedRuns: number; readonly firstLogsUrl: string };
   readonly at: number;
 }
-
-export const isDigestItem = (value: unknown): value is DigestItem =>
-  typeof value === "object" &&
-  value !== null &&
-  (value as DigestItem).v === 1 &&
-  ((value as DigestItem).kind === "failure" || (value as DigestItem).kind === "recovery") &&
-  typeof (value as DigestItem).at === "number" &&
-  typeof (value as DigestItem).episode?.openedAt === "string";
 
 /** A digest is ready once its oldest item has waited STORM_GROUP_WAIT_SECONDS. */
 export const digestReady = (items: readonly DigestItem[], now: number, groupWaitSeconds: number): boolean =>

@@ -1,19 +1,33 @@
-import type { FailureEvent } from "../event.ts";
+/**
+ * The sweep, run every minute by Netlify's scheduler (locally: POST /.netlify/functions/sweep), is the
+ * safety net under every delivery (docs/architecture.md, "The sweep"). Its steps, in order: finish events
+ * whose invocation died (the inbox), flush storm digests, queue reminders, send what is due in the outbox
+ * (≈1 message/s), prune old state, and redeliver GitHub's failed deliveries when configured. One sweep at
+ * a time, through a lease in the store. A step that fails is logged and the next one runs: only an
+ * unreachable store ends a sweep early, so one unreadable record cannot stop the outbox every minute.
+ */
+import { isFailureEvent } from "../event.ts";
+import { StoreUnavailableError } from "../http/errors.ts";
 import { describeError } from "../log.ts";
 import { formatDigest, formatFailure, formatRecovery, formatReminder } from "../slack/format.ts";
+import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import { deliver, enqueue } from "./deliver.ts";
-import { markReminded, reminderDue } from "./episodes.ts";
+import { type Episode, markReminded, reminderDue } from "./episodes.ts";
 import { hash, keys, PREFIX, timeOfKey } from "./keys.ts";
-import { isOutboxEntry, readiness } from "./outbox.ts";
-import { asInflight, asStream, EVENT_LEASE_MS, type PipelineDeps, processVerdict } from "./pipeline.ts";
-import { classify } from "./policy.ts";
-import { type DigestItem, digestReady, isDigestItem } from "./storms.ts";
+import { readiness } from "./outbox.ts";
+import { EVENT_LEASE_MS, type PipelineDeps, process } from "./pipeline.ts";
+import {
+  parseCommitClaim,
+  parseDigestItem,
+  parseEventRecord,
+  parseInflight,
+  parseLease,
+  parseOpenIndex,
+  parseOutboxEntry,
+  parseStream,
+} from "./records.ts";
+import { type DigestItem, digestReady } from "./storms.ts";
 
-/**
- * The sweep, run every minute by Netlify's scheduler (locally: POST /.netlify/functions/sweep). In order:
- * finish events whose handler died, flush storm digests, queue reminders, send what is due in the outbox
- * (≈1 message/s), prune old state. One sweep at a time, through a lease in the store.
- */
 export interface SweepReport {
   skipped?: string;
   recovered: number;
@@ -46,13 +60,11 @@ export interface SweepOptions {
 }
 
 const acquireLease = async (deps: PipelineDeps): Promise<{ etag: string } | null> => {
-  const now = deps.now();
   const entry = await deps.store.get(keys.sweepLock);
-  const until = (entry?.value as { until?: number } | undefined)?.until ?? 0;
-  if (entry && until > now) return null;
+  if (entry && parseLease(entry.value).until > deps.now()) return null;
   const written = await deps.store.set(
     keys.sweepLock,
-    { v: 1, until: now + SWEEP_LEASE_MS },
+    { v: 1, until: deps.now() + SWEEP_LEASE_MS },
     entry ? { onlyIfMatch: entry.etag } : { onlyIfNew: true },
   );
   return written.modified ? { etag: written.etag } : null;
@@ -62,24 +74,22 @@ const releaseLease = async (deps: PipelineDeps, lease: { etag: string }): Promis
   await deps.store.set(keys.sweepLock, { v: 1, until: 0 }, { onlyIfMatch: lease.etag });
 };
 
-/** Events whose handler died between claim and done: run them again (the claim is taken over). */
+/**
+ * Events accepted whose processing never finished (the invocation died, or the stream was too busy):
+ * processed now, with their arrival time, so that they keep their place in a storm.
+ */
 const recoverInflight = async (deps: PipelineDeps, deadline: number): Promise<number> => {
   let recovered = 0;
   for (const key of await deps.store.list(PREFIX.inflight)) {
     if (deps.now() > deadline) break;
-    const entry = await deps.store.get(key);
-    const inflight = asInflight(entry?.value);
+    const inflight = parseInflight((await deps.store.get(key))?.value ?? null);
     if (!inflight) {
       deps.log("warn", "unreadable inflight record removed", { key });
       await deps.store.delete(key);
       continue;
     }
     if (inflight.since + EVENT_LEASE_MS > deps.now()) continue;
-    const result = await processVerdict(classify(inflight.event, deps.config), deps, deadline);
-    // Processing that went through the claim rewrote or removed the record; one that ended before the
-    // claim (nothing left to do) leaves it as it was, so it goes now.
-    const after = asInflight((await deps.store.get(key))?.value);
-    if (after?.since === inflight.since) await deps.store.delete(key);
+    const result = await process(inflight, deps, deadline);
     deps.log("info", "sweep finished an interrupted event", {
       key,
       status: result.status,
@@ -122,8 +132,8 @@ const digestMessage = (
 ) => {
   const [only] = items;
   if (items.length === 1 && only) {
-    return kind === "failure"
-      ? formatFailure(only.event as FailureEvent, {})
+    return kind === "failure" && isFailureEvent(only.event)
+      ? formatFailure(only.event, {})
       : formatRecovery(only.event, {
           openedAt: only.episode.openedAt,
           failedRuns: only.episode.failedRuns,
@@ -143,8 +153,8 @@ const flushDigests = async (deps: PipelineDeps): Promise<number> => {
   if (itemKeys.length === 0) return 0;
   const items: Array<{ key: string; item: DigestItem }> = [];
   for (const key of itemKeys) {
-    const entry = await deps.store.get(key);
-    if (entry && isDigestItem(entry.value)) items.push({ key, item: entry.value });
+    const item = parseDigestItem((await deps.store.get(key))?.value ?? null);
+    if (item) items.push({ key, item });
     else await deps.store.delete(key);
   }
   let digests = 0;
@@ -187,21 +197,28 @@ const queueReminders = async (deps: PipelineDeps): Promise<number> => {
   if (deps.config.reminderHours <= 0) return 0;
   let queued = 0;
   for (const openKey of await deps.store.list(PREFIX.open)) {
-    const marker = await deps.store.get(openKey);
-    const stream = (marker?.value as { stream?: unknown } | undefined)?.stream;
-    if (typeof stream !== "string") continue;
-    const entry = await deps.store.get(keys.stream(stream));
-    const state = asStream(entry?.value, stream);
-    if (!entry || !state.episode) {
+    const index = parseOpenIndex((await deps.store.get(openKey))?.value ?? null);
+    if (!index) continue;
+    const { stream } = index;
+    const now = deps.now();
+    const updated = await conditionalUpdate(
+      deps.store,
+      keys.stream(stream),
+      (value) => parseStream(value, stream),
+      (state): Decision<Episode | "closed" | null> => {
+        if (!state?.episode) return { write: false, value: "closed" };
+        if (!reminderDue(state.episode, deps.config.reminderHours, now)) return { write: false, value: null };
+        const next = markReminded(state, now);
+        return { write: true, next, value: next.episode ?? null };
+      },
+      { attempts: 3 },
+    );
+    if (updated.kind !== "done" || updated.value === null) continue;
+    if (updated.value === "closed") {
       await deps.store.delete(openKey);
       continue;
     }
-    const now = deps.now();
-    if (!reminderDue(state.episode, deps.config.reminderHours, now)) continue;
-    const next = markReminded(state, now);
-    const written = await deps.store.set(keys.stream(stream), next, { onlyIfMatch: entry.etag });
-    if (!written.modified) continue;
-    const episode = next.episode ?? state.episode;
+    const episode = updated.value;
     await enqueue(
       {
         at: now,
@@ -228,19 +245,22 @@ const queueReminders = async (deps: PipelineDeps): Promise<number> => {
 };
 
 /** Sends every due outbox entry, oldest first, at Slack's pace, until the budget is spent. */
-const sendDue = async (deps: PipelineDeps, deadline: number, report: SweepReport): Promise<void> => {
+const sendDue = async (
+  deps: PipelineDeps,
+  deadline: number,
+  report: Pick<SweepReport, "sent" | "retrying" | "dead" | "deferred">,
+): Promise<void> => {
   for (const key of await deps.store.list(PREFIX.outbox)) {
-    const entry = await deps.store.get(key);
-    if (!entry || !isOutboxEntry(entry.value)) continue;
+    const entry = parseOutboxEntry((await deps.store.get(key))?.value ?? null);
+    if (!entry) continue;
     const now = deps.now();
-    const state = readiness(entry.value, now);
+    const state = readiness(entry, now);
     if (state === "sent") {
-      if (now - (entry.value.sentAt ?? entry.value.createdAt) > RETENTION.sentMessages)
-        await deps.store.delete(key);
+      if (now - (entry.sentAt ?? entry.createdAt) > RETENTION.sentMessages) await deps.store.delete(key);
       continue;
     }
     if (state === "dead") {
-      if (now - entry.value.createdAt > RETENTION.deadMessages) await deps.store.delete(key);
+      if (now - entry.createdAt > RETENTION.deadMessages) await deps.store.delete(key);
       report.dead++;
       continue;
     }
@@ -259,8 +279,6 @@ const sendDue = async (deps: PipelineDeps, deadline: number, report: SweepReport
 /** At most hourly: forget what no longer matters (see the lifetimes in keys.ts). */
 const prune = async (deps: PipelineDeps, deadline: number): Promise<number> => {
   const now = deps.now();
-  const mark = await deps.store.get(keys.pruneMark);
-  const last = (mark?.value as { at?: number } | undefined)?.at ?? 0;
   let pruned = 0;
   for (const key of await deps.store.list(PREFIX.storm)) {
     if (timeOfKey(key) < now - deps.config.stormWindowSeconds * 1000 * 2) {
@@ -268,43 +286,69 @@ const prune = async (deps: PipelineDeps, deadline: number): Promise<number> => {
       pruned++;
     }
   }
-  if (now - last < PRUNE_EVERY_MS) return pruned;
-  const written = await deps.store.set(
+  const marked = await conditionalUpdate(
+    deps.store,
     keys.pruneMark,
-    { v: 1, at: now },
-    mark ? { onlyIfMatch: mark.etag } : { onlyIfNew: true },
+    parseLease,
+    ({ at }) =>
+      now - at < PRUNE_EVERY_MS
+        ? { write: false, value: false }
+        : { write: true, next: { v: 1, at: now }, value: true },
+    { attempts: 1 },
   );
-  if (!written.modified) return pruned;
-  const expired = async (prefix: string, isOld: (value: unknown) => boolean) => {
+  if (marked.kind !== "done" || !marked.value) return pruned;
+  const expired = async (prefix: string, isOld: (value: unknown, key: string) => boolean) => {
     for (const key of await deps.store.list(prefix)) {
       if (deps.now() > deadline) return;
       const entry = await deps.store.get(key);
-      if (entry && isOld(entry.value)) {
+      if (entry && isOld(entry.value, key)) {
         await deps.store.delete(key);
         pruned++;
       }
     }
   };
-  const at = (value: unknown, field: string): number => {
-    const v = (value as Record<string, unknown> | null)?.[field];
-    return typeof v === "number" ? v : Number.POSITIVE_INFINITY;
-  };
-  await expired(
-    PREFIX.events,
-    (v) => (v as { state?: string }).state === "done" && now - at(v, "at") > RETENTION.events,
-  );
-  await expired(PREFIX.commits, (v) => now - at(v, "at") > RETENTION.commits);
+  await expired(PREFIX.events, (v) => {
+    const record = parseEventRecord(v);
+    return record?.state === "done" && now - record.at > RETENTION.events;
+  });
+  await expired(PREFIX.commits, (v) => {
+    const claim = parseCommitClaim(v);
+    return claim !== null && now - claim.at > RETENTION.commits;
+  });
   await expired(PREFIX.streams, (v) => {
-    const key = (v as { stream?: unknown } | null)?.stream;
-    const state = asStream(v, typeof key === "string" ? key : "");
-    return (
-      state.episode === null &&
-      state.lastClosed !== null &&
-      now - Date.parse(state.lastClosed.closedAt) > RETENTION.closedStreams
+    const stream =
+      typeof (v as { stream?: unknown } | null)?.stream === "string" ? (v as { stream: string }).stream : "";
+    const state = parseStream(v, stream);
+    if (!state || state.episode !== null) return false;
+    const last = Math.max(
+      state.lastClosed ? Date.parse(state.lastClosed.closedAt) : 0,
+      state.latest ? state.latest.order.finishedAt : 0,
     );
+    return now - last > RETENTION.closedStreams;
   });
   return pruned;
 };
+
+/** One step of the sweep: its part of the report. `critical` steps end the sweep when they fail. */
+interface SweepStep {
+  readonly name: string;
+  readonly run: (deps: PipelineDeps, deadline: number) => Promise<Partial<SweepReport>>;
+}
+
+const STEPS: readonly SweepStep[] = [
+  { name: "inflight", run: async (deps, deadline) => ({ recovered: await recoverInflight(deps, deadline) }) },
+  { name: "digests", run: async (deps) => ({ digests: await flushDigests(deps) }) },
+  { name: "reminders", run: async (deps) => ({ reminders: await queueReminders(deps) }) },
+  {
+    name: "outbox",
+    run: async (deps, deadline) => {
+      const part = { sent: 0, retrying: 0, dead: 0, deferred: 0 };
+      await sendDue(deps, deadline, part);
+      return part;
+    },
+  },
+  { name: "prune", run: async (deps, deadline) => ({ pruned: await prune(deps, deadline) }) },
+];
 
 export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Promise<SweepReport> => {
   const report: SweepReport = {
@@ -321,50 +365,19 @@ export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Pro
   const deadline = deps.now() + SWEEP_BUDGET_MS;
   const lease = await acquireLease(deps);
   if (!lease) return { ...report, skipped: "another sweep is running" };
+  const { redeliver } = options;
+  const steps: SweepStep[] = [...STEPS];
+  if (redeliver)
+    steps.push({ name: "redeliver", run: async (d, at) => ({ redelivered: await redeliver(d, at) }) });
   try {
-    const steps: Array<[string, () => Promise<void>]> = [
-      [
-        "inflight",
-        async () => {
-          report.recovered = await recoverInflight(deps, deadline);
-        },
-      ],
-      [
-        "digests",
-        async () => {
-          report.digests = await flushDigests(deps);
-        },
-      ],
-      [
-        "reminders",
-        async () => {
-          report.reminders = await queueReminders(deps);
-        },
-      ],
-      ["outbox", () => sendDue(deps, deadline, report)],
-      [
-        "prune",
-        async () => {
-          report.pruned = await prune(deps, deadline);
-        },
-      ],
-    ];
-    const { redeliver } = options;
-    if (redeliver) {
-      steps.push([
-        "redeliver",
-        async () => {
-          report.redelivered = await redeliver(deps, deadline);
-        },
-      ]);
-    }
-    for (const [name, step] of steps) {
+    for (const step of steps) {
       try {
-        await step();
+        Object.assign(report, await step.run(deps, deadline));
       } catch (error) {
-        // One failing step must not starve the others (a broken digest must not stop retries).
-        deps.log("error", "sweep step failed", { step: name, ...describeError(error) });
-        if (name === "inflight" || name === "outbox") throw error;
+        // One failing step must not starve the others (a broken digest must not stop retries); only an
+        // unreachable store, which every later step would meet too, ends the sweep (the route answers 503).
+        deps.log("error", "sweep step failed", { step: step.name, ...describeError(error) });
+        if (error instanceof StoreUnavailableError) throw error;
       }
     }
   } finally {

@@ -36,10 +36,22 @@ export type SendResult =
   | { kind: "sent" }
   | { kind: "dry_run" }
   /** 5xx, timeout, network error, or 429 (then `retryAfterMs` from Retry-After). */
-  | { kind: "retryable"; reason: string; status: number | null; retryAfterMs: number | null }
+  | {
+      kind: "retryable";
+      reason: string;
+      status: number | null;
+      retryAfterMs: number | null;
+      /** No answer within the timeout: Slack may still post it (then a retry is a duplicate). */
+      timedOut?: boolean;
+    }
   /** 4xx such as channel_not_found: retrying cannot help. */
   | { kind: "dead"; reason: string; status: number };
 
+export interface SendOptions {
+  /** This post's timeout, when the caller has more (or less) time than the sender's default. */
+  readonly timeoutMs?: number;
+}
+
 export interface SlackSender {
-  send(message: SlackMessage): Promise<SendResult>;
+  send(message: SlackMessage, options?: SendOptions): Promise<SendResult>;
 }

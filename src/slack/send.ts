@@ -1,7 +1,7 @@
 import type { FetchFunction } from "@slack/webhook";
 import type { Logger } from "../log.ts";
 import { httpUrl } from "./escape.ts";
-import type { SendResult, SlackMessage, SlackSender } from "./message.ts";
+import type { SendOptions, SendResult, SlackMessage, SlackSender } from "./message.ts";
 
 /**
  * Posting to the incoming webhook with `@slack/webhook` v8, and turning what happened into a `SendResult`.
@@ -135,7 +135,8 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
   }
   const redact = redactor(url);
 
-  const send = async (message: SlackMessage): Promise<SendResult> => {
+  const send = async (message: SlackMessage, sendOptions: SendOptions = {}): Promise<SendResult> => {
+    const timeout = sendOptions.timeoutMs ?? timeoutMs;
     // One webhook client per send, so that the Retry-After recorded belongs to this request only.
     let retryAfter: string | null = null;
     const recordingFetch: FetchFunction = async (input, init) => {
@@ -147,7 +148,7 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
     let lib: SlackWebhookModule | null = null;
     try {
       lib = await loadSlackWebhook();
-      const webhook = new lib.IncomingWebhook(url, { fetch: recordingFetch, timeout: timeoutMs });
+      const webhook = new lib.IncomingWebhook(url, { fetch: recordingFetch, timeout });
       const { text } = await webhook.send({
         text: message.text,
         blocks: message.blocks,
@@ -160,7 +161,7 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
       });
       return { kind: "sent" };
     } catch (error) {
-      const result = classify(error, retryAfter, lib);
+      const result = classify(error, retryAfter, lib, timeout);
       const fields = { status: result.status, reason: result.reason, durationMs: now() - started };
       if (result.kind === "dead") {
         log("error", "slack rejected the message; it will not be retried", {
@@ -177,15 +178,25 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
     }
   };
 
-  const classify = (error: unknown, retryAfter: string | null, lib: SlackWebhookModule | null): Failed => {
+  const classify = (
+    error: unknown,
+    retryAfter: string | null,
+    lib: SlackWebhookModule | null,
+    timeout: number,
+  ): Failed => {
     if (lib !== null && error instanceof lib.IncomingWebhookHTTPError) {
       return classifyHttp(error.statusCode, redact(error.body), retryAfter, now());
     }
     if (lib !== null && error instanceof lib.IncomingWebhookRequestError) {
-      const reason = isTimeout(error.original)
-        ? `timeout after ${timeoutMs} ms`
-        : networkReason(error.original);
-      return { kind: "retryable", reason: bound(redact(reason)), status: null, retryAfterMs: null };
+      const timedOut = isTimeout(error.original);
+      const reason = timedOut ? `timeout after ${timeout} ms` : networkReason(error.original);
+      return {
+        kind: "retryable",
+        reason: bound(redact(reason)),
+        status: null,
+        retryAfterMs: null,
+        ...(timedOut ? { timedOut } : {}),
+      };
     }
     // Not expected from the library; treated as transient so that nothing is lost.
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

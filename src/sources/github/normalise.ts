@@ -50,6 +50,7 @@ export const normaliseWorkflowRun = (payload: WorkflowRunPayload): Interpretatio
     actor: run.triggering_actor?.login ?? run.actor?.login ?? null,
     attempt: run.run_attempt ?? 1,
     occurredAt: run.updated_at,
+    startedAt: run.run_started_at ?? run.created_at,
     repository: repository.full_name,
     workflowId: run.workflow_id,
     runId: run.id,

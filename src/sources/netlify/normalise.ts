@@ -61,6 +61,7 @@ export const normaliseDeploy = (deploy: DeployPayload, event: string | null = nu
     // Netlify has no attempts: a retried deploy is a new deploy with its own id.
     attempt: 1,
     occurredAt: nonEmpty(deploy.updated_at) ?? deploy.created_at,
+    startedAt: deploy.created_at,
     siteId: deploy.site_id,
     deployId: deploy.id,
   };

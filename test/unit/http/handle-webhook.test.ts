@@ -504,7 +504,7 @@ describe("handleWebhook, rules shared by both sources", () => {
         status: 503,
         body: { code: "store_unavailable" },
       });
-      expect(storedKeys(h.store.snapshot(), "events/")).toHaveLength(1);
+      expect(storedKeys(h.store.snapshot(), "inflight/")).toHaveLength(1);
       expect(h.slack.attempts).toHaveLength(0);
 
       h.store.fail = false;
@@ -587,15 +587,17 @@ describe("handleWebhook, rules shared by both sources", () => {
   );
 
   it.each(sources)(
-    "$name: a success with no open episode → 200 ignored, nothing written, no message",
+    "$name: a success with no open episode → 200 ignored, remembered as the stream's newest run, no message",
     async (c) => {
       const h = webhookHarness(baseEnv);
       const answer = await h.post((await c.signed(c.success())).request(), c.source);
       expect(answer).toMatchObject({ status: 200, body: { status: "ignored" } });
-      expect(h.store.calls.set).toBe(0);
-      expect(h.store.snapshot()).toEqual({});
+      // One write: the stream's newest run, so that an older failure delivered later stays silent.
+      expect(h.store.calls.set).toBe(1);
+      expect(storedKeys(h.store.snapshot(), "streams/")).toHaveLength(1);
+      expect(storedKeys(h.store.snapshot(), "inflight/")).toHaveLength(0);
       expect(h.slack.attempts).toHaveLength(0);
-      expectLogged(h, { decision: "ignored", status: 200 });
+      expectLogged(h, { decision: "ignored", status: 200, storeCalls: 2 });
     },
   );
 

@@ -42,7 +42,7 @@ describe("decideFailure", () => {
   it("a run that finished before the success that closed the stream is stale", () => {
     const closed = closeEpisode(open(), success(9, "2026-11-27T11:00:00Z"), "s1");
     const decision = decideFailure(closed, failure(4, "2026-11-27T10:30:00Z"), "k4");
-    expect(decision).toEqual({ kind: "stale", reason: expect.stringContaining("before the success") });
+    expect(decision).toEqual({ kind: "stale", reason: expect.stringContaining("before the newest result") });
   });
 
   it("marks a replay so the same decision is taken again after a crash", () => {
@@ -89,7 +89,12 @@ describe("decideSuccess", () => {
   it.each<[string, () => StreamState, string]>([
     ["no episode", () => emptyStream(STREAM), "no_episode"],
     ["open episode", () => open(), "recovered"],
-    ["closed episode", () => closeEpisode(open(), success(9), "s1"), "no_episode"],
+    ["closed by a newer success", () => closeEpisode(open(), success(9), "s1"), "stale"],
+    [
+      "closed by an older success",
+      () => closeEpisode(open(), success(4, "2026-11-27T10:30:00Z"), "s1"),
+      "no_episode",
+    ],
   ])("%s → %s", (_name, state, expected) => {
     expect(decideSuccess(state(), success(5)).kind).toBe(expected);
   });

@@ -24,8 +24,8 @@ const run = async (
 describe("episodes through the pipeline", () => {
   it("a failure opens an episode and notifies once; a redelivery is a duplicate", async () => {
     const f = pipelineFixture();
-    expect(await run(f, fail(1))).toMatchObject({ status: "notified", httpStatus: 200 });
-    expect(await run(f, fail(1))).toMatchObject({ status: "duplicate", httpStatus: 200 });
+    expect(await run(f, fail(1))).toMatchObject({ status: "notified" });
+    expect(await run(f, fail(1))).toMatchObject({ status: "duplicate" });
     expect(f.slack.messages).toHaveLength(1);
     expect(textOf(f.slack.messages[0])).toContain("acme/site-1");
     expect(validateMessage(f.slack.messages[0] as never)).toEqual([]);
@@ -46,10 +46,14 @@ describe("episodes through the pipeline", () => {
     expect(f.slack.messages).toHaveLength(2);
     expect(textOf(f.slack.messages[1])).toMatch(/[Rr]ecovered/);
     expect(textOf(f.slack.messages[1])).toContain("3 failed runs");
-    // A second success changes nothing, without writing anything.
+    // The same success again (a redelivery) changes nothing, without writing anything.
     const writes = f.store.calls.set;
-    expect(await run(f, pass(5, 70))).toMatchObject({ status: "ignored" });
+    expect(await run(f, pass(4, 64))).toMatchObject({ status: "ignored" });
     expect(f.store.calls.set).toBe(writes);
+    // A newer success is remembered as the stream's newest run (one write), and sends nothing.
+    expect(await run(f, pass(5, 70))).toMatchObject({ status: "ignored" });
+    expect(f.store.calls.set).toBe(writes + 1);
+    expect(f.slack.messages).toHaveLength(2);
   });
 
   it("a re-run attempt that fails again belongs to the same episode", async () => {
@@ -230,7 +234,7 @@ describe("delivery faults", () => {
   it("Slack 500 then 200: queued, then delivered exactly once by the sweep after the backoff", async () => {
     const f = pipelineFixture();
     f.slack.answers.push({ kind: "retryable", reason: "http 500", status: 500, retryAfterMs: null });
-    expect(await run(f, fail(1))).toMatchObject({ status: "queued", httpStatus: 202 });
+    expect(await run(f, fail(1))).toMatchObject({ status: "queued" });
     expect(f.slack.messages).toHaveLength(0);
     f.clock.advance(1_000);
     await sweep(f.deps);
@@ -275,7 +279,7 @@ describe("delivery faults", () => {
   it("404 channel_not_found: dead, logged with the reason, never retried by the sweep", async () => {
     const f = pipelineFixture();
     f.slack.answers.push({ kind: "dead", reason: "http 404: channel_not_found", status: 404 });
-    expect(await run(f, fail(1))).toMatchObject({ status: "failed", httpStatus: 502 });
+    expect(await run(f, fail(1))).toMatchObject({ status: "failed" });
     for (let i = 0; i < 5; i++) {
       f.clock.advance(3_600_000);
       await sweep(f.deps);

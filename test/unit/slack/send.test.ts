@@ -173,6 +173,7 @@ describe("createSlackSender against a local HTTP server", () => {
       status: null,
       reason: "timeout after 200 ms",
       retryAfterMs: null,
+      timedOut: true,
     });
     expect(Date.now() - started).toBeLessThan(2000);
   });

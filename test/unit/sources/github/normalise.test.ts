@@ -111,6 +111,7 @@ describe("normaliseWorkflowRun on failure variants", () => {
       actor: "ada-l",
       attempt: 1,
       occurredAt: "2024-05-01T12:34:56Z",
+      startedAt: "2024-05-01T12:34:56Z",
       repository: "acme/site-1",
       workflowId: 7,
       runId: 42,

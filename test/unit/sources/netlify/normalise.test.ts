@@ -44,6 +44,7 @@ describe("normaliseDeploy", () => {
       actor: "jdoe",
       attempt: 1,
       occurredAt: "2026-11-20T09:43:52.908Z",
+      startedAt: "2026-11-20T09:41:07.312Z",
       siteId: "3f9c2a71-5d4e-4b8a-9e21-7c6d5b4a3f10",
       deployId: "674a1f3c9b2e4d0008c1a2b3",
     });

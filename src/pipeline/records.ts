@@ -1,0 +1,198 @@
+import {
+  array,
+  boolean,
+  type infer as Infer,
+  literal,
+  nullable,
+  number,
+  object,
+  optional,
+  string,
+  union,
+  unknown,
+} from "zod/mini";
+import { isFailureEvent, runEventSchema } from "../event.ts";
+import type { SlackMessage } from "../slack/message.ts";
+import type { Episode, StreamState } from "./episodes.ts";
+import type { MessageKind, OutboxEntry } from "./outbox.ts";
+import type { DigestItem } from "./storms.ts";
+
+/**
+ * Every record vigie reads back from the store is parsed with the schema that defines it, never cast:
+ * a record written by an older version, truncated, or not ours reads as "missing" (null) instead of
+ * travelling on with the wrong shape. The key of each record and its lifetime: docs/architecture.md.
+ */
+
+const runOrderSchema = object({
+  startedAt: number(),
+  number: number(),
+  attempt: number(),
+  finishedAt: number(),
+});
+
+const episodeSchema = object({
+  id: string(),
+  openedBy: string(),
+  openedAt: string(),
+  receivedAt: number(),
+  failedRuns: number(),
+  lastFailureAt: string(),
+  lastLogsUrl: string(),
+  first: runEventSchema,
+  delivery: union([literal("pending"), literal("message"), literal("digest"), literal("folded")]),
+  foldedInto: nullable(string()),
+  remindedAt: number(),
+  reminders: number(),
+});
+
+const streamSchema = object({
+  v: literal(1),
+  stream: string(),
+  episode: nullable(episodeSchema),
+  /** Absent from records written before runs were ordered. */
+  latest: optional(
+    nullable(
+      object({
+        key: string(),
+        order: runOrderSchema,
+        outcome: union([literal("failure"), literal("success")]),
+      }),
+    ),
+  ),
+  lastClosed: nullable(object({ episodeId: string(), closedAt: string(), closedBy: string() })),
+  recent: array(string()),
+});
+
+/** A stream record, or null when it is missing, of another stream, or unreadable. */
+export const parseStream = (value: unknown, stream: string): StreamState | null => {
+  const parsed = streamSchema.safeParse(value);
+  if (!parsed.success || parsed.data.stream !== stream) return null;
+  const { episode, latest, ...rest } = parsed.data;
+  if (episode && !isFailureEvent(episode.first)) return null;
+  return { ...rest, latest: latest ?? null, episode: episode as Episode | null };
+};
+
+/** What the inbox holds for an event accepted but not yet processed (`inflight/<key>`). */
+const inflightSchema = object({ v: literal(1), event: runEventSchema, since: number() });
+export type InflightRecord = Infer<typeof inflightSchema>;
+export const parseInflight = (value: unknown): InflightRecord | null => {
+  const parsed = inflightSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+};
+
+export const RESULT_STATUSES = [
+  "notified",
+  "queued",
+  "accepted",
+  "duplicate",
+  "ignored",
+  "suppressed",
+  "failed",
+] as const;
+export type ResultStatus = (typeof RESULT_STATUSES)[number];
+
+/** An event once processed (`events/<key>`): what it came to and the message it caused, if any. */
+const eventRecordSchema = object({
+  v: literal(1),
+  /** "processing" only in records written by the first version, which claimed before processing. */
+  state: union([literal("processing"), literal("done")]),
+  at: number(),
+  result: nullable(object({ status: union(RESULT_STATUSES.map((s) => literal(s))), reason: string() })),
+  outbox: nullable(string()),
+});
+export type EventRecord = Infer<typeof eventRecordSchema>;
+export const parseEventRecord = (value: unknown): EventRecord | null => {
+  const parsed = eventRecordSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+};
+
+/** Which source announced a commit first (`commits/<commit key>`), for folding. */
+const commitClaimSchema = object({
+  v: literal(1),
+  source: string(),
+  stream: string(),
+  episodeId: string(),
+  at: number(),
+});
+export type CommitClaim = Infer<typeof commitClaimSchema>;
+export const parseCommitClaim = (value: unknown): CommitClaim | null => {
+  const parsed = commitClaimSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+};
+
+/** The index of open episodes (`open/<stream key>`). */
+const openIndexSchema = object({ v: literal(1), stream: string(), episodeId: optional(string()) });
+export const parseOpenIndex = (value: unknown): { stream: string } | null => {
+  const parsed = openIndexSchema.safeParse(value);
+  return parsed.success ? { stream: parsed.data.stream } : null;
+};
+
+const digestItemSchema = object({
+  v: literal(1),
+  kind: union([literal("failure"), literal("recovery")]),
+  event: runEventSchema,
+  stream: string(),
+  episodeId: string(),
+  episode: object({ openedAt: string(), failedRuns: number(), firstLogsUrl: string() }),
+  at: number(),
+});
+export const parseDigestItem = (value: unknown): DigestItem | null => {
+  const parsed = digestItemSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+};
+
+/** Slack messages are vigie's own output: checked for their outer shape, blocks passed as they are. */
+const slackMessageSchema = object({
+  text: string(),
+  blocks: array(unknown()),
+  unfurl_links: literal(false),
+  unfurl_media: literal(false),
+});
+
+const MESSAGE_KINDS: readonly MessageKind[] = ["failure", "recovery", "reminder", "digest"];
+const outboxSchema = object({
+  v: literal(1),
+  id: string(),
+  kind: union(MESSAGE_KINDS.map((kind) => literal(kind))),
+  summary: string(),
+  message: slackMessageSchema,
+  state: union([literal("pending"), literal("sending"), literal("sent"), literal("dead")]),
+  attempts: number(),
+  createdAt: number(),
+  nextAttemptAt: number(),
+  leaseUntil: number(),
+  lastError: nullable(string()),
+  sentAt: nullable(number()),
+  cause: nullable(string()),
+  after: optional(nullable(string())),
+  /** Set when the last attempt timed out: Slack may still have posted it (docs/architecture.md). */
+  timedOut: optional(boolean()),
+});
+export const parseOutboxEntry = (value: unknown): OutboxEntry | null => {
+  const parsed = outboxSchema.safeParse(value);
+  if (!parsed.success) return null;
+  const { message, after, timedOut, ...rest } = parsed.data;
+  return {
+    ...rest,
+    message: message as SlackMessage,
+    after: after ?? null,
+    ...(timedOut === undefined ? {} : { timedOut }),
+  };
+};
+
+/** `rate/slack`: before when no post may start. */
+const rateSchema = object({ v: literal(1), nextAt: number() });
+export const parseRate = (value: unknown): { nextAt: number } => {
+  const parsed = rateSchema.safeParse(value);
+  return { nextAt: parsed.success ? parsed.data.nextAt : 0 };
+};
+
+/** `locks/sweep` and `locks/prune`: a lease's end, or the last time something ran. */
+const leaseSchema = object({ v: literal(1), until: optional(number()), at: optional(number()) });
+export const parseLease = (value: unknown): { until: number; at: number } => {
+  const parsed = leaseSchema.safeParse(value);
+  return {
+    until: parsed.success ? (parsed.data.until ?? 0) : 0,
+    at: parsed.success ? (parsed.data.at ?? 0) : 0,
+  };
+};

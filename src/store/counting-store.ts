@@ -1,0 +1,24 @@
+import type { Store } from "./store.ts";
+
+/**
+ * Counts the store round trips one delivery makes, for its log line (`storeCalls`), the benchmark and the
+ * unit tests that hold each path to its budget (docs/architecture.md, "Store round trips").
+ */
+export const countingStore = (inner: Store): { readonly store: Store; readonly count: () => number } => {
+  let calls = 0;
+  const counted =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      calls++;
+      return call(...args);
+    };
+  return {
+    store: {
+      get: counted((key) => inner.get(key)),
+      set: counted((key, value, condition) => inner.set(key, value, condition)),
+      delete: counted((key) => inner.delete(key)),
+      list: counted((prefix) => inner.list(prefix)),
+    },
+    count: () => calls,
+  };
+};
