@@ -1,7 +1,7 @@
 import { loadConfig } from "../../../src/config.ts";
 import { memoryLogger } from "../../../src/log.ts";
 import type { PipelineDeps } from "../../../src/pipeline/pipeline.ts";
-import type { SendResult, SlackMessage, SlackSender } from "../../../src/slack/message.ts";
+import type { SendOptions, SendResult, SlackMessage, SlackSender } from "../../../src/slack/message.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
 
 /** A Slack stand-in for unit tests: records messages, answers what the test queues (default: sent). */
@@ -9,8 +9,11 @@ export class RecordingSlack implements SlackSender {
   readonly messages: SlackMessage[] = [];
   readonly attempts: SlackMessage[] = [];
   readonly answers: SendResult[] = [];
-  async send(message: SlackMessage): Promise<SendResult> {
+  /** The timeout each attempt was given. */
+  readonly timeouts: Array<number | undefined> = [];
+  async send(message: SlackMessage, options: SendOptions = {}): Promise<SendResult> {
     this.attempts.push(message);
+    this.timeouts.push(options.timeoutMs);
     const answer = this.answers.shift() ?? { kind: "sent" };
     if (answer.kind === "sent") this.messages.push(message);
     return answer;

@@ -1,0 +1,239 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { RunEvent } from "../../../src/event.ts";
+import { DIGEST_SITES_PER_MESSAGE } from "../../../src/pipeline/sweep.ts";
+import { accept, processVerdict } from "../../../src/pipeline/pipeline.ts";
+import { classify } from "../../../src/pipeline/policy.ts";
+import { parseOutboxEntry } from "../../../src/pipeline/records.ts";
+import { sweep } from "../../../src/pipeline/sweep.ts";
+import { TIMEOUT_BACKOFF_MS } from "../../../src/pipeline/outbox.ts";
+import { countingStore } from "../../../src/store/counting-store.ts";
+import type { Store } from "../../../src/store/store.ts";
+import { githubEvent, netlifyEvent } from "../../fixtures/events.ts";
+import { pipelineFixture, textOf } from "./support.ts";
+
+type Fixture = ReturnType<typeof pipelineFixture>;
+const at = (minutes: number) => new Date(Date.parse("2026-11-27T10:00:00Z") + minutes * 60_000).toISOString();
+const run = (f: Fixture, event: RunEvent, store: Store = f.store) =>
+  processVerdict(classify(event, f.deps.config), { ...f.deps, store }, f.deadline());
+
+/** GitHub run n of one workflow and branch: started at minute n, finished `duration` minutes later. */
+const ghRun = (n: number, outcome: string, duration = 3) =>
+  githubEvent({
+    runId: 1000 + n,
+    runNumber: n,
+    startedAt: at(n),
+    occurredAt: at(n + duration),
+    outcome,
+    commit: { sha: `${n}`.padStart(40, "a"), message: `push ${n}`, url: null, author: "Ada" },
+  });
+
+describe("order: decisions follow the runs' own time, whatever the arrival order", () => {
+  it("a newer success delivered before an older failure: the failure stays silent", async () => {
+    const f = pipelineFixture();
+    expect(await run(f, ghRun(2, "success"))).toMatchObject({ status: "ignored" });
+    expect(await run(f, ghRun(1, "failure"))).toMatchObject({ status: "suppressed", reason: expect.stringContaining("before the newest") });
+    expect(f.slack.messages).toHaveLength(0);
+    expect(await f.store.list("open/")).toEqual([]);
+  });
+
+  it("an older failure finishing after a newer success (a slower run) stays silent too", async () => {
+    const f = pipelineFixture();
+    await run(f, ghRun(2, "success", 1)); // started at 2, finished at 3
+    await run(f, ghRun(1, "failure", 10)); // started at 1, finished at 11
+    expect(f.slack.messages).toHaveLength(0);
+  });
+
+  it("Netlify: a ready deploy, then an older deploy's error: nothing", async () => {
+    const f = pipelineFixture();
+    const deploy = (id: string, minute: number, outcome: string) =>
+      netlifyEvent({ deployId: id, startedAt: at(minute), occurredAt: at(minute + 2), outcome });
+    await run(f, deploy("d2", 2, "success"));
+    expect(await run(f, deploy("d1", 1, "deploy_error"))).toMatchObject({ status: "suppressed" });
+    expect(f.slack.messages).toHaveLength(0);
+  });
+
+  it("A fails, B and C succeed, then D (older than C) fails: one failure, one recovery, nothing more", async () => {
+    const f = pipelineFixture();
+    await run(f, ghRun(1, "failure"));
+    await run(f, ghRun(2, "success"));
+    await run(f, ghRun(4, "success"));
+    expect(await run(f, ghRun(3, "failure"))).toMatchObject({ status: "suppressed" });
+    expect(f.slack.messages).toHaveLength(2);
+    expect(textOf(f.slack.messages[1])).toMatch(/[Rr]ecovered/);
+  });
+
+  it("an older success never closes an episode a newer failure opened", async () => {
+    const f = pipelineFixture();
+    await run(f, ghRun(3, "failure"));
+    expect(await run(f, ghRun(2, "success"))).toMatchObject({ status: "ignored" });
+    expect(await f.store.list("open/")).toHaveLength(1);
+    expect(f.slack.messages).toHaveLength(1);
+    await run(f, ghRun(4, "success"));
+    expect(f.slack.messages).toHaveLength(2);
+  });
+
+  it("a re-run attempt started after a newer run's success is the newest result", async () => {
+    const f = pipelineFixture();
+    await run(f, ghRun(2, "success"));
+    const rerun = githubEvent({ ...ghRun(1, "failure"), attempt: 2, startedAt: at(10), occurredAt: at(12) });
+    expect(await run(f, rerun)).toMatchObject({ status: "notified" });
+  });
+
+  it.each([
+    ["every order of a failure, a newer success and an older failure", [ghRun(2, "failure"), ghRun(3, "success"), ghRun(1, "failure")]],
+    ["two failures then the success that ends them", [ghRun(1, "failure"), ghRun(2, "failure"), ghRun(3, "success")]],
+  ])("%s: the same end state in every arrival order", async (_name, runs) => {
+    const orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    for (const order of orders) {
+      const f = pipelineFixture();
+      for (const i of order) await run(f, runs[i] as RunEvent);
+      // The newest run is a success: whatever came first, nothing is left open.
+      expect(await f.store.list("open/"), order.join(",")).toEqual([]);
+      expect(f.slack.messages.length, order.join(",")).toBeLessThanOrEqual(2);
+    }
+  });
+});
+
+describe("store round trips before the answer (accept) per path", () => {
+  const accepted = async (f: Fixture, event: RunEvent) => {
+    const counter = countingStore(f.store);
+    const verdict = classify(event, f.deps.config);
+    if (verdict.kind === "ignored") throw new Error("expected a failure or a success");
+    const acceptance = await accept(verdict, { ...f.deps, store: counter.store });
+    return { acceptance, calls: counter.count() };
+  };
+
+  it("a new failure: 2 (the inbox write and the processed-event read, at once)", async () => {
+    const f = pipelineFixture();
+    const { acceptance, calls } = await accepted(f, ghRun(1, "failure"));
+    expect(acceptance.kind).toBe("accepted");
+    expect(calls).toBe(2);
+  });
+
+  it("a redelivery of a processed failure: 2, answered duplicate", async () => {
+    const f = pipelineFixture();
+    await run(f, ghRun(1, "failure"));
+    const { acceptance, calls } = await accepted(f, ghRun(1, "failure"));
+    expect(acceptance).toMatchObject({ kind: "answered", result: { status: "duplicate" } });
+    expect(calls).toBe(2);
+  });
+
+  it("a concurrent copy of a failure being processed: 3, answered duplicate", async () => {
+    const f = pipelineFixture();
+    await accepted(f, ghRun(1, "failure"));
+    const { acceptance, calls } = await accepted(f, ghRun(1, "failure"));
+    expect(acceptance).toMatchObject({ kind: "answered", result: { status: "duplicate" } });
+    expect(calls).toBe(3);
+  });
+
+  it("a success with no episode: 2 (read, then remember it as the newest run)", async () => {
+    const f = pipelineFixture();
+    const { acceptance, calls } = await accepted(f, ghRun(1, "success"));
+    expect(acceptance).toMatchObject({ kind: "answered", result: { status: "ignored" } });
+    expect(calls).toBe(2);
+  });
+
+  it("a success that closes an episode: 3 (stream read, then the inbox)", async () => {
+    const f = pipelineFixture();
+    await run(f, ghRun(1, "failure"));
+    const { acceptance, calls } = await accepted(f, ghRun(2, "success"));
+    expect(acceptance.kind).toBe("accepted");
+    expect(calls).toBe(3);
+  });
+
+  it("a stale success: 1", async () => {
+    const f = pipelineFixture();
+    await run(f, ghRun(3, "success"));
+    const { acceptance, calls } = await accepted(f, ghRun(2, "success"));
+    expect(acceptance).toMatchObject({ kind: "answered", result: { status: "ignored" } });
+    expect(calls).toBe(1);
+  });
+
+  it("whole notified failure (both halves) stays bounded: at most 16 round trips", async () => {
+    const f = pipelineFixture();
+    const counter = countingStore(f.store);
+    expect(await run(f, ghRun(1, "failure"), counter.store)).toMatchObject({ status: "notified" });
+    expect(counter.count()).toBeLessThanOrEqual(16);
+  });
+});
+
+describe("slow Slack: few duplicates", () => {
+  it("a timed-out post waits TIMEOUT_BACKOFF_MS, and the sweep's retry gives Slack a longer timeout", async () => {
+    const f = pipelineFixture();
+    f.slack.answers.push({ kind: "retryable", reason: "timeout after 5000 ms", status: null, retryAfterMs: null, timedOut: true });
+    expect(await run(f, ghRun(1, "failure"))).toMatchObject({ status: "queued" });
+    f.clock.advance(30_000);
+    await sweep(f.deps);
+    expect(f.slack.attempts).toHaveLength(1);
+    f.clock.advance(TIMEOUT_BACKOFF_MS);
+    await sweep(f.deps);
+    expect(f.slack.attempts).toHaveLength(2);
+    expect(f.slack.timeouts[1]).toBeGreaterThanOrEqual(15_000);
+    expect(f.slack.messages).toHaveLength(1);
+  });
+});
+
+describe("bounded strings", () => {
+  it("a hostile site name and commit message leave a one-line summary of at most 200 characters", async () => {
+    const f = pipelineFixture();
+    const site = `acme/${"x".repeat(300)}\nforged line`;
+    await run(f, githubEvent({ site, repository: site, startedAt: at(1), occurredAt: at(2) }));
+    const entries = Object.values(f.store.snapshot()).map(parseOutboxEntry).filter((e) => e !== null);
+    expect(entries).toHaveLength(1);
+    for (const entry of entries) {
+      expect(entry.summary.length).toBeLessThanOrEqual(200);
+      expect(entry.summary).not.toMatch(/\n/);
+    }
+  });
+});
+
+describe("storms hold their bound whatever the interleaving", () => {
+  it("N concurrent failures, threshold T: ≤ T single messages, digests naming every other site once", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 2, max: 60 }),
+        fc.scheduler(),
+        async (threshold, sites, s) => {
+          const f = pipelineFixture({ STORM_THRESHOLD: String(threshold), STORM_GROUP_WAIT_SECONDS: "30" });
+          // Every store call waits for the scheduler: fast-check interleaves the deliveries adversarially.
+          const scheduled: Store = {
+            get: (key) => s.schedule(Promise.resolve(), `get ${key}`).then(() => f.store.get(key)),
+            set: (key, value, condition) =>
+              s.schedule(Promise.resolve(), `set ${key}`).then(() => f.store.set(key, value, condition)),
+            delete: (key) => s.schedule(Promise.resolve(), `delete ${key}`).then(() => f.store.delete(key)),
+            list: (prefix) => s.schedule(Promise.resolve(), `list ${prefix}`).then(() => f.store.list(prefix)),
+          };
+          const names = Array.from({ length: sites }, (_, i) => `acme/storm-site-${String(i).padStart(3, "0")}`);
+          const runs = names.map((name, i) =>
+            run(
+              f,
+              githubEvent({ site: name, repository: name, runId: 5000 + i, commit: { sha: `${i}`.padStart(40, "c"), message: "theme", url: null, author: null } }),
+              scheduled,
+            ),
+          );
+          await s.waitFor(Promise.all(runs));
+          f.clock.advance(31_000);
+          await sweep(f.deps);
+          await sweep(f.deps);
+          const outbox = Object.entries(f.store.snapshot())
+            .filter(([key]) => key.startsWith("outbox/"))
+            .map(([, value]) => parseOutboxEntry(value))
+            .filter((entry) => entry !== null);
+          const singles = outbox.filter((entry) => entry.id.endsWith(":open"));
+          const digests = outbox.filter((entry) => entry.id.startsWith("digest:"));
+          expect(singles.length).toBeLessThanOrEqual(threshold);
+          const digestSites = sites - singles.length;
+          expect(digests).toHaveLength(Math.ceil(digestSites / DIGEST_SITES_PER_MESSAGE));
+          expect(f.slack.messages).toHaveLength(singles.length + digests.length);
+          const texts = f.slack.messages.map(textOf);
+          for (const name of names) {
+            expect(texts.filter((text) => text.includes(name)), name).toHaveLength(1);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
