@@ -19,6 +19,7 @@ import {
 } from "./harness.ts";
 import {
   deliveryLines,
+  processedLines,
   GITHUB_SECRET,
   messagesNaming,
   NETLIFY_SECRET,
@@ -72,9 +73,11 @@ describe("configuration edges, end to end", () => {
       } as SlackMessage;
       expect(validateMessage(message)).toEqual([]);
       expect(JSON.stringify(message.blocks)).toContain(repo);
+      // The answer (202 accepted, before processing), then what processing came to.
       expect(deliveryLines(dryRun, delivery)).toEqual([
-        expect.objectContaining({ decision: "notified", status: 200 }),
+        expect.objectContaining({ decision: "accepted", status: 202 }),
       ]);
+      expect(processedLines(dryRun, delivery)).toEqual([expect.objectContaining({ decision: "notified" })]);
       // Nothing went to the stand-in (it is not this instance's Slack, and a dry run sends nothing).
       expect(messagesNaming(slack, repo)).toHaveLength(0);
     });

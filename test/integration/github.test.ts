@@ -20,6 +20,7 @@ import {
   asSlackMessage,
   buttons,
   deliveryLines,
+  processedLines,
   fieldTexts,
   GITHUB_SECRET,
   messagesNaming,
@@ -322,7 +323,10 @@ describe("POST /webhooks/github, end to end", () => {
     await vigie.waitForLog((line) => line.delivery === unsignedDelivery);
 
     expect(deliveryLines(vigie, delivery)).toEqual([
-      expect.objectContaining({ delivery, decision: "notified", status: 200, source: "github" }),
+      expect.objectContaining({ delivery, decision: "accepted", status: 202, source: "github" }),
+    ]);
+    expect(processedLines(vigie, delivery)).toEqual([
+      expect.objectContaining({ delivery, decision: "notified", source: "github" }),
     ]);
     expect(deliveryLines(vigie, ignoredDelivery)).toEqual([
       expect.objectContaining({ decision: "ignored", status: 200 }),

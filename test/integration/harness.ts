@@ -22,7 +22,7 @@
  *   function's body.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
@@ -326,7 +326,7 @@ export const startVigie = async (options: StartVigieOptions = {}): Promise<Vigie
     throw error;
   }
 
-  return {
+  const vigie: Vigie = {
     url,
     port,
     dir,
@@ -351,10 +351,52 @@ export const startVigie = async (options: StartVigieOptions = {}): Promise<Vigie
     breakStore,
     repairStore,
     dispose: async () => {
+      running.delete(url);
       await stop();
       if (ownDir) await rm(dir, { recursive: true, force: true });
     },
   };
+  running.set(url, vigie);
+  return vigie;
+};
+
+/** Every instance started and not disposed, by URL: a test that only has the URL finds its logs. */
+const running = new Map<string, Vigie>();
+
+const HTTP_OF: Record<string, number> = { queued: 202, accepted: 202, failed: 502 };
+const PROCESSED = new Set(["processed", "processing failed after the answer; the sweep will finish it"]);
+
+/**
+ * What a delivery came to. vigie answers a failure 202 "accepted" once it is in the inbox, and processes it
+ * after the answer (docs/architecture.md); the outcome is the "processed" log line of that delivery,
+ * returned as the answer it would have been (`decision` as `status`). Any other answer is returned as is.
+ */
+export const outcomeOf = async (url: string, answer: Answer, timeoutMs = 30_000): Promise<Answer> => {
+  const vigie = running.get(url);
+  if (
+    !vigie ||
+    answer.status !== 202 ||
+    answer.json?.status !== "accepted" ||
+    answer.delivery === undefined
+  ) {
+    return answer;
+  }
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const line = vigie.logLines().find((l) => PROCESSED.has(String(l.msg)) && l.delivery === answer.delivery);
+    if (line) {
+      const decision = String(line.decision ?? "error");
+      const json = { status: decision, reason: line.reason };
+      return {
+        ...answer,
+        status: HTTP_OF[decision] ?? (line.decision ? 200 : 500),
+        json,
+        text: JSON.stringify(json),
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no "processed" log line for delivery ${answer.delivery} within ${timeoutMs} ms`);
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -578,6 +620,8 @@ const normaliseRate = (
 // Signed deliveries
 
 export interface Answer {
+  /** The delivery id vigie logs for this request (GitHub's X-GitHub-Delivery; Netlify's body hash). */
+  readonly delivery?: string;
   readonly status: number;
   readonly headers: Headers;
   readonly text: string;
@@ -585,7 +629,7 @@ export interface Answer {
   readonly json: Record<string, unknown> | null;
 }
 
-const toAnswer = async (response: Response): Promise<Answer> => {
+const toAnswer = async (response: Response, delivery?: string): Promise<Answer> => {
   const text = await response.text();
   let json: Record<string, unknown> | null = null;
   try {
@@ -594,10 +638,21 @@ const toAnswer = async (response: Response): Promise<Answer> => {
   } catch {
     json = null;
   }
-  return { status: response.status, headers: response.headers, text, json };
+  return {
+    ...(delivery === undefined ? {} : { delivery }),
+    status: response.status,
+    headers: response.headers,
+    text,
+    json,
+  };
 };
 
 export interface PostOptions {
+  /**
+   * The webhook's own answer. By default a 202 "accepted" (the event is in the inbox and processed after
+   * the answer) is followed to its outcome, the "processed" log line, and returned as that answer.
+   */
+  raw?: boolean;
   /** Signs the body with it; omit to send no signature. */
   secret?: string;
   /** Extra or overriding headers (e.g. a forged signature). */
@@ -632,7 +687,8 @@ export const postGithub = async (
       headers: { ...headers, ...options.headers },
       body: text,
     }),
-  );
+    options.headers?.["x-github-delivery"] ?? headers["x-github-delivery"],
+  ).then((answer) => (options.raw ? answer : outcomeOf(url, answer)));
 };
 
 export interface NetlifyPostOptions extends PostOptions {
@@ -662,7 +718,8 @@ export const postNetlify = async (
       headers: { ...headers, ...options.headers },
       body: text,
     }),
-  );
+    `netlify:${createHash("sha256").update(text).digest("hex").slice(0, 16)}`,
+  ).then((answer) => (options.raw ? answer : outcomeOf(url, answer)));
 };
 
 /** POSTs to any path of the running instance (headers as given, nothing signed) and reads the answer. */

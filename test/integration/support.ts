@@ -111,3 +111,7 @@ export const fieldTexts = (message: SlackMessage): string[] =>
 /** The `delivery` log lines (one per request handled) of a delivery id. */
 export const deliveryLines = (vigie: Vigie, delivery: string): Array<Record<string, unknown>> =>
   vigie.logLines().filter((line) => line.msg === "delivery" && line.delivery === delivery);
+
+/** The `processed` log lines (what a delivery came to, after the answer) of a delivery id. */
+export const processedLines = (vigie: Vigie, delivery: string): Array<Record<string, unknown>> =>
+  vigie.logLines().filter((line) => line.msg === "processed" && line.delivery === delivery);
