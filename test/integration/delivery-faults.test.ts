@@ -129,7 +129,8 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
       await sleep(200);
     }
     expect(sweptInWindow).toBeGreaterThanOrEqual(1);
-    expect(about(slack.messages, repo)).toHaveLength(1);
+    // Nothing within Retry-After (a sweep that started inside the window may post once it has passed).
+    expect(about(slack.messages, repo).filter((m) => m.at - limitedAt < 3_000)).toHaveLength(1);
 
     await drainOutbox(vigie, peek, { only: repo });
     const requests = about(slack.messages, repo);
@@ -159,9 +160,15 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     const dead = (await peek.outbox()).filter((row) => row.summary.includes(repo));
     expect(dead).toMatchObject([{ state: "dead", attempts: 1 }]);
 
-    // A person redelivers it from GitHub's UI: one more try (still refused), and still no loop.
+    // A person redelivers it from GitHub's UI: answered at once as a duplicate, then one more try after
+    // the answer (still refused), and still no loop.
     const again = await send.github(payload, { delivery });
-    expect(again.status, again.text).toBe(502);
+    expect(again.status, again.text).toBe(200);
+    expect(again.json?.status).toBe("duplicate");
+    await slack.waitForMessages(slack.messages.length + 1);
+    await vigie.waitForLog(
+      (line) => line.msg === "processed" && line.delivery === delivery && line.decision === "failed",
+    );
     for (let i = 0; i < 2; i++) await sweepOnce(vigie);
     expect(about(slack.messages, repo).map((m) => m.status)).toEqual([404, 404]);
     expect((await peek.waiting()).filter((row) => row.summary.includes(repo))).toEqual([]);
@@ -174,9 +181,11 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
   it("function killed while it talks to Slack (restart mid-flight): the sweep leaves its claim alone during the lease", async () => {
     plan(killed.repo, slackReply.hangForever());
     const before = slack.messages.length;
-    const inFlight = send.github(failedRunPayload({ repo: killed.repo })).catch((error: unknown) => error);
-    // The outbox entry is claimed (state "sending", lease SEND_LEASE_MS) before Slack is called: once
-    // the stand-in holds the request, the function is between claim and mark.
+    // The webhook answers 202 accepted at once; processing goes on after the answer. The outbox entry is
+    // claimed (state "sending", lease SEND_LEASE_MS) before Slack is called: once the stand-in holds the
+    // request, the function is between claim and mark.
+    const accepted = await send.github(failedRunPayload({ repo: killed.repo }), { raw: true });
+    expect(accepted.status, accepted.text).toBe(202);
     await slack.waitForMessages(before + 1);
     const [claimed] = (await peek.waiting()).filter((row) => row.summary.includes(killed.repo));
     expect(claimed).toMatchObject({ state: "sending", attempts: 1 });
@@ -184,9 +193,6 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     expect(killed.leaseUntil - Date.now()).toBeGreaterThan(SEND_LEASE_MS - 5_000);
 
     await vigie.restart(); // kills the CLI and its function workers, then boots on the same store
-    const lost = await inFlight;
-    // Whatever the client saw (a reset connection, or the CLI's own 5xx), it was not an answer from vigie.
-    if (!(lost instanceof Error)) expect((lost as { status: number }).status).toBeGreaterThanOrEqual(500);
 
     // Within the lease, the sweep must not take the claim over (the sender might still be alive).
     await sweepOnce(vigie);
@@ -212,23 +218,26 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     }
   });
 
-  it("Slack hangs for 25 s: the webhook still answers 202 within 9 s, and the sweep delivers the message once Slack answers", async () => {
-    const repo = `${ORG}/slack-hang`;
-    plan(repo, slackReply.hang(25_000));
+  it("Slack answers after 8 s: the webhook has answered long before, and the message is posted once, not copied", async () => {
+    const repo = `${ORG}/slack-slow`;
+    plan(repo, slackReply.hang(8_000));
     const started = Date.now();
-    const answer = await send.github(failedRunPayload({ repo }));
+    const answer = await send.github(failedRunPayload({ repo }), { raw: true });
     const elapsed = Date.now() - started;
     // The one duration asserted in these suites, on purpose: GitHub abandons a delivery that gets no answer
     // within 10 s (DESIGN.md), so answering in time is the contract, not a performance target. 9 s leaves
     // a second for the network between GitHub and Netlify.
     expect(elapsed).toBeLessThan(9_000);
     expect(answer.status, answer.text).toBe(202);
-    expect(answer.json?.status).toBe("queued");
-    expect(String(answer.json?.reason)).toContain("timeout");
-    expect(about(slack.messages, repo).map((m) => m.status)).toEqual([null]);
-
+    expect(answer.json?.status).toBe("accepted");
+    // After the answer, Slack gets up to 20 s (it had 5 s before the answer, and a late "ok" was then
+    // followed by a retry: a duplicate). It answers after 8 s: one request, one message.
+    await vigie.waitForLog(
+      (line) => line.msg === "processed" && line.delivery === answer.delivery && line.decision === "notified",
+      20_000,
+    );
     await drainOutbox(vigie, peek, { only: repo });
-    expect(about(slack.messages, repo).map((m) => m.status)).toEqual([null, 200]);
+    expect(about(slack.messages, repo)).toHaveLength(1);
     expect(about(slack.delivered(), repo)).toHaveLength(1);
   });
 

@@ -19,10 +19,10 @@ import {
 } from "./harness.ts";
 import {
   deliveryLines,
-  processedLines,
   GITHUB_SECRET,
   messagesNaming,
   NETLIFY_SECRET,
+  processedLines,
   settledNaming,
   testEnv,
 } from "./support.ts";

@@ -28,7 +28,7 @@ export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done
 
 /** Signs and posts deliveries, and remembers every signature header value it sent. */
 export interface Sender {
-  github(payload: object, options?: { delivery?: string; event?: string }): Promise<Answer>;
+  github(payload: object, options?: { delivery?: string; event?: string; raw?: boolean }): Promise<Answer>;
   netlify(deploy: object, options?: { event?: string }): Promise<Answer>;
   /** Every X-Hub-Signature-256 and X-Webhook-Signature value sent so far. */
   readonly signatures: string[];
@@ -46,6 +46,7 @@ export const createSender = (vigie: Vigie, secrets: { github: string; netlify: s
         headers: { "x-hub-signature-256": signature },
         ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
         ...(options.event === undefined ? {} : { event: options.event }),
+        ...(options.raw === undefined ? {} : { raw: options.raw }),
       });
     },
     netlify: async (deploy, options = {}) => {
