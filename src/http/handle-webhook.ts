@@ -98,12 +98,14 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
     }
     const body: RawBody = await readBody(req, config.maxBodyBytes);
     fields.delivery = source.deliveryId(req.headers, body);
-    if (!(await source.verify(body, req.headers, secrets))) {
+    if (!(await source.verify(body, req.headers, secrets, config))) {
       return answer(
         toResponse(new HttpError(401, "signature_invalid", "signature missing or invalid")),
         "signature_invalid",
         {
-          hint: `check that ${source.secretVariable} matches the secret configured on the ${source.name} webhook`,
+          hint:
+            source.verifyHint ??
+            `check that ${source.secretVariable} matches the secret configured on the ${source.name} webhook`,
         },
       );
     }
