@@ -82,8 +82,10 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
   try {
     fields.delivery = source.deliveryId(req.headers, null);
     const eventName = req.headers.get(source.eventHeader);
-    // Unauthenticated until the signature is checked: only a short, plain name reaches the log.
-    if (eventName !== null) fields.event = /^[\w.-]{1,64}$/.test(eventName) ? eventName : "invalid";
+    // Unauthenticated until the signature is checked: only a short, plain name reaches the log
+    // (GitLab's names have a space: "Pipeline Hook").
+    if (eventName !== null)
+      fields.event = /^[\w.-](?:[\w. -]{0,62}[\w.-])?$/.test(eventName) ? eventName : "invalid";
     if (req.method !== "POST") return answer(toResponse(methodNotAllowed()), "method_not_allowed");
     const config = loadConfig(deps.env);
     const secrets = source.secrets(config);
