@@ -11,9 +11,10 @@ import { verifyToken } from "./verify-token.ts";
 export const PIPELINE_HOOK = "Pipeline Hook";
 
 /**
- * GitLab's delivery ids: `Idempotency-Key` is a UUID that stays the same when GitLab retries a delivery
- * (https://gitlab.com/gitlab-org/gitlab/-/issues/388692, https://gitlab.com/gitlab-org/gitlab/-/merge_requests/160952);
- * older instances only send `X-Gitlab-Event-UUID`. Anything else is shown as "unknown", never echoed.
+ * GitLab's delivery ids (https://docs.gitlab.com/user/project/integrations/webhooks/#delivery-headers):
+ * `Idempotency-Key` (GitLab ≥ 17.4) is a UUID "consistent across webhook retries"; older instances only
+ * send `X-Gitlab-Event-UUID`. Only for logs: deduplication relies on the pipeline's own key (src/event.ts),
+ * which a retried delivery shares. Anything else is shown as "unknown", never echoed.
  */
 const DELIVERY_ID = /^[\w-]{1,100}$/;
 const DELIVERY_HEADERS = ["idempotency-key", "x-gitlab-event-uuid"] as const;
@@ -74,8 +75,9 @@ export const gitlabSource: Source = {
     const event = headers.get("x-gitlab-event");
     if (event === null || event.trim() === "") throw badRequest("missing X-Gitlab-Event header");
     if (event !== PIPELINE_HOOK) {
-      // 200, not 4xx: GitLab disables a hook whose deliveries keep failing, and this one is merely
-      // subscribed to more than vigie reads.
+      // 200, not 4xx: GitLab disables a hook whose deliveries keep failing
+      // (https://docs.gitlab.com/user/project/integrations/webhooks/#auto-disabled-webhooks), and this one
+      // is merely subscribed to more than vigie reads.
       return {
         kind: "skip",
         status: "ignored",
