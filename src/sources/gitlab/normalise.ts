@@ -95,6 +95,9 @@ export const normalisePipeline = (payload: PipelinePayload): Interpretation => {
     // A retried pipeline keeps its id; `result` below tells its results apart.
     attempt: 1,
     occurredAt: iso(finishedAt ?? attributes.created_at),
+    // Orders the results of a stream (src/event.ts, runOrder). A retried pipeline keeps its created_at:
+    // its new result then follows its old one by finish time, and a newer pipeline stays newer than it.
+    startedAt: iso(attributes.created_at),
     failedAt: failure ? failedAt(failedJobs(payload)) : null,
     projectId: project.id,
     pipelineId: attributes.id,

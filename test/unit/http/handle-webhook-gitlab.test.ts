@@ -315,7 +315,7 @@ describe("handleWebhook, GitLab", () => {
       pipelinePayload({ pipelineId: id, finishedAt: "2026-11-27 10:10:00 UTC" }),
     );
     expect(SENT).toContain(recovered.body.status);
-    expect(String(recovered.body.reason)).toContain("recovered after 1 failed runs");
+    expect(String(recovered.body.reason)).toContain("recovered after 1 failed run");
     expect(h.slack.attempts).toHaveLength(2);
   });
 

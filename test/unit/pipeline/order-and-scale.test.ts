@@ -1,12 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RunEvent } from "../../../src/event.ts";
-import { DIGEST_SITES_PER_MESSAGE } from "../../../src/pipeline/sweep.ts";
+import { TIMEOUT_BACKOFF_MS } from "../../../src/pipeline/outbox.ts";
 import { accept, processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
 import { parseOutboxEntry } from "../../../src/pipeline/records.ts";
-import { sweep } from "../../../src/pipeline/sweep.ts";
-import { TIMEOUT_BACKOFF_MS } from "../../../src/pipeline/outbox.ts";
+import { DIGEST_SITES_PER_MESSAGE, sweep } from "../../../src/pipeline/sweep.ts";
 import { countingStore } from "../../../src/store/counting-store.ts";
 import type { Store } from "../../../src/store/store.ts";
 import { githubEvent, netlifyEvent } from "../../fixtures/events.ts";
@@ -32,7 +31,10 @@ describe("order: decisions follow the runs' own time, whatever the arrival order
   it("a newer success delivered before an older failure: the failure stays silent", async () => {
     const f = pipelineFixture();
     expect(await run(f, ghRun(2, "success"))).toMatchObject({ status: "ignored" });
-    expect(await run(f, ghRun(1, "failure"))).toMatchObject({ status: "suppressed", reason: expect.stringContaining("before the newest") });
+    expect(await run(f, ghRun(1, "failure"))).toMatchObject({
+      status: "suppressed",
+      reason: expect.stringContaining("before the newest"),
+    });
     expect(f.slack.messages).toHaveLength(0);
     expect(await f.store.list("open/")).toEqual([]);
   });
@@ -81,10 +83,23 @@ describe("order: decisions follow the runs' own time, whatever the arrival order
   });
 
   it.each([
-    ["every order of a failure, a newer success and an older failure", [ghRun(2, "failure"), ghRun(3, "success"), ghRun(1, "failure")]],
-    ["two failures then the success that ends them", [ghRun(1, "failure"), ghRun(2, "failure"), ghRun(3, "success")]],
+    [
+      "every order of a failure, a newer success and an older failure",
+      [ghRun(2, "failure"), ghRun(3, "success"), ghRun(1, "failure")],
+    ],
+    [
+      "two failures then the success that ends them",
+      [ghRun(1, "failure"), ghRun(2, "failure"), ghRun(3, "success")],
+    ],
   ])("%s: the same end state in every arrival order", async (_name, runs) => {
-    const orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    const orders = [
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0],
+    ];
     for (const order of orders) {
       const f = pipelineFixture();
       for (const i of order) await run(f, runs[i] as RunEvent);
@@ -161,7 +176,13 @@ describe("store round trips before the answer (accept) per path", () => {
 describe("slow Slack: few duplicates", () => {
   it("a timed-out post waits TIMEOUT_BACKOFF_MS, and the sweep's retry gives Slack a longer timeout", async () => {
     const f = pipelineFixture();
-    f.slack.answers.push({ kind: "retryable", reason: "timeout after 5000 ms", status: null, retryAfterMs: null, timedOut: true });
+    f.slack.answers.push({
+      kind: "retryable",
+      reason: "timeout after 5000 ms",
+      status: null,
+      retryAfterMs: null,
+      timedOut: true,
+    });
     expect(await run(f, ghRun(1, "failure"))).toMatchObject({ status: "queued" });
     f.clock.advance(30_000);
     await sweep(f.deps);
@@ -179,7 +200,9 @@ describe("bounded strings", () => {
     const f = pipelineFixture();
     const site = `acme/${"x".repeat(300)}\nforged line`;
     await run(f, githubEvent({ site, repository: site, startedAt: at(1), occurredAt: at(2) }));
-    const entries = Object.values(f.store.snapshot()).map(parseOutboxEntry).filter((e) => e !== null);
+    const entries = Object.values(f.store.snapshot())
+      .map(parseOutboxEntry)
+      .filter((e) => e !== null);
     expect(entries).toHaveLength(1);
     for (const entry of entries) {
       expect(entry.summary.length).toBeLessThanOrEqual(200);
@@ -203,13 +226,22 @@ describe("storms hold their bound whatever the interleaving", () => {
             set: (key, value, condition) =>
               s.schedule(Promise.resolve(), `set ${key}`).then(() => f.store.set(key, value, condition)),
             delete: (key) => s.schedule(Promise.resolve(), `delete ${key}`).then(() => f.store.delete(key)),
-            list: (prefix) => s.schedule(Promise.resolve(), `list ${prefix}`).then(() => f.store.list(prefix)),
+            list: (prefix) =>
+              s.schedule(Promise.resolve(), `list ${prefix}`).then(() => f.store.list(prefix)),
           };
-          const names = Array.from({ length: sites }, (_, i) => `acme/storm-site-${String(i).padStart(3, "0")}`);
+          const names = Array.from(
+            { length: sites },
+            (_, i) => `acme/storm-site-${String(i).padStart(3, "0")}`,
+          );
           const runs = names.map((name, i) =>
             run(
               f,
-              githubEvent({ site: name, repository: name, runId: 5000 + i, commit: { sha: `${i}`.padStart(40, "c"), message: "theme", url: null, author: null } }),
+              githubEvent({
+                site: name,
+                repository: name,
+                runId: 5000 + i,
+                commit: { sha: `${i}`.padStart(40, "c"), message: "theme", url: null, author: null },
+              }),
               scheduled,
             ),
           );
@@ -229,7 +261,10 @@ describe("storms hold their bound whatever the interleaving", () => {
           expect(f.slack.messages).toHaveLength(singles.length + digests.length);
           const texts = f.slack.messages.map(textOf);
           for (const name of names) {
-            expect(texts.filter((text) => text.includes(name)), name).toHaveLength(1);
+            expect(
+              texts.filter((text) => text.includes(name)),
+              name,
+            ).toHaveLength(1);
           }
         },
       ),

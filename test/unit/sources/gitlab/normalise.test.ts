@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
   commitKey,
+  compareRuns,
   type GitlabPipelineEvent,
   gitlabPipelineSchema,
   idempotencyKey,
   runEventSchema,
+  runOrder,
   streamKey,
 } from "../../../../src/event.ts";
 import { MAX_FAILED_AT_TEXT, MAX_FAILED_JOBS } from "../../../../src/failed-at.ts";
@@ -56,6 +58,7 @@ describe("normalisePipeline", () => {
       actor: "ada",
       attempt: 1,
       occurredAt: "2026-11-27T10:00:00.000Z",
+      startedAt: "2026-11-27T09:58:00.000Z",
       failedAt: {
         jobs: [
           {
@@ -194,6 +197,21 @@ describe("normalisePipeline", () => {
     // Recovered by a retry: same pipeline id, another outcome.
     const passed = eventOf(pipelinePayload({ finishedAt: "2026-11-27 10:20:00 UTC" }));
     expect(idempotencyKey(passed)).not.toBe(idempotencyKey(retried));
+  });
+
+  it("run order: a retried pipeline's new result follows its old one; a newer pipeline stays newer", () => {
+    const first = eventOf(failedBuildPipeline());
+    const retried = eventOf(pipelinePayload({ finishedAt: "2026-11-27 10:30:00 UTC" }));
+    const newer = eventOf(
+      failedBuildPipeline({
+        pipelineId: 1_203_200,
+        createdAt: "2026-11-27 10:05:00 UTC",
+        finishedAt: "2026-11-27 10:08:00 UTC",
+      }),
+    );
+    expect(compareRuns(runOrder(retried), runOrder(first))).toBeGreaterThan(0);
+    expect(compareRuns(runOrder(newer), runOrder(retried))).toBeGreaterThan(0);
+    expect(compareRuns(runOrder(eventOf(failedBuildPipeline())), runOrder(first))).toBe(0);
   });
 
   it("without finished_at, the failed jobs' ids tell the results apart (a retried job gets a new id)", () => {
