@@ -169,6 +169,16 @@ describe("handleWebhook, GitLab", () => {
     expectStoreUntouched(h);
   });
 
+  it("a body over MAX_BODY_BYTES → 413 before the token is even compared, nothing stored", async () => {
+    const h = webhookHarness({ ...env, MAX_BODY_BYTES: "1024" });
+    const answer = await post(
+      h,
+      failedBuildPipeline({ pipelineId: pipelineId(), commitMessage: "x".repeat(4096) }),
+    );
+    expect(answer.status).toBe(413);
+    expectStoreUntouched(h);
+  });
+
   it.each(["Job Hook", "Push Hook", "Deployment Hook"])(
     "X-Gitlab-Event %s → 200 ignored, telling to tick only Pipeline events, nothing stored",
     async (event) => {
