@@ -726,11 +726,14 @@ export const postNetlify = async (
 export interface GitlabPostOptions extends GitlabHeaderOptions {
   /** Extra or overriding headers. */
   headers?: Record<string, string>;
+  /** The webhook's own answer, as for `postGithub` (default: a 202 "accepted" is followed to its outcome). */
+  raw?: boolean;
 }
 
 /**
  * POSTs a GitLab delivery to `<url>/webhooks/gitlab`: X-Gitlab-Token (`token`, default the fixtures'),
- * `Idempotency-Key`, and with `signingToken` the Standard Webhooks signature. An object body is sent as JSON.
+ * `Idempotency-Key` (the delivery id vigie logs), and with `signingToken` the Standard Webhooks signature.
+ * An object body is sent as JSON.
  */
 export const postGitlab = async (
   url: string,
@@ -738,14 +741,16 @@ export const postGitlab = async (
   options: GitlabPostOptions = {},
 ): Promise<Answer> => {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  const { headers: extra, ...headerOptions } = options;
+  const { headers: extra, raw, ...headerOptions } = options;
+  const idempotencyKey = headerOptions.idempotencyKey ?? randomUUID();
   return toAnswer(
     await fetch(`${url}/webhooks/gitlab`, {
       method: "POST",
-      headers: { ...gitlabHeaders(text, headerOptions), ...extra },
+      headers: { ...gitlabHeaders(text, { ...headerOptions, idempotencyKey }), ...extra },
       body: text,
     }),
-  );
+    extra?.["idempotency-key"] ?? idempotencyKey,
+  ).then((answer) => (raw ? answer : outcomeOf(url, answer)));
 };
 
 /** POSTs to any path of the running instance (headers as given, nothing signed) and reads the answer. */
