@@ -1,7 +1,8 @@
 /**
  * `npm run send -- <sample> [options]`: sends a signed sample delivery to a running vigie (`npm start`) and
  * prints what it answered. Payloads are the test fixtures: GitHub's real `workflow_run` example
- * (@octokit/webhooks-examples) and Netlify deploy notifications, signed with the secrets from .env.
+ * (@octokit/webhooks-examples), Netlify deploy notifications and GitLab pipeline events (shaped like GitLab's
+ * documented example), signed with the secrets from .env.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,6 +10,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, parseEnv } from "node:util";
 import { eventExamples, failedRunPayload, runPayload, signGithub } from "../test/fixtures/github.ts";
+import {
+  canceledPipeline,
+  failedBuildPipeline,
+  gitlabHeaders,
+  pipelinePayload,
+} from "../test/fixtures/gitlab.ts";
 import {
   cancelledDeploy,
   failedDeploy,
@@ -29,7 +36,8 @@ const NETLIFY_SAMPLES = [
   "netlify-skipped",
   "netlify-success",
 ] as const;
-const SAMPLES: readonly string[] = [...GITHUB_SAMPLES, ...NETLIFY_SAMPLES];
+const GITLAB_SAMPLES = ["gitlab-failure", "gitlab-canceled", "gitlab-success"] as const;
+const SAMPLES: readonly string[] = [...GITHUB_SAMPLES, ...NETLIFY_SAMPLES, ...GITLAB_SAMPLES];
 
 const USAGE = `Usage: npm run send -- <sample> [--port N] [--repo NAME] [--count N] [--run-id N]
        npm run send -- --same
@@ -42,18 +50,22 @@ Samples
   netlify-failure                          a Netlify build that failed
   netlify-cancelled, netlify-skipped       cancelled / skipped by the ignore command (stay silent)
   netlify-success                          a published Netlify deploy
+  gitlab-failure                           a GitLab pipeline whose build job (build › hugo) failed
+  gitlab-canceled                          a canceled GitLab pipeline (stays silent)
+  gitlab-success                           a GitLab pipeline that passed
 
 Options
   --port N     port of the running instance (default: PORT from the environment or .env, else 8888)
-  --repo NAME  GitHub repository (org/name; a bare name gets "acme/") or Netlify site name
-               (default acme/site-1 and acme-docs)
+  --repo NAME  GitHub repository or GitLab project (group/name; a bare name gets "acme/") or Netlify
+               site name (default acme/site-1, acme-docs and acme/docs)
   --count N    send N deliveries, one per site: NAME-1 ... NAME-N (shows a storm digest beyond 5)
-  --run-id N   use this run id (GitHub) or deploy id (Netlify) instead of a fresh one
+  --run-id N   use this run id (GitHub), deploy id (Netlify) or pipeline id (GitLab) instead of a fresh one
   --same       resend the previous delivery as is, same delivery id (shows deduplication)
 
 Each send uses a fresh run id, so it is a new run. A second failure of the same repository, workflow and
 branch joins the open episode and sends nothing: send "success" to close it, or use another --repo.
-Secrets come from GITHUB_WEBHOOK_SECRET / NETLIFY_WEBHOOK_SECRET (environment or .env).`;
+Secrets come from GITHUB_WEBHOOK_SECRET / NETLIFY_WEBHOOK_SECRET / GITLAB_WEBHOOK_TOKEN (and
+GITLAB_SIGNING_TOKEN when set), from the environment or .env.`;
 
 /** Reads `.env` like `npm start` does, without overriding what the shell already set. */
 const loadDotEnv = (file: string): void => {
@@ -78,7 +90,7 @@ const positiveInteger = (name: string, raw: string | undefined, fallback: number
 
 /** One delivery, ready to sign: enough to resend it byte for byte with --same. */
 interface Delivery {
-  readonly source: "github" | "netlify";
+  readonly source: "github" | "netlify" | "gitlab";
   readonly label: string;
   readonly body: string;
   /** Headers other than the signature (which depends on the secret at send time). */
@@ -151,8 +163,65 @@ const netlifyDelivery = (
   };
 };
 
+/** A stable project id per project path, so one project is one stream across sends. */
+const projectIdOf = (path: string): number =>
+  Number.parseInt(createHash("sha256").update(path).digest("hex").slice(0, 8), 16) % 100_000_000;
+
+const gitlabDelivery = (
+  sample: (typeof GITLAB_SAMPLES)[number],
+  project: string,
+  pipelineId: number,
+): Delivery => {
+  const build = {
+    "gitlab-failure": failedBuildPipeline,
+    "gitlab-canceled": canceledPipeline,
+    "gitlab-success": pipelinePayload,
+  }[sample];
+  // GitLab's own format: "2026-11-27 10:00:00 UTC".
+  const now = new Date()
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
+  const payload = build({
+    project,
+    projectId: projectIdOf(project),
+    pipelineId,
+    finishedAt: now,
+    createdAt: now,
+  });
+  return {
+    source: "gitlab",
+    label: `${project} pipeline ${pipelineId} (${sample.replace("gitlab-", "")})`,
+    body: JSON.stringify(payload),
+    headers: {
+      "content-type": "application/json",
+      "user-agent": "GitLab/vigie-send",
+      "idempotency-key": crypto.randomUUID(),
+    },
+  };
+};
+
+const SECRET_VARIABLES = {
+  github: "GITHUB_WEBHOOK_SECRET",
+  netlify: "NETLIFY_WEBHOOK_SECRET",
+  gitlab: "GITLAB_WEBHOOK_TOKEN",
+} as const;
+
+/** X-Gitlab-Token, and the Standard Webhooks signature (made now: it carries the time) with a signing token. */
+const gitlabAuth = (delivery: Delivery, token: string): Record<string, string> => {
+  const signingToken = process.env.GITLAB_SIGNING_TOKEN?.trim();
+  const all = gitlabHeaders(delivery.body, {
+    token,
+    event: "Pipeline Hook",
+    idempotencyKey: delivery.headers["idempotency-key"] ?? crypto.randomUUID(),
+    ...(signingToken ? { signingToken } : {}),
+  });
+  const names = ["x-gitlab-token", "x-gitlab-event", "webhook-id", "webhook-timestamp", "webhook-signature"];
+  return Object.fromEntries(Object.entries(all).filter(([name]) => names.includes(name)));
+};
+
 const secretOf = (source: Delivery["source"]): string => {
-  const name = source === "github" ? "GITHUB_WEBHOOK_SECRET" : "NETLIFY_WEBHOOK_SECRET";
+  const name = SECRET_VARIABLES[source];
   const secret = process.env[name]?.trim();
   return secret
     ? secret
@@ -164,9 +233,11 @@ const send = async (origin: string, delivery: Delivery): Promise<boolean> => {
   const signature =
     delivery.source === "github"
       ? { "x-hub-signature-256": await signGithub(secret, delivery.body) }
-      : { "x-webhook-signature": await signNetlify(secret, delivery.body) };
+      : delivery.source === "gitlab"
+        ? gitlabAuth(delivery, secret)
+        : { "x-webhook-signature": await signNetlify(secret, delivery.body) };
   const url = `${origin}/webhooks/${delivery.source}`;
-  const delivered = delivery.headers["x-github-delivery"];
+  const delivered = delivery.headers["x-github-delivery"] ?? delivery.headers["idempotency-key"];
   console.log(`→ POST ${url}  ${delivery.label}${delivered ? `  delivery ${delivered}` : ""}`);
   let answer: Response;
   try {
@@ -237,6 +308,11 @@ const main = async (): Promise<void> => {
       const repo = base.includes("/") ? base : `acme/${base}`;
       const runId = positiveInteger("--run-id", runIdGiven, freshRunId(i));
       delivery = githubDelivery(sample as (typeof GITHUB_SAMPLES)[number], repo, runId);
+    } else if ((GITLAB_SAMPLES as readonly string[]).includes(sample)) {
+      const base = name ?? (count > 1 ? `acme/docs-${i}` : "acme/docs");
+      const project = base.includes("/") ? base : `acme/${base}`;
+      const pipelineId = positiveInteger("--run-id", runIdGiven, freshRunId(i) % 1_000_000_000);
+      delivery = gitlabDelivery(sample as (typeof GITLAB_SAMPLES)[number], project, pipelineId);
     } else {
       const site = name ?? (count > 1 ? `acme-docs-${i}` : null);
       delivery = netlifyDelivery(sample as (typeof NETLIFY_SAMPLES)[number], site, runIdGiven ?? hex(12));

@@ -113,6 +113,7 @@ const main = (): void => {
     "vigie, running locally on Netlify's functions runtime",
     `  GitHub webhook    POST ${origin}/webhooks/github`,
     `  Netlify webhook   POST ${origin}/webhooks/netlify`,
+    `  GitLab webhook    POST ${origin}/webhooks/gitlab`,
     `  Sweep             POST ${sweepUrl}`,
     localSweep
       ? "                    run by this script every 60 s (VIGIE_LOCAL_SWEEP=false turns that off)"
@@ -123,7 +124,7 @@ const main = (): void => {
     "  Store             Netlify Blobs sandbox in .netlify/blobs-serve (kept across restarts)",
     `  Settings          ${loaded ? ".env, then the environment (the environment wins)" : "the environment (no .env file; see .env.example)"}`,
   ];
-  for (const name of ["GITHUB_WEBHOOK_SECRET", "NETLIFY_WEBHOOK_SECRET"]) {
+  for (const name of ["GITHUB_WEBHOOK_SECRET", "NETLIFY_WEBHOOK_SECRET", "GITLAB_WEBHOOK_TOKEN"]) {
     if (!isSet(name))
       lines.push(`  WARNING           ${name} is unset: its route answers 500 until it is set`);
   }

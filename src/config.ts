@@ -10,6 +10,9 @@ export interface Config {
   /** Current secret first, then the previous one (rotation). Empty when unset. */
   readonly githubSecrets: readonly string[];
   readonly netlifySecrets: readonly string[];
+  /** GitLab: the hooks' "Secret token" (X-Gitlab-Token), and the optional `whsec_` signing tokens. */
+  readonly gitlabTokens: readonly string[];
+  readonly gitlabSigningTokens: readonly string[];
   /** null: dry run, messages are logged instead of sent. */
   readonly slackWebhookUrl: string | null;
   readonly notifyConclusions: ReadonlySet<string>;
@@ -143,6 +146,29 @@ const secrets = (env: Env, name: string): string[] =>
       )
     : [];
 
+/**
+ * GitLab's signing token is `whsec_` then the base64 of a 32-byte key
+ * (https://gitlab.com/gitlab-org/gitlab/-/merge_requests/231325); standardwebhooks decodes it strictly.
+ */
+const SIGNING_TOKEN = /^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const signingTokens = (env: Env, name: string): string[] => {
+  // The signing check is optional: a previous token alone must not silently switch it off.
+  if (!env[name]?.trim() && env[`${name}_PREVIOUS`]?.trim()) {
+    throw new ConfigError(`${name}_PREVIOUS`, `is set without ${name}: set the current signing token too`);
+  }
+  const tokens = secrets(env, name).map((token) => token.trim());
+  for (const [index, token] of tokens.entries()) {
+    if (token === "whsec_" || !SIGNING_TOKEN.test(token)) {
+      // The value is not echoed: it is a secret.
+      throw new ConfigError(
+        index === 0 ? name : `${name}_PREVIOUS`,
+        "must be the webhook's signing token: whsec_ followed by base64 (value not shown, it is a secret)",
+      );
+    }
+  }
+  return tokens;
+};
+
 const parseConfig = (env: Env): Config => {
   const conclusions = list(
     env.NOTIFY_CONCLUSIONS?.trim() ? env.NOTIFY_CONCLUSIONS : DEFAULT_NOTIFY_CONCLUSIONS,
@@ -173,6 +199,8 @@ const parseConfig = (env: Env): Config => {
   return {
     githubSecrets: secrets(env, "GITHUB_WEBHOOK_SECRET"),
     netlifySecrets: secrets(env, "NETLIFY_WEBHOOK_SECRET"),
+    gitlabTokens: secrets(env, "GITLAB_WEBHOOK_TOKEN"),
+    gitlabSigningTokens: signingTokens(env, "GITLAB_SIGNING_TOKEN"),
     slackWebhookUrl: slack,
     notifyConclusions: new Set(conclusions),
     branchGlobs,
@@ -205,6 +233,10 @@ export const CONFIG_VARIABLES = [
   "GITHUB_WEBHOOK_SECRET_PREVIOUS",
   "NETLIFY_WEBHOOK_SECRET",
   "NETLIFY_WEBHOOK_SECRET_PREVIOUS",
+  "GITLAB_WEBHOOK_TOKEN",
+  "GITLAB_WEBHOOK_TOKEN_PREVIOUS",
+  "GITLAB_SIGNING_TOKEN",
+  "GITLAB_SIGNING_TOKEN_PREVIOUS",
   "SLACK_WEBHOOK_URL",
   "NOTIFY_CONCLUSIONS",
   "BRANCHES",

@@ -1,4 +1,6 @@
 import {
+  array,
+  boolean,
   discriminatedUnion,
   extend,
   type infer as Infer,
@@ -11,11 +13,12 @@ import {
 } from "zod/mini";
 
 /**
- * What one run or deploy came to, from either source, once normalised. Derived from zod schemas so that
+ * What one run or deploy came to, from any source, once normalised. Derived from zod schemas so that
  * what comes back from the store (outbox, inflight records) is validated with the same definition.
  *
  * `outcome` is GitHub's conclusion for GitHub runs (failure, timed_out, startup_failure, success, ...)
- * and `deploy_error` / `success` for Netlify deploys. The policy decides which outcomes are failures.
+ * `deploy_error` / `success` for Netlify deploys, and `failure` / `success` / `cancelled` / `skipped` for
+ * GitLab pipelines. The policy decides which outcomes are failures.
  */
 const commit = object({
   sha: nullable(string()),
@@ -25,32 +28,53 @@ const commit = object({
   author: nullable(string()),
 });
 
+/**
+ * What failed: the failed jobs of a run, with their stage and, when known, the failed step and a short
+ * error. Built bounded (src/failed-at.ts: at most 10 jobs, each string one line of at most 200 characters).
+ * Optional and nullable: events stored before it existed, and sources that cannot know it, carry none.
+ */
+export const failedAtSchema = object({
+  jobs: array(
+    object({
+      name: string(),
+      stage: nullable(string()),
+      url: nullable(string()),
+      step: nullable(string()),
+      error: nullable(string()),
+    }),
+  ),
+});
+
 const common = object({
-  /** Repository full name (`org/site`) or Netlify site name. */
+  /** Repository full name (`org/site`), Netlify site name, or GitLab project path (`group/sub/site`). */
   site: string(),
   /** Repository or site URL. */
   siteUrl: nullable(string()),
-  /** Workflow name, or "Netlify build". */
+  /** Workflow name, "Netlify build", or the GitLab pipeline's name ("pipeline" when it has none). */
   pipeline: string(),
   branch: nullable(string()),
-  /** Deploy context: Netlify's `production` / `deploy-preview` / `branch-deploy`; GitHub's triggering event. */
+  /**
+   * Deploy context: Netlify's `production` / `deploy-preview` / `branch-deploy`; GitHub's triggering event;
+   * GitLab's pipeline source (`push`, `schedule`, `web`, `merge_request_event`...).
+   */
   context: nullable(string()),
   commit,
   outcome: string(),
   /** Netlify's `error_message`, bounded. */
   detail: nullable(string()),
   logsUrl: string(),
-  /** Who triggered the run (GitHub `triggering_actor`, Netlify committer when known). */
+  /** Who triggered the run (GitHub `triggering_actor`, GitLab `user.username`, Netlify committer when known). */
   actor: nullable(string()),
   attempt: number(),
   /** ISO time the run or deploy finished (or was last updated). */
   occurredAt: string(),
   /**
-   * ISO time this run (attempt) or deploy started: GitHub's `run_started_at`, Netlify's `created_at`. It
+   * ISO time this run (attempt) or deploy started: GitHub's `run_started_at`, Netlify's and GitLab's `created_at`. It
    * orders the results of one stream (docs/architecture.md, "Order"). Optional: records stored before it
    * existed still parse, and then `occurredAt` stands in.
    */
   startedAt: optional(nullable(string())),
+  failedAt: optional(nullable(failedAtSchema)),
 });
 
 export const githubRunSchema = extend(common, {
@@ -67,10 +91,27 @@ export const netlifyDeploySchema = extend(common, {
   deployId: string(),
 });
 
-export const runEventSchema = discriminatedUnion("source", [githubRunSchema, netlifyDeploySchema]);
+export const gitlabPipelineSchema = extend(common, {
+  source: literal("gitlab"),
+  projectId: number(),
+  pipelineId: number(),
+  /** The branch or tag the pipeline ran for (`branch` is null for a tag). */
+  ref: string(),
+  tag: boolean(),
+  /** Tells one result of a pipeline from the next after a retry (its `finished_at`). */
+  result: string(),
+});
+
+export const runEventSchema = discriminatedUnion("source", [
+  githubRunSchema,
+  netlifyDeploySchema,
+  gitlabPipelineSchema,
+]);
 
 export type GithubRunEvent = Infer<typeof githubRunSchema>;
 export type NetlifyDeployEvent = Infer<typeof netlifyDeploySchema>;
+export type GitlabPipelineEvent = Infer<typeof gitlabPipelineSchema>;
+export type FailedAt = Infer<typeof failedAtSchema>;
 export type RunEvent = Infer<typeof runEventSchema>;
 
 /** Outcomes that are failures by nature; GitHub ones are further filtered by NOTIFY_CONCLUSIONS. */
@@ -81,19 +122,35 @@ export type FailureEvent = RunEvent & { outcome: FailureOutcome };
 export const isFailureEvent = (event: RunEvent): event is FailureEvent =>
   (FAILURE_OUTCOMES as readonly string[]).includes(event.outcome);
 
-/** One notification per thing that happened: a redelivery or a second hook is a duplicate. */
-export const idempotencyKey = (event: RunEvent): string =>
-  event.source === "github"
-    ? `github:${event.repository}:${event.runId}:${event.attempt}`
-    : `netlify:${event.siteId}:${event.deployId}`;
+/**
+ * One notification per thing that happened: a redelivery or a second hook is a duplicate. A GitLab
+ * pipeline keeps its id when failed jobs are retried, so its key adds the result: the same delivery
+ * again is a duplicate, the pipeline failing again after a retry is one more failed run.
+ */
+export const idempotencyKey = (event: RunEvent): string => {
+  switch (event.source) {
+    case "github":
+      return `github:${event.repository}:${event.runId}:${event.attempt}`;
+    case "netlify":
+      return `netlify:${event.siteId}:${event.deployId}`;
+    case "gitlab":
+      return `gitlab:${event.projectId}:${event.pipelineId}:${event.outcome}:${event.result}`;
+  }
+};
 
-/** What an episode is about: one workflow on one branch, or one site's context and branch. */
-export const streamKey = (event: RunEvent): string =>
-  event.source === "github"
-    ? `github:${event.repository}:${event.workflowId}:${event.branch ?? ""}`
-    : `netlify:${event.siteId}:${event.context ?? ""}:${event.branch ?? ""}`;
+/** What an episode is about: one workflow (pipeline) on one branch (ref), or one site's context and branch. */
+export const streamKey = (event: RunEvent): string => {
+  switch (event.source) {
+    case "github":
+      return `github:${event.repository}:${event.workflowId}:${event.branch ?? ""}`;
+    case "netlify":
+      return `netlify:${event.siteId}:${event.context ?? ""}:${event.branch ?? ""}`;
+    case "gitlab":
+      return `gitlab:${event.projectId}:${event.pipeline}:${event.ref}`;
+  }
+};
 
-/** Folds a GitHub failure and a Netlify failure of the same commit. */
+/** Folds failures of the same commit from different sources (GitHub, Netlify, GitLab). */
 export const commitKey = (event: RunEvent): string | null =>
   event.commit.sha ? `commit:${event.commit.sha.toLowerCase()}` : null;
 

@@ -82,8 +82,10 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
   try {
     fields.delivery = source.deliveryId(req.headers, null);
     const eventName = req.headers.get(source.eventHeader);
-    // Unauthenticated until the signature is checked: only a short, plain name reaches the log.
-    if (eventName !== null) fields.event = /^[\w.-]{1,64}$/.test(eventName) ? eventName : "invalid";
+    // Unauthenticated until the signature is checked: only a short, plain name reaches the log
+    // (GitLab's names have a space: "Pipeline Hook").
+    if (eventName !== null)
+      fields.event = /^[\w.-](?:[\w. -]{0,62}[\w.-])?$/.test(eventName) ? eventName : "invalid";
     if (req.method !== "POST") return answer(toResponse(methodNotAllowed()), "method_not_allowed");
     const config = loadConfig(deps.env);
     const secrets = source.secrets(config);
@@ -98,12 +100,14 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
     }
     const body: RawBody = await readBody(req, config.maxBodyBytes);
     fields.delivery = source.deliveryId(req.headers, body);
-    if (!(await source.verify(body, req.headers, secrets))) {
+    if (!(await source.verify(body, req.headers, secrets, config))) {
       return answer(
         toResponse(new HttpError(401, "signature_invalid", "signature missing or invalid")),
         "signature_invalid",
         {
-          hint: `check that ${source.secretVariable} matches the secret configured on the ${source.name} webhook`,
+          hint:
+            source.verifyHint ??
+            `check that ${source.secretVariable} matches the secret configured on the ${source.name} webhook`,
         },
       );
     }

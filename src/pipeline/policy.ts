@@ -3,7 +3,8 @@ import type { FailureEvent, RunEvent } from "../event.ts";
 
 /**
  * Which finished runs count. A run is a failure when its outcome is one the operator asked for
- * (NOTIFY_CONCLUSIONS for GitHub; every Netlify `deploy_error` that survived the cancel rules), a
+ * (NOTIFY_CONCLUSIONS for GitHub; every Netlify `deploy_error` that survived the cancel rules; every
+ * failed GitLab pipeline, src/sources/gitlab/pipeline-status.ts), a
  * success closes an episode, and everything else (cancelled, skipped, stale, neutral, action_required)
  * neither opens nor closes one. BRANCHES filters both.
  */
@@ -38,6 +39,14 @@ export const classify = (
     return event.outcome === "deploy_error"
       ? { kind: "failure", event: event as FailureEvent }
       : { kind: "ignored", reason: `Netlify outcome ${event.outcome}: not a failure` };
+  }
+  if (event.source === "gitlab") {
+    return event.outcome === "failure"
+      ? { kind: "failure", event: event as FailureEvent }
+      : {
+          kind: "ignored",
+          reason: SILENT_REASONS[event.outcome] ?? `GitLab outcome ${event.outcome}: not a failure`,
+        };
   }
   if (config.notifyConclusions.has(event.outcome) && event.outcome !== "success") {
     return { kind: "failure", event: event as FailureEvent };

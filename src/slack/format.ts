@@ -1,6 +1,7 @@
 import type { FailureEvent, RunEvent } from "../event.ts";
 import { shortSha } from "../event.ts";
 import { escapeMrkdwn, escapeTruncated, httpUrl, link, truncate } from "./escape.ts";
+import { failedAtSection } from "./failed-at.ts";
 import type { Block, Mrkdwn, PlainText, SlackMessage } from "./message.ts";
 
 /**
@@ -181,7 +182,14 @@ const what = (event: RunEvent): string =>
     : `${truncate(oneLine(event.pipeline), PIPELINE_IN_HEADER_MAX)} ${outcomeWords(event.outcome)}`;
 
 const siteLink = (event: RunEvent): string => link(bounded(event.siteUrl), oneLine(event.site), SITE_MAX);
-const siteLabel = (event: RunEvent): string => (event.source === "github" ? "Repository" : "Site");
+const siteLabel = (event: RunEvent): string =>
+  event.source === "github" ? "Repository" : event.source === "gitlab" ? "Project" : "Site";
+
+/** Workflow (GitHub), Pipeline (GitLab) or deploy Context (Netlify). */
+const pipelineField = (event: RunEvent): readonly [string, string | null] =>
+  event.source === "netlify"
+    ? ["Context", value(event.context)]
+    : [event.source === "github" ? "Workflow" : "Pipeline", value(event.pipeline)];
 
 /** Short sha linked to the commit, then the first line of its message. */
 const commitText = (event: RunEvent): string | null => {
@@ -196,8 +204,8 @@ const actor = (event: RunEvent): string | null => value(event.actor ?? event.com
 /** Repository/Site, Branch, Workflow (GitHub) or Context (Netlify), Commit, Triggered by. */
 const runFields = (event: RunEvent): Array<readonly [string, string | null]> => [
   [siteLabel(event), siteLink(event)],
-  ["Branch", value(event.branch)],
-  event.source === "github" ? ["Workflow", value(event.pipeline)] : ["Context", value(event.context)],
+  event.source === "gitlab" && event.tag ? ["Tag", value(event.ref)] : ["Branch", value(event.branch)],
+  pipelineField(event),
   ["Commit", commitText(event)],
   ["Triggered by", actor(event)],
 ];
@@ -233,10 +241,11 @@ export const formatFailure = (event: FailureEvent, opts: FailureOptions = {}): S
   const blocks = present([
     header(prefix, event.site),
     fieldsSection(fields),
+    failedAtSection(event),
     errorSection(event),
     contextBlock([
       event.source === "github" && event.runNumber !== null ? `Run #${event.runNumber}` : null,
-      event.source === "github" && event.context ? `on ${value(event.context, 60)}` : null,
+      event.source !== "netlify" && event.context ? `on ${value(event.context, 60)}` : null,
       `finished ${slackDate(event.occurredAt)}`,
       runs > 1 ? `${plural(runs, "failed run")} in this episode` : null,
     ]),
@@ -262,7 +271,7 @@ export const formatRecovery = (event: RunEvent, episode: RecoveryEpisode): Slack
       ),
     },
     fieldsSection([
-      event.source === "github" ? ["Workflow", value(event.pipeline)] : ["Context", value(event.context)],
+      pipelineField(event),
       ["Fixed by", commitText(event)],
       ["Broken since", slackDate(episode.openedAt)],
       ["Triggered by", actor(event)],
@@ -298,7 +307,7 @@ export const formatReminder = (
       ),
     },
     fieldsSection([
-      event.source === "github" ? ["Workflow", value(event.pipeline)] : ["Context", value(event.context)],
+      pipelineField(event),
       ["First failed commit", commitText(event)],
       ["Failing since", slackDate(episode.openedAt)],
       ["Last failure", slackDate(episode.lastFailureAt)],

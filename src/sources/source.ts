@@ -25,19 +25,22 @@ export type Interpretation =
  * calls these at steps 4 (verify), 5-8 (interpret).
  */
 export interface Source {
-  readonly name: "github" | "netlify";
+  readonly name: "github" | "netlify" | "gitlab";
   /** The variable named in the fail-closed log line. */
-  readonly secretVariable: "GITHUB_WEBHOOK_SECRET" | "NETLIFY_WEBHOOK_SECRET";
-  /** The header naming the event (`workflow_run`, `deploy_failed`...), logged with each delivery. */
-  readonly eventHeader: "x-github-event" | "x-netlify-event";
+  readonly secretVariable: "GITHUB_WEBHOOK_SECRET" | "NETLIFY_WEBHOOK_SECRET" | "GITLAB_WEBHOOK_TOKEN";
+  /** The header naming the event (`workflow_run`, `deploy_failed`, `Pipeline Hook`...), logged with each delivery. */
+  readonly eventHeader: "x-github-event" | "x-netlify-event" | "x-gitlab-event";
+  /** What to check when `verify` refuses a delivery, for the log; a default names `secretVariable`. */
+  readonly verifyHint?: string;
   secrets(config: Config): readonly string[];
   /**
    * true only for a valid signature by one of `secrets` (current first, then previous) over exactly
-   * `body`. Any missing or malformed header is `false`, never an exception.
+   * `body` (and, for a source with a second check such as GitLab's signing token, that one too, read
+   * from `config`). Any missing or malformed header is `false`, never an exception.
    */
-  verify(body: RawBody, headers: Headers, secrets: readonly string[]): Promise<boolean>;
+  verify(body: RawBody, headers: Headers, secrets: readonly string[], config: Config): Promise<boolean>;
   /**
-   * X-GitHub-Delivery, or for Netlify a hash of the body. Only for logs. Called first with `body` null
+   * X-GitHub-Delivery, GitLab's Idempotency-Key, or for Netlify a hash of the body. Only for logs. Called first with `body` null
    * (so that a delivery refused before its body is read is still named), then with the body.
    */
   deliveryId(headers: Headers, body: RawBody | null): string;

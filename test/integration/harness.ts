@@ -31,6 +31,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { signGithub } from "../fixtures/github.ts";
+import { type GitlabHeaderOptions, gitlabHeaders } from "../fixtures/gitlab.ts";
 import { netlifyEventFor, signNetlify } from "../fixtures/netlify.ts";
 
 /** The repository root (this file is test/integration/harness.ts). */
@@ -720,6 +721,36 @@ export const postNetlify = async (
     }),
     `netlify:${createHash("sha256").update(text).digest("hex").slice(0, 16)}`,
   ).then((answer) => (options.raw ? answer : outcomeOf(url, answer)));
+};
+
+export interface GitlabPostOptions extends GitlabHeaderOptions {
+  /** Extra or overriding headers. */
+  headers?: Record<string, string>;
+  /** The webhook's own answer, as for `postGithub` (default: a 202 "accepted" is followed to its outcome). */
+  raw?: boolean;
+}
+
+/**
+ * POSTs a GitLab delivery to `<url>/webhooks/gitlab`: X-Gitlab-Token (`token`, default the fixtures'),
+ * `Idempotency-Key` (the delivery id vigie logs), and with `signingToken` the Standard Webhooks signature.
+ * An object body is sent as JSON.
+ */
+export const postGitlab = async (
+  url: string,
+  body: object | string,
+  options: GitlabPostOptions = {},
+): Promise<Answer> => {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  const { headers: extra, raw, ...headerOptions } = options;
+  const idempotencyKey = headerOptions.idempotencyKey ?? randomUUID();
+  return toAnswer(
+    await fetch(`${url}/webhooks/gitlab`, {
+      method: "POST",
+      headers: { ...gitlabHeaders(text, { ...headerOptions, idempotencyKey }), ...extra },
+      body: text,
+    }),
+    extra?.["idempotency-key"] ?? idempotencyKey,
+  ).then((answer) => (raw ? answer : outcomeOf(url, answer)));
 };
 
 /** POSTs to any path of the running instance (headers as given, nothing signed) and reads the answer. */

@@ -7,6 +7,7 @@ import type { SlackRequest, SlackStandIn, Vigie } from "./harness.ts";
 
 export const GITHUB_SECRET = "it-github-secret-0f1e2d3c4b5a";
 export const NETLIFY_SECRET = "it-netlify-secret-9a8b7c6d5e4f";
+export const GITLAB_TOKEN = "it-gitlab-token-5d4c3b2a1f0e";
 
 /**
  * The environment of a test instance. The storm threshold is raised: a test file opens more than the
@@ -18,6 +19,7 @@ export const testEnv = (
 ): Record<string, string | undefined> => ({
   GITHUB_WEBHOOK_SECRET: GITHUB_SECRET,
   NETLIFY_WEBHOOK_SECRET: NETLIFY_SECRET,
+  GITLAB_WEBHOOK_TOKEN: GITLAB_TOKEN,
   ...(slack === null ? {} : { SLACK_WEBHOOK_URL: slack.url }),
   REMINDER_HOURS: "0",
   STORM_THRESHOLD: "1000",

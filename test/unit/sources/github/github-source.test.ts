@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Config } from "../../../../src/config.ts";
+import { type Config, loadConfig } from "../../../../src/config.ts";
 import { HttpError } from "../../../../src/http/errors.ts";
 import { readBody } from "../../../../src/http/read-body.ts";
 import { githubSource } from "../../../../src/sources/github/github-source.ts";
@@ -13,6 +13,8 @@ import {
   workflowRunExample,
 } from "../../../fixtures/github.ts";
 
+/** GitHub's verify reads nothing from the config; the interface passes it for sources that do (GitLab). */
+const anyConfig = loadConfig({});
 const SECRET = "org-webhook-secret";
 
 const raw = (text: string): RawBody => ({ bytes: new TextEncoder().encode(text), text, utf8: true });
@@ -49,14 +51,14 @@ describe("githubSource: identity and verification", () => {
     const body = JSON.stringify(failedRunPayload());
     const h = headers();
     if (signWith !== null) h.set("x-hub-signature-256", await signGithub(signWith, body));
-    await expect(githubSource.verify(raw(body), h, [SECRET, "previous"])).resolves.toBe(expected);
+    await expect(githubSource.verify(raw(body), h, [SECRET, "previous"], anyConfig)).resolves.toBe(expected);
   });
 
   it("verify: reads X-Hub-Signature-256, not the legacy SHA-1 X-Hub-Signature", async () => {
     const body = '{"zen":"Design for failure."}';
     const h = headers("ping");
     h.set("x-hub-signature", await signGithub(SECRET, body));
-    await expect(githubSource.verify(raw(body), h, [SECRET])).resolves.toBe(false);
+    await expect(githubSource.verify(raw(body), h, [SECRET], anyConfig)).resolves.toBe(false);
   });
 
   it.each([
@@ -310,7 +312,7 @@ describe("githubSource end to end with a signed fixture", () => {
     });
     const h = headers("workflow_run", "application/x-www-form-urlencoded");
     h.set("x-hub-signature-256", await signGithub(SECRET, body));
-    await expect(githubSource.verify(raw(body), h, [SECRET])).resolves.toBe(true);
+    await expect(githubSource.verify(raw(body), h, [SECRET], anyConfig)).resolves.toBe(true);
     expect(githubSource.interpret(raw(body), h)).toMatchObject({
       kind: "run",
       event: { repository: "acme/site-9", runId: 5, attempt: 2, outcome: "failure" },
@@ -330,7 +332,9 @@ describe("githubRequest fixture through readBody, verify and interpret", () => {
       });
       const body = await readBody(req, 1_048_576);
       expect(githubSource.deliveryId(req.headers, body)).toBe("d-1");
-      await expect(githubSource.verify(body, req.headers, ["new-secret", SECRET])).resolves.toBe(true);
+      await expect(githubSource.verify(body, req.headers, ["new-secret", SECRET], anyConfig)).resolves.toBe(
+        true,
+      );
       expect(githubSource.interpret(body, req.headers)).toMatchObject({
         kind: "run",
         event: { repository: "acme/site-3", runId: 11, outcome: "timed_out" },

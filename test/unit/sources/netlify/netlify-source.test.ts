@@ -16,6 +16,8 @@ import {
   skippedDeploy,
 } from "../../../fixtures/netlify.ts";
 
+/** Netlify's verify reads nothing from the config; the interface passes it for sources that do (GitLab). */
+const anyConfig = loadConfig({});
 const raw = (text: string): RawBody => ({ bytes: new TextEncoder().encode(text), text, utf8: true });
 const headers = (entries: Record<string, string> = {}): Headers =>
   new Headers({ "content-type": "application/json", ...entries });
@@ -63,7 +65,12 @@ describe("netlifySource", () => {
       ["no signature", async () => ({}), false],
     ])("%s → %s", async (_name, make, expected) => {
       const body = netlifyBody(failedDeploy());
-      const result = netlifySource.verify(raw(body), headers(await make(body)), [NETLIFY_TEST_SECRET]);
+      const result = netlifySource.verify(
+        raw(body),
+        headers(await make(body)),
+        [NETLIFY_TEST_SECRET],
+        anyConfig,
+      );
       await expect(result).resolves.toBe(expected);
     });
 
@@ -72,7 +79,12 @@ describe("netlifySource", () => {
       const signature = await signNetlify(NETLIFY_TEST_SECRET, body);
       const tampered = { bytes: new TextEncoder().encode(`${body} `), text: body, utf8: true };
       await expect(
-        netlifySource.verify(tampered, headers({ "x-webhook-signature": signature }), [NETLIFY_TEST_SECRET]),
+        netlifySource.verify(
+          tampered,
+          headers({ "x-webhook-signature": signature }),
+          [NETLIFY_TEST_SECRET],
+          anyConfig,
+        ),
       ).resolves.toBe(false);
     });
   });

@@ -1,0 +1,119 @@
+import type { $ZodIssue } from "zod/v4/core";
+import { badRequest } from "../../http/errors.ts";
+import type { Interpretation, Source } from "../source.ts";
+import { normalisePipeline } from "./normalise.ts";
+import { pipelineStatus } from "./pipeline-status.ts";
+import { pipelinePayloadSchema } from "./schema.ts";
+import { verifySignature } from "./verify-signature.ts";
+import { verifyToken } from "./verify-token.ts";
+
+/** The only event vigie reads: https://docs.gitlab.com/user/project/integrations/webhook_events/#pipeline-events */
+export const PIPELINE_HOOK = "Pipeline Hook";
+
+/**
+ * GitLab's delivery ids (https://docs.gitlab.com/user/project/integrations/webhooks/#delivery-headers):
+ * `Idempotency-Key` (GitLab ≥ 17.4) is a UUID "consistent across webhook retries"; older instances only
+ * send `X-Gitlab-Event-UUID`. Only for logs: deduplication relies on the pipeline's own key (src/event.ts),
+ * which a retried delivery shares. Anything else is shown as "unknown", never echoed.
+ */
+const DELIVERY_ID = /^[\w-]{1,100}$/;
+const DELIVERY_HEADERS = ["idempotency-key", "x-gitlab-event-uuid"] as const;
+
+const describeInput = (input: unknown): string => {
+  if (input === undefined) return "nothing";
+  if (input === null) return "null";
+  if (Array.isArray(input)) return "array";
+  return typeof input;
+};
+
+/** `object_attributes.id: expected number, got string`: names the first bad field, never echoes its value. */
+const describeIssue = (issue: $ZodIssue): string => {
+  const path =
+    issue.path.reduce<string>(
+      (prefix, key) =>
+        typeof key === "number" ? `${prefix}[${key}]` : prefix ? `${prefix}.${String(key)}` : String(key),
+      "",
+    ) || "payload";
+  const problem =
+    issue.code === "invalid_type"
+      ? `expected ${issue.expected}, got ${describeInput(issue.input)}`
+      : issue.code === "too_small"
+        ? "must not be empty"
+        : issue.message;
+  return `${path}: ${problem}`;
+};
+
+/**
+ * GitLab "Pipeline events" of a group webhook or of each project's webhook. Verified by the hook's secret
+ * token (X-Gitlab-Token) and, when GITLAB_SIGNING_TOKEN is set, by the Standard Webhooks signature too: a
+ * signing token adds a check, it never replaces the secret token.
+ */
+export const gitlabSource: Source = {
+  name: "gitlab",
+  secretVariable: "GITLAB_WEBHOOK_TOKEN",
+  eventHeader: "x-gitlab-event",
+  verifyHint:
+    "check that GITLAB_WEBHOOK_TOKEN (or _PREVIOUS) is the webhook's Secret token and, when GITLAB_SIGNING_TOKEN " +
+    "is set, that it is the webhook's signing token and that vigie's clock is within 5 minutes of GitLab's",
+  secrets: (config) => config.gitlabTokens,
+  verify: async (body, headers, tokens, config) => {
+    // Both checks always run when both are configured, so the answer's timing does not say which failed.
+    const token = verifyToken(tokens, headers.get("x-gitlab-token"));
+    if (config.gitlabSigningTokens.length === 0) return token;
+    // The signature is computed over the text; text that is not exactly the bytes sent cannot be checked.
+    const signed = body.utf8 && verifySignature(config.gitlabSigningTokens, body.text, headers);
+    return token && signed;
+  },
+  deliveryId: (headers) => {
+    for (const name of DELIVERY_HEADERS) {
+      const id = headers.get(name);
+      if (id !== null && DELIVERY_ID.test(id)) return id;
+    }
+    return "unknown";
+  },
+  interpret: (body, headers): Interpretation => {
+    const event = headers.get("x-gitlab-event");
+    if (event === null || event.trim() === "") throw badRequest("missing X-Gitlab-Event header");
+    if (event !== PIPELINE_HOOK) {
+      // 200, not 4xx: GitLab disables a hook whose deliveries keep failing
+      // (https://docs.gitlab.com/user/project/integrations/webhooks/#auto-disabled-webhooks), and this one
+      // is merely subscribed to more than vigie reads.
+      return {
+        kind: "skip",
+        status: "ignored",
+        reason: `event ${JSON.stringify(event.slice(0, 60))} is not watched: tick only "Pipeline events" on the GitLab webhook`,
+      };
+    }
+    let payload: unknown;
+    try {
+      // Parsed only now, after the token (and signature) were checked over these exact bytes. The schema
+      // keeps only known keys, so a "__proto__" key (an own property after JSON.parse) goes no further.
+      payload = JSON.parse(body.text);
+    } catch (error) {
+      throw badRequest("body is not valid JSON", error);
+    }
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
+      throw badRequest("body is not a JSON object");
+    }
+    // Narrow first: a pipeline that is not finished (created, pending, running: most of a hook's
+    // deliveries) is answered from its status alone; only finished ones are validated in full.
+    const status = (payload as { object_attributes?: { status?: unknown } }).object_attributes?.status;
+    if (typeof status === "string" && pipelineStatus(status).kind === "unfinished") {
+      return {
+        kind: "skip",
+        status: "ignored",
+        reason: `pipeline ${status.slice(0, 40)}: only finished pipelines are considered`,
+      };
+    }
+    const result = pipelinePayloadSchema.safeParse(payload, { reportInput: true });
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw badRequest(
+        issue === undefined
+          ? "invalid pipeline payload"
+          : `invalid pipeline payload: ${describeIssue(issue)}`,
+      );
+    }
+    return normalisePipeline(result.data);
+  },
+};
