@@ -173,7 +173,8 @@ const timeOf = (iso: string | null | undefined): number => {
 
 export const runOrder = (event: RunEvent): RunOrder => ({
   startedAt: timeOf(event.startedAt ?? event.occurredAt),
-  number: event.source === "github" ? (event.runNumber ?? 0) : 0,
+  number:
+    event.source === "github" ? (event.runNumber ?? 0) : event.source === "gitlab" ? event.pipelineId : 0,
   attempt: event.attempt,
   finishedAt: timeOf(event.occurredAt),
 });
