@@ -4,6 +4,7 @@ import { createLogger, type Logger } from "./log.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.ts";
 import type { SlackSender } from "./slack/message.ts";
 import { createDryRunSender, createSlackSender } from "./slack/send.ts";
+import type { BlobsStore } from "./store/blobs-store.ts";
 import type { Store } from "./store/store.ts";
 
 /** Slack is given 5 s: with the store round trips, GitHub still gets its answer well within 10 s. */
@@ -18,18 +19,24 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Netlify Blobs, opened at the first store call rather than at import: @netlify/blobs is only loaded when
  * a delivery needs state (most deliveries of an org webhook are ignored before that), and every function
  * invocation may be a cold start (BENCHMARKS.md). An open that fails (StoreUnavailableError, 503) is tried
- * again by the next call, as `BlobsStore.open()` in `pipelineDeps` was.
+ * again by the next call.
  */
-const lazyBlobsStore = (): Store => {
-  let opened: Promise<Store> | null = null;
-  const open = (): Promise<Store> => {
-    opened ??= import("./store/blobs-store.ts")
-      .then(({ BlobsStore }) => BlobsStore.open())
-      .catch((error: unknown) => {
-        opened = null;
-        throw error;
-      });
-    return opened;
+let opened: Promise<BlobsStore> | null = null;
+const openBlobs = (): Promise<BlobsStore> => {
+  opened ??= import("./store/blobs-store.ts")
+    .then(({ BlobsStore }) => BlobsStore.open())
+    .catch((error: unknown) => {
+      opened = null;
+      throw error;
+    });
+  return opened;
+};
+
+/** A Store on Netlify Blobs; with a deadline, each call may take until then (BlobsStoreOptions.deadline). */
+const lazyBlobsStore = (deadline?: number): Store => {
+  const open = async (): Promise<Store> => {
+    const blobs = await openBlobs();
+    return deadline === undefined ? blobs : blobs.withDeadline(deadline);
   };
   return {
     get: async (key) => (await open()).get(key),
@@ -55,12 +62,16 @@ const slackFor = (config: Config): SlackSender => {
   return sender.sender;
 };
 
-/** Pipeline dependencies for this process: Netlify Blobs from the function's environment, real Slack. */
-export const pipelineDeps = (config: Config): PipelineDeps => {
+/**
+ * Pipeline dependencies for this process: Netlify Blobs from the function's environment, real Slack.
+ * `deadline`: when the caller must be done (the webhook's answer, processing's budget); store calls wait
+ * until then rather than a fixed 3 s.
+ */
+export const pipelineDeps = (config: Config, options: { deadline?: number } = {}): PipelineDeps => {
   store ??= lazyBlobsStore();
   return {
     config,
-    store,
+    store: options.deadline === undefined ? store : lazyBlobsStore(options.deadline),
     slack: slackFor(config),
     log,
     now: Date.now,

@@ -2,11 +2,11 @@ import { type Config, loadConfig } from "../config.ts";
 import { describeError, type Logger } from "../log.ts";
 import type { PipelineDeps, Result } from "../pipeline/pipeline.ts";
 import { classify } from "../pipeline/policy.ts";
-import type { ResultStatus } from "../pipeline/records.ts";
+import type { InflightRecord, ResultStatus } from "../pipeline/records.ts";
 import type { RawBody, Source } from "../sources/source.ts";
 import { countingStore } from "../store/counting-store.ts";
 import { oneLine } from "../text/one-line.ts";
-import { HttpError, jsonResponse, methodNotAllowed, toResponse } from "./errors.ts";
+import { HttpError, jsonResponse, methodNotAllowed, StoreUnavailableError, toResponse } from "./errors.ts";
 import { readBody } from "./read-body.ts";
 
 /**
@@ -35,8 +35,11 @@ export interface WebhookDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
   readonly now: () => number;
-  /** Built only after the signature is checked and the event is one that needs state. */
-  readonly pipeline: (config: Config) => PipelineDeps;
+  /**
+   * Built only after the signature is checked and the event is one that needs state. `deadline`: when the
+   * work these dependencies serve must be done (store calls may wait until then).
+   */
+  readonly pipeline: (config: Config, options?: { deadline?: number }) => PipelineDeps;
   /**
    * Keeps work going after the answer: Netlify's `context.waitUntil` (in `@netlify/types`' Context; the
    * runtime, `@netlify/serverless-functions-api`, sends the response and then awaits what it was given, and
@@ -44,6 +47,29 @@ export interface WebhookDeps {
    */
   readonly defer?: ((work: Promise<unknown>) => void) | undefined;
 }
+
+/**
+ * Processing after the answer, tried again while its budget lasts when the store failed: it is idempotent,
+ * and a store that is slow under a burst (the local Blobs server) often answers the second time. What still
+ * fails stays in the inbox for the sweep.
+ */
+const processAfterAnswer = async (
+  pipeline: typeof import("../pipeline/pipeline.ts"),
+  inflight: InflightRecord,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<Result> => {
+  for (;;) {
+    try {
+      return await pipeline.process(inflight, deps, deadline);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError) || deadline - deps.now() < RETRY_MARGIN_MS) throw error;
+      deps.log("warn", "store unavailable while processing; trying again", describeError(error));
+      await deps.sleep(1_000);
+    }
+  }
+};
+const RETRY_MARGIN_MS = 5_000;
 
 /** The HTTP status of each result; the pipeline knows nothing of HTTP. */
 const HTTP_STATUS: Readonly<Record<ResultStatus, number>> = {
@@ -132,34 +158,39 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
       });
     }
     const pipeline = await loadPipeline();
-    const base = deps.pipeline(config);
-    const counter = countingStore(base.store);
-    const pipelineDeps: PipelineDeps = { ...base, store: counter.store };
+    let calls = 0;
+    /** Dependencies whose store calls may wait until `deadline`, counted for the log lines. */
+    const depsUntil = (deadline: number): PipelineDeps => {
+      const base = deps.pipeline(config, { deadline });
+      const counter = countingStore(base.store, () => calls++);
+      return { ...base, store: counter.store };
+    };
+    const answerBy = started + ANSWER_BUDGET_MS;
     const respond = (result: Result) =>
       answer(
         jsonResponse(HTTP_STATUS[result.status], { status: result.status, reason: result.reason }),
         result.status,
-        { ...resultFields(result), storeCalls: counter.count() },
+        { ...resultFields(result), storeCalls: calls },
       );
     const { defer } = deps;
-    if (!defer)
-      return respond(await pipeline.processVerdict(verdict, pipelineDeps, started + ANSWER_BUDGET_MS));
+    if (!defer) return respond(await pipeline.processVerdict(verdict, depsUntil(answerBy), answerBy));
     // Before the answer, only the inbox write (or a duplicate's recognition); the rest after it.
-    const acceptance = await pipeline.accept(verdict, pipelineDeps);
+    const acceptance = await pipeline.accept(verdict, depsUntil(answerBy));
+    const response = respond(acceptance.result);
+    const processBy = deps.now() + pipeline.PROCESS_BUDGET_MS;
     const later =
       acceptance.kind === "accepted"
-        ? (deadline: number) => pipeline.process(acceptance.inflight, pipelineDeps, deadline)
+        ? () => processAfterAnswer(pipeline, acceptance.inflight, depsUntil(processBy), processBy)
         : acceptance.followUp;
-    const response = respond(acceptance.result);
     if (later) {
       defer(
-        later(deps.now() + pipeline.PROCESS_BUDGET_MS).then(
+        later(processBy).then(
           (result) =>
             deps.log("info", "processed", {
               ...fields,
               decision: result.status,
               ...resultFields(result),
-              storeCalls: counter.count(),
+              storeCalls: calls,
               ms: deps.now() - started,
             }),
           (error: unknown) =>

@@ -17,6 +17,14 @@ const SETTLE_MS = 25;
 export interface BlobsStoreOptions {
   readonly callTimeoutMs?: number;
   /**
+   * When set (epoch ms), each call may take until then instead of `callTimeoutMs`: the caller's own deadline
+   * (the webhook's answer, processing's budget) bounds the wait, so a store that is slow but answering,
+   * as the local Blobs server is under a burst, is not taken for an unreachable one (issue 9: "503 only
+   * when the store is really unreachable").
+   */
+  readonly deadline?: number;
+  readonly now?: () => number;
+  /**
    * The local Blobs server of Netlify's CLI checks a write's condition and then writes, with awaits in
    * between (@netlify/blobs/dist/server.js `put`): two concurrent `onlyIfNew` writes can both succeed.
    * Netlify Blobs itself is atomic. Under the local runtime (`NETLIFY_DEV=true`), each conditional
@@ -37,11 +45,15 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 export class BlobsStore implements Store {
   readonly #blobs: BlobStore;
   readonly #timeoutMs: number;
+  readonly #deadline: number | null;
+  readonly #now: () => number;
   readonly #verify: boolean;
 
   constructor(blobs: BlobStore, options: BlobsStoreOptions = {}) {
     this.#blobs = blobs;
     this.#timeoutMs = options.callTimeoutMs ?? STORE_CALL_TIMEOUT_MS;
+    this.#deadline = options.deadline ?? null;
+    this.#now = options.now ?? Date.now;
     this.#verify = options.verifyConditionalWrites ?? false;
   }
 
@@ -74,13 +86,21 @@ export class BlobsStore implements Store {
     }
   }
 
+  /** The same store, whose calls may each take until `deadline` (see BlobsStoreOptions.deadline). */
+  withDeadline(deadline: number): BlobsStore {
+    return new BlobsStore(this.#blobs, {
+      callTimeoutMs: this.#timeoutMs,
+      verifyConditionalWrites: this.#verify,
+      deadline,
+      now: this.#now,
+    });
+  }
+
   async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const ms = this.#deadline === null ? this.#timeoutMs : Math.max(this.#deadline - this.#now(), 0);
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer from Netlify Blobs within ${this.#timeoutMs} ms`)),
-        this.#timeoutMs,
-      );
+      timer = setTimeout(() => reject(new Error(`no answer from Netlify Blobs within ${ms} ms`)), ms);
     });
     try {
       return await Promise.race([run(), timeout]);
@@ -92,7 +112,10 @@ export class BlobsStore implements Store {
   }
 
   async get(key: string): Promise<Entry | null> {
-    let result = await this.#call("get", () => this.#blobs.getWithMetadata(key, { type: "json" }));
+    // The local Blobs server never sends an ETag on GET (below): ask its listing first, saving a request.
+    let result = this.#verify
+      ? { data: null, etag: undefined }
+      : await this.#call("get", () => this.#blobs.getWithMetadata(key, { type: "json" }));
     if (result === null) return null;
     if (!result.etag) {
       // The local Blobs server answers a GET without an ETag (Netlify Blobs sends one), but lists

@@ -2,14 +2,19 @@ import type { Store } from "./store.ts";
 
 /**
  * Counts the store round trips one delivery makes, for its log line (`storeCalls`), the benchmark and the
- * unit tests that hold each path to its budget (docs/architecture.md, "Store round trips").
+ * unit tests that hold each path to its budget (docs/architecture.md, "Store round trips"). `onCall` lets
+ * several counted views add up into one count.
  */
-export const countingStore = (inner: Store): { readonly store: Store; readonly count: () => number } => {
+export const countingStore = (
+  inner: Store,
+  onCall: () => void = () => undefined,
+): { readonly store: Store; readonly count: () => number } => {
   let calls = 0;
   const counted =
     <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> => {
       calls++;
+      onCall();
       return call(...args);
     };
   return {
