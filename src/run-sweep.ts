@@ -1,6 +1,9 @@
 import { HttpError, jsonResponse, toResponse } from "./http/errors.ts";
 import { describeError } from "./log.ts";
 import { sweep } from "./pipeline/sweep.ts";
+
+const SWEEP_STORE_DEADLINE_MS = 28_000;
+
 import { loadConfig, log, pipelineDeps } from "./runtime.ts";
 import { createRedeliverer } from "./sources/github/redeliver.ts";
 
@@ -10,7 +13,9 @@ export const runSweep = async (
 ): Promise<Response> => {
   try {
     const config = loadConfig(env);
-    const deps = pipelineDeps(config);
+    // Store calls may take until the scheduled function's own limit (30 s) nears, not a fixed 3 s: a slow
+    // store then costs this sweep's time, not its work.
+    const deps = pipelineDeps(config, { deadline: Date.now() + SWEEP_STORE_DEADLINE_MS });
     const report = await sweep(
       deps,
       config.githubRedelivery ? { redeliver: createRedeliverer(config.githubRedelivery, { log }) } : {},
