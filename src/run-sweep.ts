@@ -1,11 +1,10 @@
 import { HttpError, jsonResponse, toResponse } from "./http/errors.ts";
 import { describeError } from "./log.ts";
 import { sweep } from "./pipeline/sweep.ts";
-
-const SWEEP_STORE_DEADLINE_MS = 28_000;
-
 import { loadConfig, log, pipelineDeps } from "./runtime.ts";
 import { createRedeliverer } from "./sources/github/redeliver.ts";
+
+const SWEEP_STORE_DEADLINE_MS = 28_000;
 
 /** The sweep function's body: config, dependencies, the sweep, one answer. */
 export const runSweep = async (
