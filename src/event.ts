@@ -11,6 +11,7 @@ import {
   optional,
   string,
 } from "zod/mini";
+import { oneLine } from "./text/one-line.ts";
 
 /**
  * What one run or deploy came to, from any source, once normalised. Derived from zod schemas so that
@@ -184,3 +185,22 @@ export const compareRuns = (a: RunOrder, b: RunOrder): number =>
   a.startedAt - b.startedAt || a.number - b.number || a.attempt - b.attempt || a.finishedAt - b.finishedAt;
 
 export const shortSha = (sha: string | null): string | null => (sha ? sha.slice(0, 7) : null);
+
+const bound = (text: string | null): string | null => (text === null ? null : oneLine(text));
+
+/**
+ * Every payload-derived text of an event bounded to one line of at most 200 characters, before it reaches
+ * a log line, a stored record or a message (URLs and ids are left as they are: a cut URL is useless, and
+ * the schemas bound their shape). Applied once, by the request handler, for every source.
+ */
+export const boundedEvent = <T extends RunEvent>(event: T): T => ({
+  ...event,
+  site: oneLine(event.site),
+  pipeline: oneLine(event.pipeline),
+  branch: bound(event.branch),
+  context: bound(event.context),
+  outcome: oneLine(event.outcome),
+  detail: bound(event.detail),
+  actor: bound(event.actor),
+  commit: { ...event.commit, message: bound(event.commit.message), author: bound(event.commit.author) },
+});

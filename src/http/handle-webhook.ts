@@ -1,4 +1,5 @@
 import { type Config, loadConfig } from "../config.ts";
+import { boundedEvent } from "../event.ts";
 import { describeError, type Logger } from "../log.ts";
 import type { PipelineDeps, Result } from "../pipeline/pipeline.ts";
 import { classify } from "../pipeline/policy.ts";
@@ -142,12 +143,10 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
       return answer(
         jsonResponse(200, { status: interpretation.status, reason: interpretation.reason }),
         interpretation.status,
-        {
-          reason: interpretation.reason,
-        },
+        { reason: oneLine(interpretation.reason) },
       );
     }
-    const { event } = interpretation;
+    const event = boundedEvent(interpretation.event);
     fields.site = oneLine(event.site);
     fields.outcome = event.outcome;
     const verdict = classify(event, config);

@@ -3,8 +3,8 @@ import type { Interpretation } from "../source.ts";
 import { classifyDeploy } from "./cancel-rules.ts";
 import type { DeployPayload } from "./schema.ts";
 
-/** Netlify's error messages are one line in practice; a bound keeps a pathological one out of Slack. */
-export const MAX_DETAIL_LENGTH = 500;
+/** Netlify's error messages are one line in practice; every stored payload string is bounded to 200. */
+export const MAX_DETAIL_LENGTH = 200;
 
 const nonEmpty = (value: string | null | undefined): string | null =>
   value === undefined || value === null || value.trim() === "" ? null : value;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { RunEvent } from "../../../src/event.ts";
+import { boundedEvent, type RunEvent } from "../../../src/event.ts";
 import { TIMEOUT_BACKOFF_MS } from "../../../src/pipeline/outbox.ts";
 import { accept, processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
@@ -196,6 +196,32 @@ describe("slow Slack: few duplicates", () => {
 });
 
 describe("bounded strings", () => {
+  it("boundedEvent: every payload text one line of at most 200 characters, ids and URLs untouched", () => {
+    const long = `${"é".repeat(250)}\r\n@channel <!here>`;
+    const event = boundedEvent(
+      githubEvent({
+        site: long,
+        pipeline: long,
+        branch: long,
+        actor: long,
+        commit: { sha: "a".repeat(40), message: long, url: "https://example.com/c", author: long },
+      }),
+    );
+    for (const text of [
+      event.site,
+      event.pipeline,
+      event.branch,
+      event.actor,
+      event.commit.message,
+      event.commit.author,
+    ]) {
+      expect(Array.from(text ?? "").length).toBeLessThanOrEqual(200);
+      expect(text).not.toMatch(/[\r\n]/);
+    }
+    expect(event.commit.sha).toBe("a".repeat(40));
+    expect(event.commit.url).toBe("https://example.com/c");
+  });
+
   it("a hostile site name and commit message leave a one-line summary of at most 200 characters", async () => {
     const f = pipelineFixture();
     const site = `acme/${"x".repeat(300)}\nforged line`;
