@@ -1,14 +1,12 @@
 import { type Config, loadConfig } from "./config.ts";
 import type { WebhookDeps } from "./http/handle-webhook.ts";
+import { lazyImport } from "./lazy-import.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.ts";
 import type { SlackSender } from "./slack/message.ts";
-import { createDryRunSender, createSlackSender } from "./slack/send.ts";
-import type { BlobsStore } from "./store/blobs-store.ts";
+import { createDryRunSender, createSlackSender, SLACK_TIMEOUT_MS } from "./slack/send.ts";
 import type { Store } from "./store/store.ts";
 
-/** Slack is given 5 s: with the store round trips, GitHub still gets its answer well within 10 s. */
-export const SLACK_TIMEOUT_MS = 5_000;
 /** A little over one second: Slack accepts ≈1 message/s per webhook beyond short bursts. */
 export const SLACK_INTERVAL_MS = 1_100;
 
@@ -21,16 +19,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * invocation may be a cold start (BENCHMARKS.md). An open that fails (StoreUnavailableError, 503) is tried
  * again by the next call.
  */
-let opened: Promise<BlobsStore> | null = null;
-const openBlobs = (): Promise<BlobsStore> => {
-  opened ??= import("./store/blobs-store.ts")
-    .then(({ BlobsStore }) => BlobsStore.open())
-    .catch((error: unknown) => {
-      opened = null;
-      throw error;
-    });
-  return opened;
-};
+const openBlobs = lazyImport(() =>
+  import("./store/blobs-store.ts").then(({ BlobsStore }) => BlobsStore.open()),
+);
 
 /** A Store on Netlify Blobs; with a deadline, each call may take until then (BlobsStoreOptions.deadline). */
 const lazyBlobsStore = (deadline?: number): Store => {

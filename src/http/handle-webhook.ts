@@ -1,5 +1,6 @@
 import { type Config, loadConfig } from "../config.ts";
 import { boundedEvent } from "../event.ts";
+import { lazyImport } from "../lazy-import.ts";
 import { describeError, type Logger } from "../log.ts";
 import type { PipelineDeps, Result } from "../pipeline/pipeline.ts";
 import { classify } from "../pipeline/policy.ts";
@@ -22,14 +23,7 @@ export const ANSWER_BUDGET_MS = 8_000;
  * delivery that needs state: ignored deliveries, most of an org webhook's, never evaluate it, and every
  * invocation may be a cold start (BENCHMARKS.md).
  */
-let pipelineModule: Promise<typeof import("../pipeline/pipeline.ts")> | null = null;
-const loadPipeline = () => {
-  pipelineModule ??= import("../pipeline/pipeline.ts").catch((error: unknown) => {
-    pipelineModule = null;
-    throw error;
-  });
-  return pipelineModule;
-};
+const loadPipeline = lazyImport(() => import("../pipeline/pipeline.ts"));
 
 /** What a webhook route needs, built once per process by src/runtime.ts (or by a test). */
 export interface WebhookDeps {

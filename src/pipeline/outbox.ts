@@ -1,4 +1,4 @@
-import type { SendResult, SlackMessage } from "../slack/message.ts";
+import { MAX_RETRY_AFTER_MS, type SendResult, type SlackMessage } from "../slack/message.ts";
 
 /**
  * The outbox: every message is written here before it is sent, and marked after Slack answered
@@ -44,8 +44,6 @@ export const SEND_LEASE_MS = 30_000;
 export const MAX_ATTEMPTS = 16;
 const BACKOFF_MS = [5_000, 30_000, 120_000, 300_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000];
 export const MAX_BACKOFF_MS = 28_800_000;
-/** Retry-After beyond this is treated as this (a misbehaving proxy must not park a message for a week). */
-export const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /**
  * After a timeout, the next attempt waits at least this long. Slack often posts a message it answered

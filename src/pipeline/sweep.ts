@@ -44,7 +44,8 @@ export interface SweepReport {
 /** Scheduled functions may run 30 s (https://docs.netlify.com/build/functions/scheduled-functions/). */
 export const SWEEP_BUDGET_MS = 25_000;
 const SWEEP_LEASE_MS = 55_000;
-const PRUNE_EVERY_MS = 3_600_000;
+/** Pruning (of the pipeline's records, of redelivery's) runs at most this often. */
+export const PRUNE_EVERY_MS = 3_600_000;
 const DAY = 86_400_000;
 export const RETENTION = {
   events: 30 * DAY,

@@ -31,11 +31,17 @@ export interface SlackMessage {
   unfurl_media: false;
 }
 
+/**
+ * The longest wait a Retry-After may impose: a longer one (a misbehaving proxy) is taken as this, so that
+ * a message is tried again by the sweep, not parked for a week.
+ */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
 /** What a send came to; the outbox branches on it. */
 export type SendResult =
   | { kind: "sent" }
   | { kind: "dry_run" }
-  /** 5xx, timeout, network error, or 429 (then `retryAfterMs` from Retry-After). */
+  /** 5xx, timeout, network error, or 429 (then `retryAfterMs` from Retry-After, ≤ MAX_RETRY_AFTER_MS). */
   | {
       kind: "retryable";
       reason: string;

@@ -1,7 +1,14 @@
 import type { FetchFunction } from "@slack/webhook";
+import { lazyImport } from "../lazy-import.ts";
 import type { Logger } from "../log.ts";
 import { httpUrl } from "./escape.ts";
-import type { SendOptions, SendResult, SlackMessage, SlackSender } from "./message.ts";
+import {
+  MAX_RETRY_AFTER_MS,
+  type SendOptions,
+  type SendResult,
+  type SlackMessage,
+  type SlackSender,
+} from "./message.ts";
 
 /**
  * Posting to the incoming webhook with `@slack/webhook` v8, and turning what happened into a `SendResult`.
@@ -15,11 +22,10 @@ import type { SendOptions, SendResult, SlackMessage, SlackSender } from "./messa
  * invocations, and GitHub must get its answer within 10 s.
  * https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks#handling-errors
  */
-export const DEFAULT_TIMEOUT_MS = 5_000;
+/** Slack is given 5 s: with the store round trips, GitHub still gets its answer well within 10 s. */
+export const SLACK_TIMEOUT_MS = 5_000;
 /** Retry-After missing or unreadable. */
 export const DEFAULT_RETRY_AFTER_MS = 1_000;
-/** A Retry-After beyond this is taken as this: the sweep will try again, not sleep on it for a day. */
-export const MAX_RETRY_AFTER_MS = 3_600_000;
 const REASON_MAX = 200;
 
 type Failed = Extract<SendResult, { kind: "retryable" | "dead" }>;
@@ -29,14 +35,7 @@ type SlackWebhookModule = typeof import("@slack/webhook");
  * @slack/webhook is loaded at the first send, not at import: most invocations (ignored deliveries) never
  * post, and every function invocation may be a cold start (BENCHMARKS.md). A failed load is retried.
  */
-let slackWebhook: Promise<SlackWebhookModule> | null = null;
-const loadSlackWebhook = (): Promise<SlackWebhookModule> => {
-  slackWebhook ??= import("@slack/webhook").catch((error: unknown) => {
-    slackWebhook = null;
-    throw error;
-  });
-  return slackWebhook;
-};
+const loadSlackWebhook = lazyImport(() => import("@slack/webhook"));
 
 export interface SlackSenderOptions {
   /** The incoming webhook URL. A secret: it never appears in a reason or a log line. */
@@ -122,7 +121,7 @@ const hint = (status: number): string => {
 
 export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
   const { url, log } = options;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? SLACK_TIMEOUT_MS;
   const baseFetch = options.fetch ?? globalThis.fetch;
   const now = options.now ?? Date.now;
   if (httpUrl(url) === null) {

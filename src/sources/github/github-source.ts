@@ -1,5 +1,6 @@
-import type { $ZodIssue } from "zod/v4/core";
 import { badRequest } from "../../http/errors.ts";
+import { describeIssue } from "../describe-issue.ts";
+import { parseJson } from "../parse-json.ts";
 import type { Interpretation, RawBody, Source } from "../source.ts";
 import { normaliseWorkflowRun } from "./normalise.ts";
 import { workflowRunPayloadSchema } from "./schema.ts";
@@ -7,29 +8,6 @@ import { verifySignature } from "./verify-signature.ts";
 
 /** GitHub's delivery ids are GUIDs; anything else is shown as "unknown" rather than echoed into logs. */
 const DELIVERY_ID = /^[\w-]{1,100}$/;
-
-const describeInput = (input: unknown): string => {
-  if (input === undefined) return "nothing";
-  if (input === null) return "null";
-  if (Array.isArray(input)) return "array";
-  if (typeof input === "number" && Number.isNaN(input)) return "NaN";
-  return typeof input;
-};
-
-/** `workflow_run.head_commit.id: expected string, got number`: names the first bad field for the operator. */
-const describeIssue = (issue: $ZodIssue): string => {
-  const path =
-    issue.path.reduce<string>(
-      (prefix, key) =>
-        typeof key === "number" ? `${prefix}[${key}]` : prefix ? `${prefix}.${String(key)}` : String(key),
-      "",
-    ) || "payload";
-  const problem =
-    issue.code === "invalid_type"
-      ? `expected ${issue.expected}, got ${describeInput(issue.input)}`
-      : issue.message;
-  return `${path}: ${problem}`;
-};
 
 /** Read-verify-parse (STYLE.md #1): the text was verified as sent, only now is it parsed. */
 const parsePayload = (body: RawBody, headers: Headers): unknown => {
@@ -41,14 +19,7 @@ const parsePayload = (body: RawBody, headers: Headers): unknown => {
     if (field === null) throw badRequest("form-encoded body has no payload field");
     json = field;
   }
-  let payload: unknown;
-  try {
-    // A "__proto__" key becomes an own property here (JSON.parse never calls the setter), and nothing
-    // downstream copies the payload wholesale, so it cannot reach Object.prototype.
-    payload = JSON.parse(json);
-  } catch (error) {
-    throw badRequest("body is not valid JSON", error);
-  }
+  const payload = parseJson(json);
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
     throw badRequest("body is not a JSON object");
   }
@@ -93,7 +64,7 @@ export const githubSource: Source = {
     const result = workflowRunPayloadSchema.safeParse(payload, { reportInput: true });
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw badRequest(issue === undefined ? "invalid workflow_run payload" : describeIssue(issue));
+      throw badRequest(issue === undefined ? "invalid workflow_run payload" : describeIssue(issue, "payload"));
     }
     return normaliseWorkflowRun(result.data);
   },

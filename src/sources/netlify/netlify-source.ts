@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import type { $ZodIssue } from "zod/v4/core";
 import { badRequest } from "../../http/errors.ts";
+import { describeIssue } from "../describe-issue.ts";
+import { parseJson } from "../parse-json.ts";
 import type { Interpretation, Source } from "../source.ts";
 import { normaliseDeploy } from "./normalise.ts";
 import { deployPayloadSchema } from "./schema.ts";
@@ -8,23 +9,6 @@ import { verifySignature } from "./verify-signature.ts";
 
 /** Event names are short snake_case words; anything else is not echoed back. */
 const EVENT_NAME = /^[a-z_]{1,64}$/;
-
-const describeInput = (input: unknown): string => {
-  if (input === undefined) return "nothing";
-  if (input === null) return "null";
-  if (Array.isArray(input)) return "array";
-  return typeof input;
-};
-
-/** `state: expected string, got number`: names the first bad field, never echoes its value. */
-const describeIssue = (issue: $ZodIssue): string => {
-  const path =
-    issue.path.map((key) => (typeof key === "number" ? `[${key}]` : String(key))).join(".") || "body";
-  if (issue.code === "invalid_type")
-    return `${path}: expected ${issue.expected}, got ${describeInput(issue.input)}`;
-  if (issue.code === "too_small") return `${path}: must not be empty`;
-  return `${path}: ${issue.message}`;
-};
 
 /**
  * Netlify deploy notifications ("Deploy failed" / "Deploy succeeded" outgoing webhooks). The body is the
@@ -45,20 +29,12 @@ export const netlifySource: Source = {
       ? "netlify:unread"
       : `netlify:${createHash("sha256").update(body.bytes).digest("hex").slice(0, 16)}`,
   interpret: (body, headers): Interpretation => {
-    let payload: unknown;
-    try {
-      // Parsed only now, after the signature was checked over these exact bytes (STYLE.md #1). A
-      // "__proto__" key becomes an own property (JSON.parse never calls the setter) and the schema
-      // drops unknown keys, so it cannot reach Object.prototype.
-      payload = JSON.parse(body.text);
-    } catch (error) {
-      throw badRequest("body is not valid JSON", error);
-    }
+    const payload = parseJson(body.text);
     const result = deployPayloadSchema.safeParse(payload, { reportInput: true });
     if (!result.success) {
       const issue = result.error.issues[0];
       throw badRequest(
-        issue === undefined ? "invalid deploy payload" : `invalid deploy payload: ${describeIssue(issue)}`,
+        issue === undefined ? "invalid deploy payload" : `invalid deploy payload: ${describeIssue(issue, "body")}`,
       );
     }
     const event = headers.get("x-netlify-event")?.trim().toLowerCase() ?? null;

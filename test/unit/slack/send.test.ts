@@ -2,12 +2,11 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../../src/log.ts";
-import type { SlackMessage } from "../../../src/slack/message.ts";
+import { MAX_RETRY_AFTER_MS, type SlackMessage } from "../../../src/slack/message.ts";
 import {
   createDryRunSender,
   createSlackSender,
   DEFAULT_RETRY_AFTER_MS,
-  MAX_RETRY_AFTER_MS,
   parseRetryAfter,
 } from "../../../src/slack/send.ts";
 
