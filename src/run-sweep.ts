@@ -1,8 +1,8 @@
 import { HttpError, jsonResponse, toResponse } from "./http/errors.ts";
 import { describeError } from "./log.ts";
 import { sweep } from "./pipeline/sweep.ts";
+import { createRedeliverer } from "./redelivery/redeliverer.ts";
 import { loadConfig, log, pipelineDeps } from "./runtime.ts";
-import { createRedeliverer } from "./sources/github/redeliver.ts";
 
 const SWEEP_STORE_DEADLINE_MS = 28_000;
 

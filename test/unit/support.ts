@@ -1,14 +1,13 @@
 /**
- * A hand-built WebhookDeps for unit tests of handleWebhook (test/unit/http): a MemoryStore, a recording
- * Slack fake with programmable answers, a clock the test moves, and the two sources described alike so
- * that a rule shared by both can run as one `it.each`.
+ * A hand-built WebhookDeps for unit tests of handleWebhook (test/unit/http): a MemoryStore, the Slack
+ * fake with programmable answers (fake-slack.ts), the clock the test moves (clock.ts), and the two sources
+ * described alike so that a rule shared by both can run as one `it.each`.
  */
 import { expect } from "vitest";
 import type { Config } from "../../src/config.ts";
 import { handleWebhook, type WebhookDeps } from "../../src/http/handle-webhook.ts";
 import { memoryLogger } from "../../src/log.ts";
 import type { PipelineDeps } from "../../src/pipeline/pipeline.ts";
-import type { SendResult, SlackMessage, SlackSender } from "../../src/slack/message.ts";
 import { githubSource } from "../../src/sources/github/github-source.ts";
 import { netlifySource } from "../../src/sources/netlify/netlify-source.ts";
 import type { Source } from "../../src/sources/source.ts";
@@ -25,6 +24,8 @@ import {
   SKEW_PROTECTION_TOKEN,
   signNetlify,
 } from "../fixtures/netlify.ts";
+import { Clock } from "./clock.ts";
+import { FakeSlack } from "./fake-slack.ts";
 
 export const GITHUB_SECRET = "It's a Secret to Everybody (current)";
 export const GITHUB_PREVIOUS_SECRET = "gh-previous-secret-before-rotation";
@@ -45,33 +46,6 @@ export const withPrevious: Env = {
   GITHUB_WEBHOOK_SECRET_PREVIOUS: GITHUB_PREVIOUS_SECRET,
   NETLIFY_WEBHOOK_SECRET_PREVIOUS: NETLIFY_PREVIOUS_SECRET,
 };
-
-/** Slack answers, as the real sender classifies them. */
-export const slackAnswers = {
-  sent: { kind: "sent" },
-  serverError: {
-    kind: "retryable",
-    reason: "Slack answered 500 Internal Server Error",
-    status: 500,
-    retryAfterMs: null,
-  },
-  channelNotFound: { kind: "dead", reason: "channel_not_found", status: 404 },
-} satisfies Record<string, SendResult>;
-
-/** Records every message it is asked to send; answers from `answers` in order, then `sent`. */
-export class FakeSlack implements SlackSender {
-  readonly attempts: SlackMessage[] = [];
-  readonly delivered: SlackMessage[] = [];
-  readonly answers: SendResult[] = [];
-  async send(message: SlackMessage): Promise<SendResult> {
-    this.attempts.push(message);
-    const answer = this.answers.shift() ?? slackAnswers.sent;
-    if (answer.kind === "sent") this.delivered.push(message);
-    return answer;
-  }
-}
-
-export const T0 = Date.parse("2026-11-27T10:00:00Z");
 
 export interface Answer {
   readonly status: number;
@@ -102,8 +76,8 @@ export const webhookHarness = (env: Env = baseEnv): Harness => {
   const store = new MemoryStore();
   const slack = new FakeSlack();
   const logs = memoryLogger();
-  let ms = T0;
-  const now = () => ms;
+  const clock = new Clock();
+  const now = clock.now;
   const pipelinesBuilt: Config[] = [];
   const deps: WebhookDeps = {
     env,
@@ -143,7 +117,7 @@ export const webhookHarness = (env: Env = baseEnv): Harness => {
       return { status: response.status, headers: response.headers, body: JSON.parse(text) };
     },
     advance(delta) {
-      ms += delta;
+      clock.advance(delta);
     },
     deliveryLines: () => logs.lines.filter((line) => line.msg === "delivery"),
   };

@@ -64,7 +64,9 @@ export const githubSource: Source = {
     const result = workflowRunPayloadSchema.safeParse(payload, { reportInput: true });
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw badRequest(issue === undefined ? "invalid workflow_run payload" : describeIssue(issue, "payload"));
+      throw badRequest(
+        issue === undefined ? "invalid workflow_run payload" : describeIssue(issue, "payload"),
+      );
     }
     return normaliseWorkflowRun(result.data);
   },

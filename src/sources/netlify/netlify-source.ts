@@ -34,7 +34,9 @@ export const netlifySource: Source = {
     if (!result.success) {
       const issue = result.error.issues[0];
       throw badRequest(
-        issue === undefined ? "invalid deploy payload" : `invalid deploy payload: ${describeIssue(issue, "body")}`,
+        issue === undefined
+          ? "invalid deploy payload"
+          : `invalid deploy payload: ${describeIssue(issue, "body")}`,
       );
     }
     const event = headers.get("x-netlify-event")?.trim().toLowerCase() ?? null;

@@ -84,7 +84,7 @@ describe("handleWebhook, Netlify", () => {
     const { h, signed, answer } = await postSigned(deploy);
     expect(answer).toMatchObject({ status: 200, body: { status: "notified" } });
     expect(h.slack.attempts).toHaveLength(1);
-    const message = JSON.stringify(h.slack.delivered[0]);
+    const message = JSON.stringify(h.slack.messages[0]);
     expect(message).toContain("acme-handbook");
     expect(message).toContain("Build script returned non-zero exit code: 2");
     expect(message).not.toContain(LOG_ACCESS_TOKEN);
@@ -102,7 +102,7 @@ describe("handleWebhook, Netlify", () => {
     });
     const { h, answer } = await postSigned(deploy);
     expect(answer).toMatchObject({ status: 200, body: { status: "notified" } });
-    expect(h.slack.delivered).toHaveLength(1);
+    expect(h.slack.messages).toHaveLength(1);
   });
 
   it("the same deploy notified twice → 200 duplicate, one message", async () => {
@@ -203,7 +203,7 @@ describe("handleWebhook, Netlify", () => {
       netlify.source,
     );
     expect(recovered).toMatchObject({ status: 200, body: { status: "notified" } });
-    expect(h.slack.delivered).toHaveLength(2);
+    expect(h.slack.messages).toHaveLength(2);
   });
 
   it("a GitHub failure and a Netlify failure of the same commit → one message", async () => {

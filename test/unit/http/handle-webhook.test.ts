@@ -8,6 +8,7 @@ import {
   runPayload,
   withField,
 } from "../../fixtures/github.ts";
+import { slackAnswers } from "../fake-slack.ts";
 import {
   baseEnv,
   type Env,
@@ -21,7 +22,6 @@ import {
   netlify,
   SECRETS,
   type SourceCase,
-  slackAnswers,
   sources,
   webhookHarness,
   withPrevious,
@@ -116,7 +116,7 @@ describe("handleWebhook, rules shared by both sources", () => {
       const o = other(c);
       const served = await h.post((await o.signed(o.failure())).request(), o.source);
       expect(served).toMatchObject({ status: 200, body: { status: "notified" } });
-      expect(h.slack.delivered).toHaveLength(1);
+      expect(h.slack.messages).toHaveLength(1);
     },
   );
 
@@ -298,7 +298,7 @@ describe("handleWebhook, rules shared by both sources", () => {
       c.source,
     );
     expect(byNeither.status).toBe(401);
-    expect(h.slack.delivered).toHaveLength(2);
+    expect(h.slack.messages).toHaveLength(2);
   });
 
   it.each(sources)(
@@ -340,8 +340,8 @@ describe("handleWebhook, rules shared by both sources", () => {
     const answer = await h.post(signed.request(), c.source);
     expect(answer).toMatchObject({ status: 200, body: { status: "notified", reason: expect.any(String) } });
     expect(h.slack.attempts).toHaveLength(1);
-    expect(JSON.stringify(h.slack.delivered[0])).toContain(site);
-    expect(h.slack.delivered[0]?.text).toContain(site);
+    expect(JSON.stringify(h.slack.messages[0])).toContain(site);
+    expect(h.slack.messages[0]?.text).toContain(site);
     expect(h.pipelinesBuilt).toHaveLength(1);
     expect(outboxEntries(h.store.snapshot())).toEqual([
       expect.objectContaining({ state: "sent", attempts: 1 }),
@@ -416,7 +416,7 @@ describe("handleWebhook, rules shared by both sources", () => {
       expect(later).toMatchObject({ status: 200, body: { status: "duplicate" } });
       expect(later.body.reason).toMatch(/sent/);
       expect(h.slack.attempts).toHaveLength(2);
-      expect(h.slack.delivered).toHaveLength(1);
+      expect(h.slack.messages).toHaveLength(1);
       expect(outboxEntries(h.store.snapshot())).toEqual([expect.objectContaining({ state: "sent" })]);
 
       // Sent means done: yet another redelivery sends nothing.
@@ -458,7 +458,7 @@ describe("handleWebhook, rules shared by both sources", () => {
       const third = await h.post(signed.request(), c.source);
       expect(third.status).toBe(200);
       expect(h.slack.attempts).toHaveLength(3);
-      expect(h.slack.delivered).toHaveLength(1);
+      expect(h.slack.messages).toHaveLength(1);
     },
   );
 
@@ -831,7 +831,7 @@ describe("handleWebhook, GitHub", () => {
     async (conclusion) => {
       const { h, answer } = await post((await github.signed(failedRunPayload({ conclusion }))).request());
       expect(answer).toMatchObject({ status: 200, body: { status: "notified" } });
-      expect(h.slack.delivered).toHaveLength(1);
+      expect(h.slack.messages).toHaveLength(1);
     },
   );
 
@@ -883,7 +883,7 @@ describe("handleWebhook, GitHub", () => {
       github.source,
     );
     expect(later.body.status).toBe("ignored");
-    expect(h.slack.delivered).toHaveLength(2);
+    expect(h.slack.messages).toHaveLength(2);
   });
 
   // Each GitHub delivery has a GUID from the first byte on: an operator looking at "Recent deliveries"

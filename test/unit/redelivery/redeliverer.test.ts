@@ -1,35 +1,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../../src/config.ts";
-import { memoryLogger } from "../../../../src/log.ts";
-import type { PipelineDeps } from "../../../../src/pipeline/pipeline.ts";
-import type { SlackSender } from "../../../../src/slack/message.ts";
+import { loadConfig } from "../../../src/config.ts";
+import { memoryLogger } from "../../../src/log.ts";
+import type { PipelineDeps } from "../../../src/pipeline/pipeline.ts";
+import { CONFIG_ERROR_PAUSE_MS } from "../../../src/redelivery/explain.ts";
+import type { RedeliverySettings } from "../../../src/redelivery/github-api.ts";
+import { MAX_ATTEMPTS_PER_GUID } from "../../../src/redelivery/plan.ts";
 import {
-  CONFIG_ERROR_PAUSE_MS,
   createRedeliverer,
-  MAX_ATTEMPTS_PER_GUID,
   MAX_PAGES_PER_SWEEP,
   MAX_REDELIVERIES_PER_SWEEP,
-  nextCursor,
-  REDELIVERY_KEYS,
-  type RedeliverySettings,
-} from "../../../../src/sources/github/redeliver.ts";
-import { MemoryStore } from "../../../../src/store/memory-store.ts";
+} from "../../../src/redelivery/redeliverer.ts";
+import { REDELIVERY_KEYS } from "../../../src/redelivery/state.ts";
+import { MemoryStore } from "../../../src/store/memory-store.ts";
+import { Clock } from "../clock.ts";
+import { FakeSlack } from "../fake-slack.ts";
 
 const TOKEN = "ghp_vigieTestToken0123456789abcdefghijklmnop";
 const ORG = "acme-sites";
 const HOOK_ID = 4242;
 const MINUTE = 60_000;
-
-/** A clock the test moves by hand. */
-class Clock {
-  constructor(public ms = Date.parse("2026-11-27T10:00:00Z")) {}
-  now = (): number => this.ms;
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
 
 interface FakeDelivery {
   id: number;
@@ -220,14 +211,13 @@ const setup = (env: Record<string, string> = {}) => {
   if (!settings) throw new Error("GITHUB_TOKEN, GITHUB_ORG and GITHUB_HOOK_ID should enable redelivery");
   const store = new MemoryStore();
   const logs = memoryLogger();
-  const slack: SlackSender = { send: async () => ({ kind: "sent" }) };
   const deps: PipelineDeps = {
     config,
     store,
-    slack,
+    slack: new FakeSlack(),
     log: logs.log,
     now: clock.now,
-    sleep: async (ms) => clock.advance(ms),
+    sleep: clock.sleep,
     slackIntervalMs: 0,
     slackTimeoutMs: 5_000,
   };
@@ -538,19 +528,5 @@ describe("createRedeliverer", () => {
     expect(logs.text()).not.toContain(TOKEN);
     expect(logs.text()).not.toContain(TOKEN.slice(4));
     expect(JSON.stringify(store.snapshot())).not.toContain(TOKEN);
-  });
-});
-
-describe("nextCursor", () => {
-  it.each([
-    [undefined, null],
-    ['<https://api.github.com/orgs/a/hooks/1/deliveries?per_page=100&cursor=v1_123>; rel="next"', "v1_123"],
-    [
-      '<https://api.github.com/x?cursor=v1_9>; rel="prev", <https://api.github.com/x?per_page=100&cursor=v1_7>; rel="next"',
-      "v1_7",
-    ],
-    ['<https://api.github.com/x?cursor=v1_9>; rel="prev"', null],
-  ])("%s → %s", (link, cursor) => {
-    expect(nextCursor(link)).toBe(cursor);
   });
 });
