@@ -15,8 +15,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { GithubRunEvent, NetlifyDeployEvent, RunEvent } from "../src/event.ts";
-import { DIGEST_MAX_CHARS } from "../src/pipeline/sweep.ts";
 import {
+  DIGEST_MAX_CHARS,
   formatDigest,
   formatFailure,
   formatRecovery,

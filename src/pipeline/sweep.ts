@@ -9,7 +9,14 @@
 import { isFailureEvent } from "../event.ts";
 import { StoreUnavailableError } from "../http/errors.ts";
 import { describeError } from "../log.ts";
-import { formatDigest, formatFailure, formatRecovery, formatReminder } from "../slack/format.ts";
+import {
+  DIGEST_MAX_CHARS,
+  digestChunks,
+  formatDigest,
+  formatFailure,
+  formatRecovery,
+  formatReminder,
+} from "../slack/format.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import { deliver, enqueue } from "./deliver.ts";
 import { type Episode, markReminded, reminderDue } from "./episodes.ts";
@@ -99,27 +106,6 @@ const recoverInflight = async (deps: PipelineDeps, deadline: number): Promise<nu
     recovered++;
   }
   return recovered;
-};
-
-/**
- * Slack refuses messages whose blocks add up to more than about 12 000 characters
- * (`msg_blocks_too_long`, https://github.com/slackapi/bolt-js/issues/2509), well below the documented
- * 50 blocks × 3000. A big storm is therefore split into several digests, each naming its sites,
- * rather than cut: every site is named somewhere.
- */
-export const DIGEST_MAX_CHARS = 12_000;
-export const DIGEST_SITES_PER_MESSAGE = 40;
-
-/** Items sorted by workflow, error and site, so that groups stay together across messages. */
-export const digestChunks = (items: readonly DigestItem[]): DigestItem[][] => {
-  const order = (item: DigestItem) =>
-    `${item.event.pipeline}\n${item.event.detail ?? item.event.outcome}\n${item.event.site}`;
-  const sorted = [...items].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-  const chunks: DigestItem[][] = [];
-  for (let i = 0; i < sorted.length; i += DIGEST_SITES_PER_MESSAGE) {
-    chunks.push(sorted.slice(i, i + DIGEST_SITES_PER_MESSAGE));
-  }
-  return chunks;
 };
 
 /**

@@ -1,0 +1,192 @@
+/**
+ * Storm digests: one message naming many sites, grouped by workflow and error, and the split of a big
+ * storm into several such messages.
+ */
+
+import type { RunEvent } from "../event.ts";
+import {
+  bounded,
+  ERROR_HEADING_MAX,
+  FALLBACK_MAX,
+  HEADER_MAX,
+  MAX_BLOCKS,
+  mrkdwn,
+  oneLine,
+  outcomeWords,
+  plain,
+  plural,
+  SECTION_TEXT_MAX,
+  SITE_MAX,
+  VALUE_MAX,
+} from "./blocks.ts";
+import { escapeTruncated, link, truncate } from "./escape.ts";
+import type { Block, SlackMessage } from "./message.ts";
+
+/**
+ * Slack refuses messages whose blocks add up to more than about 12 000 characters
+ * (`msg_blocks_too_long`, https://github.com/slackapi/bolt-js/issues/2509), well below the documented
+ * 50 blocks × 3000. A big storm is therefore split into several digests, each naming its sites,
+ * rather than cut: every site is named somewhere.
+ */
+export const DIGEST_MAX_CHARS = 12_000;
+export const DIGEST_SITES_PER_MESSAGE = 40;
+
+/** Items sorted by workflow, error and site, so that groups stay together across messages. */
+export const digestChunks = <T extends DigestLine>(items: readonly T[]): T[][] => {
+  const order = (item: T) =>
+    `${item.event.pipeline}\n${item.event.detail ?? item.event.outcome}\n${item.event.site}`;
+  const sorted = [...items].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  const chunks: T[][] = [];
+  for (let i = 0; i < sorted.length; i += DIGEST_SITES_PER_MESSAGE) {
+    chunks.push(sorted.slice(i, i + DIGEST_SITES_PER_MESSAGE));
+  }
+  return chunks;
+};
+
+/** One site of a digest (not the stored DigestItem of src/pipeline/storms.ts, which carries one). */
+export interface DigestLine {
+  readonly event: RunEvent;
+}
+
+export interface DigestOptions {
+  /**
+   * Total characters of block text allowed, beyond the per-block limits. Unbounded by default (the digest
+   * is only bounded by 50 blocks × 3000 characters). Slack's Web API rejects messages whose blocks add up
+   * to roughly 12–13k characters with `msg_blocks_too_long` (https://github.com/slackapi/bolt-js/issues/2509,
+   * https://github.com/slackapi/bolt-js/issues/2867); whether incoming webhooks enforce it is undocumented.
+   */
+  readonly maxChars?: number | undefined;
+  /**
+   * When a storm is split over several messages (to stay under `maxChars`): this message's place and
+   * the storm's size, so the header says "60 sites failed … (1/2)" rather than the count of this part.
+   */
+  readonly part?: { readonly index: number; readonly count: number; readonly totalSites: number } | undefined;
+}
+
+interface DigestGroup {
+  /** "*Workflow*", mrkdwn. */
+  readonly pipeline: string;
+  /** The error shared by the group, mrkdwn-escaped; null for recoveries. */
+  readonly error: string | null;
+  readonly entries: string[];
+}
+
+/** "*Build and deploy* · 12 sites · failed": the count before the error, so it never reads as part of it. */
+const groupHeading = (group: DigestGroup, continued: boolean): string =>
+  [
+    `${group.pipeline} · ${plural(group.entries.length, "site")}${continued ? " (continued)" : ""}`,
+    group.error,
+  ]
+    .filter((part) => part !== null)
+    .join(" · ");
+
+/** Groups by pipeline, and for failures by error (Netlify's first line of detail, else the outcome). */
+const digestGroups = (items: readonly DigestLine[], kind: "failure" | "recovery"): DigestGroup[] => {
+  const byKey = new Map<string, { pipeline: string; error: string | null; events: RunEvent[] }>();
+  for (const { event } of items) {
+    const pipeline = oneLine(event.pipeline);
+    // Netlify's "Failed during stage 'building site': " prefix would repeat in every group heading.
+    const firstLine =
+      event.detail?.split(/\r?\n/, 1)[0]?.replace(/^failed during stage '[^']*':\s*/i, "") ?? "";
+    const error = oneLine(firstLine) || outcomeWords(event.outcome);
+    const key = kind === "failure" ? `${pipeline}\u0000${error}` : pipeline;
+    const group = byKey.get(key) ?? {
+      pipeline: `*${escapeTruncated(pipeline, VALUE_MAX)}*`,
+      error: kind === "failure" ? escapeTruncated(error, ERROR_HEADING_MAX) : null,
+      events: [],
+    };
+    group.events.push(event);
+    byKey.set(key, group);
+  }
+  return [...byKey.values()]
+    .sort((a, b) => {
+      const order = (g: typeof a) => `${g.pipeline}\u0000${g.error ?? ""}`;
+      return b.events.length - a.events.length || (order(a) < order(b) ? -1 : 1);
+    })
+    .map(({ pipeline, error, events }) => {
+      const counts = new Map<string, number>();
+      for (const e of events) counts.set(e.site, (counts.get(e.site) ?? 0) + 1);
+      const entries = [...events]
+        .sort((a, b) => (a.site === b.site ? 0 : a.site < b.site ? -1 : 1))
+        .map((e) => {
+          // The same site twice in a group (two branches or contexts): say which is which.
+          const which = (counts.get(e.site) ?? 0) > 1 ? ` (${oneLine(e.branch ?? e.context ?? "")})` : "";
+          return link(bounded(e.logsUrl), `${oneLine(e.site)}${which}`, SITE_MAX);
+        });
+      return { pipeline, error, entries };
+    });
+};
+
+/**
+ * One message for a storm: every site named and linked to its logs, grouped by workflow and error, packed
+ * many per section. Only what does not fit in 50 blocks of 3000 characters (or `maxChars`) is cut, with
+ * "…and N more".
+ */
+export const formatDigest = (
+  items: readonly DigestLine[],
+  kind: "failure" | "recovery",
+  options: DigestOptions = {},
+): SlackMessage => {
+  const { part } = options;
+  const sites = part?.totalSites ?? new Set(items.map(({ event }) => event.site)).size;
+  const suffix = part && part.count > 1 ? ` (${part.index + 1}/${part.count})` : "";
+  const title =
+    kind === "failure"
+      ? `🚨 ${plural(sites, "site")} failed at once${suffix}`
+      : `✅ ${plural(sites, "site")} recovered${suffix}`;
+  const intro = mrkdwn(
+    kind === "failure"
+      ? `${plural(items.length, "new failure")} within a short time, grouped by workflow and error. Each link opens the logs.`
+      : `${plural(items.length, "site")} of the storm passing again, grouped by workflow. Each link opens the run.`,
+  );
+  // Header, intro and the closing "…and N more" are always room for.
+  const sectionBudget = MAX_BLOCKS - 3;
+  let charBudget = (options.maxChars ?? Number.POSITIVE_INFINITY) - title.length - intro.text.length - 40;
+
+  const sections: string[] = [];
+  let current = "";
+  let currentGroup: DigestGroup | null = null;
+  let listed = 0;
+  fill: for (const group of digestGroups(items, kind)) {
+    for (const [index, entry] of group.entries.entries()) {
+      const piece =
+        currentGroup === group
+          ? `, ${entry}`
+          : `${current === "" ? "" : "\n\n"}${groupHeading(group, index > 0)}\n${entry}`;
+      let added = piece;
+      if (current !== "" && current.length + piece.length <= SECTION_TEXT_MAX && piece.length <= charBudget) {
+        current += piece;
+      } else {
+        added = `${groupHeading(group, index > 0)}\n${entry}`;
+        if (current !== "") sections.push(current);
+        current = "";
+        if (sections.length >= sectionBudget || added.length > charBudget) break fill;
+        current = added;
+      }
+      charBudget -= added.length;
+      currentGroup = group;
+      listed += 1;
+    }
+  }
+  if (current !== "") sections.push(current);
+
+  const rest = items.length - listed;
+  const blocks: Block[] = [
+    { type: "header", text: plain(truncate(title, HEADER_MAX)) },
+    { type: "context", elements: [intro] },
+    ...sections.map((text): Block => ({ type: "section", text: mrkdwn(text) })),
+  ];
+  if (rest > 0) blocks.push({ type: "context", elements: [mrkdwn(`…and ${rest} more`)] });
+
+  const names: string[] = [];
+  let length = title.length;
+  for (const { event } of items) {
+    const name = oneLine(event.site);
+    if (length + name.length + 2 > FALLBACK_MAX - 30) break;
+    names.push(name);
+    length += name.length + 2;
+  }
+  const more = items.length - names.length;
+  const fallback = `${title}: ${names.join(", ")}${more > 0 ? `, …and ${more} more` : ""}`;
+  return { text: escapeTruncated(fallback, FALLBACK_MAX), blocks, unfurl_links: false, unfurl_media: false };
+};

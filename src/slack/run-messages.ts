@@ -1,0 +1,197 @@
+import type { FailureEvent, RunEvent } from "../event.ts";
+import { shortSha } from "../event.ts";
+import {
+  actionsBlock,
+  bounded,
+  button,
+  COMMIT_MESSAGE_MAX,
+  contextBlock,
+  elapsed,
+  fieldsSection,
+  formatDuration,
+  header,
+  message,
+  mrkdwn,
+  oneLine,
+  outcomeWords,
+  PIPELINE_IN_HEADER_MAX,
+  plural,
+  present,
+  SECTION_TEXT_MAX,
+  SITE_MAX,
+  slackDate,
+  value,
+} from "./blocks.ts";
+import { escapeMrkdwn, escapeTruncated, link, truncate } from "./escape.ts";
+import { failedAtSection } from "./failed-at.ts";
+import type { Block, SlackMessage } from "./message.ts";
+
+/**
+ * The messages about one run or deploy, as pure functions of events: the failure that opens an episode,
+ * its recovery, the reminder of an episode still open.
+ */
+export interface FailureOptions {
+  /** Failed runs so far in the episode this failure opened or belongs to. */
+  readonly runsInEpisode?: number | undefined;
+}
+
+export interface RecoveryEpisode {
+  readonly openedAt: string;
+  readonly failedRuns: number;
+  readonly firstFailureUrl?: string | null | undefined;
+}
+
+export interface ReminderEpisode {
+  readonly openedAt: string;
+  readonly failedRuns: number;
+  readonly lastFailureAt: string;
+  readonly lastLogsUrl: string;
+}
+
+const what = (event: RunEvent): string =>
+  event.outcome === "deploy_error"
+    ? "Netlify deploy failed"
+    : `${truncate(oneLine(event.pipeline), PIPELINE_IN_HEADER_MAX)} ${outcomeWords(event.outcome)}`;
+
+const siteLink = (event: RunEvent): string => link(bounded(event.siteUrl), oneLine(event.site), SITE_MAX);
+const siteLabel = (event: RunEvent): string =>
+  event.source === "github" ? "Repository" : event.source === "gitlab" ? "Project" : "Site";
+
+/** Workflow (GitHub), Pipeline (GitLab) or deploy Context (Netlify). */
+const pipelineField = (event: RunEvent): readonly [string, string | null] =>
+  event.source === "netlify"
+    ? ["Context", value(event.context)]
+    : [event.source === "github" ? "Workflow" : "Pipeline", value(event.pipeline)];
+
+/** Short sha linked to the commit, then the first line of its message. */
+const commitText = (event: RunEvent): string | null => {
+  const sha = shortSha(event.commit.sha);
+  const first = value(event.commit.message?.split(/\r?\n/, 1)[0], COMMIT_MESSAGE_MAX);
+  const shaText = sha === null ? null : link(bounded(event.commit.url), sha, 40);
+  return [shaText, first].filter((part) => part !== null).join(" ") || null;
+};
+
+const actor = (event: RunEvent): string | null => value(event.actor ?? event.commit.author);
+
+/** Repository/Site, Branch, Workflow (GitHub) or Context (Netlify), Commit, Triggered by. */
+const runFields = (event: RunEvent): Array<readonly [string, string | null]> => [
+  [siteLabel(event), siteLink(event)],
+  event.source === "gitlab" && event.tag ? ["Tag", value(event.ref)] : ["Branch", value(event.branch)],
+  pipelineField(event),
+  ["Commit", commitText(event)],
+  ["Triggered by", actor(event)],
+];
+
+const logsLabel = (event: RunEvent): string => (event.source === "netlify" ? "View deploy log" : "View logs");
+
+/** Triple backticks in a detail would close our code block early; a zero-width space keeps them apart. */
+const codeBlock = (text: string, max: number): string => {
+  const body = escapeTruncated(text.replace(/`(?=`)/g, "`\u200b"), max - 8);
+  return `\`\`\`${body}\`\`\``;
+};
+
+const errorSection = (event: RunEvent): Block | null => {
+  if (!event.detail?.trim()) return null;
+  const label = "*Netlify error*\n";
+  return {
+    type: "section",
+    text: mrkdwn(`${label}${codeBlock(event.detail.trim(), SECTION_TEXT_MAX - label.length)}`),
+  };
+};
+
+const fallbackSummary = (headline: string, event: RunEvent, extra: string | null = null): string => {
+  const branch = event.branch ? ` on ${oneLine(event.branch)}` : "";
+  return escapeMrkdwn(`${headline}${branch}${extra === null ? "" : `, ${extra}`}`);
+};
+
+/** The first failure of an episode: what failed, where, which commit, and a button to the logs. */
+export const formatFailure = (event: FailureEvent, opts: FailureOptions = {}): SlackMessage => {
+  const prefix = `❌ ${what(event)}`;
+  const runs = opts.runsInEpisode ?? 1;
+  const fields = runFields(event);
+  if (event.source === "github" && event.attempt > 1) fields.push(["Attempt", String(event.attempt)]);
+  const blocks = present([
+    header(prefix, event.site),
+    fieldsSection(fields),
+    failedAtSection(event),
+    errorSection(event),
+    contextBlock([
+      event.source === "github" && event.runNumber !== null ? `Run #${event.runNumber}` : null,
+      event.source !== "netlify" && event.context ? `on ${value(event.context, 60)}` : null,
+      `finished ${slackDate(event.occurredAt)}`,
+      runs > 1 ? `${plural(runs, "failed run")} in this episode` : null,
+    ]),
+    actionsBlock([button(logsLabel(event), event.logsUrl, "view_logs")]),
+  ]);
+  return message(fallbackSummary(`${prefix}: ${oneLine(event.site)}`, event), blocks);
+};
+
+/** A failing stream succeeded again: how long it was broken and how many runs failed meanwhile. */
+export const formatRecovery = (event: RunEvent, episode: RecoveryEpisode): SlackMessage => {
+  const duration = elapsed(episode.openedAt, Date.parse(event.occurredAt));
+  const brokenFor = duration === null ? null : formatDuration(duration);
+  const runs = plural(episode.failedRuns, "failed run");
+  const summary = `${brokenFor === null ? "" : `broken for ${brokenFor}, `}${runs}`;
+  const branch = value(event.branch);
+  const blocks = present([
+    header("✅ Recovered", event.site),
+    {
+      type: "section",
+      text: mrkdwn(
+        `${siteLink(event)} is passing again${branch === null ? "" : ` on ${branch}`}: ` +
+          `${brokenFor === null ? "" : `broken for *${brokenFor}*, `}*${runs}*.`,
+      ),
+    },
+    fieldsSection([
+      pipelineField(event),
+      ["Fixed by", commitText(event)],
+      ["Broken since", slackDate(episode.openedAt)],
+      ["Triggered by", actor(event)],
+    ]),
+    actionsBlock([
+      button(event.source === "netlify" ? "View deploy log" : "View run", event.logsUrl, "view_run"),
+      button("View first failure", episode.firstFailureUrl, "view_first_failure"),
+    ]),
+  ]);
+  return message(fallbackSummary(`✅ Recovered: ${oneLine(event.site)}`, event, summary), blocks);
+};
+
+/**
+ * An episode still open after REMINDER_HOURS. `event` is the failure that opened it. `now` is the sweep's
+ * clock (how long it has been failing is measured up to now, not to the last failure).
+ */
+export const formatReminder = (
+  event: FailureEvent,
+  episode: ReminderEpisode,
+  now: number = Date.now(),
+): SlackMessage => {
+  const duration = elapsed(episode.openedAt, now);
+  const forText = duration === null ? null : formatDuration(duration);
+  const runs = plural(episode.failedRuns, "failed run");
+  const branch = value(event.branch);
+  const blocks = present([
+    header("⏰ Still failing", event.site),
+    {
+      type: "section",
+      text: mrkdwn(
+        `${siteLink(event)} has been failing${forText === null ? "" : ` for *${forText}*`}` +
+          `${branch === null ? "" : ` on ${branch}`}: *${runs}* so far.`,
+      ),
+    },
+    fieldsSection([
+      pipelineField(event),
+      ["First failed commit", commitText(event)],
+      ["Failing since", slackDate(episode.openedAt)],
+      ["Last failure", slackDate(episode.lastFailureAt)],
+    ]),
+    errorSection(event),
+    actionsBlock([
+      button("View latest logs", episode.lastLogsUrl, "view_latest_logs"),
+      episode.lastLogsUrl === event.logsUrl
+        ? null
+        : button("View first failure", event.logsUrl, "view_first_failure"),
+    ]),
+  ]);
+  const summary = `${forText === null ? "" : `for ${forText}, `}${runs}`;
+  return message(fallbackSummary(`⏰ Still failing: ${oneLine(event.site)}`, event, summary), blocks);
+};

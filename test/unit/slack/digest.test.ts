@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import {
+  DIGEST_MAX_CHARS,
+  DIGEST_SITES_PER_MESSAGE,
+  digestChunks,
+  formatDigest,
+  validateMessage,
+} from "../../../src/slack/format.ts";
+import { githubEvent, netlifyEvent } from "../../fixtures/events.ts";
+
+/** A theme update: GitHub sites failing in two workflows, Netlify sites with their own error. */
+const storm = (sites: number) =>
+  Array.from({ length: sites }, (_, index) => {
+    const name = `site-${String(index).padStart(3, "0")}`;
+    if (index % 3 === 0) return { event: netlifyEvent({ site: name, deployId: `d${index}` }) };
+    const pipeline = index % 3 === 1 ? "Build and deploy" : "Check links";
+    return {
+      event: githubEvent({ site: `acme/${name}`, repository: `acme/${name}`, pipeline, runId: index }),
+    };
+  });
+
+describe("digestChunks", () => {
+  it(`splits a storm in parts of ${DIGEST_SITES_PER_MESSAGE} sites, naming every site once`, () => {
+    const items = storm(2 * DIGEST_SITES_PER_MESSAGE + 5);
+    const chunks = digestChunks(items);
+    expect(chunks.map((chunk) => chunk.length)).toEqual([
+      DIGEST_SITES_PER_MESSAGE,
+      DIGEST_SITES_PER_MESSAGE,
+      5,
+    ]);
+    expect(new Set(chunks.flat())).toEqual(new Set(items));
+  });
+
+  it("keeps a workflow's sites together, in order of workflow, error and site", () => {
+    const chunks = digestChunks(storm(30));
+    const pipelines = chunks.flat().map(({ event }) => event.pipeline);
+    expect(pipelines).toEqual([...pipelines].sort());
+    const sites = chunks.flat().filter(({ event }) => event.pipeline === "Check links");
+    expect(sites.map(({ event }) => event.site)).toEqual(sites.map(({ event }) => event.site).sort());
+  });
+
+  it("keeps the items it is given (the sweep's stored items, not copies)", () => {
+    const items = storm(3).map((item, index) => ({ ...item, key: `digest/${index}` }));
+    expect(
+      digestChunks(items)
+        .flat()
+        .map(({ key }) => key)
+        .sort(),
+    ).toEqual(["digest/0", "digest/1", "digest/2"]);
+  });
+
+  it(`each part fits in ${DIGEST_MAX_CHARS} characters of blocks and names all its sites`, () => {
+    const chunks = digestChunks(storm(3 * DIGEST_SITES_PER_MESSAGE));
+    for (const [index, chunk] of chunks.entries()) {
+      const message = formatDigest(chunk, "failure", {
+        maxChars: DIGEST_MAX_CHARS,
+        part: { index, count: chunks.length, totalSites: 3 * DIGEST_SITES_PER_MESSAGE },
+      });
+      expect(validateMessage(message)).toEqual([]);
+      expect(JSON.stringify(message.blocks)).not.toContain("…and");
+      for (const { event } of chunk) expect(JSON.stringify(message.blocks)).toContain(event.site);
+    }
+  });
+});
