@@ -14,7 +14,7 @@
  * (planReplies), so a sweep retrying another test's message never takes a reply meant for this one.
  * Storms are out of scope here: STORM_THRESHOLD is raised so that each episode gets its own message.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { SEND_LEASE_MS } from "../../src/pipeline/outbox.ts";
 import { failedRunPayload, signGithub } from "../fixtures/github.ts";
 import {
@@ -28,66 +28,35 @@ import {
 } from "../fixtures/netlify.ts";
 import {
   about,
-  createSender,
   drainOutbox,
-  peekStore,
+  faultsTest,
   planReplies,
   postChunked,
-  type Sender,
-  type StorePeek,
   sleep,
   sweepOnce,
 } from "./faults-support.ts";
-import {
-  postGithub,
-  postNetlify,
-  SLACK_PATH,
-  type SlackStandIn,
-  slackReply,
-  startSlackStandIn,
-  startVigie,
-  type Vigie,
-} from "./harness.ts";
+import { type Answer, postGithub, postNetlify, SLACK_PATH, slackReply } from "./harness.ts";
+import { GITHUB_SECRET, NETLIFY_SECRET } from "./support.ts";
 
-const GITHUB_SECRET = "df-github-secret-3b9e61c0a7d24f5e";
-const NETLIFY_SECRET = "df-netlify-secret-8c2d40f19e6b7a35";
 const ORG = "faults-org";
 
-describe("delivery under faults (real functions, local Blobs, Slack stand-in)", () => {
-  let slack: SlackStandIn;
-  let vigie: Vigie;
-  let peek: StorePeek;
-  let send: Sender;
-  let plan: ReturnType<typeof planReplies>;
+/** Slack's replies scripted per repository or site, for the file's stand-in. */
+const it = faultsTest.extend("plan", { scope: "file" }, ({ slack }) => planReplies(slack));
+
+// One scenario in steps (see above): its order is part of it, whatever `--sequence.shuffle` says.
+describe("delivery under faults (real functions, local Blobs, Slack stand-in)", { shuffle: false }, () => {
   /** Events handled before the restart, redelivered after it. */
   const handled: Array<{ repo: string; payload: object }> = [];
   /** Malformed or forged signature values sent: none may appear in a log either. */
   const forged: string[] = [];
 
-  beforeAll(async () => {
-    slack = await startSlackStandIn();
-    vigie = await startVigie({
-      env: {
-        GITHUB_WEBHOOK_SECRET: GITHUB_SECRET,
-        NETLIFY_WEBHOOK_SECRET: NETLIFY_SECRET,
-        SLACK_WEBHOOK_URL: slack.url,
-        REMINDER_HOURS: "0",
-        // Storms are semantics.test.ts's subject: here every episode gets its own message.
-        STORM_THRESHOLD: "1000",
-      },
-    });
-    peek = await peekStore(vigie);
-    send = createSender(vigie, { github: GITHUB_SECRET, netlify: NETLIFY_SECRET });
-    plan = planReplies(slack);
-  });
-
-  afterAll(async () => {
-    await peek?.stop();
-    await vigie?.dispose();
-    await slack?.close();
-  });
-
-  it("Slack 500 then 200: answers 202 queued, and the sweep delivers it exactly once after the backoff", async () => {
+  it("Slack 500 then 200: answers 202 queued, and the sweep delivers it exactly once after the backoff", async ({
+    vigie,
+    slack,
+    peek,
+    send,
+    plan,
+  }) => {
     const repo = `${ORG}/slack-500`;
     const payload = failedRunPayload({ repo });
     handled.push({ repo, payload });
@@ -109,7 +78,13 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     expect(about(slack.delivered(), repo)).toHaveLength(1);
   });
 
-  it("429 with Retry-After: 3: nothing is posted within the 3 s even when the sweep runs, then exactly once", async () => {
+  it("429 with Retry-After: 3: nothing is posted within the 3 s even when the sweep runs, then exactly once", async ({
+    vigie,
+    slack,
+    peek,
+    send,
+    plan,
+  }) => {
     const repo = `${ORG}/slack-429`;
     const payload = failedRunPayload({ repo });
     handled.push({ repo, payload });
@@ -138,7 +113,13 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     expect((requests[1]?.at ?? 0) - limitedAt).toBeGreaterThanOrEqual(3_000);
   });
 
-  it("404 channel_not_found: answers 502 with the reason logged, is never retried by the sweep, and a manual redelivery tries once more", async () => {
+  it("404 channel_not_found: answers 502 with the reason logged, is never retried by the sweep, and a manual redelivery tries once more", async ({
+    vigie,
+    slack,
+    peek,
+    send,
+    plan,
+  }) => {
     const repo = `${ORG}/slack-404`;
     const payload = failedRunPayload({ repo });
     const delivery = "0b3f4a10-0404-11ef-8000-000000000404";
@@ -178,7 +159,13 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
   // while the next tests run; "…is taken over after its lease" below checks the outcome.
   const killed = { repo: `${ORG}/killed-mid-send`, leaseUntil: 0 };
 
-  it("function killed while it talks to Slack (restart mid-flight): the sweep leaves its claim alone during the lease", async () => {
+  it("function killed while it talks to Slack (restart mid-flight): the sweep leaves its claim alone during the lease", async ({
+    vigie,
+    slack,
+    peek,
+    send,
+    plan,
+  }) => {
     plan(killed.repo, slackReply.hangForever());
     const before = slack.messages.length;
     // The webhook answers 202 accepted at once; processing goes on after the answer. The outbox entry is
@@ -203,7 +190,10 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     ]);
   });
 
-  it("after that restart, redeliveries of events handled before it are still duplicates", async () => {
+  it("after that restart, redeliveries of events handled before it are still duplicates", async ({
+    slack,
+    send,
+  }) => {
     expect(handled).toHaveLength(2);
     for (const { repo, payload } of handled) {
       const before = about(slack.messages, repo).length;
@@ -218,7 +208,13 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     }
   });
 
-  it("Slack answers after 8 s: the webhook has answered long before, and the message is posted once, not copied", async () => {
+  it("Slack answers after 8 s: the webhook has answered long before, and the message is posted once, not copied", async ({
+    vigie,
+    slack,
+    peek,
+    send,
+    plan,
+  }) => {
     const repo = `${ORG}/slack-slow`;
     plan(repo, slackReply.hang(8_000));
     const started = Date.now();
@@ -241,12 +237,16 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     expect(about(slack.delivered(), repo)).toHaveLength(1);
   });
 
-  it("store down: 503 and no Slack call; once repaired, GitHub's redelivery notifies once", async () => {
+  it("store down: 503 and no Slack call; once repaired, GitHub's redelivery notifies once", async ({
+    vigie,
+    slack,
+    send,
+  }) => {
     const repo = `${ORG}/store-down`;
     const payload = failedRunPayload({ repo });
     const delivery = "0b3f4a10-0503-11ef-8000-000000000503";
     await vigie.breakStore();
-    let broken: Awaited<ReturnType<Sender["github"]>>;
+    let broken: Answer;
     try {
       broken = await send.github(payload, { delivery });
     } finally {
@@ -264,7 +264,7 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     expect(about(slack.messages, repo).map((m) => m.status)).toEqual([200]);
   });
 
-  it("20 concurrent copies of one delivery: one message", async () => {
+  it("20 concurrent copies of one delivery: one message", async ({ vigie, slack, peek, send }) => {
     const repo = `${ORG}/concurrent`;
     const payload = failedRunPayload({ repo });
     const delivery = "0b3f4a10-0020-11ef-8000-000000000020";
@@ -284,7 +284,7 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     expect(about(slack.messages, repo).map((m) => m.status)).toEqual([200]);
   });
 
-  it("a chunked body over MAX_BODY_BYTES (no Content-Length) gets 413 on both routes", async () => {
+  it("a chunked body over MAX_BODY_BYTES (no Content-Length) gets 413 on both routes", async ({ vigie }) => {
     for (const path of ["/webhooks/github", "/webhooks/netlify"]) {
       const answer = await postChunked(vigie.url, path, 2 * 1024 * 1024, 64 * 1024, {
         "x-github-event": "workflow_run",
@@ -294,7 +294,7 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     }
   });
 
-  it("malformed, forged or missing signatures get 401, never 500", async () => {
+  it("malformed, forged or missing signatures get 401, never 500", async ({ vigie, slack }) => {
     const body = JSON.stringify(failedRunPayload({ repo: `${ORG}/forged` }));
     const githubHeaders: Array<string | null> = [
       null,
@@ -343,7 +343,7 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     expect(about(slack.messages, "forged")).toHaveLength(0);
   });
 
-  it("a signed Netlify failure is delivered once, without its log access token", async () => {
+  it("a signed Netlify failure is delivered once, without its log access token", async ({ slack, send }) => {
     const site = "faults-netlify-site";
     const deploy = failedDeploy({
       id: "6650aa00aa00aa00aa00d1d1",
@@ -360,7 +360,7 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
 
   it("the claim of the function killed mid-send is taken over after its lease: delivered exactly once", {
     timeout: SEND_LEASE_MS + 20_000,
-  }, async () => {
+  }, async ({ vigie, slack, peek }) => {
     expect(killed.leaseUntil).toBeGreaterThan(0);
     await drainOutbox(vigie, peek, { only: killed.repo, maxWaitMs: SEND_LEASE_MS });
     const requests = about(slack.messages, killed.repo);
@@ -368,7 +368,11 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     expect(requests[1]?.at ?? 0).toBeGreaterThanOrEqual(killed.leaseUntil);
   });
 
-  it("no secret, signature, Slack URL path or Netlify token appears in any log line or message", () => {
+  it("no secret, signature, Slack URL path or Netlify token appears in any log line or message", ({
+    vigie,
+    slack,
+    send,
+  }) => {
     const logs = vigie.logs();
     expect(vigie.logLines().length).toBeGreaterThan(20);
     const secrets = [

@@ -4,19 +4,13 @@
  * booted side by side.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { validateMessage } from "../../src/slack/format.ts";
 import type { SlackMessage } from "../../src/slack/message.ts";
 import { failedRunPayload } from "../fixtures/github.ts";
 import { failedDeploy } from "../fixtures/netlify.ts";
-import {
-  postGithub,
-  postNetlify,
-  type SlackStandIn,
-  startSlackStandIn,
-  startVigie,
-  type Vigie,
-} from "./harness.ts";
+import { vigieTest, vigieWith } from "./fixture.ts";
+import { postGithub, postNetlify } from "./harness.ts";
 import {
   deliveryLines,
   GITHUB_SECRET,
@@ -27,28 +21,26 @@ import {
   testEnv,
 } from "./support.ts";
 
-describe("configuration edges, end to end", () => {
-  let slack: SlackStandIn;
+const it = vigieTest
   /** No SLACK_WEBHOOK_URL: dry run. */
-  let dryRun: Vigie;
+  .extend(
+    "dryRun",
+    { scope: "file" },
+    vigieWith(() => testEnv(null)),
+  )
   /** No GITHUB_WEBHOOK_SECRET; Slack is the stand-in. */
-  let noGithubSecret: Vigie;
+  .extend(
+    "noGithubSecret",
+    { scope: "file" },
+    vigieWith((slack) => testEnv(slack, { GITHUB_WEBHOOK_SECRET: undefined })),
+  );
 
-  beforeAll(async () => {
-    slack = await startSlackStandIn();
-    [dryRun, noGithubSecret] = await Promise.all([
-      startVigie({ env: testEnv(null) }),
-      startVigie({ env: testEnv(slack, { GITHUB_WEBHOOK_SECRET: undefined }) }),
-    ]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([dryRun?.dispose(), noGithubSecret?.dispose()]);
-    await slack?.close();
-  });
-
+describe("configuration edges, end to end", () => {
   describe("without SLACK_WEBHOOK_URL (dry run)", () => {
-    it("answers a failure 200 notified, says dry run, and prints the message to the log", async () => {
+    it("answers a failure 200 notified, says dry run, and prints the message to the log", async ({
+      slack,
+      dryRun,
+    }) => {
       const repo = "acme/it-dry-run";
       const delivery = randomUUID();
       const answer = await postGithub(dryRun.url, failedRunPayload({ repo, runId: 7_300_000_001 }), {
@@ -82,7 +74,9 @@ describe("configuration edges, end to end", () => {
       expect(messagesNaming(slack, repo)).toHaveLength(0);
     });
 
-    it("keeps dedup in a dry run: the same delivery again is a duplicate, printed once", async () => {
+    it("keeps dedup in a dry run: the same delivery again is a duplicate, printed once", async ({
+      dryRun,
+    }) => {
       const repo = "acme/it-dry-run-dup";
       const payload = failedRunPayload({ repo, runId: 7_300_000_002 });
       const delivery = randomUUID();
@@ -98,7 +92,10 @@ describe("configuration edges, end to end", () => {
   });
 
   describe("without GITHUB_WEBHOOK_SECRET", () => {
-    it("answers every GitHub POST 500 and names GITHUB_WEBHOOK_SECRET in the log", async () => {
+    it("answers every GitHub POST 500 and names GITHUB_WEBHOOK_SECRET in the log", async ({
+      slack,
+      noGithubSecret,
+    }) => {
       const repo = "acme/it-no-secret";
       const payload = failedRunPayload({ repo, runId: 7_300_000_003 });
       const deliveries = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
@@ -130,7 +127,7 @@ describe("configuration edges, end to end", () => {
       expect(await settledNaming(slack, repo, 200)).toHaveLength(0);
     });
 
-    it("still serves the Netlify route", async () => {
+    it("still serves the Netlify route", async ({ slack, noGithubSecret }) => {
       const name = "it-no-github-secret-netlify";
       const deploy = failedDeploy({ name, site_id: randomUUID(), id: "6750aa0000000000000000a1" });
       const answer = await postNetlify(noGithubSecret.url, deploy, { secret: NETLIFY_SECRET });

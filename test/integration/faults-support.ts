@@ -13,6 +13,7 @@ import { isOutboxEntry, type OutboxState } from "../../src/pipeline/outbox.ts";
 import { BlobsStore } from "../../src/store/blobs-store.ts";
 import { signGithub } from "../fixtures/github.ts";
 import { signNetlify } from "../fixtures/netlify.ts";
+import { vigieTest } from "./fixture.ts";
 import {
   type Answer,
   postGithub,
@@ -23,6 +24,7 @@ import {
   slackReply,
   type Vigie,
 } from "./harness.ts";
+import { GITHUB_SECRET, NETLIFY_SECRET } from "./support.ts";
 
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
@@ -251,3 +253,17 @@ export const postChunked = (
 
 /** ISO time `minutes` after a fixed base, so that runs of one stream are ordered as they happened. */
 export const at = (minutes: number): string => new Date(Date.UTC(2026, 0, 5, 9, minutes)).toISOString();
+
+/**
+ * The fault and semantics files' `test`: vigieTest (fixture.ts) and, started once per file too, a
+ * read-only look into its store (`peek`) and a sender that signs with testEnv's secrets (`send`).
+ */
+export const faultsTest = vigieTest
+  .extend("peek", { scope: "file" }, async ({ vigie }, { onCleanup }) => {
+    const peek = await peekStore(vigie);
+    onCleanup(() => peek.stop());
+    return peek;
+  })
+  .extend("send", { scope: "file" }, ({ vigie }) =>
+    createSender(vigie, { github: GITHUB_SECRET, netlify: NETLIFY_SECRET }),
+  );

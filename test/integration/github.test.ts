@@ -4,17 +4,11 @@
  * ids, so the store (which persists across the file) never makes two tests interfere.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { validateMessage } from "../../src/slack/format.ts";
 import { failedRunPayload, runPayload, signGithub, withField } from "../fixtures/github.ts";
-import {
-  postGithub,
-  type SlackStandIn,
-  slackReply,
-  startSlackStandIn,
-  startVigie,
-  type Vigie,
-} from "./harness.ts";
+import { vigieTest } from "./fixture.ts";
+import { postGithub, slackReply } from "./harness.ts";
 import {
   allText,
   asSlackMessage,
@@ -28,9 +22,11 @@ import {
   settledNaming,
   slackPath,
   sleep,
-  testEnv,
   waitForDeliveredNaming,
 } from "./support.ts";
+
+/** Every test gets the file's vigie and Slack stand-in (fixture.ts), started once. */
+const it = vigieTest;
 
 const secret = GITHUB_SECRET;
 /** Every signature header value sent by this file, to prove none reaches the log. */
@@ -47,20 +43,10 @@ const signedPost = async (
 };
 
 describe("POST /webhooks/github, end to end", () => {
-  let slack: SlackStandIn;
-  let vigie: Vigie;
-
-  beforeAll(async () => {
-    slack = await startSlackStandIn();
-    vigie = await startVigie({ env: testEnv(slack) });
-  });
-
-  afterAll(async () => {
-    await vigie?.dispose();
-    await slack?.close();
-  });
-
-  it("notifies a failure with exactly one valid message naming repo, workflow, branch and short sha", async () => {
+  it("notifies a failure with exactly one valid message naming repo, workflow, branch and short sha", async ({
+    vigie,
+    slack,
+  }) => {
     const repo = "acme/it-failure";
     const payload = failedRunPayload({
       repo,
@@ -92,7 +78,10 @@ describe("POST /webhooks/github, end to end", () => {
     expect(message.unfurl_links).toBe(false);
   });
 
-  it("answers a redelivery (same body, same X-GitHub-Delivery) 200 duplicate, without a new message", async () => {
+  it("answers a redelivery (same body, same X-GitHub-Delivery) 200 duplicate, without a new message", async ({
+    vigie,
+    slack,
+  }) => {
     const repo = "acme/it-redelivery";
     const payload = failedRunPayload({ repo, runId: 7_100_000_002 });
     const delivery = randomUUID();
@@ -104,7 +93,10 @@ describe("POST /webhooks/github, end to end", () => {
     expect(await settledNaming(slack, repo)).toHaveLength(1);
   });
 
-  it("answers the same run through a second hook (another delivery id) as a duplicate", async () => {
+  it("answers the same run through a second hook (another delivery id) as a duplicate", async ({
+    vigie,
+    slack,
+  }) => {
     const repo = "acme/it-second-hook";
     const payload = failedRunPayload({ repo, runId: 7_100_000_003 });
     const first = await signedPost(vigie.url, payload, { delivery: randomUUID() });
@@ -115,7 +107,7 @@ describe("POST /webhooks/github, end to end", () => {
     expect(await settledNaming(slack, repo)).toHaveLength(1);
   });
 
-  it("sends exactly one message for 20 concurrent identical deliveries", async () => {
+  it("sends exactly one message for 20 concurrent identical deliveries", async ({ vigie, slack }) => {
     const repo = "acme/it-concurrent";
     const payload = failedRunPayload({ repo, runId: 7_100_000_004 });
     const delivery = randomUUID();
@@ -149,24 +141,34 @@ describe("POST /webhooks/github, end to end", () => {
     expect(validateMessage(asSlackMessage(sent[0]))).toEqual([]);
   });
 
-  it.each([
+  it.for([
     ["cancelled", { conclusion: "cancelled" }],
     ["skipped", { conclusion: "skipped" }],
     ["in_progress", { action: "in_progress", conclusion: null }],
     ["requested", { action: "requested", conclusion: null }],
-  ] as const)("answers a %s run 200 ignored, without a message", async (name, options) => {
-    const repo = `acme/it-ignored-${name}`;
-    let payload = failedRunPayload({ repo, ...options });
-    if (options.conclusion === null)
-      payload = withField(payload, "workflow_run.status", name === "requested" ? "requested" : "in_progress");
-    const answer = await signedPost(vigie.url, payload);
-    expect(answer.status, answer.text).toBe(200);
-    expect(answer.json?.status).toBe("ignored");
-    expect(answer.json?.reason).toEqual(expect.any(String));
-    expect(await settledNaming(slack, repo, 200)).toHaveLength(0);
-  });
+  ] as const)(
+    "answers a %s run 200 ignored, without a message",
+    async ([name, options], { vigie, slack }) => {
+      const repo = `acme/it-ignored-${name}`;
+      let payload = failedRunPayload({ repo, ...options });
+      if (options.conclusion === null)
+        payload = withField(
+          payload,
+          "workflow_run.status",
+          name === "requested" ? "requested" : "in_progress",
+        );
+      const answer = await signedPost(vigie.url, payload);
+      expect(answer.status, answer.text).toBe(200);
+      expect(answer.json?.status).toBe("ignored");
+      expect(answer.json?.reason).toEqual(expect.any(String));
+      expect(await settledNaming(slack, repo, 200)).toHaveLength(0);
+    },
+  );
 
-  it("refuses a bad signature with 401 and stores nothing: a correctly signed copy still notifies", async () => {
+  it("refuses a bad signature with 401 and stores nothing: a correctly signed copy still notifies", async ({
+    vigie,
+    slack,
+  }) => {
     const repo = "acme/it-bad-signature";
     const payload = failedRunPayload({ repo, runId: 7_100_000_005 });
     const delivery = randomUUID();
@@ -188,21 +190,21 @@ describe("POST /webhooks/github, end to end", () => {
     expect(await settledNaming(slack, repo)).toHaveLength(1);
   });
 
-  it("refuses a delivery without a signature with 401", async () => {
+  it("refuses a delivery without a signature with 401", async ({ vigie, slack }) => {
     const repo = "acme/it-unsigned";
     const answer = await postGithub(vigie.url, failedRunPayload({ repo }));
     expect(answer.status, answer.text).toBe(401);
     expect(await settledNaming(slack, repo, 100)).toHaveLength(0);
   });
 
-  it("answers GET with 405 and Allow: POST", async () => {
+  it("answers GET with 405 and Allow: POST", async ({ vigie }) => {
     const answer = await vigie.request("/webhooks/github");
     expect(answer.status).toBe(405);
     expect(answer.headers.get("allow")).toBe("POST");
     expect(await answer.json()).toMatchObject({ code: "method_not_allowed" });
   });
 
-  it("answers a body over MAX_BODY_BYTES (1 MiB) with 413", async () => {
+  it("answers a body over MAX_BODY_BYTES (1 MiB) with 413", async ({ vigie, slack }) => {
     const repo = "acme/it-too-large";
     const payload = { ...failedRunPayload({ repo }), padding: "x".repeat(1_100_000) };
     const answer = await signedPost(vigie.url, payload);
@@ -211,7 +213,7 @@ describe("POST /webhooks/github, end to end", () => {
     expect(await settledNaming(slack, repo, 100)).toHaveLength(0);
   });
 
-  it("answers a ping with 200 pong", async () => {
+  it("answers a ping with 200 pong", async ({ vigie }) => {
     const answer = await signedPost(
       vigie.url,
       { zen: "Design for failure.", hook_id: 42, hook: { type: "Organization", events: ["workflow_run"] } },
@@ -221,7 +223,10 @@ describe("POST /webhooks/github, end to end", () => {
     expect(answer.json?.status).toBe("pong");
   });
 
-  it("accepts a form-encoded delivery (payload= field), signed over the form body", async () => {
+  it("accepts a form-encoded delivery (payload= field), signed over the form body", async ({
+    vigie,
+    slack,
+  }) => {
     const repo = "acme/it-form";
     const payload = failedRunPayload({ repo, runId: 7_100_000_006 });
     const form = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
@@ -235,7 +240,10 @@ describe("POST /webhooks/github, end to end", () => {
     expect(validateMessage(asSlackMessage(sent[0]))).toEqual([]);
   });
 
-  it("keeps a message Slack refused with 500, and delivers it exactly once (redelivery, then sweep)", async () => {
+  it("keeps a message Slack refused with 500, and delivers it exactly once (redelivery, then sweep)", async ({
+    vigie,
+    slack,
+  }) => {
     const viaRedelivery = "acme/it-slack500-redelivered";
     const viaSweep = "acme/it-slack500-swept";
     const payloadA = failedRunPayload({ repo: viaRedelivery, runId: 7_100_000_007 });
@@ -291,7 +299,10 @@ describe("POST /webhooks/github, end to end", () => {
     slack.setRespond(null);
   });
 
-  it("keeps dedup across a restart: a redelivery after it is a duplicate, without a message", async () => {
+  it("keeps dedup across a restart: a redelivery after it is a duplicate, without a message", async ({
+    vigie,
+    slack,
+  }) => {
     const repo = "acme/it-restart";
     const payload = failedRunPayload({ repo, runId: 7_100_000_009 });
     const delivery = randomUUID();
@@ -307,7 +318,10 @@ describe("POST /webhooks/github, end to end", () => {
     expect(success.status, success.text).toBe(200);
   });
 
-  it("logs one JSON line per delivery, with its id and decision, and never a secret, signature or the Slack URL", async () => {
+  it("logs one JSON line per delivery, with its id and decision, and never a secret, signature or the Slack URL", async ({
+    vigie,
+    slack,
+  }) => {
     const repo = "acme/it-logging";
     const delivery = randomUUID();
     const answer = await signedPost(vigie.url, failedRunPayload({ repo, runId: 7_100_000_011 }), {

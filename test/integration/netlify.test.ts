@@ -4,7 +4,7 @@
  * site id, deploy id), so the store that persists across the file never makes two tests interfere.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { validateMessage } from "../../src/slack/format.ts";
 import { failedRunPayload } from "../fixtures/github.ts";
 import {
@@ -17,14 +17,8 @@ import {
   skippedDeploy,
   unsignedNetlifyToken,
 } from "../fixtures/netlify.ts";
-import {
-  postGithub,
-  postNetlify,
-  type SlackStandIn,
-  startSlackStandIn,
-  startVigie,
-  type Vigie,
-} from "./harness.ts";
+import { vigieTest } from "./fixture.ts";
+import { postGithub, postNetlify } from "./harness.ts";
 import {
   allText,
   asSlackMessage,
@@ -35,8 +29,10 @@ import {
   NETLIFY_SECRET,
   settledNaming,
   slackPath,
-  testEnv,
 } from "./support.ts";
+
+/** Every test gets the file's vigie and Slack stand-in (fixture.ts), started once. */
+const it = vigieTest;
 
 const secret = NETLIFY_SECRET;
 const signatures: string[] = [];
@@ -64,20 +60,10 @@ const signedPost = async (url: string, deploy: NetlifyDeployJson) => {
 };
 
 describe("POST /webhooks/netlify, end to end", () => {
-  let slack: SlackStandIn;
-  let vigie: Vigie;
-
-  beforeAll(async () => {
-    slack = await startSlackStandIn();
-    vigie = await startVigie({ env: testEnv(slack) });
-  });
-
-  afterAll(async () => {
-    await vigie?.dispose();
-    await slack?.close();
-  });
-
-  it("notifies a real deploy failure: site, context, branch, commit link, escaped error, deploy log link", async () => {
+  it("notifies a real deploy failure: site, context, branch, commit link, escaped error, deploy log link", async ({
+    vigie,
+    slack,
+  }) => {
     const fields = site("it-nl-failure");
     const deploy = failedDeploy({
       ...fields,
@@ -109,7 +95,7 @@ describe("POST /webhooks/netlify, end to end", () => {
     });
   });
 
-  it("answers the same deploy again as a duplicate, without a message", async () => {
+  it("answers the same deploy again as a duplicate, without a message", async ({ vigie, slack }) => {
     const fields = site("it-nl-duplicate");
     const deploy = failedDeploy(fields);
     const first = await signedPost(vigie.url, deploy);
@@ -120,10 +106,10 @@ describe("POST /webhooks/netlify, end to end", () => {
     expect(await settledNaming(slack, fields.name)).toHaveLength(1);
   });
 
-  it.each([
+  it.for([
     ["a cancelled build", cancelledDeploy],
     ["a build skipped for no content change", skippedDeploy],
-  ])("answers %s 200 ignored, without a message", async (_what, make) => {
+  ] as const)("answers %s 200 ignored, without a message", async ([_what, make], { vigie, slack }) => {
     const fields = site(`it-nl-ignored-${make.name}`);
     const answer = await signedPost(vigie.url, make(fields));
     expect(answer.status, answer.text).toBe(200);
@@ -131,7 +117,10 @@ describe("POST /webhooks/netlify, end to end", () => {
     expect(await settledNaming(slack, fields.name, 200)).toHaveLength(0);
   });
 
-  it("refuses a notification signed with the wrong secret (401) and stores nothing", async () => {
+  it("refuses a notification signed with the wrong secret (401) and stores nothing", async ({
+    vigie,
+    slack,
+  }) => {
     const fields = site("it-nl-forged");
     const deploy = failedDeploy(fields);
     const forged = await postNetlify(vigie.url, deploy, { secret: "not-the-netlify-secret" });
@@ -143,7 +132,7 @@ describe("POST /webhooks/netlify, end to end", () => {
     expect(await settledNaming(slack, fields.name)).toHaveLength(1);
   });
 
-  it("refuses an unsigned token (alg none) with 401", async () => {
+  it("refuses an unsigned token (alg none) with 401", async ({ vigie, slack }) => {
     const fields = site("it-nl-alg-none");
     const text = JSON.stringify(failedDeploy(fields));
     const answer = await postNetlify(vigie.url, text, {
@@ -154,7 +143,7 @@ describe("POST /webhooks/netlify, end to end", () => {
     expect(await settledNaming(slack, fields.name, 100)).toHaveLength(0);
   });
 
-  it("escapes a hostile error message and title: no <!channel>, no forged link", async () => {
+  it("escapes a hostile error message and title: no <!channel>, no forged link", async ({ vigie, slack }) => {
     const fields = site("it-nl-hostile");
     const deploy = failedDeploy({
       ...fields,
@@ -173,7 +162,10 @@ describe("POST /webhooks/netlify, end to end", () => {
     expect(validateMessage(asSlackMessage(sent[0]))).toEqual([]);
   });
 
-  it("sends a GitHub failure and a Netlify failure of different commits as 2 messages in the same Block Kit style", async () => {
+  it("sends a GitHub failure and a Netlify failure of different commits as 2 messages in the same Block Kit style", async ({
+    vigie,
+    slack,
+  }) => {
     const repo = "acme/it-both-sources";
     const fields = site("it-nl-both-sources");
     const github = failedRunPayload({ repo, runId: 7_200_000_001 });
@@ -205,7 +197,10 @@ describe("POST /webhooks/netlify, end to end", () => {
     expect(buttons(n).map((b) => b.text)).toEqual(["View deploy log"]);
   });
 
-  it("never lets the log access token, secrets, signatures or the Slack URL reach a log or a message", () => {
+  it("never lets the log access token, secrets, signatures or the Slack URL reach a log or a message", ({
+    vigie,
+    slack,
+  }) => {
     const logs = vigie.logs();
     const messages = slack.messages.map((message) => message.raw).join("\n");
     for (const text of [logs, messages]) {

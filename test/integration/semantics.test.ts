@@ -12,68 +12,35 @@
  * tests cover them (test/unit/pipeline/episodes.test.ts: reminderDue/markReminded; pipeline.test.ts: the
  * sweep queuing one reminder per period with an injected clock).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { validateMessage } from "../../src/slack/format.ts";
 import type { SlackMessage } from "../../src/slack/message.ts";
 import { failedRunPayload, runPayload } from "../fixtures/github.ts";
 import { cancelledDeploy, failedDeploy, readyDeploy } from "../fixtures/netlify.ts";
-import {
-  about,
-  at,
-  createSender,
-  drainOutbox,
-  peekStore,
-  type Sender,
-  type StorePeek,
-  sleep,
-} from "./faults-support.ts";
-import {
-  type SlackRequest,
-  type SlackStandIn,
-  startSlackStandIn,
-  startVigie,
-  type Vigie,
-} from "./harness.ts";
+import { about, at, drainOutbox, faultsTest, sleep } from "./faults-support.ts";
+import type { SlackRequest } from "./harness.ts";
 
-const GITHUB_SECRET = "sem-github-secret-71c4e0b2a95d";
-const NETLIFY_SECRET = "sem-netlify-secret-2f8a6d13c0e7";
 const STORM_GROUP_WAIT_SECONDS = 3;
+
+const it = faultsTest.override("slackOptions", { strictRate: true }).override("env", {
+  STORM_THRESHOLD: "5",
+  STORM_WINDOW_SECONDS: "60",
+  STORM_GROUP_WAIT_SECONDS: String(STORM_GROUP_WAIT_SECONDS),
+});
 
 const statusOf = (answer: { status: number; json: Record<string, unknown> | null }) =>
   `${answer.status} ${String(answer.json?.status)}`;
 /** A failure answer: notified inline, or queued when Slack's pace leaves no slot before the answer is due. */
 const ANNOUNCED = ["200 notified", "202 queued"];
 
-describe("pipeline semantics (real functions, Slack stand-in at ≈1 message/s)", () => {
-  let slack: SlackStandIn;
-  let vigie: Vigie;
-  let peek: StorePeek;
-  let send: Sender;
-
-  beforeAll(async () => {
-    slack = await startSlackStandIn({ strictRate: true });
-    vigie = await startVigie({
-      env: {
-        GITHUB_WEBHOOK_SECRET: GITHUB_SECRET,
-        NETLIFY_WEBHOOK_SECRET: NETLIFY_SECRET,
-        SLACK_WEBHOOK_URL: slack.url,
-        REMINDER_HOURS: "0",
-        STORM_THRESHOLD: "5",
-        STORM_WINDOW_SECONDS: "60",
-        STORM_GROUP_WAIT_SECONDS: String(STORM_GROUP_WAIT_SECONDS),
-      },
-    });
-    peek = await peekStore(vigie);
-    send = createSender(vigie, { github: GITHUB_SECRET, netlify: NETLIFY_SECRET });
-  });
-
-  afterAll(async () => {
-    await peek?.stop();
-    await vigie?.dispose();
-    await slack?.close();
-  });
-
-  it("3 failures then a success of one workflow and branch: 2 messages, the recovery naming 3 failed runs", async () => {
+// One scenario in steps (see above): its order is part of it, whatever `--sequence.shuffle` says.
+describe("pipeline semantics (real functions, Slack stand-in at ≈1 message/s)", { shuffle: false }, () => {
+  it("3 failures then a success of one workflow and branch: 2 messages, the recovery naming 3 failed runs", async ({
+    vigie,
+    slack,
+    peek,
+    send,
+  }) => {
     const repo = "sem-org/episode";
     const run = { repo, workflowId: 2001, workflowName: "Build and deploy", branch: "main" };
     const answers = [];
@@ -96,7 +63,12 @@ describe("pipeline semantics (real functions, Slack stand-in at ≈1 message/s)"
     expect(recovery).toContain("3 min");
   });
 
-  it("the same commit failing on GitHub (head_sha) and on Netlify (commit_ref): 1 message", async () => {
+  it("the same commit failing on GitHub (head_sha) and on Netlify (commit_ref): 1 message", async ({
+    vigie,
+    slack,
+    peek,
+    send,
+  }) => {
     const sha = "f01d5e3a9c7b2d4e6f8091a2b3c4d5e6f7081929";
     const repo = "sem-org/fold";
     const site = "sem-fold-site";
@@ -120,7 +92,12 @@ describe("pipeline semantics (real functions, Slack stand-in at ≈1 message/s)"
     expect(about(slack.messages, site)).toHaveLength(0);
   });
 
-  it("a cancelled run in the middle of an episode neither opens nor closes it (GitHub and Netlify)", async () => {
+  it("a cancelled run in the middle of an episode neither opens nor closes it (GitHub and Netlify)", async ({
+    vigie,
+    slack,
+    peek,
+    send,
+  }) => {
     // GitHub: a cancelled run alone opens nothing, then failure, cancelled, failure, success.
     const repo = "sem-org/cancelled";
     const run = { repo, workflowId: 3001, branch: "main" };
@@ -174,7 +151,12 @@ describe("pipeline semantics (real functions, Slack stand-in at ≈1 message/s)"
   // Reminders (REMINDER_HOURS) cannot be waited for in real time; test/unit/pipeline/pipeline.test.ts
   // drives them with a clock.
 
-  it("order: a newer success delivered before an older failure leaves the site green, on GitHub and Netlify", async () => {
+  it("order: a newer success delivered before an older failure leaves the site green, on GitHub and Netlify", async ({
+    vigie,
+    slack,
+    peek,
+    send,
+  }) => {
     const repo = "sem-order/site";
     const run = { repo, workflowId: 2301, workflowName: "Build and deploy", branch: "main" };
     const newer = await send.github(runPayload({ ...run, runId: 7_230_000_002, updatedAt: at(31) }));
@@ -217,7 +199,7 @@ describe("pipeline semantics (real functions, Slack stand-in at ≈1 message/s)"
   // measures 300 sites at 50 in flight.
   it("storm: 60 repositories failing at once give at most 5 single messages plus 2 digests naming all 60", {
     timeout: 120_000,
-  }, async () => {
+  }, async ({ vigie, slack, peek, send }) => {
     const repos = Array.from({ length: 60 }, (_, i) => `sem-storm/site-${String(i + 1).padStart(2, "0")}`);
     const before = slack.messages.length;
     const started = Date.now();
@@ -264,7 +246,9 @@ describe("pipeline semantics (real functions, Slack stand-in at ≈1 message/s)"
     ).toBe(60);
   });
 
-  it("every message of this file is valid Block Kit, delivered exactly once, and 429s were honoured", () => {
+  it("every message of this file is valid Block Kit, delivered exactly once, and 429s were honoured", ({
+    slack,
+  }) => {
     const requests = slack.messages;
     const delivered = slack.delivered();
     expect(delivered.length).toBeGreaterThan(5);
