@@ -9,7 +9,7 @@
  * are stripped of their timestamps and quantised, so that they stay small and identical from run to run.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -343,59 +343,8 @@ const clock = (iso: string): string => {
   return `${hours % 12 === 0 ? 12 : hours % 12}:${String(date.getUTCMinutes()).padStart(2, "0")} ${hours < 12 ? "AM" : "PM"}`;
 };
 
-const CSS = `
-* { box-sizing: border-box; }
-html, body { margin: 0; background: #fff; }
-a { color: #1264a3; text-decoration: none; }
-b { font-weight: 900; }
-body {
-  padding: 10px;
-  font-family: Lato, "Slack-Lato", "Helvetica Neue", Helvetica, Arial, "Noto Color Emoji", sans-serif;
-  font-size: 15px; line-height: 1.46668; color: #1d1c1d;
-  -webkit-font-smoothing: antialiased;
-}
-.window { border: 1px solid #dddddd; border-radius: 8px; background: #fff; padding: 4px 0; }
-.message { display: flex; padding: 8px 20px 8px 20px; }
-.avatar {
-  flex: none; width: 36px; height: 36px; border-radius: 6px; margin-right: 8px; margin-top: 4px;
-  background: linear-gradient(135deg, #2b5f8f, #173a5e); display: flex; align-items: center; justify-content: center;
-}
-.avatar svg { width: 24px; height: 24px; }
-.body { flex: 1; min-width: 0; }
-.meta { display: flex; align-items: baseline; gap: 4px; line-height: 1.46668; }
-.name { font-weight: 900; font-size: 15px; }
-.badge {
-  font-size: 10px; font-weight: 700; line-height: 1.3; color: rgba(29,28,29,.7); background: rgba(29,28,29,.13);
-  border-radius: 2px; padding: 1px 3px; position: relative; top: -1px;
-}
-.time { font-size: 12px; color: #616061; margin-left: 4px; }
-.header { font-size: 18px; font-weight: 900; line-height: 1.33334; margin: 4px 0 6px; }
-.section { margin: 4px 0 8px; }
-.fields { display: grid; grid-template-columns: 1fr 1fr; column-gap: 16px; row-gap: 8px; }
-.text { overflow-wrap: anywhere; }
-.text + .fields { margin-top: 8px; }
-.field { overflow-wrap: anywhere; min-width: 0; }
-.context { font-size: 13px; line-height: 1.38463; color: #616061; margin: 4px 0 8px; }
-.context span + span { margin-left: 8px; }
-.divider { border: 0; border-top: 1px solid #dddddd; margin: 12px 0; }
-.actions { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0 4px; }
-.button {
-  display: inline-flex; align-items: center; height: 28px; padding: 0 12px; font-size: 13px; font-weight: 700;
-  color: #1d1c1d; text-decoration: none; background: #fff; border: 1px solid rgba(29,28,29,.3); border-radius: 4px;
-  box-shadow: 0 1px 3px rgba(0,0,0,.08);
-}
-code {
-  font-family: Monaco, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12px; line-height: 1.5;
-  color: #c01343; background: rgba(29,28,29,.04); border: 1px solid rgba(29,28,29,.13); border-radius: 3px;
-  padding: 2px 3px 1px;
-}
-pre {
-  font-family: Monaco, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12px; line-height: 1.5;
-  margin: 4px 0; padding: 8px; background: rgba(29,28,29,.04); border: 1px solid rgba(29,28,29,.13);
-  border-radius: 4px; white-space: pre-wrap; overflow-wrap: anywhere;
-}
-.mention { color: #1264a3; background: rgba(29,155,209,.1); border-radius: 3px; padding: 0 2px; }
-`;
+/** Slack's message view, imitated; read at run time and inlined into each page (self-contained). */
+const CSS = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "render-messages.css"), "utf8");
 
 /** A lookout's eye: vigie is French for the lookout at the masthead. */
 const AVATAR = `<svg role="img" aria-label="vigie" viewBox="0 0 24 24" fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12z"/><circle cx="12" cy="12" r="3" fill="#fff"/></svg>`;
