@@ -7,7 +7,8 @@ import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
 import { validateMessage } from "../../src/slack/format.ts";
 import { failedRunPayload, runPayload, signGithub, withField } from "../fixtures/github.ts";
-import { vigieTest } from "./fixture.ts";
+// Every test gets the file's vigie and Slack stand-in, started once (fixture.ts).
+import { vigieTest as it } from "./fixture.ts";
 import { postGithub, slackReply } from "./harness.ts";
 import {
   allText,
@@ -24,9 +25,6 @@ import {
   sleep,
   waitForDeliveredNaming,
 } from "./support.ts";
-
-/** Every test gets the file's vigie and Slack stand-in (fixture.ts), started once. */
-const it = vigieTest;
 
 const secret = GITHUB_SECRET;
 /** Every signature header value sent by this file, to prove none reaches the log. */

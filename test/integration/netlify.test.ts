@@ -17,7 +17,8 @@ import {
   skippedDeploy,
   unsignedNetlifyToken,
 } from "../fixtures/netlify.ts";
-import { vigieTest } from "./fixture.ts";
+// Every test gets the file's vigie and Slack stand-in, started once (fixture.ts).
+import { vigieTest as it } from "./fixture.ts";
 import { postGithub, postNetlify } from "./harness.ts";
 import {
   allText,
@@ -30,9 +31,6 @@ import {
   settledNaming,
   slackPath,
 } from "./support.ts";
-
-/** Every test gets the file's vigie and Slack stand-in (fixture.ts), started once. */
-const it = vigieTest;
 
 const secret = NETLIFY_SECRET;
 const signatures: string[] = [];
