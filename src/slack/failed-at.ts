@@ -1,11 +1,8 @@
 import type { RunEvent } from "../event.ts";
+import { bounded, SECTION_TEXT_MAX } from "./blocks.ts";
 import { escapeTruncated, link } from "./escape.ts";
 import type { Block } from "./message.ts";
 
-/** Slack's limit on a section's text: https://docs.slack.dev/reference/block-kit/blocks/section-block */
-const SECTION_TEXT_MAX = 3000;
-/** A longer URL is dropped from a link (the label stays), as format.ts does. */
-const LINK_URL_MAX = 1000;
 const LABEL_MAX = 300;
 const ERROR_MAX = 200;
 const LABEL = "*Failed at*\n";
@@ -17,7 +14,7 @@ const LABEL = "*Failed at*\n";
  */
 const jobLine = (job: NonNullable<RunEvent["failedAt"]>["jobs"][number]): string => {
   const label = [job.stage, job.name, job.step].filter((part) => part !== null && part !== "").join(" › ");
-  const url = job.url && job.url.length <= LINK_URL_MAX ? job.url : null;
+  const url = bounded(job.url);
   const error = job.error ? ` (${escapeTruncated(job.error, ERROR_MAX)})` : "";
   return `${link(url, label, LABEL_MAX)}${error}`;
 };

@@ -12,3 +12,12 @@ export const parseJson = (text: string): unknown => {
     throw badRequest("body is not valid JSON", error);
   }
 };
+
+/** `parseJson`, for sources whose payload must be a JSON object before anything else is read. */
+export const parseJsonObject = (text: string): object => {
+  const payload = parseJson(text);
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
+    throw badRequest("body is not a JSON object");
+  }
+  return payload;
+};

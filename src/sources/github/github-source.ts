@@ -1,6 +1,6 @@
 import { badRequest } from "../../http/errors.ts";
 import { describeIssue } from "../describe-issue.ts";
-import { parseJson } from "../parse-json.ts";
+import { parseJsonObject } from "../parse-json.ts";
 import type { Interpretation, RawBody, Source } from "../source.ts";
 import { normaliseWorkflowRun } from "./normalise.ts";
 import { workflowRunPayloadSchema } from "./schema.ts";
@@ -19,11 +19,7 @@ const parsePayload = (body: RawBody, headers: Headers): unknown => {
     if (field === null) throw badRequest("form-encoded body has no payload field");
     json = field;
   }
-  const payload = parseJson(json);
-  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
-    throw badRequest("body is not a JSON object");
-  }
-  return payload;
+  return parseJsonObject(json);
 };
 
 export const githubSource: Source = {

@@ -1,5 +1,6 @@
-import type { $ZodIssue } from "zod/v4/core";
 import { badRequest } from "../../http/errors.ts";
+import { describeIssue } from "../describe-issue.ts";
+import { parseJsonObject } from "../parse-json.ts";
 import type { Interpretation, Source } from "../source.ts";
 import { normalisePipeline } from "./normalise.ts";
 import { pipelineStatus } from "./pipeline-status.ts";
@@ -18,30 +19,6 @@ export const PIPELINE_HOOK = "Pipeline Hook";
  */
 const DELIVERY_ID = /^[\w-]{1,100}$/;
 const DELIVERY_HEADERS = ["idempotency-key", "x-gitlab-event-uuid"] as const;
-
-const describeInput = (input: unknown): string => {
-  if (input === undefined) return "nothing";
-  if (input === null) return "null";
-  if (Array.isArray(input)) return "array";
-  return typeof input;
-};
-
-/** `object_attributes.id: expected number, got string`: names the first bad field, never echoes its value. */
-const describeIssue = (issue: $ZodIssue): string => {
-  const path =
-    issue.path.reduce<string>(
-      (prefix, key) =>
-        typeof key === "number" ? `${prefix}[${key}]` : prefix ? `${prefix}.${String(key)}` : String(key),
-      "",
-    ) || "payload";
-  const problem =
-    issue.code === "invalid_type"
-      ? `expected ${issue.expected}, got ${describeInput(issue.input)}`
-      : issue.code === "too_small"
-        ? "must not be empty"
-        : issue.message;
-  return `${path}: ${problem}`;
-};
 
 /**
  * GitLab "Pipeline events" of a group webhook or of each project's webhook. Verified by the hook's secret
@@ -84,17 +61,8 @@ export const gitlabSource: Source = {
         reason: `event ${JSON.stringify(event.slice(0, 60))} is not watched: tick only "Pipeline events" on the GitLab webhook`,
       };
     }
-    let payload: unknown;
-    try {
-      // Parsed only now, after the token (and signature) were checked over these exact bytes. The schema
-      // keeps only known keys, so a "__proto__" key (an own property after JSON.parse) goes no further.
-      payload = JSON.parse(body.text);
-    } catch (error) {
-      throw badRequest("body is not valid JSON", error);
-    }
-    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
-      throw badRequest("body is not a JSON object");
-    }
+    // Parsed only now, after the token (and signature) were checked over these exact bytes.
+    const payload = parseJsonObject(body.text);
     // Narrow first: a pipeline that is not finished (created, pending, running: most of a hook's
     // deliveries) is answered from its status alone; only finished ones are validated in full.
     const status = (payload as { object_attributes?: { status?: unknown } }).object_attributes?.status;
@@ -111,7 +79,7 @@ export const gitlabSource: Source = {
       throw badRequest(
         issue === undefined
           ? "invalid pipeline payload"
-          : `invalid pipeline payload: ${describeIssue(issue)}`,
+          : `invalid pipeline payload: ${describeIssue(issue, "payload")}`,
       );
     }
     return normalisePipeline(result.data);
