@@ -8,7 +8,7 @@
  * (200 "notified" or 202 "queued") is the pipeline's business.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { validateMessage } from "../../src/slack/format.ts";
 import { failedRunPayload } from "../fixtures/github.ts";
 import {
@@ -20,15 +20,8 @@ import {
   pipelinePayload,
   signGitlab,
 } from "../fixtures/gitlab.ts";
-import {
-  type GitlabPostOptions,
-  postGithub,
-  postGitlab,
-  type SlackStandIn,
-  startSlackStandIn,
-  startVigie,
-  type Vigie,
-} from "./harness.ts";
+import { vigieTest } from "./fixture.ts";
+import { type GitlabPostOptions, postGithub, postGitlab } from "./harness.ts";
 import {
   allText,
   asSlackMessage,
@@ -38,7 +31,6 @@ import {
   messagesNaming,
   settledNaming,
   slackPath,
-  testEnv,
   waitForDeliveredNaming,
 } from "./support.ts";
 
@@ -83,21 +75,13 @@ const project = (name: string) => {
 /** A failure or recovery answer: sent inline, queued in the outbox, or accepted and processed after the answer. */
 const SENT = ["200 notified", "202 queued", "202 accepted"];
 
+const it = vigieTest.override("env", { GITLAB_SIGNING_TOKEN });
+
 describe("POST /webhooks/gitlab, end to end", () => {
-  let slack: SlackStandIn;
-  let vigie: Vigie;
-
-  beforeAll(async () => {
-    slack = await startSlackStandIn();
-    vigie = await startVigie({ env: testEnv(slack, { GITLAB_SIGNING_TOKEN }) });
-  });
-
-  afterAll(async () => {
-    await vigie?.dispose();
-    await slack?.close();
-  });
-
-  it("a failed pipeline → exactly one valid message naming the project, branch and the failed job", async () => {
+  it("a failed pipeline → exactly one valid message naming the project, branch and the failed job", async ({
+    vigie,
+    slack,
+  }) => {
     const p = project("failure");
     const answer = await post(
       vigie.url,
@@ -119,7 +103,10 @@ describe("POST /webhooks/gitlab, end to end", () => {
     expect(text).toContain(`https://gitlab.com/${p.path}/-/jobs/9012`);
   });
 
-  it("a canceled pipeline → 200 ignored, no message, even while the project's episode is open", async () => {
+  it("a canceled pipeline → 200 ignored, no message, even while the project's episode is open", async ({
+    vigie,
+    slack,
+  }) => {
     const p = project("canceled");
     const canceled = await post(vigie.url, canceledPipeline(p.options()));
     expect(canceled.status, canceled.text).toBe(200);
@@ -136,7 +123,10 @@ describe("POST /webhooks/gitlab, end to end", () => {
     expect(await settledNaming(slack, p.path, 500)).toHaveLength(1);
   });
 
-  it("GitLab's retry of a delivery (same Idempotency-Key, same body) → 200 duplicate, one message", async () => {
+  it("GitLab's retry of a delivery (same Idempotency-Key, same body) → 200 duplicate, one message", async ({
+    vigie,
+    slack,
+  }) => {
     const p = project("redelivery");
     const payload = failedBuildPipeline(p.options());
     const idempotencyKey = randomUUID();
@@ -153,7 +143,10 @@ describe("POST /webhooks/gitlab, end to end", () => {
     expect(decisions[1]).toBe("duplicate");
   });
 
-  it("success after a failure → one recovery message; a retried pipeline failing meanwhile sends nothing", async () => {
+  it("success after a failure → one recovery message; a retried pipeline failing meanwhile sends nothing", async ({
+    vigie,
+    slack,
+  }) => {
     const p = project("recovery");
     const failed = p.options();
     await post(vigie.url, failedBuildPipeline(failed));
@@ -179,7 +172,7 @@ describe("POST /webhooks/gitlab, end to end", () => {
     expect(await settledNaming(slack, p.path, 500)).toHaveLength(2);
   });
 
-  it("the same commit failing on GitHub and on GitLab → one message", async () => {
+  it("the same commit failing on GitHub and on GitLab → one message", async ({ vigie, slack }) => {
     const p = project("mirror");
     const repo = `acme/it-github-mirror-${counter}`;
     const github = await postGithub(
@@ -201,7 +194,10 @@ describe("POST /webhooks/gitlab, end to end", () => {
     expect(messagesNaming(slack, p.path)).toHaveLength(0);
   });
 
-  it("refuses a wrong token, a missing signature and a stale one with 401; the genuine copy still notifies", async () => {
+  it("refuses a wrong token, a missing signature and a stale one with 401; the genuine copy still notifies", async ({
+    vigie,
+    slack,
+  }) => {
     const p = project("refused");
     const payload = failedBuildPipeline(p.options());
     const wrongToken = await post(vigie.url, payload, { token: "not-the-token" });
@@ -219,7 +215,7 @@ describe("POST /webhooks/gitlab, end to end", () => {
     await waitForDeliveredNaming(slack, p.path);
   });
 
-  it("a Job Hook → 200 ignored, telling to tick only Pipeline events", async () => {
+  it("a Job Hook → 200 ignored, telling to tick only Pipeline events", async ({ vigie, slack }) => {
     const p = project("job-hook");
     const answer = await post(vigie.url, failedBuildPipeline(p.options()), { event: "Job Hook" });
     expect(answer.status, answer.text).toBe(200);
@@ -227,7 +223,10 @@ describe("POST /webhooks/gitlab, end to end", () => {
     expect(await settledNaming(slack, p.path, 200)).toHaveLength(0);
   });
 
-  it("logs one JSON line per delivery under its Idempotency-Key, and never a token or a signature", () => {
+  it("logs one JSON line per delivery under its Idempotency-Key, and never a token or a signature", ({
+    vigie,
+    slack,
+  }) => {
     const lines = vigie.logLines().filter((line) => line.msg === "delivery" && line.source === "gitlab");
     expect(lines.length).toBeGreaterThan(5);
     expect(lines.filter((line) => line.event === "Pipeline Hook").length).toBeGreaterThan(5);
