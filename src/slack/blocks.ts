@@ -59,14 +59,14 @@ export const formatDuration = (ms: number): string => {
 };
 
 export const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? "" : "s"}`;
-export const oneLine = (text: string): string => text.replace(/\s+/g, " ").trim();
+export const collapseSpaces = (text: string): string => text.replace(/\s+/g, " ").trim();
 export const plain = (text: string): PlainText => ({ type: "plain_text", text, emoji: true });
 export const mrkdwn = (text: string): Mrkdwn => ({ type: "mrkdwn", text });
 export const bounded = (url: string | null | undefined): string | null =>
   url && url.length <= LINK_URL_MAX ? url : null;
 /** A payload value on one line, escaped and bounded. */
 export const value = (text: string | null | undefined, max = VALUE_MAX): string | null => {
-  const line = text ? oneLine(text) : "";
+  const line = text ? collapseSpaces(text) : "";
   return line === "" ? null : escapeTruncated(line, max);
 };
 
@@ -79,8 +79,11 @@ export const message = (text: string, blocks: Block[]): SlackMessage => ({
 
 /** "<emoji> <what>: <site>", the site kept visible however long the workflow name is. */
 export const header = (prefix: string, site: string): Block => {
-  const head = truncate(oneLine(prefix), 60);
-  return { type: "header", text: plain(`${head}: ${truncate(oneLine(site), HEADER_MAX - head.length - 2)}`) };
+  const head = truncate(collapseSpaces(prefix), 60);
+  return {
+    type: "header",
+    text: plain(`${head}: ${truncate(collapseSpaces(site), HEADER_MAX - head.length - 2)}`),
+  };
 };
 
 export const fieldsSection = (entries: Array<readonly [string, string | null]>): Block | null => {

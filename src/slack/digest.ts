@@ -6,12 +6,12 @@
 import type { RunEvent } from "../event.ts";
 import {
   bounded,
+  collapseSpaces,
   ERROR_HEADING_MAX,
   FALLBACK_MAX,
   HEADER_MAX,
   MAX_BLOCKS,
   mrkdwn,
-  oneLine,
   outcomeWords,
   plain,
   plural,
@@ -84,11 +84,11 @@ const groupHeading = (group: DigestGroup, continued: boolean): string =>
 const digestGroups = (items: readonly DigestLine[], kind: "failure" | "recovery"): DigestGroup[] => {
   const byKey = new Map<string, { pipeline: string; error: string | null; events: RunEvent[] }>();
   for (const { event } of items) {
-    const pipeline = oneLine(event.pipeline);
+    const pipeline = collapseSpaces(event.pipeline);
     // Netlify's "Failed during stage 'building site': " prefix would repeat in every group heading.
     const firstLine =
       event.detail?.split(/\r?\n/, 1)[0]?.replace(/^failed during stage '[^']*':\s*/i, "") ?? "";
-    const error = oneLine(firstLine) || outcomeWords(event.outcome);
+    const error = collapseSpaces(firstLine) || outcomeWords(event.outcome);
     const key = kind === "failure" ? `${pipeline}\u0000${error}` : pipeline;
     const group = byKey.get(key) ?? {
       pipeline: `*${escapeTruncated(pipeline, VALUE_MAX)}*`,
@@ -110,8 +110,9 @@ const digestGroups = (items: readonly DigestLine[], kind: "failure" | "recovery"
         .sort((a, b) => (a.site === b.site ? 0 : a.site < b.site ? -1 : 1))
         .map((e) => {
           // The same site twice in a group (two branches or contexts): say which is which.
-          const which = (counts.get(e.site) ?? 0) > 1 ? ` (${oneLine(e.branch ?? e.context ?? "")})` : "";
-          return link(bounded(e.logsUrl), `${oneLine(e.site)}${which}`, SITE_MAX);
+          const which =
+            (counts.get(e.site) ?? 0) > 1 ? ` (${collapseSpaces(e.branch ?? e.context ?? "")})` : "";
+          return link(bounded(e.logsUrl), `${collapseSpaces(e.site)}${which}`, SITE_MAX);
         });
       return { pipeline, error, entries };
     });
@@ -181,7 +182,7 @@ export const formatDigest = (
   const names: string[] = [];
   let length = title.length;
   for (const { event } of items) {
-    const name = oneLine(event.site);
+    const name = collapseSpaces(event.site);
     if (length + name.length + 2 > FALLBACK_MAX - 30) break;
     names.push(name);
     length += name.length + 2;
