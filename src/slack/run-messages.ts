@@ -5,6 +5,7 @@ import {
   bounded,
   button,
   COMMIT_MESSAGE_MAX,
+  collapseSpaces,
   contextBlock,
   elapsed,
   fieldsSection,
@@ -12,7 +13,6 @@ import {
   header,
   message,
   mrkdwn,
-  oneLine,
   outcomeWords,
   PIPELINE_IN_HEADER_MAX,
   plural,
@@ -51,9 +51,10 @@ export interface ReminderEpisode {
 const what = (event: RunEvent): string =>
   event.outcome === "deploy_error"
     ? "Netlify deploy failed"
-    : `${truncate(oneLine(event.pipeline), PIPELINE_IN_HEADER_MAX)} ${outcomeWords(event.outcome)}`;
+    : `${truncate(collapseSpaces(event.pipeline), PIPELINE_IN_HEADER_MAX)} ${outcomeWords(event.outcome)}`;
 
-const siteLink = (event: RunEvent): string => link(bounded(event.siteUrl), oneLine(event.site), SITE_MAX);
+const siteLink = (event: RunEvent): string =>
+  link(bounded(event.siteUrl), collapseSpaces(event.site), SITE_MAX);
 const siteLabel = (event: RunEvent): string =>
   event.source === "github" ? "Repository" : event.source === "gitlab" ? "Project" : "Site";
 
@@ -100,7 +101,7 @@ const errorSection = (event: RunEvent): Block | null => {
 };
 
 const fallbackSummary = (headline: string, event: RunEvent, extra: string | null = null): string => {
-  const branch = event.branch ? ` on ${oneLine(event.branch)}` : "";
+  const branch = event.branch ? ` on ${collapseSpaces(event.branch)}` : "";
   return escapeMrkdwn(`${headline}${branch}${extra === null ? "" : `, ${extra}`}`);
 };
 
@@ -123,7 +124,7 @@ export const formatFailure = (event: FailureEvent, opts: FailureOptions = {}): S
     ]),
     actionsBlock([button(logsLabel(event), event.logsUrl, "view_logs")]),
   ]);
-  return message(fallbackSummary(`${prefix}: ${oneLine(event.site)}`, event), blocks);
+  return message(fallbackSummary(`${prefix}: ${collapseSpaces(event.site)}`, event), blocks);
 };
 
 /** A failing stream succeeded again: how long it was broken and how many runs failed meanwhile. */
@@ -153,7 +154,7 @@ export const formatRecovery = (event: RunEvent, episode: RecoveryEpisode): Slack
       button("View first failure", episode.firstFailureUrl, "view_first_failure"),
     ]),
   ]);
-  return message(fallbackSummary(`✅ Recovered: ${oneLine(event.site)}`, event, summary), blocks);
+  return message(fallbackSummary(`✅ Recovered: ${collapseSpaces(event.site)}`, event, summary), blocks);
 };
 
 /**
@@ -193,5 +194,5 @@ export const formatReminder = (
     ]),
   ]);
   const summary = `${forText === null ? "" : `for ${forText}, `}${runs}`;
-  return message(fallbackSummary(`⏰ Still failing: ${oneLine(event.site)}`, event, summary), blocks);
+  return message(fallbackSummary(`⏰ Still failing: ${collapseSpaces(event.site)}`, event, summary), blocks);
 };
