@@ -1,5 +1,7 @@
 import { pipe, string, transform, url, type ZodMiniType } from "zod/mini";
-import { HttpError } from "./http/errors.ts";
+import { ConfigError } from "./errors.ts";
+
+export { ConfigError };
 
 /**
  * Environment → Config, validated once per distinct environment. Every error names the variable, so an
@@ -47,23 +49,6 @@ export const GITHUB_CONCLUSIONS = [
   "stale",
   "startup_failure",
 ] as const;
-
-/**
- * An invalid variable. The HTTP answer names only the variable (anyone can call a webhook); `message`
- * says what is wrong with it, for the log and for `npm start`.
- */
-export class ConfigError extends HttpError {
-  readonly variable: string;
-  constructor(variable: string, message: string) {
-    super(500, "config_invalid", `${variable}: ${message}`);
-    this.name = "ConfigError";
-    this.variable = variable;
-  }
-
-  override get publicMessage(): string {
-    return `${this.variable} is invalid; the function log says why`;
-  }
-}
 
 const list = (value: string): string[] =>
   value

@@ -1,4 +1,5 @@
-import { HttpError, jsonResponse, toResponse } from "./http/errors.ts";
+import { VigieError } from "./errors.ts";
+import { jsonResponse, toResponse } from "./http/errors.ts";
 import { describeError } from "./log.ts";
 import { sweep } from "./pipeline/sweep.ts";
 import { createRedeliverer } from "./redelivery/redeliverer.ts";
@@ -22,8 +23,8 @@ export const runSweep = async (
     return jsonResponse(200, { status: "swept", ...report });
   } catch (error) {
     log("error", "sweep failed", {
-      ...(error instanceof HttpError ? { code: error.code, reason: error.message } : {}),
-      ...describeError(error instanceof HttpError && error.cause ? error.cause : error),
+      ...(error instanceof VigieError ? { code: error.code, reason: error.message } : {}),
+      ...describeError(error instanceof VigieError && error.cause ? error.cause : error),
     });
     return toResponse(error);
   }

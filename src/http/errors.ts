@@ -1,59 +1,19 @@
+import { type ErrorCode, VigieError } from "../errors.ts";
+
 /**
- * Errors that know their HTTP status (hono's HTTPException, octokit's status table). One place,
- * `toResponse`, renders them; anything else is logged and becomes a plain 500.
+ * The one place where vigie's error codes become HTTP statuses (octokit's create-middleware.ts keeps such
+ * a table; hono's HTTPException.getResponse() renders one answer). An answer carries the public message
+ * only: what the log line says in full (a rejected value, a cause) never reaches whoever called.
  */
-export type ErrorCode =
-  | "method_not_allowed"
-  | "config_invalid"
-  | "secret_missing"
-  | "payload_too_large"
-  | "signature_invalid"
-  | "bad_request"
-  | "store_unavailable"
-  | "internal";
-
-export class HttpError extends Error {
-  readonly status: number;
-  readonly code: ErrorCode;
-  readonly headers: Record<string, string>;
-
-  constructor(
-    status: number,
-    code: ErrorCode,
-    message: string,
-    options: { cause?: unknown; headers?: Record<string, string> } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "HttpError";
-    this.status = status;
-    this.code = code;
-    this.headers = options.headers ?? {};
-  }
-
-  /** What the HTTP answer says; `message` may say more, for the log only. */
-  get publicMessage(): string {
-    return this.message;
-  }
-}
-
-export const methodNotAllowed = (): HttpError =>
-  new HttpError(405, "method_not_allowed", "only POST is accepted", { headers: { Allow: "POST" } });
-
-export const badRequest = (message: string, cause?: unknown): HttpError =>
-  new HttpError(400, "bad_request", message, cause === undefined ? {} : { cause });
-
-/** Thrown by a Store when Netlify Blobs cannot be reached or answers with an error. */
-export class StoreUnavailableError extends HttpError {
-  constructor(operation: string, cause?: unknown) {
-    super(
-      503,
-      "store_unavailable",
-      `store unavailable during ${operation}`,
-      cause === undefined ? {} : { cause },
-    );
-    this.name = "StoreUnavailableError";
-  }
-}
+export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
+  config_invalid: 500,
+  secret_missing: 500,
+  payload_too_large: 413,
+  signature_invalid: 401,
+  bad_request: 400,
+  // GitHub then shows a failed delivery, which can be redelivered once the store is back.
+  store_unavailable: 503,
+};
 
 /** The small JSON answer every route gives. */
 export const jsonResponse = (
@@ -66,17 +26,25 @@ export const jsonResponse = (
     headers: { "content-type": "application/json; charset=utf-8", ...headers },
   });
 
+/** 405 for a method the route does not serve; `allow` lists the ones it does. */
+export const methodNotAllowed = (allow: string): Response =>
+  jsonResponse(
+    405,
+    { status: "error", code: "method_not_allowed", reason: `only ${allow} is accepted` },
+    { Allow: allow },
+  );
+
 /**
- * Renders an error as the answer. HttpErrors keep their status and a message that is safe to show
- * (it never contains a secret); anything else is a plain 500 whose details only reach the log.
+ * Renders an error as the answer: a VigieError with its code's status and its public message; anything
+ * else is a plain 500 whose details only reach the log.
  */
 export const toResponse = (error: unknown): Response => {
-  if (error instanceof HttpError) {
-    return jsonResponse(
-      error.status,
-      { status: "error", code: error.code, reason: error.message },
-      error.headers,
-    );
+  if (error instanceof VigieError) {
+    return jsonResponse(STATUS_OF[error.code], {
+      status: "error",
+      code: error.code,
+      reason: error.publicMessage,
+    });
   }
   return jsonResponse(500, { status: "error", code: "internal", reason: "internal error" });
 };

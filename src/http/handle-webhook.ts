@@ -1,4 +1,5 @@
 import { type Config, loadConfig } from "../config.ts";
+import { SecretMissingError, SignatureInvalidError, StoreUnavailableError, VigieError } from "../errors.ts";
 import { boundedEvent } from "../event.ts";
 import { lazyImport } from "../lazy-import.ts";
 import { describeError, type Logger } from "../log.ts";
@@ -8,7 +9,7 @@ import type { InflightRecord, ResultStatus } from "../pipeline/records.ts";
 import type { RawBody, Source } from "../sources/source.ts";
 import { countingStore } from "../store/counting-store.ts";
 import { oneLine } from "../text/one-line.ts";
-import { HttpError, jsonResponse, methodNotAllowed, StoreUnavailableError, toResponse } from "./errors.ts";
+import { jsonResponse, methodNotAllowed, toResponse } from "./errors.ts";
 import { readBody } from "./read-body.ts";
 
 /**
@@ -107,30 +108,22 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
     // (GitLab's names have a space: "Pipeline Hook").
     if (eventName !== null)
       fields.event = /^[\w.-](?:[\w. -]{0,62}[\w.-])?$/.test(eventName) ? eventName : "invalid";
-    if (req.method !== "POST") return answer(toResponse(methodNotAllowed()), "method_not_allowed");
+    if (req.method !== "POST") return answer(methodNotAllowed("POST"), "method_not_allowed");
     const config = loadConfig(deps.env);
     const secrets = source.secrets(config);
     if (secrets.length === 0) {
-      return answer(
-        toResponse(new HttpError(500, "secret_missing", `${source.secretVariable} is not set`)),
-        "secret_missing",
-        {
-          hint: `set ${source.secretVariable}: every ${source.name} delivery is refused until it is (fail closed)`,
-        },
-      );
+      return answer(toResponse(new SecretMissingError(source.secretVariable)), "secret_missing", {
+        hint: `set ${source.secretVariable}: every ${source.name} delivery is refused until it is (fail closed)`,
+      });
     }
     const body: RawBody = await readBody(req, config.maxBodyBytes);
     fields.delivery = source.deliveryId(req.headers, body);
     if (!(await source.verify(body, req.headers, secrets, config))) {
-      return answer(
-        toResponse(new HttpError(401, "signature_invalid", "signature missing or invalid")),
-        "signature_invalid",
-        {
-          hint:
-            source.verifyHint ??
-            `check that ${source.secretVariable} matches the secret configured on the ${source.name} webhook`,
-        },
-      );
+      return answer(toResponse(new SignatureInvalidError()), "signature_invalid", {
+        hint:
+          source.verifyHint ??
+          `check that ${source.secretVariable} matches the secret configured on the ${source.name} webhook`,
+      });
     }
     const interpretation = source.interpret(body, req.headers);
     if (interpretation.kind === "skip") {
@@ -197,7 +190,7 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
     }
     return response;
   } catch (error) {
-    if (error instanceof HttpError) {
+    if (error instanceof VigieError) {
       return answer(toResponse(error), error.code, {
         reason: error.message,
         ...(error.cause ? describeError(error.cause) : {}),

@@ -1,8 +1,7 @@
+import { PayloadTooLargeError } from "../errors.ts";
 import type { RawBody } from "../sources/source.ts";
-import { HttpError } from "./errors.ts";
 
-const tooLarge = (maxBytes: number): HttpError =>
-  new HttpError(413, "payload_too_large", `body is larger than MAX_BODY_BYTES (${maxBytes} bytes)`);
+const tooLarge = (maxBytes: number): PayloadTooLargeError => new PayloadTooLargeError(maxBytes);
 
 /**
  * Reads the body once, never more than `maxBytes`. A declared Content-Length over the limit is refused

@@ -6,8 +6,9 @@
  * a time, through a lease in the store. A step that fails is logged and the next one runs: only an
  * unreachable store ends a sweep early, so one unreadable record cannot stop the outbox every minute.
  */
+
+import { StoreUnavailableError } from "../errors.ts";
 import { isFailureEvent } from "../event.ts";
-import { StoreUnavailableError } from "../http/errors.ts";
 import { describeError } from "../log.ts";
 import {
   DIGEST_MAX_CHARS,

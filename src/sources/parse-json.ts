@@ -1,4 +1,4 @@
-import { badRequest } from "../http/errors.ts";
+import { BadRequestError } from "../errors.ts";
 
 /**
  * JSON.parse of a body whose signature was checked over these exact bytes (read, verify, then parse:
@@ -9,7 +9,7 @@ export const parseJson = (text: string): unknown => {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw badRequest("body is not valid JSON", error);
+    throw new BadRequestError("body is not valid JSON", { cause: error });
   }
 };
 
@@ -17,7 +17,7 @@ export const parseJson = (text: string): unknown => {
 export const parseJsonObject = (text: string): object => {
   const payload = parseJson(text);
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
-    throw badRequest("body is not a JSON object");
+    throw new BadRequestError("body is not a JSON object");
   }
   return payload;
 };

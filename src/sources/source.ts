@@ -46,7 +46,7 @@ export interface Source {
   deliveryId(headers: Headers, body: RawBody | null): string;
   /**
    * Parse (JSON or form-encoded), route by event, validate only the fields read, normalise.
-   * Throws HttpError 400 (`badRequest`) for broken JSON, a missing event header or a wrong shape.
+   * Throws BadRequestError for broken JSON, a missing event header or a wrong shape.
    */
   interpret(body: RawBody, headers: Headers): Interpretation;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Store as BlobStore, getStore } from "@netlify/blobs";
-import { StoreUnavailableError } from "../http/errors.ts";
+import { StoreUnavailableError } from "../errors.ts";
 import type { Entry, Store, WriteCondition, WriteResult } from "./store.ts";
 
 export const STORE_NAME = "vigie";

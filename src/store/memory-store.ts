@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from "../http/errors.ts";
+import { StoreUnavailableError } from "../errors.ts";
 import type { Entry, Store, WriteCondition, WriteResult } from "./store.ts";
 
 /**

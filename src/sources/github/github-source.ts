@@ -1,4 +1,4 @@
-import { badRequest } from "../../http/errors.ts";
+import { BadRequestError } from "../../errors.ts";
 import { describeIssue } from "../describe-issue.ts";
 import { parseJsonObject } from "../parse-json.ts";
 import type { Interpretation, RawBody, Source } from "../source.ts";
@@ -16,7 +16,7 @@ const parsePayload = (body: RawBody, headers: Headers): unknown => {
   if (mediaType === "application/x-www-form-urlencoded") {
     // The webhook's "Content type" setting can be form-encoded: the JSON is then the `payload` field.
     const field = new URLSearchParams(body.text).get("payload");
-    if (field === null) throw badRequest("form-encoded body has no payload field");
+    if (field === null) throw new BadRequestError("form-encoded body has no payload field");
     json = field;
   }
   return parseJsonObject(json);
@@ -38,7 +38,7 @@ export const githubSource: Source = {
   interpret: (body, headers): Interpretation => {
     const payload = parsePayload(body, headers);
     const event = headers.get("x-github-event");
-    if (event === null || event === "") throw badRequest("missing X-GitHub-Event header");
+    if (event === null || event === "") throw new BadRequestError("missing X-GitHub-Event header");
     if (event === "ping") return { kind: "skip", status: "pong", reason: "pong" };
     if (event !== "workflow_run") {
       return {
@@ -60,7 +60,7 @@ export const githubSource: Source = {
     const result = workflowRunPayloadSchema.safeParse(payload, { reportInput: true });
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw badRequest(
+      throw new BadRequestError(
         issue === undefined ? "invalid workflow_run payload" : describeIssue(issue, "payload"),
       );
     }

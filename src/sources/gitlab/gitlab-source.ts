@@ -1,4 +1,4 @@
-import { badRequest } from "../../http/errors.ts";
+import { BadRequestError } from "../../errors.ts";
 import { describeIssue } from "../describe-issue.ts";
 import { parseJsonObject } from "../parse-json.ts";
 import type { Interpretation, Source } from "../source.ts";
@@ -50,7 +50,7 @@ export const gitlabSource: Source = {
   },
   interpret: (body, headers): Interpretation => {
     const event = headers.get("x-gitlab-event");
-    if (event === null || event.trim() === "") throw badRequest("missing X-Gitlab-Event header");
+    if (event === null || event.trim() === "") throw new BadRequestError("missing X-Gitlab-Event header");
     if (event !== PIPELINE_HOOK) {
       // 200, not 4xx: GitLab disables a hook whose deliveries keep failing
       // (https://docs.gitlab.com/user/project/integrations/webhooks/#auto-disabled-webhooks), and this one
@@ -76,7 +76,7 @@ export const gitlabSource: Source = {
     const result = pipelinePayloadSchema.safeParse(payload, { reportInput: true });
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw badRequest(
+      throw new BadRequestError(
         issue === undefined
           ? "invalid pipeline payload"
           : `invalid pipeline payload: ${describeIssue(issue, "payload")}`,

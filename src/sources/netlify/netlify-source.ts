@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { badRequest } from "../../http/errors.ts";
+import { BadRequestError } from "../../errors.ts";
 import { describeIssue } from "../describe-issue.ts";
 import { parseJson } from "../parse-json.ts";
 import type { Interpretation, Source } from "../source.ts";
@@ -33,7 +33,7 @@ export const netlifySource: Source = {
     const result = deployPayloadSchema.safeParse(payload, { reportInput: true });
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw badRequest(
+      throw new BadRequestError(
         issue === undefined
           ? "invalid deploy payload"
           : `invalid deploy payload: ${describeIssue(issue, "body")}`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { StoreUnavailableError } from "../../../src/errors.ts";
 import type { RunEvent } from "../../../src/event.ts";
-import { StoreUnavailableError } from "../../../src/http/errors.ts";
 import { type PipelineDeps, processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";

@@ -6,7 +6,7 @@ import { getStore } from "@netlify/blobs";
 import { BlobsServer } from "@netlify/blobs/server";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StoreUnavailableError } from "../../../src/http/errors.ts";
+import { StoreUnavailableError } from "../../../src/errors.ts";
 import { BlobsStore } from "../../../src/store/blobs-store.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
 import type { Store } from "../../../src/store/store.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Config, loadConfig } from "../../../../src/config.ts";
-import { HttpError } from "../../../../src/http/errors.ts";
+import { BadRequestError } from "../../../../src/errors.ts";
 import { readBody } from "../../../../src/http/read-body.ts";
 import { githubSource } from "../../../../src/sources/github/github-source.ts";
 import type { RawBody } from "../../../../src/sources/source.ts";
@@ -29,7 +29,6 @@ const form = (fields: Record<string, string>): string => new URLSearchParams(fie
 
 const badRequest = (message: string | RegExp) =>
   expect.objectContaining({
-    status: 400,
     code: "bad_request",
     message: typeof message === "string" ? message : expect.stringMatching(message),
   });
@@ -157,8 +156,8 @@ describe("githubSource.interpret: parsing and routing", () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(HttpError);
-    expect((thrown as HttpError).cause).toBeInstanceOf(SyntaxError);
+    expect(thrown).toBeInstanceOf(BadRequestError);
+    expect((thrown as BadRequestError).cause).toBeInstanceOf(SyntaxError);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../../../src/config.ts";
-import { HttpError } from "../../../../src/http/errors.ts";
+import { BadRequestError } from "../../../../src/errors.ts";
 import { readBody } from "../../../../src/http/read-body.ts";
 import { gitlabSource } from "../../../../src/sources/gitlab/gitlab-source.ts";
 import type { RawBody } from "../../../../src/sources/source.ts";
@@ -28,12 +28,12 @@ const body = gitlabBody(failedBuildPipeline());
 const verify = (headers: Record<string, string>, config = tokenOnly, text = body) =>
   gitlabSource.verify(raw(text), new Headers(headers), gitlabSource.secrets(config), config);
 
-/** The HttpError `interpret` throws, or a test failure when it does not throw. */
-const rejection = (text: string, headers: Record<string, string> = gitlabHeaders(text)): HttpError => {
+/** The BadRequestError `interpret` throws, or a test failure when it does not throw. */
+const rejection = (text: string, headers: Record<string, string> = gitlabHeaders(text)): BadRequestError => {
   try {
     gitlabSource.interpret(raw(text), new Headers(headers));
   } catch (error) {
-    if (error instanceof HttpError) return error;
+    if (error instanceof BadRequestError) return error;
     throw error;
   }
   throw new Error("interpret did not throw");
@@ -208,12 +208,12 @@ describe("gitlabSource", () => {
       ],
     ])("%s → 400 naming the field", (_what, text, message) => {
       const error = rejection(text);
-      expect(error.status).toBe(400);
+      expect(error.code).toBe("bad_request");
       expect(error.message).toMatch(message);
     });
 
     it("a missing X-Gitlab-Event header → 400", () => {
-      expect(rejection(body, gitlabHeaders(body, { event: null })).status).toBe(400);
+      expect(rejection(body, gitlabHeaders(body, { event: null })).code).toBe("bad_request");
     });
 
     it("a finished pipeline → the run to consider", () => {

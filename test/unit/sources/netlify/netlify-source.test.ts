@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../../src/config.ts";
-import { HttpError } from "../../../../src/http/errors.ts";
+import { BadRequestError } from "../../../../src/errors.ts";
 import { netlifySource } from "../../../../src/sources/netlify/netlify-source.ts";
 import type { RawBody } from "../../../../src/sources/source.ts";
 import {
@@ -22,12 +22,12 @@ const raw = (text: string): RawBody => ({ bytes: new TextEncoder().encode(text),
 const headers = (entries: Record<string, string> = {}): Headers =>
   new Headers({ "content-type": "application/json", ...entries });
 
-/** The HttpError `interpret` throws for `text`, or a test failure when it does not throw. */
-const rejection = (text: string): HttpError => {
+/** The BadRequestError `interpret` throws for `text`, or a test failure when it does not throw. */
+const rejection = (text: string): BadRequestError => {
   try {
     netlifySource.interpret(raw(text), headers());
   } catch (error) {
-    if (error instanceof HttpError) return error;
+    if (error instanceof BadRequestError) return error;
     throw error;
   }
   throw new Error("interpret did not throw");
@@ -151,7 +151,7 @@ describe("netlifySource", () => {
       "bad JSON %j → 400 body is not valid JSON",
       (text) => {
         const error = rejection(text);
-        expect(error.status).toBe(400);
+        expect(error.code).toBe("bad_request");
         expect(error.code).toBe("bad_request");
         expect(error.message).toBe("body is not valid JSON");
       },
@@ -180,7 +180,7 @@ describe("netlifySource", () => {
       ["body is a string", '"deploy"', "body: expected object, got string"],
     ])("wrong shape (%s) → 400 naming the field", (_name, text, message) => {
       const error = rejection(text);
-      expect(error.status).toBe(400);
+      expect(error.code).toBe("bad_request");
       expect(error.message).toBe(`invalid deploy payload: ${message}`);
     });
 
