@@ -15,6 +15,8 @@ import { constants } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
+import { configBanner } from "../src/config/describe.ts";
+import { parseVariable } from "../src/config/parse.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SWEEP_EVERY_MS = 60_000;
@@ -35,18 +37,14 @@ const netlifyCli = (): string => {
   return join(dirname(packageJson), bin.netlify ?? "bin/run.js");
 };
 
-const isSet = (name: string): boolean => (process.env[name]?.trim() ?? "") !== "";
-const isOff = (value: string | undefined): boolean =>
-  ["false", "0", "no", "off"].includes(value?.trim().toLowerCase() ?? "");
-
-const parsePort = (raw: string | undefined): number => {
-  const text = raw?.trim() || "8888";
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port < 1 || port > 65_535) {
-    console.error(`vigie: PORT must be a port number (1-65535), got "${raw}"`);
+/** PORT is the one setting without which nothing can start. */
+const parsePort = (): number => {
+  const { value, problem } = parseVariable(process.env, "PORT");
+  if (problem) {
+    console.error(`vigie: PORT ${problem.message}`);
     process.exit(1);
   }
-  return port;
+  return value;
 };
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
@@ -103,10 +101,10 @@ const sweepOnce = async (sweepUrl: string): Promise<void> => {
 const main = (): void => {
   const envFile = join(ROOT, ".env");
   const loaded = loadDotEnv(envFile);
-  const port = parsePort(process.env.PORT);
+  const port = parsePort();
   const origin = `http://localhost:${port}`;
   const sweepUrl = `${origin}/.netlify/functions/sweep`;
-  const localSweep = !isOff(process.env.VIGIE_LOCAL_SWEEP);
+  const localSweep = parseVariable(process.env, "VIGIE_LOCAL_SWEEP").value;
 
   const lines = [
     "",
@@ -118,16 +116,12 @@ const main = (): void => {
     localSweep
       ? "                    run by this script every 60 s (VIGIE_LOCAL_SWEEP=false turns that off)"
       : "                    not run automatically (VIGIE_LOCAL_SWEEP=false): POST it yourself",
-    isSet("SLACK_WEBHOOK_URL")
-      ? "  Slack             LIVE: messages go to SLACK_WEBHOOK_URL"
-      : "  Slack             DRY RUN: SLACK_WEBHOOK_URL is unset, messages are printed in the log below",
     "  Store             Netlify Blobs sandbox in .netlify/blobs-serve (kept across restarts)",
-    `  Settings          ${loaded ? ".env, then the environment (the environment wins)" : "the environment (no .env file; see .env.example)"}`,
+    `  Settings          ${loaded ? ".env, then the environment (the environment wins); restart after editing .env" : "the environment (no .env file: cp .env.example .env, then restart)"}`,
+    "",
+    ...configBanner(process.env),
+    "",
   ];
-  for (const name of ["GITHUB_WEBHOOK_SECRET", "NETLIFY_WEBHOOK_SECRET", "GITLAB_WEBHOOK_TOKEN"]) {
-    if (!isSet(name))
-      lines.push(`  WARNING           ${name} is unset: its route answers 500 until it is set`);
-  }
   lines.push(`  Try               npm run send -- failure${port === 8888 ? "" : ` --port ${port}`}`, "");
   console.log(lines.join("\n"));
 

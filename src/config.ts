@@ -1,12 +1,20 @@
-import { pipe, string, transform, url, type ZodMiniType } from "zod/mini";
+import { type ConfigProblem, type Env, parseVariables } from "./config/parse.ts";
+import type { BranchGlob } from "./config/values.ts";
+import { type Feature, VARIABLE_NAMES, VARIABLES, type VariableName } from "./config/variables.ts";
 import { ConfigError } from "./errors.ts";
+import type { Logger } from "./log.ts";
 
+export { FAILURE_CONCLUSIONS, GITHUB_CONCLUSIONS, globToRegExp } from "./config/values.ts";
+export type { BranchGlob, ConfigProblem, Env };
 export { ConfigError };
 
 /**
- * Environment → Config, validated once per distinct environment. Every error names the variable, so an
- * operator knows what to fix. Secrets are not required here: each webhook route checks its own secret
- * and fails closed (500) when it is missing, so a missing Netlify secret never breaks the GitHub route.
+ * Environment → Config, from the table in src/config/variables.ts, parsed once per distinct environment.
+ * Parsing never throws: a value vigie cannot use is a `problem` (logged once as an error, listed by
+ * `npm start`, `npm run doctor` and `GET /status`), and vigie does what its variable says (OnInvalid):
+ * a core setting falls back to its default, an optional feature is switched off, and an invalid Slack
+ * URL stops sending (`sendingBlocker`). Secrets are not required here: each webhook route checks its own
+ * and fails closed, so a missing Netlify secret never breaks the GitHub route.
  */
 export interface Config {
   /** Current secret first, then the previous one (rotation). Empty when unset. */
@@ -15,236 +23,148 @@ export interface Config {
   /** GitLab: the hooks' "Secret token" (X-Gitlab-Token), and the optional `whsec_` signing tokens. */
   readonly gitlabTokens: readonly string[];
   readonly gitlabSigningTokens: readonly string[];
-  /** null: dry run, messages are logged instead of sent. */
+  /** null: dry run, messages are logged instead of sent (unless `sendingBlocker` says otherwise). */
   readonly slackWebhookUrl: string | null;
   readonly notifyConclusions: ReadonlySet<string>;
   /** null: every branch. */
-  readonly branches: readonly RegExp[] | null;
-  readonly branchGlobs: readonly string[] | null;
+  readonly branches: readonly BranchGlob[] | null;
   readonly notifyRecovery: boolean;
   readonly reminderHours: number;
   readonly stormThreshold: number;
   readonly stormWindowSeconds: number;
   readonly stormGroupWaitSeconds: number;
   readonly maxBodyBytes: number;
-  readonly port: number;
   /** Optional automatic redelivery of failed GitHub deliveries by the sweep. */
   readonly githubRedelivery: { token: string; org: string; hookId: number; apiUrl: string } | null;
+  /** null: `GET /status` is off (404). */
+  readonly statusToken: string | null;
+  /** Every value that could not be used, and what vigie does instead. */
+  readonly problems: readonly ConfigProblem[];
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-export const DEFAULT_NOTIFY_CONCLUSIONS = "failure,timed_out,startup_failure";
-/** The conclusions that may notify; the others (cancelled, skipped, ...) always stay silent. */
-export const FAILURE_CONCLUSIONS = ["failure", "timed_out", "startup_failure"] as const;
-/** Conclusions GitHub documents for a completed run; anything else in NOTIFY_CONCLUSIONS is a typo. */
-export const GITHUB_CONCLUSIONS = [
-  "success",
-  "failure",
-  "neutral",
-  "cancelled",
-  "skipped",
-  "timed_out",
-  "action_required",
-  "stale",
-  "startup_failure",
-] as const;
-
-const list = (value: string): string[] =>
-  value
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-
-/**
- * Branch globs as GitHub's workflow filters read them: `*` matches anything but `/`, `**` matches
- * anything, `?` one character. https://docs.github.com/actions/reference/workflow-syntax-for-github-actions#filter-pattern-cheat-sheet
- */
-export const globToRegExp = (glob: string): RegExp => {
-  let source = "";
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i] as string;
-    if (char === "*" && glob[i + 1] === "*") {
-      source += ".*";
-      i++;
-    } else if (char === "*") {
-      source += "[^/]*";
-    } else if (char === "?") {
-      source += "[^/]";
-    } else {
-      source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-    }
-  }
-  return new RegExp(`^${source}$`);
-};
-
-const integer = (min: number): ZodMiniType<number, string> =>
-  pipe(
-    string(),
-    transform((value: string, ctx) => {
-      const trimmed = value.trim();
-      const parsed = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-      if (!Number.isSafeInteger(parsed) || parsed < min) {
-        ctx.issues.push({
-          code: "custom",
-          input: value,
-          message: `must be a whole number ≥ ${min}, got "${value}"`,
-        });
-        return 0;
-      }
-      return parsed;
-    }),
-  );
-
-let flagSchema: ZodMiniType<boolean, string> | null = null;
-const flag = (): ZodMiniType<boolean, string> =>
-  (flagSchema ??= pipe(
-    string(),
-    transform((value: string, ctx) => {
-      const normalised = value.trim().toLowerCase();
-      if (["true", "1", "yes", "on"].includes(normalised)) return true;
-      if (["false", "0", "no", "off"].includes(normalised)) return false;
-      ctx.issues.push({ code: "custom", input: value, message: `must be true or false, got "${value}"` });
-      return false;
-    }),
-  ));
-
-let httpUrlSchema: ZodMiniType<string, string> | null = null;
-const httpUrl = (): ZodMiniType<string, string> =>
-  (httpUrlSchema ??= pipe(string(), url({ protocol: /^https?$/, message: "must be an http(s) URL" })));
-
-const parseVariable = <T>(env: Env, name: string, schema: ZodMiniType<T, string>, fallback: string): T => {
-  const raw = env[name];
-  const value = raw === undefined || raw.trim() === "" ? fallback : raw;
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new ConfigError(name, result.error.issues[0]?.message ?? "invalid value");
-  }
-  return result.data;
-};
+/** What the functions read; `tools` and `local` variables belong to the scripts. */
+export const RUNTIME_VARIABLES: readonly VariableName[] = VARIABLE_NAMES.filter(
+  (name) => VARIABLES[name].feature !== "tools" && VARIABLES[name].feature !== "local",
+);
 
 /** No current secret, no secrets at all: a previous secret alone must not keep a route open (fail closed). */
-const secrets = (env: Env, name: string): string[] =>
-  env[name]
-    ? [env[name], env[`${name}_PREVIOUS`]].filter(
-        (secret): secret is string => secret !== undefined && secret !== "",
-      )
-    : [];
+const secrets = (current: string | undefined, previous: string | undefined): string[] =>
+  current === undefined ? [] : previous === undefined ? [current] : [current, previous];
 
-/**
- * GitLab's signing token is `whsec_` then the base64 of a 32-byte key
- * (https://gitlab.com/gitlab-org/gitlab/-/merge_requests/231325); standardwebhooks decodes it strictly.
- */
-const SIGNING_TOKEN = /^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const signingTokens = (env: Env, name: string): string[] => {
-  // The signing check is optional: a previous token alone must not silently switch it off.
-  if (!env[name]?.trim() && env[`${name}_PREVIOUS`]?.trim()) {
-    throw new ConfigError(`${name}_PREVIOUS`, `is set without ${name}: set the current signing token too`);
-  }
-  const tokens = secrets(env, name).map((token) => token.trim());
-  for (const [index, token] of tokens.entries()) {
-    if (token === "whsec_" || !SIGNING_TOKEN.test(token)) {
-      // The value is not echoed: it is a secret.
-      throw new ConfigError(
-        index === 0 ? name : `${name}_PREVIOUS`,
-        "must be the webhook's signing token: whsec_ followed by base64 (value not shown, it is a secret)",
-      );
-    }
-  }
-  return tokens;
+const previousAlone = (
+  name: VariableName,
+  current: string | undefined,
+  previous: string | undefined,
+): ConfigProblem[] => {
+  if (current !== undefined || previous === undefined) return [];
+  // A previous signing token alone must not silently switch the signature check off: the route closes.
+  const signing = name === "GITLAB_SIGNING_TOKEN";
+  return [
+    {
+      variable: `${name}_PREVIOUS`,
+      feature: VARIABLES[name].feature,
+      message: signing
+        ? `set without ${name}: set the current signing token too; the gitlab route refuses every delivery until then`
+        : `set without ${name}: ignored (a previous secret alone never opens the route)`,
+      effect: signing ? "route" : "off",
+    },
+  ];
 };
 
-const parseConfig = (env: Env): Config => {
-  const conclusions = list(
-    env.NOTIFY_CONCLUSIONS?.trim() ? env.NOTIFY_CONCLUSIONS : DEFAULT_NOTIFY_CONCLUSIONS,
+export const parseConfig = (env: Env): Config => {
+  const { values: v, problems } = parseVariables(env, RUNTIME_VARIABLES);
+  problems.push(
+    ...previousAlone("GITHUB_WEBHOOK_SECRET", v.GITHUB_WEBHOOK_SECRET, v.GITHUB_WEBHOOK_SECRET_PREVIOUS),
+    ...previousAlone("NETLIFY_WEBHOOK_SECRET", v.NETLIFY_WEBHOOK_SECRET, v.NETLIFY_WEBHOOK_SECRET_PREVIOUS),
+    ...previousAlone("GITLAB_WEBHOOK_TOKEN", v.GITLAB_WEBHOOK_TOKEN, v.GITLAB_WEBHOOK_TOKEN_PREVIOUS),
+    ...previousAlone("GITLAB_SIGNING_TOKEN", v.GITLAB_SIGNING_TOKEN, v.GITLAB_SIGNING_TOKEN_PREVIOUS),
   );
-  for (const conclusion of conclusions) {
-    if (!(FAILURE_CONCLUSIONS as readonly string[]).includes(conclusion)) {
-      throw new ConfigError(
-        "NOTIFY_CONCLUSIONS",
-        (GITHUB_CONCLUSIONS as readonly string[]).includes(conclusion)
-          ? `"${conclusion}" can never notify: only ${FAILURE_CONCLUSIONS.join(", ")} can be chosen`
-          : `unknown conclusion "${conclusion}"; choose among ${FAILURE_CONCLUSIONS.join(", ")}`,
-      );
-    }
-  }
-  const slack = env.SLACK_WEBHOOK_URL?.trim() ? env.SLACK_WEBHOOK_URL.trim() : null;
-  if (slack !== null && !httpUrl().safeParse(slack).success) {
-    // The value itself is never echoed: a Slack webhook URL is a secret.
-    throw new ConfigError("SLACK_WEBHOOK_URL", "must be an http(s) URL (value not shown, it is a secret)");
-  }
-  const branchGlobs = env.BRANCHES?.trim() ? list(env.BRANCHES) : null;
-  const redelivery = [env.GITHUB_TOKEN, env.GITHUB_ORG, env.GITHUB_HOOK_ID].filter((v) => v?.trim());
-  if (redelivery.length > 0 && redelivery.length < 3) {
-    throw new ConfigError(
-      "GITHUB_TOKEN",
-      "automatic redelivery needs all of GITHUB_TOKEN, GITHUB_ORG and GITHUB_HOOK_ID (or none of them)",
-    );
+  // Redelivery needs the token, the organisation and the hook id. The token alone is not a problem (the
+  // GitHub API serves other features); the organisation or hook id without the rest is one.
+  const redelivery = {
+    GITHUB_TOKEN: v.GITHUB_TOKEN,
+    GITHUB_ORG: v.GITHUB_ORG,
+    GITHUB_HOOK_ID: v.GITHUB_HOOK_ID,
+  };
+  const missing = Object.entries(redelivery)
+    .filter(([name, value]) => value === undefined && !problems.some((p) => p.variable === name))
+    .map(([name]) => name);
+  const usable =
+    missing.length === 0 &&
+    v.GITHUB_API_URL !== undefined &&
+    !problems.some((p) => p.feature === "redelivery");
+  if (!usable && (v.GITHUB_ORG !== undefined || v.GITHUB_HOOK_ID !== undefined) && missing.length > 0) {
+    problems.push({
+      variable: missing[0] as string,
+      feature: "redelivery",
+      message: `automatic redelivery needs GITHUB_TOKEN, GITHUB_ORG and GITHUB_HOOK_ID; ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing: redelivery is off`,
+      effect: "off",
+    });
   }
   return {
-    githubSecrets: secrets(env, "GITHUB_WEBHOOK_SECRET"),
-    netlifySecrets: secrets(env, "NETLIFY_WEBHOOK_SECRET"),
-    gitlabTokens: secrets(env, "GITLAB_WEBHOOK_TOKEN"),
-    gitlabSigningTokens: signingTokens(env, "GITLAB_SIGNING_TOKEN"),
-    slackWebhookUrl: slack,
-    notifyConclusions: new Set(conclusions),
-    branchGlobs,
-    branches: branchGlobs?.map(globToRegExp) ?? null,
-    notifyRecovery: parseVariable(env, "NOTIFY_RECOVERY", flag(), "true"),
-    reminderHours: parseVariable(env, "REMINDER_HOURS", integer(0), "24"),
-    stormThreshold: parseVariable(env, "STORM_THRESHOLD", integer(0), "5"),
-    stormWindowSeconds: parseVariable(env, "STORM_WINDOW_SECONDS", integer(1), "60"),
-    stormGroupWaitSeconds: parseVariable(env, "STORM_GROUP_WAIT_SECONDS", integer(0), "30"),
-    maxBodyBytes: parseVariable(env, "MAX_BODY_BYTES", integer(1), "1048576"),
-    port: parseVariable(env, "PORT", integer(1), "8888"),
-    githubRedelivery:
-      redelivery.length === 3
-        ? {
-            token: (env.GITHUB_TOKEN as string).trim(),
-            org: (env.GITHUB_ORG as string).trim(),
-            hookId: parseVariable(env, "GITHUB_HOOK_ID", integer(1), "0"),
-            apiUrl: parseVariable(env, "GITHUB_API_URL", httpUrl(), "https://api.github.com").replace(
-              /\/+$/,
-              "",
-            ),
-          }
-        : null,
+    githubSecrets: secrets(v.GITHUB_WEBHOOK_SECRET, v.GITHUB_WEBHOOK_SECRET_PREVIOUS),
+    netlifySecrets: secrets(v.NETLIFY_WEBHOOK_SECRET, v.NETLIFY_WEBHOOK_SECRET_PREVIOUS),
+    gitlabTokens: secrets(v.GITLAB_WEBHOOK_TOKEN, v.GITLAB_WEBHOOK_TOKEN_PREVIOUS),
+    gitlabSigningTokens: secrets(v.GITLAB_SIGNING_TOKEN, v.GITLAB_SIGNING_TOKEN_PREVIOUS),
+    slackWebhookUrl: v.SLACK_WEBHOOK_URL ?? null,
+    notifyConclusions: v.NOTIFY_CONCLUSIONS,
+    branches: v.BRANCHES ?? null,
+    notifyRecovery: v.NOTIFY_RECOVERY,
+    reminderHours: v.REMINDER_HOURS,
+    stormThreshold: v.STORM_THRESHOLD,
+    stormWindowSeconds: v.STORM_WINDOW_SECONDS,
+    stormGroupWaitSeconds: v.STORM_GROUP_WAIT_SECONDS,
+    maxBodyBytes: v.MAX_BODY_BYTES,
+    githubRedelivery: usable
+      ? {
+          token: v.GITHUB_TOKEN as string,
+          org: v.GITHUB_ORG as string,
+          hookId: v.GITHUB_HOOK_ID as number,
+          apiUrl: v.GITHUB_API_URL,
+        }
+      : null,
+    statusToken: v.VIGIE_STATUS_TOKEN ?? null,
+    problems,
   };
 };
 
-/** The variables Config reads; the cache key is their values, so tests may change env between calls. */
-export const CONFIG_VARIABLES = [
-  "GITHUB_WEBHOOK_SECRET",
-  "GITHUB_WEBHOOK_SECRET_PREVIOUS",
-  "NETLIFY_WEBHOOK_SECRET",
-  "NETLIFY_WEBHOOK_SECRET_PREVIOUS",
-  "GITLAB_WEBHOOK_TOKEN",
-  "GITLAB_WEBHOOK_TOKEN_PREVIOUS",
-  "GITLAB_SIGNING_TOKEN",
-  "GITLAB_SIGNING_TOKEN_PREVIOUS",
-  "SLACK_WEBHOOK_URL",
-  "NOTIFY_CONCLUSIONS",
-  "BRANCHES",
-  "NOTIFY_RECOVERY",
-  "REMINDER_HOURS",
-  "STORM_THRESHOLD",
-  "STORM_WINDOW_SECONDS",
-  "STORM_GROUP_WAIT_SECONDS",
-  "MAX_BODY_BYTES",
-  "PORT",
-  "GITHUB_TOKEN",
-  "GITHUB_ORG",
-  "GITHUB_HOOK_ID",
-  "GITHUB_API_URL",
-] as const;
+/**
+ * The problem that stops every send (an invalid Slack URL: better no message than one that silently goes
+ * nowhere), as the error a route that would send throws; null when sending may go on.
+ */
+export const sendingBlocker = (config: Config): ConfigError | null => {
+  const problem = config.problems.find((p) => p.effect === "closed");
+  return problem ? new ConfigError(problem.variable, problem.message) : null;
+};
+
+/**
+ * The problem that closes one route (a GitLab signing token that cannot be used: the signature check must
+ * not be skipped), as the error that route throws; null when the route may work.
+ */
+export const routeBlocker = (config: Config, route: Feature): ConfigError | null => {
+  const problem = config.problems.find((p) => p.effect === "route" && p.feature === route);
+  return problem ? new ConfigError(problem.variable, problem.message) : null;
+};
 
 let cached: { key: string; config: Config } | null = null;
 
-/** Parses the environment once; a later call with the same values returns the same Config. */
-export const loadConfig = (env: Env = process.env): Config => {
-  const key = CONFIG_VARIABLES.map((name) => env[name] ?? "\u0000").join("\u0001");
+/**
+ * Parses the environment once; a later call with the same values returns the same Config. The key is the
+ * values of the table's variables, so tests may change env between calls. Each problem is logged once per
+ * parse (per process, in a function), as an error naming the variable.
+ */
+export const loadConfig = (env: Env = process.env, log?: Logger): Config => {
+  const key = RUNTIME_VARIABLES.map((name) => env[name] ?? "\u0000").join("\u0001");
   if (cached?.key === key) return cached.config;
   const config = parseConfig(env);
   cached = { key, config };
+  for (const problem of config.problems) {
+    log?.("error", "configuration problem", {
+      variable: problem.variable,
+      feature: problem.feature,
+      problem: problem.message,
+      effect: problem.effect,
+    });
+  }
   return config;
 };

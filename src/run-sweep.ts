@@ -1,3 +1,4 @@
+import { sendingBlocker } from "./config.ts";
 import { VigieError } from "./errors.ts";
 import { jsonResponse, toResponse } from "./http/errors.ts";
 import { describeError } from "./log.ts";
@@ -12,7 +13,10 @@ export const runSweep = async (
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<Response> => {
   try {
-    const config = loadConfig(env);
+    const config = loadConfig(env, log);
+    // The sweep sends: with an unusable Slack URL it does nothing, and the outbox waits for the fix.
+    const blocker = sendingBlocker(config);
+    if (blocker) throw blocker;
     // Store calls may take until the scheduled function's own limit (30 s) nears, not a fixed 3 s: a slow
     // store then costs this sweep's time, not its work.
     const deps = pipelineDeps(config, { deadline: Date.now() + SWEEP_STORE_DEADLINE_MS });

@@ -1,4 +1,4 @@
-import { type Config, loadConfig } from "../config.ts";
+import { type Config, loadConfig, sendingBlocker } from "../config.ts";
 import { SecretMissingError, SignatureInvalidError, StoreUnavailableError, VigieError } from "../errors.ts";
 import { boundedEvent } from "../event.ts";
 import { lazyImport } from "../lazy-import.ts";
@@ -109,7 +109,7 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
     if (eventName !== null)
       fields.event = /^[\w.-](?:[\w. -]{0,62}[\w.-])?$/.test(eventName) ? eventName : "invalid";
     if (req.method !== "POST") return answer(methodNotAllowed("POST"), "method_not_allowed");
-    const config = loadConfig(deps.env);
+    const config = loadConfig(deps.env, deps.log);
     const secrets = source.secrets(config);
     if (secrets.length === 0) {
       return answer(toResponse(new SecretMissingError(source.secretVariable)), "secret_missing", {
@@ -143,6 +143,10 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
         reason: verdict.reason,
       });
     }
+    // An invalid Slack URL fails closed here, for deliveries that would send: GitHub shows a failed,
+    // redeliverable delivery, where a dry run would have dropped the message.
+    const blocker = sendingBlocker(config);
+    if (blocker) throw blocker;
     const pipeline = await loadPipeline();
     let calls = 0;
     /** Dependencies whose store calls may wait until `deadline`, counted for the log lines. */

@@ -22,16 +22,17 @@ const SILENT_REASONS: Readonly<Record<string, string>> = {
 };
 
 export const branchWatched = (branch: string | null, config: Pick<Config, "branches">): boolean =>
-  config.branches === null || (branch !== null && config.branches.some((pattern) => pattern.test(branch)));
+  config.branches === null ||
+  (branch !== null && config.branches.some(({ pattern }) => pattern.test(branch)));
 
 export const classify = (
   event: RunEvent,
-  config: Pick<Config, "branches" | "branchGlobs" | "notifyConclusions">,
+  config: Pick<Config, "branches" | "notifyConclusions">,
 ): Verdict => {
   if (!branchWatched(event.branch, config)) {
     return {
       kind: "ignored",
-      reason: `branch ${JSON.stringify(event.branch)} does not match BRANCHES (${config.branchGlobs?.join(",")})`,
+      reason: `branch ${JSON.stringify(event.branch)} does not match BRANCHES (${config.branches?.map(({ glob }) => glob).join(",")})`,
     };
   }
   if (event.outcome === "success") return { kind: "success", event };

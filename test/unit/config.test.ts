@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, globToRegExp, loadConfig } from "../../src/config.ts";
+import { type Config, ConfigError, globToRegExp, loadConfig, sendingBlocker } from "../../src/config.ts";
+import { memoryLogger } from "../../src/log.ts";
+
+/** The parsed settings, without the problems. */
+const pick = ({ problems: _, ...rest }: Config) => rest;
 
 describe("loadConfig", () => {
   it("has DESIGN.md's defaults", () => {
@@ -15,7 +19,8 @@ describe("loadConfig", () => {
     expect(config.stormWindowSeconds).toBe(60);
     expect(config.stormGroupWaitSeconds).toBe(30);
     expect(config.maxBodyBytes).toBe(1_048_576);
-    expect(config.port).toBe(8888);
+    expect(config.statusToken).toBeNull();
+    expect(config.problems).toEqual([]);
     expect(config.githubRedelivery).toBeNull();
   });
 
@@ -30,33 +35,106 @@ describe("loadConfig", () => {
   });
 
   it.each([
-    ["STORM_THRESHOLD", "five", /STORM_THRESHOLD: must be a whole number ≥ 0, got "five"/],
-    ["STORM_WINDOW_SECONDS", "0", /STORM_WINDOW_SECONDS: must be a whole number ≥ 1/],
-    ["REMINDER_HOURS", "-1", /REMINDER_HOURS/],
-    ["MAX_BODY_BYTES", "1.5", /MAX_BODY_BYTES/],
-    ["PORT", "http", /PORT/],
-    ["NOTIFY_RECOVERY", "maybe", /NOTIFY_RECOVERY: must be true or false/],
-    ["NOTIFY_CONCLUSIONS", "failure,cancelled", /NOTIFY_CONCLUSIONS: "cancelled" can never notify/],
-    ["NOTIFY_CONCLUSIONS", "failed", /NOTIFY_CONCLUSIONS: unknown conclusion "failed"/],
-    [
-      "SLACK_WEBHOOK_URL",
-      "hooks.slack.com/services/T/B/secret",
-      /SLACK_WEBHOOK_URL: must be an http\(s\) URL/,
-    ],
-    ["GITHUB_TOKEN", "ghp_x", /GITHUB_TOKEN: automatic redelivery needs all of/],
-  ])("names the variable when %s=%s is invalid", (name, value, message) => {
-    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
-    expect(() => loadConfig({ [name]: value })).toThrow(message);
+    ["STORM_THRESHOLD", "five", /must be a whole number ≥ 0, got "five"; using the default \(5\)/],
+    ["STORM_WINDOW_SECONDS", "0", /must be a whole number ≥ 1/],
+    ["REMINDER_HOURS", "-1", /whole number/],
+    ["MAX_BODY_BYTES", "1.5", /whole number/],
+    ["NOTIFY_RECOVERY", "maybe", /must be true or false/],
+    ["NOTIFY_CONCLUSIONS", "failure,cancelled", /"cancelled" can never notify/],
+    ["NOTIFY_CONCLUSIONS", "failed", /unknown conclusion "failed"/],
+    ["BRANCHES", ",,,", /names no branch; using the default \(all\)/],
+  ])("%s=%s is a problem naming it, and the default is used", (name, value, message) => {
+    const config = loadConfig({ [name]: value });
+    expect(config.problems).toEqual([
+      expect.objectContaining({
+        variable: name,
+        feature: "core",
+        effect: "default",
+        message: expect.stringMatching(message),
+      }),
+    ]);
+    expect(pick(config)).toEqual(pick(loadConfig({})));
+    expect(sendingBlocker(config)).toBeNull();
   });
 
-  it("never echoes the Slack URL, which is a secret", () => {
+  it("an invalid Slack URL stops sending, without quoting the URL (a secret)", () => {
     const url = "ftp://hooks.example/services/T000/B000/very-secret-token";
-    try {
-      loadConfig({ SLACK_WEBHOOK_URL: url });
-      expect.unreachable();
-    } catch (error) {
-      expect(String((error as Error).message)).not.toContain("very-secret-token");
-    }
+    const config = loadConfig({ SLACK_WEBHOOK_URL: url });
+    expect(config.problems).toEqual([
+      expect.objectContaining({ variable: "SLACK_WEBHOOK_URL", effect: "closed" }),
+    ]);
+    // Never a dry run in disguise: the routes that would send refuse (ConfigError → 500).
+    expect(sendingBlocker(config)).toBeInstanceOf(ConfigError);
+    expect(sendingBlocker(config)?.variable).toBe("SLACK_WEBHOOK_URL");
+    expect(JSON.stringify(config.problems)).not.toContain("very-secret-token");
+    expect(sendingBlocker(config)?.message).not.toContain("very-secret-token");
+  });
+
+  it("logs each problem once per parse, as an error naming the variable", () => {
+    const logger = memoryLogger();
+    const env = { REMINDER_HOURS: "abc", GITHUB_ORG: "acme" };
+    loadConfig(env, logger.log);
+    loadConfig({ ...env }, logger.log);
+    expect(logger.lines).toEqual([
+      expect.objectContaining({
+        level: "error",
+        msg: "configuration problem",
+        variable: "REMINDER_HOURS",
+        effect: "default",
+      }),
+      expect.objectContaining({
+        level: "error",
+        msg: "configuration problem",
+        variable: "GITHUB_TOKEN",
+        feature: "redelivery",
+        effect: "off",
+      }),
+    ]);
+  });
+
+  // Issue 13: "GITHUB_TOKEN set without GITHUB_ORG: one optional feature misconfigured stops every notification".
+  it.each<[string, Record<string, string>, string | null]>([
+    ["the token alone (it serves other features): off, no problem", { GITHUB_TOKEN: "t" }, null],
+    ["the organisation without the token", { GITHUB_ORG: "acme", GITHUB_HOOK_ID: "1" }, "GITHUB_TOKEN"],
+    [
+      "the token and organisation without a hook id",
+      { GITHUB_TOKEN: "t", GITHUB_ORG: "acme" },
+      "GITHUB_HOOK_ID",
+    ],
+    [
+      "a hook id that is not a number",
+      { GITHUB_TOKEN: "t", GITHUB_ORG: "acme", GITHUB_HOOK_ID: "abc" },
+      "GITHUB_HOOK_ID",
+    ],
+  ])("redelivery with %s is switched off, and nothing else is", (_, env, variable) => {
+    const config = loadConfig(env);
+    expect(config.githubRedelivery).toBeNull();
+    expect(config.problems.map((p) => p.variable)).toEqual(variable === null ? [] : [variable]);
+    expect(config.problems.every((p) => p.effect === "off")).toBe(true);
+    expect(sendingBlocker(config)).toBeNull();
+  });
+
+  it("a previous secret alone is a problem and keeps the route closed", () => {
+    const config = loadConfig({ NETLIFY_WEBHOOK_SECRET_PREVIOUS: "old" });
+    expect(config.netlifySecrets).toEqual([]);
+    expect(config.problems).toEqual([
+      expect.objectContaining({
+        variable: "NETLIFY_WEBHOOK_SECRET_PREVIOUS",
+        feature: "netlify",
+        effect: "off",
+      }),
+    ]);
+  });
+
+  it.each<[string, string[]]>([
+    ["main,release/**", ["main", "release/**"]],
+    ["main release/*", ["main", "release/*"]],
+    [" main ,\n release ", ["main", "release"]],
+    ["refs/heads/main", ["main"]],
+  ])("BRANCHES=%j watches %j", (value, globs) => {
+    const config = loadConfig({ BRANCHES: value });
+    expect(config.problems).toEqual([]);
+    expect(config.branches?.map(({ glob }) => glob)).toEqual(globs);
   });
 
   it("parses the optional values", () => {
@@ -72,7 +150,7 @@ describe("loadConfig", () => {
     });
     expect(config.slackWebhookUrl).toBe("http://127.0.0.1:9/hook");
     expect([...config.notifyConclusions]).toEqual(["failure", "timed_out"]);
-    expect(config.branchGlobs).toEqual(["main", "release/*"]);
+    expect(config.branches?.map(({ glob }) => glob)).toEqual(["main", "release/*"]);
     expect(config.notifyRecovery).toBe(false);
     expect(config.reminderHours).toBe(0);
     expect(config.githubRedelivery).toEqual({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../../../src/config.ts";
+import { ConfigError, loadConfig, routeBlocker } from "../../../../src/config.ts";
 import { BadRequestError } from "../../../../src/errors.ts";
 import { readBody } from "../../../../src/http/read-body.ts";
 import { gitlabSource } from "../../../../src/sources/gitlab/gitlab-source.ts";
@@ -126,31 +126,34 @@ describe("gitlabSource", () => {
       ["not base64", "whsec_not*base64!"],
       ["bad padding", "whsec_abc"],
       ["empty key", "whsec_"],
-    ])("%s → a ConfigError naming GITLAB_SIGNING_TOKEN, never its value", (_what, value) => {
-      const load = () => loadConfig({ GITLAB_WEBHOOK_TOKEN: "t", GITLAB_SIGNING_TOKEN: value });
-      expect(load).toThrow(ConfigError);
-      try {
-        load();
-      } catch (error) {
-        expect((error as ConfigError).variable).toBe("GITLAB_SIGNING_TOKEN");
-        if (value.length > 6) expect((error as Error).message).not.toContain(value);
-      }
-    });
+    ])(
+      "%s → the GitLab route closes (ConfigError naming GITLAB_SIGNING_TOKEN, never its value), the others go on",
+      (_what, value) => {
+        const config = loadConfig({ GITLAB_WEBHOOK_TOKEN: "t", GITLAB_SIGNING_TOKEN: value });
+        const blocker = routeBlocker(config, "gitlab");
+        expect(blocker).toBeInstanceOf(ConfigError);
+        expect(blocker?.variable).toBe("GITLAB_SIGNING_TOKEN");
+        if (value.length > 6) expect(JSON.stringify(config.problems)).not.toContain(value);
+        expect(routeBlocker(config, "github")).toBeNull();
+        expect(routeBlocker(config, "netlify")).toBeNull();
+      },
+    );
 
-    it("a previous signing token without the current one is an error (it would switch the check off)", () => {
-      expect(() =>
-        loadConfig({ GITLAB_WEBHOOK_TOKEN: "t", GITLAB_SIGNING_TOKEN_PREVIOUS: GITLAB_SIGNING_TOKEN }),
-      ).toThrow(/GITLAB_SIGNING_TOKEN_PREVIOUS/);
+    it("a previous signing token without the current one closes the route (it would switch the check off)", () => {
+      const config = loadConfig({
+        GITLAB_WEBHOOK_TOKEN: "t",
+        GITLAB_SIGNING_TOKEN_PREVIOUS: GITLAB_SIGNING_TOKEN,
+      });
+      expect(routeBlocker(config, "gitlab")?.variable).toBe("GITLAB_SIGNING_TOKEN_PREVIOUS");
     });
 
     it("a malformed previous signing token names the previous variable", () => {
-      expect(() =>
-        loadConfig({
-          GITLAB_WEBHOOK_TOKEN: "t",
-          GITLAB_SIGNING_TOKEN: GITLAB_SIGNING_TOKEN,
-          GITLAB_SIGNING_TOKEN_PREVIOUS: "whsec_%%",
-        }),
-      ).toThrow(/GITLAB_SIGNING_TOKEN_PREVIOUS/);
+      const config = loadConfig({
+        GITLAB_WEBHOOK_TOKEN: "t",
+        GITLAB_SIGNING_TOKEN: GITLAB_SIGNING_TOKEN,
+        GITLAB_SIGNING_TOKEN_PREVIOUS: "whsec_%%",
+      });
+      expect(routeBlocker(config, "gitlab")?.variable).toBe("GITLAB_SIGNING_TOKEN_PREVIOUS");
     });
   });
 
