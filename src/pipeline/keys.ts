@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
  * - `outbox/<time>-<id>`: a message to send; sent ones kept 1 day, dead ones 7 days.
  * - `rate/slack`: when the next Slack post may go out (≈1 message/s per webhook).
  * - `locks/sweep`, `locks/prune`: the sweep's lease and the last prune time.
+ * - `status/sweep`: when the last sweep ran and its report (for `GET /status`); overwritten.
  */
 export const hash = (text: string, length = 16): string =>
   createHash("sha256").update(text).digest("hex").slice(0, length);
@@ -39,6 +40,7 @@ export const keys = {
   rate: "rate/slack",
   sweepLock: "locks/sweep",
   pruneMark: "locks/prune",
+  sweepStatus: "status/sweep",
 } as const;
 
 export const PREFIX = {

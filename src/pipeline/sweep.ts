@@ -372,5 +372,6 @@ export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Pro
     await releaseLease(deps, lease).catch(() => undefined);
   }
   deps.log("info", "sweep", { ...report });
+  await deps.store.set(keys.sweepStatus, { v: 1, at: deps.now(), report }).catch(() => undefined); // GET /status
   return report;
 };

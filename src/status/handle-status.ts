@@ -1,0 +1,72 @@
+import { type Env, loadConfig } from "../config.ts";
+import { VigieError } from "../errors.ts";
+import { jsonResponse, methodNotAllowed, toResponse } from "../http/errors.ts";
+import { describeError, type Logger } from "../log.ts";
+import type { Store } from "../store/store.ts";
+import { authorize } from "./authorize.ts";
+import { readStatus } from "./read-status.ts";
+import { renderStatus } from "./render-status.ts";
+
+export interface StatusDeps {
+  readonly env: Env;
+  readonly log: Logger;
+  /** Opened only for an authorised request. */
+  readonly store: () => Store;
+}
+
+const notFound = () =>
+  new Response("Not found\n", { status: 404, headers: { "content-type": "text/plain" } });
+
+/**
+ * `GET /status`: off (404) while VIGIE_STATUS_TOKEN is unset; otherwise the token is required (401 with
+ * `WWW-Authenticate: Basic`, so a browser asks for it). JSON for `Accept: application/json`, else a page.
+ * One log line per request; the token and the Authorization header never reach it.
+ */
+export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Response> => {
+  const config = loadConfig(deps.env, deps.log);
+  const answer = (response: Response, decision: string, extra: Record<string, unknown> = {}) => {
+    deps.log(response.status >= 500 ? "error" : "info", "status", {
+      decision,
+      status: response.status,
+      ...extra,
+    });
+    return response;
+  };
+  if (config.statusToken === null) return answer(notFound(), "off");
+  if (req.method !== "GET" && req.method !== "HEAD")
+    return answer(methodNotAllowed("GET, HEAD"), "method_not_allowed");
+  if (!authorize(req.headers.get("authorization"), config.statusToken)) {
+    return answer(
+      jsonResponse(
+        401,
+        {
+          status: "error",
+          code: "unauthorized",
+          reason: "send VIGIE_STATUS_TOKEN as a bearer token or a Basic password",
+        },
+        { "WWW-Authenticate": 'Basic realm="vigie", charset="UTF-8"' },
+      ),
+      "unauthorized",
+    );
+  }
+  try {
+    const report = await readStatus(deps.store(), config);
+    const headers = { "cache-control": "no-store" };
+    if (/\bapplication\/json\b/i.test(req.headers.get("accept") ?? "")) {
+      return answer(jsonResponse(200, { ...report }, headers), "json");
+    }
+    return answer(
+      new Response(renderStatus(report), {
+        status: 200,
+        headers: { "content-type": "text/html; charset=utf-8", ...headers },
+      }),
+      "html",
+    );
+  } catch (error) {
+    return answer(
+      toResponse(error),
+      error instanceof VigieError ? error.code : "internal_error",
+      describeError(error),
+    );
+  }
+};
