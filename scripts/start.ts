@@ -8,27 +8,18 @@
  * Extra arguments go to the CLI: `npm start -- --debug`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { connect } from "node:net";
 import { constants } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseEnv } from "node:util";
 import { configBanner } from "../src/config/describe.ts";
 import { parseVariable } from "../src/config/parse.ts";
+import { loadDotEnv } from "./dotenv.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SWEEP_EVERY_MS = 60_000;
-
-/** Reads `.env` like the CLI does, without overriding what the shell already set. */
-const loadDotEnv = (file: string): boolean => {
-  if (!existsSync(file)) return false;
-  for (const [name, value] of Object.entries(parseEnv(readFileSync(file, "utf8")))) {
-    if (process.env[name] === undefined) process.env[name] = value;
-  }
-  return true;
-};
 
 /** The netlify-cli of this project (devDependency), never a global one. */
 const netlifyCli = (): string => {

@@ -1,0 +1,65 @@
+/**
+ * The GitHub organisation webhook vigie needs, and what to do to get there: pure, from the listing of
+ * `GET /orgs/{org}/hooks` (https://docs.github.com/rest/orgs/webhooks#list-organization-webhooks).
+ * GitHub never returns a hook's secret (it shows `********`), so a hook that is otherwise right is kept
+ * as it is; one that needs fixing gets the secret again with the fix.
+ */
+export interface GithubHook {
+  readonly id: number;
+  readonly name: string;
+  readonly active: boolean;
+  readonly events: readonly string[];
+  readonly config: {
+    readonly url?: string;
+    readonly content_type?: string;
+    readonly insecure_ssl?: string | number;
+  };
+}
+
+/** Only `workflow_run`: vigie answers every other event 200 ignored, a wasted invocation each. */
+export const GITHUB_EVENTS = ["workflow_run"] as const;
+
+export type GithubPlan =
+  | { readonly action: "create"; readonly duplicates: readonly number[] }
+  | {
+      readonly action: "update";
+      readonly hookId: number;
+      readonly changes: readonly string[];
+      readonly duplicates: readonly number[];
+    }
+  | { readonly action: "none"; readonly hookId: number; readonly duplicates: readonly number[] };
+
+/** What is wrong with a hook, one phrase per problem; empty when it is right. */
+export const githubHookProblems = (hook: GithubHook): string[] => {
+  const problems: string[] = [];
+  const events = [...hook.events].sort();
+  if (events.join(",") !== [...GITHUB_EVENTS].join(",")) {
+    problems.push(`events are ${events.join(", ") || "none"}, not only workflow_run`);
+  }
+  if (hook.config.content_type !== "json") {
+    problems.push(`content type is ${hook.config.content_type ?? "unset"}, not application/json`);
+  }
+  if (!hook.active) problems.push("it is not active");
+  if (String(hook.config.insecure_ssl ?? "0") !== "0") problems.push("TLS verification is off");
+  return problems;
+};
+
+/** The hook whose URL is `url` (the first, if several: the others are reported, never deleted). */
+export const planGithubHook = (hooks: readonly GithubHook[], url: string): GithubPlan => {
+  const matching = hooks.filter((hook) => hook.name === "web" && hook.config.url === url);
+  const [hook, ...others] = matching;
+  const duplicates = others.map((other) => other.id);
+  if (!hook) return { action: "create", duplicates };
+  const changes = githubHookProblems(hook);
+  return changes.length === 0
+    ? { action: "none", hookId: hook.id, duplicates }
+    : { action: "update", hookId: hook.id, changes, duplicates };
+};
+
+/** The body of a create or an update (https://docs.github.com/rest/orgs/webhooks#create-an-organization-webhook). */
+export const githubHookBody = (url: string, secret: string) => ({
+  name: "web",
+  active: true,
+  events: [...GITHUB_EVENTS],
+  config: { url, content_type: "json", secret, insecure_ssl: "0" },
+});

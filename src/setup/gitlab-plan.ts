@@ -1,0 +1,69 @@
+/**
+ * The GitLab webhook vigie needs (a group's, or each project's), and what to do to get there: pure, from
+ * `GET /groups/:id/hooks` or `GET /projects/:id/hooks` (https://docs.gitlab.com/api/group_webhooks/,
+ * https://docs.gitlab.com/api/project_webhooks/). GitLab never returns the hook's token, so a hook that is
+ * otherwise right is kept; one that needs fixing gets the token again with the fix.
+ */
+export interface GitlabHook {
+  readonly id: number;
+  readonly url: string;
+  readonly pipeline_events?: boolean;
+  readonly push_events?: boolean;
+  readonly enable_ssl_verification?: boolean;
+  /** GitLab ≥ 15.7: `executable`, or `disabled` / `temporarily_disabled` after failures. */
+  readonly alert_status?: string;
+}
+
+export type GitlabPlan =
+  | { readonly action: "create" }
+  | { readonly action: "update"; readonly hookId: number; readonly changes: readonly string[] }
+  | { readonly action: "none"; readonly hookId: number };
+
+export const gitlabHookProblems = (hook: GitlabHook): string[] => {
+  const problems: string[] = [];
+  if (hook.pipeline_events !== true) problems.push("pipeline events are off");
+  // Push events are on by default in GitLab; vigie would answer each one 200 ignored.
+  if (hook.push_events !== false) problems.push("push events are on");
+  if (hook.enable_ssl_verification === false) problems.push("TLS verification is off");
+  if (hook.alert_status !== undefined && hook.alert_status !== "executable") {
+    problems.push(`GitLab ${hook.alert_status.replace(/_/g, " ")} it after failed deliveries`);
+  }
+  return problems;
+};
+
+export const planGitlabHook = (hooks: readonly GitlabHook[], url: string): GitlabPlan => {
+  const hook = hooks.find((candidate) => candidate.url === url);
+  if (!hook) return { action: "create" };
+  const changes = gitlabHookProblems(hook);
+  return changes.length === 0
+    ? { action: "none", hookId: hook.id }
+    : { action: "update", hookId: hook.id, changes };
+};
+
+/** The body of a create or an update (saving a hook also re-enables one GitLab disabled). */
+export const gitlabHookBody = (url: string, token: string) => ({
+  url,
+  token,
+  pipeline_events: true,
+  push_events: false,
+  enable_ssl_verification: true,
+});
+
+/**
+ * The next page of a GitLab listing: `x-next-page` (offset pagination), else the `rel="next"` link
+ * (keyset pagination). https://docs.gitlab.com/api/rest/#pagination
+ */
+export const nextGitlabPage = (headers: Headers, current: URL): URL | null => {
+  const nextPage = headers.get("x-next-page");
+  if (nextPage !== null && /^\d+$/.test(nextPage.trim())) {
+    const next = new URL(current);
+    next.searchParams.set("page", nextPage.trim());
+    return next;
+  }
+  const link = headers.get("link");
+  const match = link
+    ?.split(",")
+    .map((part) => /<([^>]+)>\s*;\s*rel="next"/.exec(part))
+    .find((m) => m !== null);
+  return match?.[1] ? new URL(match[1]) : null;
+};
