@@ -41,10 +41,15 @@ export interface NetlifySitePlan {
 }
 
 /** A hook that is vigie's: its URL is `url`, or it ends with vigie's Netlify route (an old deploy's URL). */
-const isVigieHook = (hook: NetlifyHook, url: string): boolean =>
-  hook.type === "url" &&
-  (hook.data.url === url ||
-    (hook.data.url !== undefined && new URL(hook.data.url, url).pathname === new URL(url).pathname));
+const isVigieHook = (hook: NetlifyHook, url: string): boolean => {
+  if (hook.type !== "url" || hook.data.url === undefined) return false;
+  if (hook.data.url === url) return true;
+  try {
+    return new URL(hook.data.url).pathname === new URL(url).pathname;
+  } catch {
+    return false;
+  }
+};
 
 export const planNetlifySite = (
   site: NetlifySite,
