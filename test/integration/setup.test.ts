@@ -1,0 +1,309 @@
+/**
+ * `npm run setup` end to end: the real command, against local HTTP servers standing in for the GitHub,
+ * Netlify and GitLab APIs (GITHUB_API_URL, NETLIFY_API_URL, GITLAB_API_URL).
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type GithubState,
+  type GitlabState,
+  githubStandIn,
+  gitlabStandIn,
+  type NetlifyState,
+  netlifyStandIn,
+  type StandIn,
+} from "./api-stand-ins.ts";
+import { runScript } from "./run-script.ts";
+
+const VIGIE = "https://vigie.example";
+const standIns: StandIn[] = [];
+afterEach(async () => {
+  for (const standIn of standIns.splice(0)) await standIn.close();
+});
+const started = async (standIn: Promise<StandIn>) => {
+  const running = await standIn;
+  standIns.push(running);
+  return running;
+};
+
+describe("npm run setup -- github", () => {
+  const env = (api: StandIn) => ({
+    GITHUB_API_URL: api.url,
+    GITHUB_TOKEN: "gh-token",
+    GITHUB_WEBHOOK_SECRET: "gh-secret",
+  });
+
+  it("dry run changes nothing; --apply creates the hook; a second run creates nothing", async () => {
+    const state: GithubState = {
+      hooks: [
+        { id: 1, name: "web", active: true, events: ["push"], config: { url: "https://ci.example/hook" } },
+      ],
+      deliveries: [],
+    };
+    const api = await started(githubStandIn("acme", state));
+
+    const dry = await runScript("setup.ts", ["github", "--org", "acme", "--url", VIGIE], env(api));
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("would create the hook");
+    expect(api.writes()).toEqual([]);
+
+    const apply = await runScript(
+      "setup.ts",
+      ["github", "--org", "acme", "--url", VIGIE, "--apply"],
+      env(api),
+    );
+    expect(apply.code).toBe(0);
+    expect(api.writes()).toHaveLength(1);
+    expect(api.writes()[0]?.body).toEqual({
+      name: "web",
+      active: true,
+      events: ["workflow_run"],
+      config: {
+        url: `${VIGIE}/webhooks/github`,
+        content_type: "json",
+        secret: "gh-secret",
+        insecure_ssl: "0",
+      },
+    });
+    expect(apply.stdout).toMatch(/hook id: 100\b/);
+
+    const again = await runScript(
+      "setup.ts",
+      ["github", "--org", "acme", "--url", VIGIE, "--apply"],
+      env(api),
+    );
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("✓ hook 100");
+    expect(api.writes()).toHaveLength(1);
+    // The other service's hook was never touched.
+    expect(state.hooks[0]?.events).toEqual(["push"]);
+  });
+
+  it("fixes a wrong hook (events, content type, inactive) in place", async () => {
+    const state: GithubState = {
+      hooks: [
+        {
+          id: 5,
+          name: "web",
+          active: false,
+          events: ["push", "workflow_run"],
+          config: { url: `${VIGIE}/webhooks/github`, content_type: "form" },
+        },
+      ],
+      deliveries: [],
+    };
+    const api = await started(githubStandIn("acme", state));
+    const apply = await runScript(
+      "setup.ts",
+      ["github", "--org", "acme", "--url", VIGIE, "--apply"],
+      env(api),
+    );
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain("hook 5: fixed");
+    expect(api.writes().map((request) => `${request.method} ${request.path}`)).toEqual([
+      "PATCH /orgs/acme/hooks/5",
+    ]);
+    expect(state.hooks[0]).toMatchObject({
+      active: true,
+      events: ["workflow_run"],
+      config: { content_type: "json" },
+    });
+  });
+
+  it("exits 2 on a usage error and 1 when a needed variable is unset", async () => {
+    const api = await started(githubStandIn("acme", { hooks: [], deliveries: [] }));
+    expect((await runScript("setup.ts", ["github", "--url", VIGIE], env(api))).code).toBe(2);
+    expect((await runScript("setup.ts", ["bitbucket"], env(api))).code).toBe(2);
+    const noSecret = await runScript("setup.ts", ["github", "--org", "acme", "--url", VIGIE], {
+      ...env(api),
+      GITHUB_WEBHOOK_SECRET: "",
+    });
+    expect(noSecret.code).toBe(1);
+    expect(noSecret.stderr).toContain("GITHUB_WEBHOOK_SECRET is unset");
+  });
+});
+
+describe("npm run setup -- netlify", () => {
+  const env = (api: StandIn) => ({
+    NETLIFY_API_URL: api.url,
+    NETLIFY_AUTH_TOKEN: "nf-token",
+    NETLIFY_WEBHOOK_SECRET: "nf-secret",
+  });
+
+  it("every site on every page: dry run changes nothing, --apply creates exactly what is missing, a second run nothing; a 429 is waited out", async () => {
+    // 103 sites: two pages of the listing.
+    const sites = Array.from({ length: 103 }, (_, i) => ({ id: `s${i}`, name: `site-${i}` }));
+    const state: NetlifyState = {
+      sites,
+      hooks: [
+        // site-0 is complete; site-1 has only the failure hook; site-2's success hook is disabled.
+        {
+          id: "a",
+          site_id: "s0",
+          type: "url",
+          event: "deploy_failed",
+          data: { url: `${VIGIE}/webhooks/netlify` },
+          disabled: false,
+        },
+        {
+          id: "b",
+          site_id: "s0",
+          type: "url",
+          event: "deploy_created",
+          data: { url: `${VIGIE}/webhooks/netlify` },
+          disabled: false,
+        },
+        {
+          id: "c",
+          site_id: "s1",
+          type: "url",
+          event: "deploy_failed",
+          data: { url: `${VIGIE}/webhooks/netlify` },
+          disabled: false,
+        },
+        {
+          id: "d",
+          site_id: "s2",
+          type: "url",
+          event: "deploy_failed",
+          data: { url: `${VIGIE}/webhooks/netlify` },
+          disabled: false,
+        },
+        {
+          id: "e",
+          site_id: "s2",
+          type: "url",
+          event: "deploy_created",
+          data: { url: `${VIGIE}/webhooks/netlify` },
+          disabled: true,
+        },
+      ],
+      rateLimited: 0,
+    };
+    const api = await started(netlifyStandIn(state));
+
+    const dry = await runScript("setup.ts", ["netlify", "--url", VIGIE], env(api));
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("Netlify: 103 sites");
+    expect(dry.stdout).toContain("✓ site-0");
+    expect(dry.stdout).toContain("+ site-1: would create deploy_created");
+    expect(dry.stdout).toContain("+ site-2: would enable deploy_created");
+    expect(dry.stdout).toContain("+ site-102: would create deploy_failed, create deploy_created");
+    expect(api.writes()).toEqual([]);
+
+    state.rateLimited = 1;
+    const typesBefore = api.requests.filter((request) => request.path === "/hooks/types").length;
+    const apply = await runScript("setup.ts", ["netlify", "--url", VIGIE, "--apply"], env(api));
+    expect(apply.code).toBe(0);
+    // The first call got 429 and was made again after X-RateLimit-Reset.
+    expect(state.rateLimited).toBe(0);
+    expect(api.requests.filter((request) => request.path === "/hooks/types").length - typesBefore).toBe(2);
+    expect(apply.stdout).toContain("1 right, 102 changed, 0 failed");
+    expect(api.requests.some((request) => request.path === "/hooks/types")).toBe(true);
+    const writes = api.writes();
+    // 100 sites × 2 + site-1's missing hook, and site-2's enable.
+    expect(writes.filter((request) => request.method === "POST" && request.path === "/hooks")).toHaveLength(
+      201,
+    );
+    expect(writes.filter((request) => request.path === "/hooks/e/enable")).toHaveLength(1);
+    for (const site of sites) {
+      const hooks = state.hooks.filter((hook) => hook.site_id === site.id && !hook.disabled);
+      expect(hooks.map((hook) => hook.event).sort()).toEqual(["deploy_created", "deploy_failed"]);
+    }
+    expect(state.hooks.find((hook) => hook.site_id === "s5" && hook.event === "deploy_failed")?.data).toEqual(
+      {
+        url: `${VIGIE}/webhooks/netlify`,
+        signature_secret: "nf-secret",
+      },
+    );
+
+    const count = api.writes().length;
+    const again = await runScript("setup.ts", ["netlify", "--url", VIGIE, "--apply"], env(api));
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("103 right, 0 changed, 0 failed");
+    expect(api.writes()).toHaveLength(count);
+  });
+
+  it("--sites limits the sites; a site whose call fails is reported and the others go on (exit 1)", async () => {
+    const state: NetlifyState = {
+      sites: [
+        { id: "s1", name: "shop-fr" },
+        { id: "s2", name: "shop-de" },
+        { id: "s3", name: "blog" },
+      ],
+      hooks: [],
+      rateLimited: 0,
+    };
+    const api = await started(netlifyStandIn(state));
+    const shops = await runScript(
+      "setup.ts",
+      ["netlify", "--url", VIGIE, "--sites", "shop-*", "--apply"],
+      env(api),
+    );
+    expect(shops.code).toBe(0);
+    expect(new Set(state.hooks.map((hook) => hook.site_id))).toEqual(new Set(["s1", "s2"]));
+  });
+});
+
+describe("npm run setup -- gitlab", () => {
+  const env = (api: StandIn) => ({
+    GITLAB_API_URL: api.url,
+    GITLAB_TOKEN: "gl-token",
+    GITLAB_WEBHOOK_TOKEN: "gl-hook-token",
+  });
+  const state = (): GitlabState => ({
+    group: { id: 9, full_path: "acme/sites" },
+    projects: Array.from({ length: 130 }, (_, i) => ({
+      id: 1000 + i,
+      path_with_namespace: `acme/sites/p${i}`,
+    })),
+    hooks: {},
+  });
+
+  it("group hook: dry run changes nothing, --apply creates it with the token, a second run nothing", async () => {
+    const s = state();
+    const api = await started(gitlabStandIn(s));
+    const dry = await runScript("setup.ts", ["gitlab", "--group", "acme/sites", "--url", VIGIE], env(api));
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("would create the hook");
+    expect(api.writes()).toEqual([]);
+    expect(
+      (await runScript("setup.ts", ["gitlab", "--group", "acme/sites", "--url", VIGIE, "--apply"], env(api)))
+        .code,
+    ).toBe(0);
+    expect(api.writes().map((request) => request.body)).toEqual([
+      {
+        url: `${VIGIE}/webhooks/gitlab`,
+        token: "gl-hook-token",
+        pipeline_events: true,
+        push_events: false,
+        enable_ssl_verification: true,
+      },
+    ]);
+    const again = await runScript(
+      "setup.ts",
+      ["gitlab", "--group", "acme/sites", "--url", VIGIE, "--apply"],
+      env(api),
+    );
+    expect(again.stdout).toContain("✓ group acme/sites");
+    expect(api.writes()).toHaveLength(1);
+  });
+
+  it("--projects: one hook per project of every page", async () => {
+    const s = state();
+    const api = await started(gitlabStandIn(s));
+    const apply = await runScript(
+      "setup.ts",
+      ["gitlab", "--group", "acme/sites", "--url", VIGIE, "--projects", "--apply"],
+      env(api),
+    );
+    expect(apply.code).toBe(0);
+    expect(Object.keys(s.hooks)).toHaveLength(130);
+    const count = api.writes().length;
+    await runScript(
+      "setup.ts",
+      ["gitlab", "--group", "acme/sites", "--url", VIGIE, "--projects", "--apply"],
+      env(api),
+    );
+    expect(api.writes()).toHaveLength(count);
+  });
+});
