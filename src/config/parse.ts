@@ -1,3 +1,4 @@
+import type { ValueSchema } from "./values.ts";
 import {
   type Feature,
   type OnInvalid,
@@ -30,20 +31,14 @@ export const parseVariable = <N extends VariableName>(
   name: N,
 ): { value: ValueOf<N>; problem: ConfigProblem | null } => {
   const spec = VARIABLES[name];
-  const schema = spec.schema() as {
-    safeParse: (value: string) => {
-      success: boolean;
-      data?: unknown;
-      error?: { issues: Array<{ message: string }> };
-    };
-  };
+  const schema: ValueSchema<unknown> = spec.schema();
   const fallback = (): ValueOf<N> =>
     (spec.default === null ? undefined : schema.safeParse(spec.default).data) as ValueOf<N>;
   const raw = env[name];
   if (isBlank(raw)) return { value: fallback(), problem: null };
   const result = schema.safeParse(raw);
   if (result.success) return { value: result.data as ValueOf<N>, problem: null };
-  const detail = result.error?.issues[0]?.message ?? "invalid value";
+  const detail = result.error.issues[0]?.message ?? "invalid value";
   const instead =
     spec.onInvalid === "default"
       ? `; using the default${spec.default === null ? ` (${spec.defaultText ?? "unset"})` : ` (${spec.default})`}`
