@@ -161,11 +161,11 @@ const setupGitlab = async (values: Options, env: Env, io: Io, apis: SetupApis): 
   const group = values.group;
   if (!group) throw new UsageError("--group is required (its id or full path)");
   const url = hookUrl(values.url, env, "/webhooks/gitlab");
-  const token = env.GITLAB_WEBHOOK_TOKEN?.trim();
-  if (!token)
-    throw new MissingSetting(
-      "GITLAB_WEBHOOK_TOKEN is unset: GitLab sends it back with each delivery, and vigie checks it",
-    );
+  const token = setting(
+    env,
+    "GITLAB_WEBHOOK_TOKEN",
+    "GitLab sends it back with each delivery, and vigie checks it",
+  );
   const api =
     apis.gitlab ??
     gitlabApi({
