@@ -31,8 +31,8 @@ const netlifyCli = (): string => {
 /** PORT is the one setting without which nothing can start. */
 const parsePort = (): number => {
   const { value, problem } = parseVariable(process.env, "PORT");
-  if (problem) {
-    console.error(`vigie: PORT ${problem.message}`);
+  if (problem || value === undefined) {
+    console.error(`vigie: PORT ${problem?.message ?? "is invalid"}`);
     process.exit(1);
   }
   return value;

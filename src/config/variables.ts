@@ -51,7 +51,11 @@ export const FEATURES: Readonly<Record<Feature, string>> = {
  */
 export type OnInvalid = "default" | "off" | "closed" | "route";
 
-export interface Variable<T = unknown, D extends string | null = string | null> {
+export interface Variable<
+  T = unknown,
+  D extends string | null = string | null,
+  O extends OnInvalid = OnInvalid,
+> {
   readonly feature: Feature;
   /** Never logged, echoed or printed; its problems never quote it. */
   readonly secret: boolean;
@@ -59,16 +63,18 @@ export interface Variable<T = unknown, D extends string | null = string | null> 
   readonly default: D;
   /** Shown in the README when `default` is null ("all", "—"...). */
   readonly defaultText?: string;
-  readonly onInvalid: OnInvalid;
+  readonly onInvalid: O;
   readonly schema: () => ValueSchema<T>;
   /** One line for the README table (Markdown). */
   readonly meaning: string;
 }
 
-const variable = <T, D extends string | null>(spec: Variable<T, D>): Variable<T, D> => spec;
+const variable = <T, D extends string | null, O extends OnInvalid>(
+  spec: Variable<T, D, O>,
+): Variable<T, D, O> => spec;
 
-const secret = (feature: Feature, meaning: string, onInvalid: OnInvalid = "off") =>
-  variable({ feature, secret: true, default: null, onInvalid, schema: text, meaning });
+const secret = (feature: Feature, meaning: string) =>
+  variable({ feature, secret: true, default: null, onInvalid: "off", schema: text, meaning });
 
 export const VARIABLES = {
   GITHUB_WEBHOOK_SECRET: secret(
@@ -124,7 +130,7 @@ export const VARIABLES = {
     meaning:
       "GitHub conclusions that count as failures (a subset of these three; `cancelled`, `skipped`, `stale`, `neutral`, `action_required` never notify).",
   }),
-  BRANCHES: variable<readonly BranchGlob[], null>({
+  BRANCHES: variable<readonly BranchGlob[], null, "default">({
     feature: "core",
     secret: false,
     default: null,
@@ -265,11 +271,20 @@ export const VARIABLES = {
     schema: flag,
     meaning: "Whether `npm start` runs the sweep every 60 s.",
   }),
-} as const satisfies Record<string, Variable<never, string | null> | Variable<unknown, string | null>>;
+} as const;
 
 export type VariableName = keyof typeof VARIABLES;
 export const VARIABLE_NAMES = Object.keys(VARIABLES) as VariableName[];
 
-/** A variable's value type; `undefined` when it has no default and is unset (or rejected). */
+/**
+ * A variable's value type: `undefined` when it has no default and is unset, or when a rejected value is
+ * not replaced by the default (OnInvalid other than `default`).
+ */
 export type ValueOf<N extends VariableName> =
-  (typeof VARIABLES)[N] extends Variable<infer T, infer D> ? (D extends string ? T : T | undefined) : never;
+  (typeof VARIABLES)[N] extends Variable<infer T, infer D, infer O>
+    ? D extends string
+      ? O extends "default"
+        ? T
+        : T | undefined
+      : T | undefined
+    : never;
