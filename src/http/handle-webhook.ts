@@ -1,4 +1,4 @@
-import { type Config, loadConfig, sendingBlocker } from "../config.ts";
+import { type Config, loadConfig, routeBlocker, sendingBlocker } from "../config.ts";
 import { SecretMissingError, SignatureInvalidError, StoreUnavailableError, VigieError } from "../errors.ts";
 import { boundedEvent } from "../event.ts";
 import { lazyImport } from "../lazy-import.ts";
@@ -116,6 +116,9 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
         hint: `set ${source.secretVariable}: every ${source.name} delivery is refused until it is (fail closed)`,
       });
     }
+    // A secret of this route that is set but cannot be used closes the route, like a missing one.
+    const closed = routeBlocker(config, source.name);
+    if (closed) throw closed;
     const body: RawBody = await readBody(req, config.maxBodyBytes);
     fields.delivery = source.deliveryId(req.headers, body);
     if (!(await source.verify(body, req.headers, secrets, config))) {
