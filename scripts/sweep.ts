@@ -11,9 +11,9 @@ import { BlobsServer } from "@netlify/blobs/server";
 import { loadConfig, sendingBlocker } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { sweep } from "../src/pipeline/sweep.ts";
-import { SLACK_INTERVAL_MS, SLACK_TIMEOUT_MS } from "../src/runtime.ts";
-import { createDryRunSender, createSlackSender } from "../src/slack/send.ts";
-import { createRedeliverer } from "../src/sources/github/redeliver.ts";
+import { createRedeliverer } from "../src/redelivery/redeliverer.ts";
+import { SLACK_INTERVAL_MS } from "../src/runtime.ts";
+import { createDryRunSender, createSlackSender, SLACK_TIMEOUT_MS } from "../src/slack/send.ts";
 import { BlobsStore } from "../src/store/blobs-store.ts";
 import { loadDotEnv, ROOT } from "./dotenv.ts";
 

@@ -1,31 +1,22 @@
 /**
  * GET /status and a wrong setting, through Netlify's local runtime: REMINDER_HOURS=abc no longer stops
  * notifications (issue 13), the status route names it, and `npm run doctor --url` reads it from there.
+ * The tests run in order (the second reads the episode the first opened).
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { failedRunPayload } from "../fixtures/github.ts";
-import { postGithub, type SlackStandIn, startSlackStandIn, startVigie, type Vigie } from "./harness.ts";
+import { vigieTest } from "./fixture.ts";
+import { postGithub } from "./harness.ts";
 import { runScript } from "./run-script.ts";
-import { GITHUB_SECRET, testEnv } from "./support.ts";
+import { GITHUB_SECRET } from "./support.ts";
 
 const TOKEN = "it-status-token-7c6b5a4f3e2d";
 
+const it = vigieTest.override("env", { VIGIE_STATUS_TOKEN: TOKEN, REMINDER_HOURS: "abc" });
+
 describe("GET /status, end to end", () => {
-  let slack: SlackStandIn;
-  let vigie: Vigie;
-
-  beforeAll(async () => {
-    slack = await startSlackStandIn();
-    vigie = await startVigie({ env: testEnv(slack, { VIGIE_STATUS_TOKEN: TOKEN, REMINDER_HOURS: "abc" }) });
-  });
-
-  afterAll(async () => {
-    await vigie?.dispose();
-    await slack?.close();
-  });
-
-  it("a wrong REMINDER_HOURS still notifies, and is logged as a configuration problem", async () => {
+  it("a wrong REMINDER_HOURS still notifies, and is logged as a configuration problem", async ({ vigie }) => {
     const answer = await postGithub(
       vigie.url,
       failedRunPayload({ repo: "acme/it-status", runId: 7_400_000_001 }),
@@ -42,7 +33,7 @@ describe("GET /status, end to end", () => {
     expect(vigie.logs()).not.toContain(TOKEN);
   });
 
-  it("refuses without the token (401, Basic challenge) and reports names only with it", async () => {
+  it("refuses without the token (401, Basic challenge) and reports names only with it", async ({ vigie }) => {
     const refused = await vigie.request("/status", { headers: { accept: "application/json" } });
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toMatch(/^Basic/);
@@ -65,7 +56,7 @@ describe("GET /status, end to end", () => {
     expect(sweep.lastRunAt).not.toBeNull();
   });
 
-  it("npm run doctor --url reads it and exits 1 naming the deployed problem", async () => {
+  it("npm run doctor --url reads it and exits 1 naming the deployed problem", async ({ vigie }) => {
     const result = await runScript("doctor.ts", ["--url", vigie.url], {
       VIGIE_STATUS_TOKEN: TOKEN,
       GITHUB_WEBHOOK_SECRET: "x",

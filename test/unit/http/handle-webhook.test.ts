@@ -171,7 +171,7 @@ describe("handleWebhook, rules shared by both sources", () => {
       const answer = await h.post((await c.signed(c.failure())).request(), c.source);
       expect(answer.status).toBe(200);
       expect(answer.body.status).toBe("notified");
-      expect(h.slack.delivered).toHaveLength(1);
+      expect(h.slack.messages).toHaveLength(1);
       expect(h.logs.lines).toContainEqual(
         expect.objectContaining({ msg: "configuration problem", variable, level: "error" }),
       );

@@ -6,7 +6,9 @@ import { sweep } from "../../../src/pipeline/sweep.ts";
 import { handleStatus } from "../../../src/status/handle-status.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
 import { failedRunPayload } from "../../fixtures/github.ts";
-import { baseEnv, github, netlify, slackAnswers, T0, webhookHarness } from "../support.ts";
+import { T0 } from "../clock.ts";
+import { slackAnswers } from "../fake-slack.ts";
+import { baseEnv, github, netlify, webhookHarness } from "../support.ts";
 
 const TOKEN = "status-token-0123456789";
 const env = { ...baseEnv, VIGIE_STATUS_TOKEN: TOKEN };
