@@ -184,8 +184,10 @@ export const buildDeployArtifact = async (): Promise<DeployedFunction[]> => {
   const result = spawnSync(process.execPath, [NETLIFY_CLI, "build", "--offline"], {
     cwd: ROOT,
     encoding: "utf8",
-    // CI=true: no prompt, no telemetry process left behind.
-    env: { ...process.env, CI: "true", NO_COLOR: "1" },
+    // CI=true: no prompt, no telemetry process left behind. AWS_LAMBDA_JS_RUNTIME: Netlify builds on Node 22
+    // (netlify.toml NODE_VERSION) and gives the functions that version; this machine builds on Node 20, so the
+    // variable a site sets for a local `netlify deploy --build` (README) stands in for it in manifest.json.
+    env: { ...process.env, CI: "true", NO_COLOR: "1", AWS_LAMBDA_JS_RUNTIME: "nodejs22.x" },
   });
   invariant(
     result.status === 0,
