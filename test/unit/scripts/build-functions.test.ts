@@ -85,8 +85,18 @@ describe("npm run build (the deployed functions)", () => {
     expect(byName.get("netlify")?.routes?.map((route) => route.pattern)).toEqual(["/webhooks/netlify"]);
     expect(byName.get("sweep")?.schedule).toBe("* * * * *");
     for (const fn of built) {
-      expect(byName.get(fn.name)?.runtimeAPIVersion, fn.name).toBe(2);
-      expect(byName.get(fn.name)?.mainFile, fn.name).toBe(fn.file);
+      const { config } = (await import(
+        pathToFileURL(join(ROOT, "netlify", "functions", `${fn.name}.mts`)).href
+      )) as {
+        config: { path?: string | string[]; schedule?: string };
+      };
+      const listedFn = byName.get(fn.name);
+      expect(listedFn?.runtimeAPIVersion, fn.name).toBe(2);
+      expect(listedFn?.mainFile, fn.name).toBe(fn.file);
+      expect(listedFn?.routes?.map((route) => route.pattern) ?? [], fn.name).toEqual(
+        config.path === undefined ? [] : [config.path].flat(),
+      );
+      expect(listedFn?.schedule, fn.name).toBe(config.schedule);
     }
   });
 });
