@@ -1,36 +1,43 @@
 /**
- * Cold starts: each function bundled as Netlify bundles it, its size, and the time to import it in a new
- * Node process, as a ratio to a bare `node -e 0` spawned in the same rounds (interleaved, order rotated,
- * medians compared: this machine is shared and noisy).
+ * Cold starts: the functions as deployed, and as Netlify's own bundlers would have made them, their size, and
+ * the time to import each in a new Node process, as a ratio to an empty ESM module imported the same way and to
+ * a bare `node -e 0`, all spawned in the same rounds (interleaved, order rotated, medians compared: this
+ * machine is shared and noisy).
  *
- * The esbuild options are those of Netlify's esbuild bundler, @netlify/zip-it-and-ship-it 14.7.1 (the
- * version netlify-cli 26 / @netlify/build 35 deploy with), dist/runtimes/node/bundlers/esbuild/bundler.js
- * `bundleJsFile`: `bundle: true`, `format` ESM (bundler_target.js `getModuleFormat`: a `.mts` v2
- * function), `platform: "node"`, `target: [getBundlerTarget(nodeVersion)]` = node20 (netlify.toml sets
- * NODE_VERSION 20), `banner: { js: CJS_SHIM }` (utils/esm_cjs_compat.js, imported from there below), the
- * plugin that leaves `node:` builtins external (plugin_node_builtin.js), its `resolveExtensions`,
- * `outExtension` `.mjs`, no `minify`, no `sourcemap`, `external` empty (no `external_node_modules`).
- *
- * Also measured, for information:
- * - "as deployed": for v2 functions zip-it-and-ship-it actually forces its NFT bundler
- *   (bundlers/index.js `getBundlerName`), which bundles our own code with esbuild and leaves packages
- *   external, shipped as files (bundlers/nft/transformer.js `transform`: `bundle: true, packages:
+ * - "deployed": the deploy artifact built exactly as `netlify deploy --build` builds it: `netlify build
+ *   --offline` in the repository (netlify.toml's build command, scripts/build-functions.ts, then
+ *   zip-it-and-ship-it packaging `dist/functions` with `node_bundler = "none"`), the zips it wrote in
+ *   `.netlify/functions` unpacked, and the function file that `manifest.json` names imported from there.
+ * - "esbuild": each function bundled as Netlify's esbuild bundler would: @netlify/zip-it-and-ship-it 14.7.1 (the
+ *   version netlify-cli 26 / @netlify/build 35 deploy with), dist/runtimes/node/bundlers/esbuild/bundler.js
+ *   `bundleJsFile`: `bundle: true`, `format` ESM (bundler_target.js `getModuleFormat`: a `.mts` v2 function),
+ *   `platform: "node"`, `target: [getBundlerTarget(nodeVersion)]` = node22 (netlify.toml sets NODE_VERSION
+ *   22), `banner: { js: CJS_SHIM }` (utils/esm_cjs_compat.js, imported from there below), the plugin that
+ *   leaves `node:` builtins external (plugin_node_builtin.js), its `resolveExtensions`, `outExtension` `.mjs`,
+ *   no `minify`, no `sourcemap`, `external` empty. For information: Netlify never applies it to v2 functions.
+ * - "nft": what Netlify deployed before `node_bundler = "none"`: for v2 functions zip-it-and-ship-it forces its
+ *   NFT bundler (bundlers/index.js `getBundlerName`), which bundles our own code with esbuild and leaves
+ *   packages external, shipped as files (bundlers/nft/transformer.js `transform`: `bundle: true, packages:
  *   "external"`, same banner, format and target). Its import resolves the packages from node_modules.
- * - cold start to the first answer: a new process imports the bundle and answers one ignored delivery
- *   (the Request is built before, as the platform builds it), against the same for a hello-world
- *   function: what vigie adds to a cold invocation, import and first request together.
+ * - cold start to the first answer: a new process imports the deployed github function and answers one
+ *   ignored delivery (the Request is built before, as the platform builds it), against the same for a
+ *   hello-world function: what vigie adds to a cold invocation, import and first request together.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
+import extractZip from "extract-zip";
 import { failedRunPayload, signGithub } from "../test/fixtures/github.ts";
-import { median, round } from "./stats.ts";
+import { invariant, median, round } from "./stats.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
-export const DIST = join(ROOT, "bench", "dist");
+/** Everything the bench writes (git-ignored). */
+export const OUT = join(ROOT, "bench", "out");
+export const DIST = join(OUT, "dist");
+const NETLIFY_CLI = join(ROOT, "node_modules", "netlify-cli", "bin", "run.js");
 const ZISI = join(ROOT, "node_modules", "@netlify", "zip-it-and-ship-it");
 
 /** zip-it-and-ship-it's own banner text, so the bundle is byte for byte what Netlify would evaluate. */
@@ -74,16 +81,16 @@ export const functionNames = (): string[] =>
     .map((file) => basename(file, ".mts"))
     .sort();
 
-/** Bundles every function twice: as Netlify's esbuild bundler does, and as its NFT bundler does (info). */
+/** Bundles every function twice: as Netlify's esbuild bundler would, and as its NFT bundler does (info). */
 export const bundleFunctions = async (): Promise<{
   esbuild: BundledFunction[];
-  deployed: BundledFunction[];
+  nft: BundledFunction[];
 }> => {
   await rm(DIST, { recursive: true, force: true });
   await mkdir(DIST, { recursive: true });
   const banner = { js: await cjsShim() };
   const esbuildBundles: BundledFunction[] = [];
-  const deployedBundles: BundledFunction[] = [];
+  const nftBundles: BundledFunction[] = [];
   for (const name of functionNames()) {
     const entry = join(ROOT, "netlify", "functions", `${name}.mts`);
     const outdir = join(DIST, "esbuild");
@@ -104,7 +111,7 @@ export const bundleFunctions = async (): Promise<{
       plugins: [nodeBuiltins],
       resolveExtensions: RESOLVE_EXTENSIONS,
       sourcemap: false,
-      target: ["node20"],
+      target: ["node22"],
     });
     const file = join(outdir, `${name}.mjs`);
     const output = relative(ROOT, file);
@@ -115,8 +122,8 @@ export const bundleFunctions = async (): Promise<{
       inputs: byPackage(result.metafile, output),
     });
 
-    const nftDir = join(DIST, "deployed");
-    const deployed = await build({
+    const nftDir = join(DIST, "nft");
+    const nft = await build({
       absWorkingDir: ROOT,
       banner,
       bundle: true,
@@ -128,18 +135,92 @@ export const bundleFunctions = async (): Promise<{
       outdir: nftDir,
       outExtension: { ".js": ".mjs" },
       platform: "node",
-      target: ["node20"],
+      target: ["node22"],
     });
     const nftFile = join(nftDir, `${name}.mjs`);
     const nftOutput = relative(ROOT, nftFile);
-    deployedBundles.push({
+    nftBundles.push({
       name,
       file: nftFile,
-      bytes: deployed.metafile.outputs[nftOutput]?.bytes ?? readFileSync(nftFile).byteLength,
-      inputs: byPackage(deployed.metafile, nftOutput),
+      bytes: nft.metafile.outputs[nftOutput]?.bytes ?? readFileSync(nftFile).byteLength,
+      inputs: byPackage(nft.metafile, nftOutput),
     });
   }
-  return { esbuild: esbuildBundles, deployed: deployedBundles };
+  return { esbuild: esbuildBundles, nft: nftBundles };
+};
+
+export interface DeployedFunction {
+  readonly name: string;
+  /** The function's own file, unpacked from the zip Netlify would upload. */
+  readonly file: string;
+  readonly bytes: number;
+  readonly zipBytes: number;
+  /** From manifest.json: what Netlify is told. */
+  readonly bundler: string;
+  readonly runtimeVersion: string | null;
+  readonly route: string | null;
+  readonly schedule: string | null;
+}
+
+interface ManifestFunction {
+  readonly name: string;
+  readonly mainFile: string;
+  readonly path: string;
+  readonly bundler?: string;
+  readonly runtimeVersion?: string;
+  readonly schedule?: string;
+  readonly routes?: ReadonlyArray<{ readonly pattern?: string }>;
+  readonly buildData?: { readonly runtimeAPIVersion?: number };
+}
+
+/**
+ * `netlify build --offline` in the repository, as `netlify deploy --build` builds before it uploads (without
+ * --offline it would also read the linked site's settings and environment), then every zip of the manifest
+ * unpacked into bench/out/dist/deployed/<name>/.
+ */
+export const buildDeployArtifact = async (): Promise<DeployedFunction[]> => {
+  const functionsDist = join(ROOT, ".netlify", "functions");
+  await rm(functionsDist, { recursive: true, force: true });
+  const result = spawnSync(process.execPath, [NETLIFY_CLI, "build", "--offline"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    // CI=true: no prompt, no telemetry process left behind. AWS_LAMBDA_JS_RUNTIME: Netlify builds on Node 22
+    // (netlify.toml NODE_VERSION) and gives the functions that version; this machine builds on Node 20, so the
+    // variable a site sets for a local `netlify deploy --build` (README) stands in for it in manifest.json.
+    env: { ...process.env, CI: "true", NO_COLOR: "1", AWS_LAMBDA_JS_RUNTIME: "nodejs22.x" },
+  });
+  invariant(
+    result.status === 0,
+    `netlify build --offline exited ${result.status}: ${`${result.stdout}${result.stderr}`.slice(-3000)}`,
+  );
+  const manifest = JSON.parse(readFileSync(join(functionsDist, "manifest.json"), "utf8")) as {
+    functions: ManifestFunction[];
+  };
+  const deployed: DeployedFunction[] = [];
+  for (const fn of [...manifest.functions].sort((a, b) => a.name.localeCompare(b.name))) {
+    invariant(fn.buildData?.runtimeAPIVersion === 2, `${fn.name}: deployed as a v1 function (manifest.json)`);
+    const dir = join(DIST, "deployed", fn.name);
+    await rm(dir, { recursive: true, force: true });
+    await extractZip(fn.path, { dir });
+    // With `node_bundler = "none"` the zip holds the bundle under its own name next to Netlify's entry point.
+    const file = join(dir, basename(fn.mainFile));
+    invariant(existsSync(file), `${fn.name}: ${basename(fn.mainFile)} is not in ${fn.path}`);
+    deployed.push({
+      name: fn.name,
+      file,
+      bytes: statSync(file).size,
+      zipBytes: statSync(fn.path).size,
+      bundler: fn.bundler ?? "unknown",
+      runtimeVersion: fn.runtimeVersion ?? null,
+      route: fn.routes?.[0]?.pattern ?? null,
+      schedule: fn.schedule ?? null,
+    });
+  }
+  invariant(
+    deployed.map((fn) => fn.name).join() === functionNames().join(),
+    `deployed functions ${deployed.map((fn) => fn.name).join(", ")} ≠ netlify/functions ${functionNames().join(", ")}`,
+  );
+  return deployed;
 };
 
 /** CPU time (user + system) of the children this process has waited for, in ms (Linux /proc). */
@@ -194,17 +275,31 @@ const measureSpawns = (commands: readonly Command[], rounds: number): Map<string
 export interface ImportFigure {
   readonly name: string;
   readonly kib: number;
-  readonly inputsKib: Record<string, number>;
   readonly importMs: number;
-  /** median(import wall) / median(`node -e 0` wall), same rounds. */
+  /** median(import wall) / median(empty ESM module import wall), same rounds: the target's ratio. */
   readonly ratio: number;
-  /** mean CPU (user+sys) per process / the same for `node -e 0`: less sensitive to a busy machine. */
+  /** median(import wall) / median(`node -e 0` wall), same rounds. */
+  readonly ratioToNode: number;
+  /** mean CPU (user+sys) per process / the same for the empty module: less sensitive to a busy machine. */
   readonly cpuRatio: number | null;
+}
+
+export interface BundledFigure extends ImportFigure {
+  readonly inputsKib: Record<string, number>;
+}
+
+export interface DeployedFigure extends ImportFigure {
+  readonly zipKib: number;
+  readonly bundler: string;
+  readonly runtimeVersion: string | null;
+  readonly route: string | null;
+  readonly schedule: string | null;
 }
 
 export interface ColdStartFigure {
   readonly name: string;
   readonly ms: number;
+  /** To `node -e 0`. */
   readonly ratio: number;
   readonly cpuRatio: number | null;
 }
@@ -212,10 +307,12 @@ export interface ColdStartFigure {
 export interface BundleResult {
   readonly rounds: number;
   readonly baseMs: number;
-  /** Importing an empty ESM file: the floor any ESM function has under this method. */
-  readonly emptyModuleRatio: number;
-  readonly functions: readonly ImportFigure[];
-  readonly deployed: readonly ImportFigure[];
+  /** Importing an empty ESM file: the reference of the import target. */
+  readonly emptyMs: number;
+  readonly emptyToNode: number;
+  readonly deployed: readonly DeployedFigure[];
+  readonly esbuild: readonly BundledFigure[];
+  readonly nft: readonly BundledFigure[];
   readonly coldStart: readonly ColdStartFigure[];
 }
 
@@ -248,7 +345,7 @@ const coldArgs = (file: string, input: string): string[] => [
 ];
 
 export const measureImports = async (
-  bundles: { esbuild: BundledFunction[]; deployed: BundledFunction[] },
+  bundles: { deployed: DeployedFunction[]; esbuild: BundledFunction[]; nft: BundledFunction[] },
   options: { rounds?: number } = {},
 ): Promise<BundleResult> => {
   const rounds = options.rounds ?? 30;
@@ -260,49 +357,64 @@ export const measureImports = async (
   const body = JSON.stringify(failedRunPayload({ repo: "acme/site-1", conclusion: "cancelled" }));
   const input = join(DIST, "cold-delivery.json");
   writeFileSync(input, JSON.stringify({ body, signature: await signGithub(secret, body), secret }));
-  const github = bundles.esbuild.find((b) => b.name === "github");
+  const github = bundles.deployed.find((b) => b.name === "github");
 
   const commands: Command[] = [
     { key: "base", args: ["-e", "0"] },
     { key: "empty", args: importArgs(empty) },
-    ...bundles.esbuild.map((b) => ({ key: `esbuild:${b.name}`, args: importArgs(b.file) })),
     ...bundles.deployed.map((b) => ({ key: `deployed:${b.name}`, args: importArgs(b.file) })),
+    ...bundles.esbuild.map((b) => ({ key: `esbuild:${b.name}`, args: importArgs(b.file) })),
+    ...bundles.nft.map((b) => ({ key: `nft:${b.name}`, args: importArgs(b.file) })),
     { key: "cold:hello", args: coldArgs(hello, input) },
-    ...(github && existsSync(github.file)
-      ? [{ key: "cold:github", args: coldArgs(github.file, input) }]
-      : []),
+    ...(github ? [{ key: "cold:github", args: coldArgs(github.file, input) }] : []),
   ];
   const timings = measureSpawns(commands, rounds);
-  const base = timings.get("base") as Timing;
-  const baseWall = median(base.wallMs);
-  const baseCpu = base.runs > 0 ? base.cpuMs / base.runs : 0;
-  const figure = (key: string) => {
+  const reference = (key: string) => {
     const timing = timings.get(key) as Timing;
-    const wall = median(timing.wallMs);
-    const cpu = timing.runs > 0 ? timing.cpuMs / timing.runs : 0;
+    return { wall: median(timing.wallMs), cpu: timing.runs > 0 ? timing.cpuMs / timing.runs : 0 };
+  };
+  const base = reference("base");
+  const emptyRef = reference("empty");
+  const figure = (key: string) => {
+    const { wall, cpu } = reference(key);
     return {
-      ms: round(wall, 1),
-      ratio: round(wall / baseWall, 3),
-      cpuRatio: baseCpu > 0 ? round(cpu / baseCpu, 3) : null,
+      importMs: round(wall, 1),
+      ratio: round(wall / emptyRef.wall, 3),
+      ratioToNode: round(wall / base.wall, 3),
+      cpuRatio: emptyRef.cpu > 0 ? round(cpu / emptyRef.cpu, 3) : null,
     };
   };
-  const importFigure = (kind: "esbuild" | "deployed") => (b: BundledFunction) => {
-    const { ms, ratio, cpuRatio } = figure(`${kind}:${b.name}`);
-    return {
-      name: b.name,
-      kib: kib(b.bytes),
-      inputsKib: Object.fromEntries(Object.entries(b.inputs).map(([k, v]) => [k, kib(v)])),
-      importMs: ms,
-      ratio,
-      cpuRatio,
-    };
-  };
+  const bundledFigure = (kind: "esbuild" | "nft") => (b: BundledFunction) => ({
+    name: b.name,
+    kib: kib(b.bytes),
+    inputsKib: Object.fromEntries(Object.entries(b.inputs).map(([k, v]) => [k, kib(v)])),
+    ...figure(`${kind}:${b.name}`),
+  });
   return {
     rounds,
-    baseMs: round(baseWall, 1),
-    emptyModuleRatio: figure("empty").ratio,
-    functions: bundles.esbuild.map(importFigure("esbuild")),
-    deployed: bundles.deployed.map(importFigure("deployed")),
-    coldStart: ["hello", ...(github ? ["github"] : [])].map((name) => ({ name, ...figure(`cold:${name}`) })),
+    baseMs: round(base.wall, 1),
+    emptyMs: round(emptyRef.wall, 1),
+    emptyToNode: round(emptyRef.wall / base.wall, 3),
+    deployed: bundles.deployed.map((b) => ({
+      name: b.name,
+      kib: kib(b.bytes),
+      zipKib: kib(b.zipBytes),
+      bundler: b.bundler,
+      runtimeVersion: b.runtimeVersion,
+      route: b.route,
+      schedule: b.schedule,
+      ...figure(`deployed:${b.name}`),
+    })),
+    esbuild: bundles.esbuild.map(bundledFigure("esbuild")),
+    nft: bundles.nft.map(bundledFigure("nft")),
+    coldStart: ["hello", ...(github ? ["github"] : [])].map((name) => {
+      const { wall, cpu } = reference(`cold:${name}`);
+      return {
+        name,
+        ms: round(wall, 1),
+        ratio: round(wall / base.wall, 3),
+        cpuRatio: base.cpu > 0 ? round(cpu / base.cpu, 3) : null,
+      };
+    }),
   };
 };

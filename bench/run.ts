@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: where vigie costs, measured side by side in one run (BENCHMARKS.md says how and why).
- * Prints a table and writes bench/results.json. Exit code 1 if an invariant breaks (a store or network
- * call on the ignored path, a lost message, an error answer); a missed target is reported, not fatal.
+ * Prints a table and writes bench/out/results.json (git-ignored: a run never rewrites a committed file).
+ * Exit code 1 if an invariant breaks (a store or network call on the ignored path, a lost message, an error
+ * answer, a deploy build that fails); a missed target is reported, not fatal.
  *
- * `npm run bench -- --only=cpu,bundle,burst` runs some parts only.
+ * `npm run bench -- bundle` (or `--only=cpu,bundle,burst`) runs some parts only.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { type BundleResult, bundleFunctions, DIST, measureImports } from "./bundle.ts";
+import { type BundleResult, buildDeployArtifact, bundleFunctions, measureImports, OUT } from "./bundle.ts";
 import { type BurstResult, runBurst } from "./burst.ts";
 import { type CpuResult, runCpu } from "./cpu.ts";
 import { BenchInvariantError, round } from "./stats.ts";
@@ -21,8 +22,16 @@ const TARGETS = {
 } as const;
 
 const parts = (() => {
-  const only = process.argv.find((arg) => arg.startsWith("--only="));
-  const chosen = new Set((only?.slice("--only=".length) ?? "cpu,bundle,burst").split(","));
+  const args = process.argv.slice(2);
+  const named = args.flatMap((arg) =>
+    (arg.startsWith("--only=") ? arg.slice("--only=".length) : arg).split(","),
+  );
+  const unknown = named.filter((part) => !["cpu", "bundle", "burst"].includes(part));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown part ${unknown.join(", ")}: npm run bench [-- cpu,bundle,burst]\n`);
+    process.exit(2);
+  }
+  const chosen = new Set(named.length > 0 ? named : ["cpu", "bundle", "burst"]);
   return { cpu: chosen.has("cpu"), bundle: chosen.has("bundle"), burst: chosen.has("burst") };
 })();
 
@@ -46,9 +55,10 @@ const problems: string[] = [];
 
 try {
   if (parts.bundle) {
-    say("bundle: esbuild as Netlify bundles each function, then import times (spawns, interleaved)…");
-    const bundles = await bundleFunctions();
-    bundle = await measureImports(bundles, { rounds: 25 });
+    say("bundle: netlify build --offline (the deploy artifact), Netlify's bundlers, import times (spawns)…");
+    const { esbuild, nft } = await bundleFunctions();
+    const deployed = await buildDeployArtifact();
+    bundle = await measureImports({ deployed, esbuild, nft }, { rounds: 25 });
   }
   if (parts.cpu) {
     say("cpu: floor, ignored and notified deliveries (tinybench, interleaved rounds)…");
@@ -107,32 +117,43 @@ if (cpu) {
 }
 
 if (bundle) {
+  const top = (inputsKib: Record<string, number>) =>
+    Object.entries(inputsKib)
+      .slice(0, 4)
+      .map(([name, size]) => `${name} ${size}`)
+      .join(", ");
   lines.push("");
   lines.push(
-    `Cold start: each function bundled as Netlify's esbuild bundler does (ESM, node20, unminified); import in a new ` +
-      `process vs \`node -e 0\` (${bundle.baseMs} ms), ${bundle.rounds} interleaved rounds, medians`,
+    `Cold start: import of each function in a new process, ${bundle.rounds} interleaved rounds, medians; ratio to an ` +
+      `empty ESM module imported the same way (${bundle.emptyMs} ms; \`node -e 0\` ${bundle.baseMs} ms, the empty ` +
+      `module ${bundle.emptyToNode.toFixed(3)}× that)`,
   );
   lines.push(
-    `  ${pad("function", 10)}${lpad("KiB", 7)}  ${pad("≤ 300", 8)}${lpad("import ms", 10)}${lpad("ratio", 8)}  ${pad("≤ 1.15", 8)}${lpad("cpu ratio", 10)}  largest parts (KiB)`,
+    `  As deployed: \`netlify build --offline\` (npm run build, then Netlify's packaging), unzipped, the function file imported`,
   );
-  for (const f of bundle.functions) {
-    const top = Object.entries(f.inputsKib)
-      .slice(0, 4)
-      .map(([name, kib]) => `${name} ${kib}`)
-      .join(", ");
+  lines.push(
+    `  ${pad("function", 10)}${lpad("KiB", 7)}  ${pad("≤ 300", 8)}${lpad("zip KiB", 8)}${lpad("import ms", 10)}${lpad("ratio", 8)}  ${pad("≤ 1.15", 8)}${lpad("cpu ratio", 10)}  manifest`,
+  );
+  for (const f of bundle.deployed) {
     lines.push(
-      `  ${pad(f.name, 10)}${lpad(f.kib, 7)}  ${pad(verdict(f.kib <= TARGETS.bundleKib), 8)}${lpad(f.importMs, 10)}${lpad(f.ratio.toFixed(3), 8)}  ${pad(verdict(f.ratio <= TARGETS.importRatio), 8)}${lpad(f.cpuRatio?.toFixed(3) ?? "n/a", 10)}  ${top}`,
+      `  ${pad(f.name, 10)}${lpad(f.kib, 7)}  ${pad(verdict(f.kib <= TARGETS.bundleKib), 8)}${lpad(f.zipKib, 8)}${lpad(f.importMs, 10)}${lpad(f.ratio.toFixed(3), 8)}  ${pad(verdict(f.ratio <= TARGETS.importRatio), 8)}${lpad(f.cpuRatio?.toFixed(3) ?? "n/a", 10)}  ` +
+        `${f.bundler}, ${f.runtimeVersion ?? "runtime unset"}, ${f.route ?? (f.schedule === null ? "no route" : `schedule ${f.schedule}`)}`,
     );
   }
   lines.push(
-    `  an empty ESM module, same method: ratio ${bundle.emptyModuleRatio.toFixed(3)} (the floor of any ESM function)`,
+    `  For comparison, same rounds: Netlify's esbuild bundler (unminified; never applied to v2 functions), and its NFT bundler (what was deployed before)`,
   );
   lines.push(
-    `  as deployed (Netlify's NFT bundler for v2 functions: own code bundled, packages loaded from node_modules): ` +
-      bundle.deployed.map((f) => `${f.name} ${f.kib} KiB ratio ${f.ratio.toFixed(3)}`).join(", "),
+    `  ${pad("function", 10)}${lpad("KiB", 7)}${lpad("import ms", 10)}${lpad("ratio", 8)}${lpad("cpu ratio", 10)}  largest parts (KiB)   |  NFT: ${lpad("KiB", 6)}${lpad("ratio", 8)}`,
   );
+  for (const f of bundle.esbuild) {
+    const nft = bundle.nft.find((n) => n.name === f.name);
+    lines.push(
+      `  ${pad(f.name, 10)}${lpad(f.kib, 7)}${lpad(f.importMs, 10)}${lpad(f.ratio.toFixed(3), 8)}${lpad(f.cpuRatio?.toFixed(3) ?? "n/a", 10)}  ${pad(top(f.inputsKib), 20)}|  NFT: ${lpad(nft?.kib ?? "", 6)}${lpad(nft?.ratio.toFixed(3) ?? "", 8)}`,
+    );
+  }
   lines.push(
-    `  cold start to the first answer (import + one ignored delivery): ` +
+    `  cold start to the first answer (import + one ignored delivery), ratio to \`node -e 0\`: ` +
       bundle.coldStart.map((c) => `${c.name} ${c.ms} ms ratio ${c.ratio.toFixed(3)}`).join(", "),
   );
 }
@@ -186,5 +207,6 @@ const results = {
   problems,
   table,
 };
-writeFileSync(join(DIST, "..", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+mkdirSync(OUT, { recursive: true });
+writeFileSync(join(OUT, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
 if (problems.length > 0) process.exitCode = 1;

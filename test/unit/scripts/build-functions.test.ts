@@ -1,0 +1,142 @@
+/**
+ * The deploy build (scripts/build-functions.ts, run by Netlify as netlify.toml's build command): every function
+ * in netlify/functions becomes one self-contained bundle that Netlify deploys as is and still recognises as the
+ * same v2 function (its route or schedule), and netlify.toml deploys exactly that. Not timed: BENCHMARKS.md
+ * measures the bundles.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { resolveConfig } from "@netlify/config";
+import { listFunctions } from "@netlify/zip-it-and-ship-it";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BuiltFunction, buildFunctions, functionSources } from "../../../scripts/build-functions.ts";
+
+const ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+const run = promisify(execFile);
+
+/** What a new Node process sees when it imports a bundle: its exports, nothing resolved from node_modules. */
+const importInFreshNode = async (file: string, cwd: string) => {
+  const script =
+    `const m = await import(${JSON.stringify(pathToFileURL(file).href)});` +
+    "console.log(JSON.stringify({ exports: Object.keys(m).sort(), defaultType: typeof m.default, config: m.config }));";
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd });
+  return JSON.parse(stdout) as { exports: string[]; defaultType: string; config: unknown };
+};
+
+describe("npm run build (the deployed functions)", () => {
+  let outdir: string;
+  let built: BuiltFunction[];
+
+  beforeAll(async () => {
+    outdir = await mkdtemp(join(tmpdir(), "vigie-build-"));
+    built = await buildFunctions({ outdir });
+  });
+  afterAll(async () => {
+    await rm(outdir, { recursive: true, force: true });
+  });
+
+  it("builds one .mjs file per netlify/functions/*.mts, and nothing else", async () => {
+    const names = functionSources().map((file) => basename(file, ".mts"));
+    expect(names).toEqual(expect.arrayContaining(["github", "netlify", "sweep"]));
+    expect(built.map((fn) => fn.name)).toEqual(names);
+    expect((await readdir(outdir)).sort()).toEqual(names.map((name) => `${name}.mjs`));
+  });
+
+  it("makes self-contained bundles: every package inside, only Node built-ins left to import", () => {
+    for (const fn of built) {
+      const output = Object.values(fn.metafile.outputs)[0];
+      const external = (output?.imports ?? []).filter((i) => i.external).map((i) => i.path);
+      expect(
+        external.every((path) => path.startsWith("node:") || !path.includes("/")),
+        fn.name,
+      ).toBe(true);
+      expect(
+        Object.keys(output?.inputs ?? {}).some((input) => input.includes("node_modules/zod/")),
+        fn.name,
+      ).toBe(true);
+    }
+  });
+
+  it("keeps each function's default export and config, imported by a fresh Node process away from node_modules", async () => {
+    for (const fn of built) {
+      const source = (await import(
+        pathToFileURL(join(ROOT, "netlify", "functions", `${fn.name}.mts`)).href
+      )) as {
+        config: unknown;
+      };
+      const seen = await importInFreshNode(fn.file, tmpdir());
+      expect(seen.exports, fn.name).toEqual(["config", "default"]);
+      expect(seen.defaultType, fn.name).toBe("function");
+      expect(seen.config, fn.name).toEqual(source.config);
+    }
+  });
+
+  it("is still read by Netlify's own parser as v2 functions with their routes and schedule", async () => {
+    // zip-it-and-ship-it is what `netlify build` / `netlify deploy --build` package functions with; with
+    // `node_bundler = "none"` it parses the bundle itself to find the routes and the schedule.
+    const listed = await listFunctions(outdir, { parseISC: true, config: { "*": { nodeBundler: "none" } } });
+    const byName = new Map(listed.map((fn) => [fn.name, fn]));
+    expect(byName.get("github")?.runtimeAPIVersion).toBe(2);
+    expect(byName.get("github")?.routes?.map((route) => route.pattern)).toEqual(["/webhooks/github"]);
+    expect(byName.get("netlify")?.routes?.map((route) => route.pattern)).toEqual(["/webhooks/netlify"]);
+    expect(byName.get("sweep")?.schedule).toBe("* * * * *");
+    for (const fn of built) {
+      const { config } = (await import(
+        pathToFileURL(join(ROOT, "netlify", "functions", `${fn.name}.mts`)).href
+      )) as {
+        config: { path?: string | string[]; schedule?: string };
+      };
+      const listedFn = byName.get(fn.name);
+      expect(listedFn?.runtimeAPIVersion, fn.name).toBe(2);
+      expect(listedFn?.mainFile, fn.name).toBe(fn.file);
+      expect(listedFn?.routes?.map((route) => route.pattern) ?? [], fn.name).toEqual(
+        config.path === undefined ? [] : [config.path].flat(),
+      );
+      expect(listedFn?.schedule, fn.name).toBe(config.schedule);
+    }
+  });
+});
+
+describe("a bundle of a CommonJS package that requires a Node built-in", () => {
+  it("runs: `require` works inside the ESM bundle (@slack/webhook requires node:os)", async () => {
+    const outdir = await mkdtemp(join(tmpdir(), "vigie-build-probe-"));
+    try {
+      const [probe] = await buildFunctions({ sourceDir: join(ROOT, "test", "fixtures", "build"), outdir });
+      const script =
+        `const { default: probe } = await import(${JSON.stringify(pathToFileURL(probe?.file ?? "").href)});` +
+        "console.log(await (await probe()).text());";
+      const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+        cwd: tmpdir(),
+      });
+      expect(stdout.trim()).toBe("function");
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("netlify.toml", () => {
+  const resolved = async (context: string) =>
+    (await resolveConfig({ cwd: ROOT, repositoryRoot: ROOT, context, offline: true })).config;
+
+  it.each(["production", "deploy-preview", "branch-deploy"])(
+    "deploys the build's bundles as they are in the %s context, on Node 22",
+    async (context) => {
+      const config = await resolved(context);
+      expect(config.build.command).toBe("npm run build");
+      expect(config.build.functions).toBe(join(ROOT, "dist", "functions"));
+      expect(config.functions?.["*"]?.node_bundler).toBe("none");
+      expect(config.build.environment?.NODE_VERSION).toBe("22");
+    },
+  );
+
+  it("serves the sources locally (`netlify functions:serve` runs in the dev context)", async () => {
+    const config = await resolved("dev");
+    expect(config.build.functions).toBe(join(ROOT, "netlify", "functions"));
+    expect(config.functions?.["*"]?.node_bundler).not.toBe("none");
+  });
+});
