@@ -7,6 +7,6 @@ import { githubSource } from "../../src/sources/github/github-source.ts";
 export default async (req: Request, context: Context): Promise<Response> =>
   handleWebhook(req, githubSource, webhookDeps(context));
 
-// No `method` here: the route itself answers 405 with `Allow: POST` (DESIGN.md), where the platform's
+// No `method` here: the route itself answers 405 with `Allow: POST` (docs/architecture.md), where the platform's
 // method filter would answer 404.
 export const config: Config = { path: "/webhooks/github" };

@@ -7,5 +7,5 @@ import { netlifySource } from "../../src/sources/netlify/netlify-source.ts";
 export default async (req: Request, context: Context): Promise<Response> =>
   handleWebhook(req, netlifySource, webhookDeps(context));
 
-// No `method` here: the route itself answers 405 with `Allow: POST` (DESIGN.md).
+// No `method` here: the route itself answers 405 with `Allow: POST` (docs/architecture.md).
 export const config: Config = { path: "/webhooks/netlify" };

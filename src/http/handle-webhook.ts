@@ -84,7 +84,7 @@ const resultFields = (result: Result): Record<string, unknown> => ({
 });
 
 /**
- * DESIGN.md "Request handling", in its order: 405, 500 fail-closed, 413, 401 over the raw bytes, then
+ * docs/architecture.md "One failure, from request to Slack", in its order: 405, 500 fail-closed, 413, 401 over the raw bytes, then
  * parse (400), route, validate, normalise, policy, pipeline. One JSON log line per delivery.
  */
 export const handleWebhook = async (req: Request, source: Source, deps: WebhookDeps): Promise<Response> => {

@@ -21,7 +21,7 @@ export type Interpretation =
   | { readonly kind: "skip"; readonly status: "ignored" | "pong"; readonly reason: string };
 
 /**
- * One webhook source. `handleWebhook` (src/http/handle-webhook.ts) runs DESIGN.md's steps in order and
+ * One webhook source. `handleWebhook` (src/http/handle-webhook.ts) runs the request-handling steps (docs/architecture.md) in order and
  * calls these at steps 4 (verify), 5-8 (interpret).
  */
 export interface Source {

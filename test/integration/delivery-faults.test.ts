@@ -1,5 +1,5 @@
 /**
- * Delivery under faults (DESIGN.md "Delivery: nothing lost, at most one duplicate in a crash window"), with
+ * Delivery under faults (docs/architecture.md, "Guarantees"), with
  * the REAL functions in Netlify's local runtime, its local Blobs server and a Slack stand-in that fails as
  * told: Slack 5xx, 429 with Retry-After, a dead webhook (404 channel_not_found), Slack hanging, the store
  * down, the function killed while it talks to Slack, concurrent copies of one delivery, a restart. Then
@@ -221,7 +221,7 @@ describe("delivery under faults (real functions, local Blobs, Slack stand-in)", 
     const answer = await send.github(failedRunPayload({ repo }), { raw: true });
     const elapsed = Date.now() - started;
     // The one duration asserted in these suites, on purpose: GitHub abandons a delivery that gets no answer
-    // within 10 s (DESIGN.md), so answering in time is the contract, not a performance target. 9 s leaves
+    // within 10 s, so answering in time is the contract, not a performance target. 9 s leaves
     // a second for the network between GitHub and Netlify.
     expect(elapsed).toBeLessThan(9_000);
     expect(answer.status, answer.text).toBe(202);

@@ -118,7 +118,7 @@ describe("POST /webhooks/github, end to end", () => {
     // One copy wins the claim; the 19 others are duplicates. The winner sends inline (200 notified) when
     // its answer budget allows; 20 fresh workers on a busy machine can use it up before the send (3 s of
     // the 8 s budget are left for Slack's 5 s timeout), and the winner then answers 202 queued: the message
-    // waits in the outbox for the sweep (DESIGN.md "Delivery").
+    // waits in the outbox for the sweep (docs/architecture.md, "The outbox and Slack").
     const duplicates = answers.filter(
       (answer) => answer.status === 200 && answer.json?.status === "duplicate",
     );
@@ -258,7 +258,7 @@ describe("POST /webhooks/github, end to end", () => {
       return slackReply.serverError();
     });
     const a = await signedPost(vigie.url, payloadA, { delivery: deliveryA });
-    // The brief allows 5xx or 202; DESIGN.md says the message stays queued: 202.
+    // The brief allows 5xx or 202; the message stays queued: 202.
     expect(a.status, a.text).toBe(202);
     expect(a.json?.status).toBe("queued");
 

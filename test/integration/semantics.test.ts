@@ -1,5 +1,5 @@
 /**
- * Pipeline semantics end to end (DESIGN.md "Pipeline semantics"): episodes, folding across sources,
+ * Pipeline semantics end to end (docs/architecture.md: episodes, folding, storms): episodes, folding across sources,
  * cancelled runs, storms. The REAL functions run in Netlify's local runtime; the Slack stand-in is in
  * strict-rate mode, answering 429 (Retry-After: 1) to a second accepted message within one second, as
  * Slack does beyond short bursts, so every test also checks that vigie paces its posts and honours 429s.

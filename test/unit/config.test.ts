@@ -6,7 +6,7 @@ import { memoryLogger } from "../../src/log.ts";
 const pick = ({ problems: _, ...rest }: Config) => rest;
 
 describe("loadConfig", () => {
-  it("has DESIGN.md's defaults", () => {
+  it("has the documented defaults", () => {
     const config = loadConfig({});
     expect(config.githubSecrets).toEqual([]);
     expect(config.netlifySecrets).toEqual([]);

@@ -142,7 +142,7 @@ export const expectLogged = (h: Harness, fields: Record<string, unknown>): Recor
   return last;
 };
 
-/** Values that must never reach a log line (DESIGN.md: secrets, Slack URL, signatures, log token). */
+/** Values that must never reach a log line (docs/architecture.md, "Guarantees": secrets, Slack URL, signatures, log token). */
 export const SECRETS = [
   GITHUB_SECRET,
   GITHUB_PREVIOUS_SECRET,

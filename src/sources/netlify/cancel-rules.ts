@@ -140,7 +140,7 @@ export const cancelRules: readonly CancelRule[] = [
     // build plugins call through utils.build.cancelBuild: https://github.com/netlify/build/pull/941), or
     // superseded: "If you queue up a few deploys on the same site and branch, we WILL skip the middle
     // ones" (https://answers.netlify.com/t/duplicated-deploys/23526/5). The message starts "Canceled
-    // build" (DESIGN.md); the exact wording of each of these three paths is not confirmed separately.
+    // build" (the contract vigie was built to); the exact wording of each of these three paths is not confirmed separately.
     name: "cancelled",
     reason: "the build was cancelled (by someone, a build plugin, or a newer deploy)",
     matches: causeMatches(/^cancell?ed build\b/i),

@@ -45,7 +45,7 @@ const equalInConstantTime = (a: string, b: string): boolean => {
  * true only when `header` is an HS256 JWT signed with one of `secrets` (current first, then previous),
  * issued by "netlify", whose `sha256` claim is the hex SHA-256 of exactly `body`. Any missing, malformed
  * or wrong signature is `false`, never an exception. An empty `secrets` list (or an empty secret) is a
- * programming error and throws: the caller must fail closed before asking (DESIGN.md, step 2).
+ * programming error and throws: the caller must fail closed before asking (docs/architecture.md, "One failure, from request to Slack", step 1).
  */
 export const verifySignature = async (
   secrets: readonly string[],

@@ -123,7 +123,7 @@ describe("handleWebhook, rules shared by both sources", () => {
   it.each(sources)(
     "$name: only the _PREVIOUS secret set → still 500 secret_missing (fail closed)",
     async (c) => {
-      // DESIGN.md: the current secret "unset or empty: every request gets 500"; _PREVIOUS is only "also accepted".
+      // The contract: the current secret "unset or empty: every request gets 500"; _PREVIOUS is only "also accepted".
       const h = webhookHarness({
         ...baseEnv,
         [c.secretVariable]: "",
@@ -752,7 +752,7 @@ describe("handleWebhook, GitHub", () => {
 
   it("bytes that are not valid UTF-8 are not accepted for the signature of other bytes", async () => {
     // The sender signed a body containing U+FFFD (EF BF BD); the request carries a lone 0xFF byte there.
-    // Both decode to the same text, but they are different bytes: DESIGN.md step 4, "over those bytes".
+    // Both decode to the same text, but they are different bytes: the signature is checked "over those bytes".
     const signedText = JSON.stringify(failedRunPayload({ message: "fix \uFFFD" }));
     const signature = await github.sign(GITHUB_SECRET, signedText);
     const signedBytes = new TextEncoder().encode(signedText);
