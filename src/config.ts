@@ -36,6 +36,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Optional automatic redelivery of failed GitHub deliveries by the sweep. */
   readonly githubRedelivery: { token: string; org: string; hookId: number; apiUrl: string } | null;
+  /** What failed in a GitHub run (its jobs and steps), looked up with GITHUB_TOKEN alone. */
+  readonly githubJobs: { token: string; apiUrl: string } | null;
   /** null: `GET /status` is off (404). */
   readonly statusToken: string | null;
   /** Every value that could not be used, and what vigie does instead. */
@@ -123,6 +125,10 @@ export const parseConfig = (env: Env): Config => {
           apiUrl: v.GITHUB_API_URL,
         }
       : null,
+    githubJobs:
+      v.GITHUB_TOKEN !== undefined && v.GITHUB_API_URL !== undefined
+        ? { token: v.GITHUB_TOKEN, apiUrl: v.GITHUB_API_URL }
+        : null,
     statusToken: v.VIGIE_STATUS_TOKEN ?? null,
     problems,
   };

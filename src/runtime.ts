@@ -5,6 +5,7 @@ import { createLogger, type Logger } from "./log.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.ts";
 import type { SlackSender } from "./slack/message.ts";
 import { createDryRunSender, createSlackSender, SLACK_TIMEOUT_MS } from "./slack/send.ts";
+import type { JobsLookup } from "./sources/github/jobs.ts";
 import type { Store } from "./store/store.ts";
 
 /** A little over one second: Slack accepts ≈1 message/s per webhook beyond short bursts. */
@@ -53,6 +54,29 @@ const slackFor = (config: Config): SlackSender => {
   return sender.sender;
 };
 
+const loadJobs = lazyImport(() => import("./sources/github/jobs.ts"));
+let jobs: { settings: Config["githubJobs"]; lookup: Promise<JobsLookup> } | null = null;
+
+/**
+ * With GITHUB_TOKEN, a GitHub failure is told with its failed jobs and steps (src/sources/github/jobs.ts).
+ * Loaded at the first failure to tell, like the store: the Netlify and GitLab routes never evaluate it.
+ */
+const detailFailureFor = (config: Config): PipelineDeps["detailFailure"] => {
+  const settings = config.githubJobs;
+  if (settings === null) return undefined;
+  return async (event, deadline) => {
+    if (event.source !== "github") return event;
+    if (jobs?.settings !== settings) {
+      jobs = {
+        settings,
+        lookup: loadJobs().then(({ createJobsLookup }) => createJobsLookup(settings, { log })),
+      };
+    }
+    const found = await (await jobs.lookup)(event, deadline);
+    return found.failedAt === null ? event : { ...event, failedAt: found.failedAt };
+  };
+};
+
 /**
  * Pipeline dependencies for this process: Netlify Blobs from the function's environment, real Slack.
  * `deadline`: when the caller must be done (the webhook's answer, processing's budget); store calls wait
@@ -69,6 +93,7 @@ export const pipelineDeps = (config: Config, options: { deadline?: number } = {}
     sleep,
     slackIntervalMs: SLACK_INTERVAL_MS,
     slackTimeoutMs: SLACK_TIMEOUT_MS,
+    detailFailure: detailFailureFor(config),
   };
 };
 

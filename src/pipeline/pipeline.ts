@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
 import { commitKey, type FailureEvent, idempotencyKey, type RunEvent, streamKey } from "../event.ts";
-import type { Logger } from "../log.ts";
+import { describeError, type Logger } from "../log.ts";
 import { formatFailure, formatRecovery } from "../slack/format.ts";
 import type { SlackSender } from "../slack/message.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
@@ -54,6 +54,12 @@ export interface PipelineDeps {
   readonly slackIntervalMs: number;
   /** The Slack call's own timeout, to know whether a send still fits before a deadline. */
   readonly slackTimeoutMs: number;
+  /**
+   * What failed, looked up from the source's API (GitHub's jobs: src/sources/github/jobs.ts) for a failure
+   * about to be announced, never for one only counted or folded. Returns the event with its `failedAt`, or
+   * the event as it was; never throws, and gives up by `deadline`.
+   */
+  readonly detailFailure?: ((event: FailureEvent, deadline: number) => Promise<FailureEvent>) | undefined;
 }
 
 /** What a delivery came to. The HTTP layer decides the status code (src/http/handle-webhook.ts). */
@@ -221,7 +227,9 @@ export const process = async (
   const { event } = inflight;
   const key = idempotencyKey(event);
   const outcome =
-    event.outcome === "success" ? await processSuccess(inflight, deps) : await processFailure(inflight, deps);
+    event.outcome === "success"
+      ? await processSuccess(inflight, deps)
+      : await processFailure(inflight, deps, deadline);
   if (outcome.kind === "contention") {
     deps.log("warn", "stream contention: event left in the inbox for the sweep", { key });
     return result("queued", CONTENTION, key, streamKey(event));
@@ -365,7 +373,57 @@ type FailureStep =
   | { readonly kind: "result"; readonly result: Result }
   | { readonly kind: "episode"; readonly episode: Episode; readonly routing: Routing | null };
 
-const processFailure = async (inflight: InflightRecord, deps: PipelineDeps): Promise<Processed> => {
+/** Time kept after looking up what failed, for the outbox write and the rate slot before Slack's call. */
+const DETAIL_MARGIN_MS = 2_000;
+
+/**
+ * The event with what failed, when a source can tell more than its webhook did. The lookup must end early
+ * enough for the message to be sent before `deadline`, as it would have been without it.
+ */
+const withDetail = async (
+  event: FailureEvent,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<FailureEvent> => {
+  if (!deps.detailFailure || (event.failedAt?.jobs.length ?? 0) > 0) return event;
+  try {
+    return await deps.detailFailure(event, deadline - deps.slackTimeoutMs - DETAIL_MARGIN_MS);
+  } catch (error) {
+    deps.log("warn", "failed job not looked up; the message goes without it", {
+      key: idempotencyKey(event),
+      ...describeError(error),
+    });
+    return event;
+  }
+};
+
+/** What failed, written into the open episode's first event once it is known (one conditional write). */
+const rememberDetail = async (told: FailureEvent, stream: string, episode: Episode, deps: PipelineDeps) => {
+  const failedAt = told.failedAt ?? null;
+  if (failedAt === null || (episode.first.failedAt?.jobs.length ?? 0) > 0) return;
+  await conditionalUpdate(
+    deps.store,
+    keys.stream(stream),
+    readStream(stream),
+    (state): Decision<null> => {
+      const open = state.episode;
+      if (open?.id !== episode.id || (open.first.failedAt?.jobs.length ?? 0) > 0)
+        return { write: false, value: null };
+      return {
+        write: true,
+        next: { ...state, episode: { ...open, first: { ...open.first, failedAt } } },
+        value: null,
+      };
+    },
+    updateOptions(deps),
+  );
+};
+
+const processFailure = async (
+  inflight: InflightRecord,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<Processed> => {
   const event = inflight.event as FailureEvent;
   const key = idempotencyKey(event);
   const stream = streamKey(event);
@@ -435,25 +493,43 @@ const processFailure = async (inflight: InflightRecord, deps: PipelineDeps): Pro
   const step = updated.value;
   if (step.kind === "result") return { kind: "processed", result: step.result, outbox: null };
   const { episode } = step;
+  const alone = episode.delivery === "message" || episode.delivery === "pending";
+  // Only a failure that is announced (alone or in a digest) is worth the lookup, done while the episode's
+  // other writes go on.
+  const detailed =
+    alone || episode.delivery === "digest" ? withDetail(event, deps, deadline) : Promise.resolve(event);
   const writes: Array<Promise<unknown>> = [
     deps.store.set(keys.open(stream), { v: 1, stream, episodeId: episode.id }),
   ];
   if (step.routing) writes.push(claimCommit(step.routing, event, stream, episode, deps));
   let outbox: Promise<string> | null = null;
-  if (episode.delivery === "digest") writes.push(writeDigestItem("failure", event, stream, episode, deps));
-  if (episode.delivery === "message" || episode.delivery === "pending") {
-    outbox = enqueue(
-      {
-        at: episode.receivedAt,
-        id: `${episode.id}:open`,
-        kind: "failure",
-        summary: summary(event.outcome, event),
-        message: formatFailure(event, {}),
-        cause: key,
-      },
-      deps,
+  if (episode.delivery === "digest") {
+    writes.push(detailed.then((told) => writeDigestItem("failure", told, stream, episode, deps)));
+  }
+  if (alone) {
+    outbox = detailed.then((told) =>
+      enqueue(
+        {
+          at: episode.receivedAt,
+          id: `${episode.id}:open`,
+          kind: "failure",
+          summary: summary(event.outcome, event),
+          message: formatFailure(told, {}),
+          cause: key,
+        },
+        deps,
+      ),
     );
   }
+  // The episode's first event keeps what failed, for its reminders (they are built from it by the sweep).
+  writes.push(
+    detailed
+      .then((told) => rememberDetail(told, stream, episode, deps))
+      .catch((error: unknown) => {
+        // Best effort: only the reminders lose the detail.
+        deps.log("warn", "what failed not kept for reminders", { key, ...describeError(error) });
+      }),
+  );
   const [outboxKey] = await Promise.all([outbox, ...writes]);
   if (episode.delivery === "folded") {
     const sha = event.commit.sha?.slice(0, 7) ?? "";

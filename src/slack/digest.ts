@@ -1,5 +1,5 @@
 /**
- * Storm digests: one message naming many sites, grouped by workflow and error, and the split of a big
+ * Storm digests: one message naming many sites, grouped by what failed, and the split of a big
  * storm into several such messages.
  */
 
@@ -20,6 +20,7 @@ import {
   VALUE_MAX,
 } from "./blocks.ts";
 import { escapeTruncated, link, truncate } from "./escape.ts";
+import { firstFailedLabel } from "./failed-at.ts";
 import type { Block, SlackMessage } from "./message.ts";
 
 /**
@@ -64,46 +65,67 @@ export interface DigestOptions {
 }
 
 interface DigestGroup {
-  /** "*Workflow*", mrkdwn. */
-  readonly pipeline: string;
-  /** The error shared by the group, mrkdwn-escaped; null for recoveries. */
+  /** "*Workflow*", mrkdwn; null for a group named by what failed. */
+  readonly pipeline: string | null;
+  /** What failed (`Deploy › Upload to host`), mrkdwn-escaped; null without that detail. */
+  readonly failedAt: string | null;
+  /** The error shared by the group (for a failedAt group, only when every site has the same); escaped. */
   readonly error: string | null;
   readonly entries: string[];
 }
 
-/** "*Build and deploy* · 12 sites · failed": the count before the error, so it never reads as part of it. */
-const groupHeading = (group: DigestGroup, continued: boolean): string =>
-  [
-    `${group.pipeline} · ${plural(group.entries.length, "site")}${continued ? " (continued)" : ""}`,
-    group.error,
-  ]
-    .filter((part) => part !== null)
-    .join(" · ");
+/**
+ * "12 sites failed at *Deploy › Upload to host*", or without that detail "*Build and deploy* · 12 sites ·
+ * failed": the count before the error, so it never reads as part of it.
+ */
+const groupHeading = (group: DigestGroup, continued: boolean): string => {
+  const sites = `${plural(group.entries.length, "site")}${continued ? " (continued)" : ""}`;
+  if (group.failedAt !== null) {
+    return `${sites} failed at *${group.failedAt}*${group.error === null ? "" : ` · ${group.error}`}`;
+  }
+  return [group.pipeline, sites, group.error].filter((part) => part !== null).join(" · ");
+};
 
-/** Groups by pipeline, and for failures by error (Netlify's first line of detail, else the outcome). */
+/**
+ * Failures are grouped by what failed (the first failed job and step: a theme update that broke every
+ * build reads apart from a hosting outage that broke every upload), and without that detail by pipeline
+ * and error (Netlify's first line of detail, else the outcome). Recoveries by pipeline.
+ */
 const digestGroups = (items: readonly DigestLine[], kind: "failure" | "recovery"): DigestGroup[] => {
-  const byKey = new Map<string, { pipeline: string; error: string | null; events: RunEvent[] }>();
+  const byKey = new Map<
+    string,
+    Omit<DigestGroup, "entries"> & { events: RunEvent[]; errors: Set<string | null> }
+  >();
   for (const { event } of items) {
     const pipeline = collapseSpaces(event.pipeline);
+    const at = kind === "failure" ? firstFailedLabel(event) : null;
     // Netlify's "Failed during stage 'building site': " prefix would repeat in every group heading.
     const firstLine =
       event.detail?.split(/\r?\n/, 1)[0]?.replace(/^failed during stage '[^']*':\s*/i, "") ?? "";
     const error = collapseSpaces(firstLine) || outcomeWords(event.outcome);
-    const key = kind === "failure" ? `${pipeline}\u0000${error}` : pipeline;
+    const key =
+      at !== null
+        ? `at\u0000${collapseSpaces(at)}`
+        : kind === "failure"
+          ? `${pipeline}\u0000${error}`
+          : pipeline;
     const group = byKey.get(key) ?? {
-      pipeline: `*${escapeTruncated(pipeline, VALUE_MAX)}*`,
-      error: kind === "failure" ? escapeTruncated(error, ERROR_HEADING_MAX) : null,
+      pipeline: at === null ? `*${escapeTruncated(pipeline, VALUE_MAX)}*` : null,
+      failedAt: at === null ? null : escapeTruncated(collapseSpaces(at), ERROR_HEADING_MAX),
+      error: kind === "failure" && at === null ? escapeTruncated(error, ERROR_HEADING_MAX) : null,
       events: [],
+      errors: new Set(),
     };
     group.events.push(event);
+    group.errors.add(event.failedAt?.jobs[0]?.error ?? null);
     byKey.set(key, group);
   }
   return [...byKey.values()]
     .sort((a, b) => {
-      const order = (g: typeof a) => `${g.pipeline}\u0000${g.error ?? ""}`;
+      const order = (g: typeof a) => `${g.failedAt ?? ""}\u0000${g.pipeline ?? ""}\u0000${g.error ?? ""}`;
       return b.events.length - a.events.length || (order(a) < order(b) ? -1 : 1);
     })
-    .map(({ pipeline, error, events }) => {
+    .map(({ pipeline, failedAt, error, events, errors }) => {
       const counts = new Map<string, number>();
       for (const e of events) counts.set(e.site, (counts.get(e.site) ?? 0) + 1);
       const entries = [...events]
@@ -114,12 +136,16 @@ const digestGroups = (items: readonly DigestLine[], kind: "failure" | "recovery"
             (counts.get(e.site) ?? 0) > 1 ? ` (${collapseSpaces(e.branch ?? e.context ?? "")})` : "";
           return link(bounded(e.logsUrl), `${collapseSpaces(e.site)}${which}`, SITE_MAX);
         });
-      return { pipeline, error, entries };
+      // Sites that failed at the same step with the same error (Netlify's "exit code 2") say it once.
+      const [shared] = errors;
+      const same =
+        failedAt !== null && errors.size === 1 && shared ? escapeTruncated(shared, ERROR_HEADING_MAX) : null;
+      return { pipeline, failedAt, error: failedAt === null ? error : same, entries };
     });
 };
 
 /**
- * One message for a storm: every site named and linked to its logs, grouped by workflow and error, packed
+ * One message for a storm: every site named and linked to its logs, grouped by what failed, packed
  * many per section. Only what does not fit in 50 blocks of 3000 characters (or `maxChars`) is cut, with
  * "…and N more".
  */
@@ -137,7 +163,7 @@ export const formatDigest = (
       : `✅ ${plural(sites, "site")} recovered${suffix}`;
   const intro = mrkdwn(
     kind === "failure"
-      ? `${plural(items.length, "new failure")} within a short time, grouped by workflow and error. Each link opens the logs.`
+      ? `${plural(items.length, "new failure")} within a short time, grouped by what failed. Each link opens the logs.`
       : `${plural(items.length, "site")} of the storm passing again, grouped by workflow. Each link opens the run.`,
   );
   // Header, intro and the closing "…and N more" are always room for.

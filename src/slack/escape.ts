@@ -69,3 +69,13 @@ export const link = (
   const target = href.replace(/[|<>]/g, (char) => encodeURIComponent(char)).replaceAll("&", "&amp;");
   return text === "" ? `<${target}>` : `<${target}|${text}>`;
 };
+
+/**
+ * A mrkdwn code block of at most `max` characters. Inside backticks Slack still reads `&`, `<` and `>`,
+ * so the text is escaped like any other; triple backticks in it would close the block early, so a
+ * zero-width space keeps them apart.
+ */
+export const codeBlock = (text: string, max: number): string => {
+  const body = escapeTruncated(text.replace(/`(?=`)/g, "`\u200b"), max - 8);
+  return `\`\`\`${body}\`\`\``;
+};

@@ -22,8 +22,8 @@ import {
   slackDate,
   value,
 } from "./blocks.ts";
-import { escapeMrkdwn, escapeTruncated, link, truncate } from "./escape.ts";
-import { failedAtSection } from "./failed-at.ts";
+import { codeBlock, escapeMrkdwn, link, truncate } from "./escape.ts";
+import { failedAtSection, firstFailedLabel } from "./failed-at.ts";
 import type { Block, SlackMessage } from "./message.ts";
 
 /**
@@ -85,12 +85,6 @@ const runFields = (event: RunEvent): Array<readonly [string, string | null]> => 
 
 const logsLabel = (event: RunEvent): string => (event.source === "netlify" ? "View deploy log" : "View logs");
 
-/** Triple backticks in a detail would close our code block early; a zero-width space keeps them apart. */
-const codeBlock = (text: string, max: number): string => {
-  const body = escapeTruncated(text.replace(/`(?=`)/g, "`\u200b"), max - 8);
-  return `\`\`\`${body}\`\`\``;
-};
-
 const errorSection = (event: RunEvent): Block | null => {
   if (!event.detail?.trim()) return null;
   const label = "*Netlify error*\n";
@@ -114,8 +108,8 @@ export const formatFailure = (event: FailureEvent, opts: FailureOptions = {}): S
   const blocks = present([
     header(prefix, event.site),
     fieldsSection(fields),
-    failedAtSection(event),
-    errorSection(event),
+    // A Netlify error is in its "Failed at" line; events stored before failedAt existed still show it.
+    failedAtSection(event) ?? errorSection(event),
     contextBlock([
       event.source === "github" && event.runNumber !== null ? `Run #${event.runNumber}` : null,
       event.source !== "netlify" && event.context ? `on ${value(event.context, 60)}` : null,
@@ -124,7 +118,15 @@ export const formatFailure = (event: FailureEvent, opts: FailureOptions = {}): S
     ]),
     actionsBlock([button(logsLabel(event), event.logsUrl, "view_logs")]),
   ]);
-  return message(fallbackSummary(`${prefix}: ${collapseSpaces(event.site)}`, event), blocks);
+  const at = firstFailedLabel(event);
+  return message(
+    fallbackSummary(
+      `${prefix}: ${collapseSpaces(event.site)}`,
+      event,
+      at === null ? null : `at ${collapseSpaces(at)}`,
+    ),
+    blocks,
+  );
 };
 
 /** A failing stream succeeded again: how long it was broken and how many runs failed meanwhile. */
@@ -185,7 +187,7 @@ export const formatReminder = (
       ["Failing since", slackDate(episode.openedAt)],
       ["Last failure", slackDate(episode.lastFailureAt)],
     ]),
-    errorSection(event),
+    failedAtSection(event) ?? errorSection(event),
     actionsBlock([
       button("View latest logs", episode.lastLogsUrl, "view_latest_logs"),
       episode.lastLogsUrl === event.logsUrl

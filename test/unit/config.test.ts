@@ -114,6 +114,21 @@ describe("loadConfig", () => {
     expect(sendingBlocker(config)).toBeNull();
   });
 
+  it("GITHUB_TOKEN alone turns on the failed jobs lookup (issue 12), at GITHUB_API_URL; an unusable URL turns it off", () => {
+    expect(loadConfig({ GITHUB_TOKEN: "t" }).githubJobs).toEqual({
+      token: "t",
+      apiUrl: "https://api.github.com",
+    });
+    expect(loadConfig({ GITHUB_TOKEN: "t", GITHUB_API_URL: "http://127.0.0.1:9/api" }).githubJobs).toEqual({
+      token: "t",
+      apiUrl: "http://127.0.0.1:9/api",
+    });
+    expect(loadConfig({}).githubJobs).toBeNull();
+    const broken = loadConfig({ GITHUB_TOKEN: "t", GITHUB_API_URL: "ftp://x" });
+    expect(broken.githubJobs).toBeNull();
+    expect(broken.problems.map((p) => [p.variable, p.effect])).toEqual([["GITHUB_API_URL", "off"]]);
+  });
+
   it("a previous secret alone is a problem and keeps the route closed", () => {
     const config = loadConfig({ NETLIFY_WEBHOOK_SECRET_PREVIOUS: "old" });
     expect(config.netlifySecrets).toEqual([]);

@@ -1,6 +1,7 @@
 import type { NetlifyDeployEvent } from "../../event.ts";
 import type { Interpretation } from "../source.ts";
 import { classifyDeploy } from "./cancel-rules.ts";
+import { failedStage } from "./failed-stage.ts";
 import type { DeployPayload } from "./schema.ts";
 
 /** Netlify's error messages are one line in practice; every stored payload string is bounded to 200. */
@@ -41,6 +42,7 @@ export const normaliseDeploy = (deploy: DeployPayload, event: string | null = nu
   }
   const failure = decision.kind === "failure";
   const detail = nonEmpty(deploy.error_message);
+  const logsUrl = deployLogsUrl(deploy);
   const run: NetlifyDeployEvent = {
     source: "netlify",
     site: deploy.name,
@@ -56,12 +58,13 @@ export const normaliseDeploy = (deploy: DeployPayload, event: string | null = nu
     },
     outcome: failure ? "deploy_error" : "success",
     detail: failure && detail !== null ? bounded(detail.trim(), MAX_DETAIL_LENGTH) : null,
-    logsUrl: deployLogsUrl(deploy),
+    logsUrl,
     actor: nonEmpty(deploy.committer),
     // Netlify has no attempts: a retried deploy is a new deploy with its own id.
     attempt: 1,
     occurredAt: nonEmpty(deploy.updated_at) ?? deploy.created_at,
     startedAt: deploy.created_at,
+    failedAt: failure ? failedStage(detail, logsUrl) : null,
     siteId: deploy.site_id,
     deployId: deploy.id,
   };

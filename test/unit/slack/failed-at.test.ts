@@ -15,7 +15,7 @@ const sectionText = (value: FailedAt | null | undefined): string | null => {
 };
 
 describe("failedAtSection", () => {
-  it("names stage › job (and step), linked to the job, with the short error", () => {
+  it("names stage › job (and step), linked to the job, with the short error in a code block", () => {
     const text = sectionText(
       failedAt([
         { name: "hugo", stage: "build", url: "https://gitlab.com/a/b/-/jobs/1", error: "script_failure" },
@@ -28,7 +28,7 @@ describe("failedAtSection", () => {
       ]),
     );
     expect(text).toBe(
-      "*Failed at*\n<https://gitlab.com/a/b/-/jobs/1|build › hugo> (script_failure)\n" +
+      "*Failed at*\n<https://gitlab.com/a/b/-/jobs/1|build › hugo>\n```script_failure```\n" +
         "<https://github.com/a/b/actions/runs/1/job/2|Deploy › Upload to host>",
     );
   });

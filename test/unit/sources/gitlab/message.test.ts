@@ -40,14 +40,14 @@ describe("GitLab messages", () => {
     expect(text).toContain("bcbb5ec");
     expect(text).toContain("*Triggered by*\nada");
     expect(text).toContain(
-      "*Failed at*\n<https://gitlab.com/acme/sites/docs/-/jobs/9001|build › hugo> (script_failure)",
+      "*Failed at*\n<https://gitlab.com/acme/sites/docs/-/jobs/9001|build › hugo>\n```script_failure```",
     );
     expect(text).toContain("on push");
     expect(text).toContain("View logs https://gitlab.com/acme/sites/docs/-/pipelines/1203117");
   });
 
   it("a failed upload reads differently from a failed build", () => {
-    expect(all(failure(failedDeployPipeline()))).toContain("|deploy › upload> (runner_system_failure)");
+    expect(all(failure(failedDeployPipeline()))).toContain("|deploy › upload>\n```runner_system_failure```");
   });
 
   it("a tag pipeline shows the tag, not a branch", () => {

@@ -47,6 +47,17 @@ describe("normaliseDeploy", () => {
       startedAt: "2026-11-20T09:41:07.312Z",
       siteId: "3f9c2a71-5d4e-4b8a-9e21-7c6d5b4a3f10",
       deployId: "674a1f3c9b2e4d0008c1a2b3",
+      failedAt: {
+        jobs: [
+          {
+            name: "Netlify build",
+            stage: null,
+            url: "https://app.netlify.com/sites/acme-docs/deploys/674a1f3c9b2e4d0008c1a2b3",
+            step: "building site",
+            error: "Build script returned non-zero exit code: 2",
+          },
+        ],
+      },
     });
     // The shape the store and the pipeline validate against.
     expect(netlifyDeploySchema.safeParse(event).success).toBe(true);
