@@ -99,7 +99,7 @@ describe("POST /webhooks/gitlab, end to end", () => {
     expect(text).toContain("release/2.x");
     expect(text).toContain(p.sha.slice(0, 7));
     expect(text).toContain("deploy › upload");
-    expect(text).toContain("(runner_system_failure)");
+    expect(text).toContain("```runner_system_failure```");
     expect(text).toContain(`https://gitlab.com/${p.path}/-/jobs/9012`);
   });
 
