@@ -14,7 +14,8 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { GithubRunEvent, NetlifyDeployEvent, RunEvent } from "../src/event.ts";
+import type { FailedAt, GithubRunEvent, NetlifyDeployEvent, RunEvent } from "../src/event.ts";
+import { failedAt } from "../src/failed-at.ts";
 import {
   DIGEST_MAX_CHARS,
   formatDigest,
@@ -24,6 +25,7 @@ import {
   validateMessage,
 } from "../src/slack/format.ts";
 import type { Block, SlackMessage, TextObject } from "../src/slack/message.ts";
+import { failedStage } from "../src/sources/netlify/failed-stage.ts";
 import { asFailure, githubEvent, netlifyEvent } from "../test/fixtures/events.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -64,6 +66,26 @@ const github = (repository: string, runId: number, overrides: Partial<GithubRunE
     ...overrides,
   });
 
+/** What GITHUB_TOKEN finds out: the failed job and step of the run, and the job's failure annotation. */
+const jobFailed = (
+  repository: string,
+  runId: number,
+  name: string,
+  step: string,
+  error: string | null = null,
+) =>
+  failedAt([
+    {
+      name,
+      step,
+      error,
+      url: `https://github.com/${repository}/actions/runs/${runId}/job/${runId * 10 + 1}`,
+    },
+  ]) as FailedAt;
+
+const HUGO_ERROR =
+  'Error: error building site: render: failed to render pages: "layouts/_default/baseof.html:12:5": execute of template failed: partial "spring-banner.html" not found';
+
 /** Netlify site `acme-<name>` builds the repository `acme/site-<name>`. */
 const netlify = (
   site: string,
@@ -78,6 +100,9 @@ const netlify = (
     actor: "Camille Martin",
     occurredAt: FIRST_FAILURE,
     ...overrides,
+    failedAt: overrides.detail
+      ? failedStage(overrides.detail, `https://app.netlify.com/sites/${site}/deploys/${deployId}`)
+      : null,
   });
 
 const BUILD_FAILED = "Failed during stage 'building site': Build script returned non-zero exit code: 2";
@@ -91,6 +116,7 @@ const githubFailure = asFailure(
       7,
       "Add the spring bouquets page & fix the footer links\n\nCloses #214",
     ),
+    failedAt: jobFailed("acme/site-florist", 13_912_482, "Build", "Run hugo --minify", HUGO_ERROR),
   }),
 );
 
@@ -146,6 +172,11 @@ const stormEvents: RunEvent[] = [
       commit: commit(`acme/site-${site}`, 100 + i, "Bump acme-theme to 4.0.0", "renovate[bot]"),
       actor: "renovate[bot]",
       occurredAt: at(STORM, i * 7000),
+      // The theme broke the builds; the timed-out runs were stuck uploading to a slow host.
+      failedAt:
+        i % 4 === 3
+          ? jobFailed(`acme/site-${site}`, 13_930_100 + i, "Deploy", "Upload to host")
+          : jobFailed(`acme/site-${site}`, 13_930_100 + i, "Build", "Run hugo --minify"),
     }),
   ),
   ...NETLIFY_SITES.map((site, i) =>
@@ -170,6 +201,7 @@ const recoveryEvents: RunEvent[] = stormEvents
     ...event,
     outcome: "success",
     detail: null,
+    failedAt: null,
     commit: { ...event.commit, sha: sha(300 + i), message: "Bump acme-theme to 4.0.1" },
     ...(event.source === "github"
       ? {

@@ -190,7 +190,7 @@ export const VARIABLES = {
   }),
   GITHUB_TOKEN: secret(
     "github-api",
-    "GitHub API token: with the next two, the sweep redelivers the hook's failed deliveries; `npm run setup -- github` and `npm run doctor` use it too.",
+    "GitHub API token. Alone: failure messages name the failed job and step (needs **Actions: read**, see [Connect GitHub](#connect-github-one-organisation-webhook)). With the next two, the sweep redelivers the hook's failed deliveries; `npm run setup -- github` and `npm run doctor` use it too.",
   ),
   GITHUB_ORG: variable({
     feature: "redelivery",
