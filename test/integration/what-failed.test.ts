@@ -5,50 +5,53 @@
  * the log line names the cause.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { validateMessage } from "../../src/slack/format.ts";
 import { failedRunPayload } from "../fixtures/github.ts";
-import { type Canned, type GithubApi, jobsKey, startGithubApi } from "../fixtures/github-api.ts";
+import { type Canned, jobsKey, startGithubApi } from "../fixtures/github-api.ts";
 import { annotation, job, steps } from "../fixtures/github-jobs.ts";
-import { postGithub, type SlackStandIn, startSlackStandIn, startVigie, type Vigie } from "./harness.ts";
+import { vigieTest, vigieWith } from "./fixture.ts";
+import { postGithub, type SlackStandIn, type Vigie } from "./harness.ts";
 import { allText, asSlackMessage, GITHUB_SECRET, settledNaming, testEnv } from "./support.ts";
 
 const TOKEN = "ghp_itJobsToken0123456789abcdefghijklmnopq";
 
+const it = vigieTest
+  /** The GitHub API stand-in, for the file. */
+  .extend("api", { scope: "file" }, async ({ env: _env }, { onCleanup }) => {
+    const api = await startGithubApi();
+    onCleanup(() => api.close());
+    return api;
+  })
+  /** GITHUB_TOKEN alone (no GITHUB_ORG, no GITHUB_HOOK_ID), the API at the stand-in. */
+  .extend("withToken", { scope: "file" }, async ({ slack, api }, fixture) =>
+    vigieWith((stand) => testEnv(stand, { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: api.url }))(
+      { slack },
+      fixture,
+    ),
+  );
+
+/** Posts a failed run of `repo` (attempt `attempt`); returns its one message and the log lines naming the repo. */
+const failRun = async (vigie: Vigie, slack: SlackStandIn, repo: string, runId: number, attempt = 1) => {
+  const delivery = randomUUID();
+  const body = JSON.stringify(failedRunPayload({ repo, runId, attempt }));
+  const answer = await postGithub(vigie.url, body, { secret: GITHUB_SECRET, delivery });
+  expect(answer.status, answer.text).toBe(200);
+  expect(answer.json?.status).toBe("notified");
+  const sent = await settledNaming(slack, repo);
+  expect(sent).toHaveLength(1);
+  const message = asSlackMessage(sent[0]);
+  expect(validateMessage(message)).toEqual([]);
+  const lines = vigie.logLines().filter((line) => line.repository === repo);
+  return { message, text: allText(message), lines };
+};
+
 describe("what failed, with GITHUB_TOKEN (GitHub API stand-in)", () => {
-  let slack: SlackStandIn;
-  let api: GithubApi;
-  let vigie: Vigie;
-
-  beforeAll(async () => {
-    slack = await startSlackStandIn();
-    api = await startGithubApi();
-    // GITHUB_TOKEN alone: no GITHUB_ORG, no GITHUB_HOOK_ID, and notifications work.
-    vigie = await startVigie({ env: testEnv(slack, { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: api.url }) });
-  });
-
-  afterAll(async () => {
-    await vigie?.dispose();
-    await api?.close();
-    await slack?.close();
-  });
-
-  /** Posts a failed run of `repo` (attempt `attempt`) and returns its one message and the lookup's log line. */
-  const failRun = async (repo: string, runId: number, attempt = 1) => {
-    const delivery = randomUUID();
-    const body = JSON.stringify(failedRunPayload({ repo, runId, attempt }));
-    const answer = await postGithub(vigie.url, body, { secret: GITHUB_SECRET, delivery });
-    expect(answer.status, answer.text).toBe(200);
-    expect(answer.json?.status).toBe("notified");
-    const sent = await settledNaming(slack, repo);
-    expect(sent).toHaveLength(1);
-    const message = asSlackMessage(sent[0]);
-    expect(validateMessage(message)).toEqual([]);
-    const lines = vigie.logLines().filter((line) => line.repository === repo);
-    return { message, text: allText(message), lines };
-  };
-
-  it("names the failed job and step of the failed attempt, linked to the job, with its annotation", async () => {
+  it("names the failed job and step of the failed attempt, linked to the job, with its annotation", async ({
+    slack,
+    api,
+    withToken: vigie,
+  }) => {
     const repo = "acme/it-jobs-build";
     const runId = 7_300_000_001;
     const url = (id: number) => `https://github.com/${repo}/actions/runs/${runId}/job/${id}`;
@@ -81,7 +84,7 @@ describe("what failed, with GITHUB_TOKEN (GitHub API stand-in)", () => {
       annotation("Process completed with exit code 1."),
       annotation('Error: error building site: "content/posts/hello.md:4:1": failed to unmarshal YAML'),
     ]);
-    const { text, lines } = await failRun(repo, runId, 2);
+    const { text, lines } = await failRun(vigie, slack, repo, runId, 2);
     expect(text).toContain(`*Failed at*\n<${url(81)}|Build › Run hugo --minify>`);
     expect(text).toContain(
       '```Error: error building site: "content/posts/hello.md:4:1": failed to unmarshal YAML```',
@@ -91,7 +94,7 @@ describe("what failed, with GITHUB_TOKEN (GitHub API stand-in)", () => {
     expect(vigie.logs()).not.toContain(TOKEN);
   });
 
-  it.each([
+  it.for([
     ["401", { kind: "error", status: 401, message: "Bad credentials" }, /GITHUB_TOKEN needs Actions: read/],
     ["404", { kind: "error", status: 404, message: "Not Found" }, /404/],
     [
@@ -111,11 +114,11 @@ describe("what failed, with GITHUB_TOKEN (GitHub API stand-in)", () => {
     ["hanging", { kind: "hang" }, /did not answer within 3 s/],
   ] as Array<[string, Canned, RegExp]>)(
     "GitHub API %s: the message still goes out, without the detail, and the log names the cause",
-    async (name, canned, cause) => {
+    async ([name, canned, cause], { slack, api, withToken: vigie }) => {
       const repo = `acme/it-jobs-${name.replace(/\W+/g, "-")}`;
       api.jobsAnswer = canned;
       try {
-        const { text, lines } = await failRun(repo, 7_300_000_100 + repo.length);
+        const { text, lines } = await failRun(vigie, slack, repo, 7_300_000_100 + repo.length);
         expect(text).not.toContain("Failed at");
         expect(text).toContain(repo);
         const line = lines.find((l) => String(l.msg).startsWith("failed job not looked up"));
