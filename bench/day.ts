@@ -79,7 +79,7 @@ export const simulateDay = async (seed = 42): Promise<DayReport> => {
         source: "github",
         site,
         siteUrl: `https://github.com/${site}`,
-        pipeline: "Build and deploy",
+        workflow: "Build and deploy",
         branch: "main",
         context: "push",
         commit: {
@@ -212,7 +212,7 @@ export const simulateDay = async (seed = 42): Promise<DayReport> => {
     const broken = stormSites.has(site);
     if (broken) brokenSites.add(site);
     happenings.push(
-      github(site, at, broken ? "failure" : "success", { pipeline: "Build and deploy", workflowId: 7 }),
+      github(site, at, broken ? "failure" : "success", { workflow: "Build and deploy", workflowId: 7 }),
     );
     // 40 minutes later the theme is fixed and every site rebuilds green.
     if (broken) happenings.push(github(site, at + 40 * MINUTE, "success"));

@@ -59,7 +59,7 @@ const github = (repository: string, runId: number, overrides: Partial<GithubRunE
     runId,
     runNumber: runId % 1000,
     workflowId: 4_512_307,
-    pipeline: "Build and deploy",
+    workflow: "Build and deploy",
     commit: commit(repository, runId, "Update the opening hours"),
     actor: "camille-m",
     occurredAt: FIRST_FAILURE,

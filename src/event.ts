@@ -52,7 +52,7 @@ const common = object({
   /** Repository or site URL. */
   siteUrl: nullable(string()),
   /** Workflow name, "Netlify build", or the GitLab pipeline's name ("pipeline" when it has none). */
-  pipeline: string(),
+  workflow: string(),
   branch: nullable(string()),
   /**
    * Deploy context: Netlify's `production` / `deploy-preview` / `branch-deploy`; GitHub's triggering event;
@@ -147,7 +147,7 @@ export const streamKey = (event: RunEvent): string => {
     case "netlify":
       return `netlify:${event.siteId}:${event.context ?? ""}:${event.branch ?? ""}`;
     case "gitlab":
-      return `gitlab:${event.projectId}:${event.pipeline}:${event.ref}`;
+      return `gitlab:${event.projectId}:${event.workflow}:${event.ref}`;
   }
 };
 
@@ -196,7 +196,7 @@ const bound = (text: string | null): string | null => (text === null ? null : on
 export const boundedEvent = <T extends RunEvent>(event: T): T => ({
   ...event,
   site: oneLine(event.site),
-  pipeline: oneLine(event.pipeline),
+  workflow: oneLine(event.workflow),
   branch: bound(event.branch),
   context: bound(event.context),
   outcome: oneLine(event.outcome),

@@ -32,6 +32,7 @@ const lazyBlobsStore = (deadline?: number): Store => {
   };
   return {
     get: async (key) => (await open()).get(key),
+    read: async (key) => (await open()).read(key),
     set: async (key, value, condition) => (await open()).set(key, value, condition),
     delete: async (key) => (await open()).delete(key),
     list: async (prefix) => (await open()).list(prefix),

@@ -120,7 +120,7 @@ export const deliver = async (
       break;
   }
   if (current.after) {
-    const first = parseOutboxEntry((await deps.store.get(current.after))?.value ?? null);
+    const first = parseOutboxEntry(await deps.store.read(current.after));
     const state = first?.state ?? null;
     if (state === "pending" || state === "sending") {
       return { kind: "queued", reason: "waiting for the failure message it follows to go out first" };

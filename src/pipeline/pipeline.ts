@@ -142,10 +142,10 @@ export const accept = async (
   }
   const inflight: InflightRecord = { v: 1, event, since: deps.now() };
   const [done, inbox] = await Promise.all([
-    deps.store.get(keys.event(key)),
+    deps.store.read(keys.event(key)),
     deps.store.set(keys.inflight(key), inflight, { onlyIfNew: true }),
   ]);
-  const record = parseEventRecord(done?.value ?? null);
+  const record = parseEventRecord(done);
   if (record?.state === "done") {
     const cleanup = inbox.modified ? () => deps.store.delete(keys.inflight(key)) : async () => undefined;
     return {
@@ -158,7 +158,7 @@ export const accept = async (
     };
   }
   if (!inbox.modified) {
-    const held = parseInflight((await deps.store.get(keys.inflight(key)))?.value ?? null);
+    const held = parseInflight(await deps.store.read(keys.inflight(key)));
     if (held === null || held.since + EVENT_LEASE_MS > deps.now()) {
       // A concurrent copy holds the inbox entry; should its invocation die, the sweep finishes it.
       return answered(
@@ -311,10 +311,7 @@ const route = async (
     // A claim seconds old may belong to an episode whose own routing is still on its way.
     let folded = deps.now() - claim.at < FOLD_FRESH_MS;
     if (!folded) {
-      const other = parseStream(
-        (await deps.store.get(keys.stream(claim.stream)))?.value ?? null,
-        claim.stream,
-      );
+      const other = parseStream(await deps.store.read(keys.stream(claim.stream)), claim.stream);
       folded = other?.episode?.id === claim.episodeId && other.episode.delivery !== "folded";
     }
     if (folded) {
@@ -367,7 +364,7 @@ const writeDigestItem = async (
 };
 
 const summary = (what: string, event: RunEvent): string =>
-  oneLine(`${what}: ${event.site} ${event.pipeline} ${event.branch ?? ""}`);
+  oneLine(`${what}: ${event.site} ${event.workflow} ${event.branch ?? ""}`);
 
 type FailureStep =
   | { readonly kind: "result"; readonly result: Result }

@@ -64,8 +64,24 @@ const streamSchema = object({
 });
 
 /** A stream record, or null when it is missing, of another stream, or unreadable. */
+/**
+ * Records written before `RunEvent.pipeline` was renamed `workflow` (it named a workflow, and clashed with
+ * src/pipeline/) still read: the old field is carried over. Nothing else of the event changes.
+ */
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const upgradeEvent = (event: unknown): unknown =>
+  isObject(event) && !("workflow" in event) && typeof event.pipeline === "string"
+    ? { ...event, workflow: event.pipeline }
+    : event;
+const withEvent = (value: unknown, field: string): unknown =>
+  isObject(value) && field in value ? { ...value, [field]: upgradeEvent(value[field]) } : value;
+
 export const parseStream = (value: unknown, stream: string): StreamState | null => {
-  const parsed = streamSchema.safeParse(value);
+  const upgraded = isObject(value) ? withEvent(value.episode, "first") : undefined;
+  const parsed = streamSchema.safeParse(
+    isObject(value) && upgraded ? { ...value, episode: upgraded } : value,
+  );
   if (!parsed.success || parsed.data.stream !== stream) return null;
   const { episode, latest, ...rest } = parsed.data;
   if (episode && !isFailureEvent(episode.first)) return null;
@@ -76,7 +92,7 @@ export const parseStream = (value: unknown, stream: string): StreamState | null 
 const inflightSchema = object({ v: literal(1), event: runEventSchema, since: number() });
 export type InflightRecord = Infer<typeof inflightSchema>;
 export const parseInflight = (value: unknown): InflightRecord | null => {
-  const parsed = inflightSchema.safeParse(value);
+  const parsed = inflightSchema.safeParse(withEvent(value, "event"));
   return parsed.success ? parsed.data : null;
 };
 
@@ -137,7 +153,7 @@ const digestItemSchema = object({
   at: number(),
 });
 export const parseDigestItem = (value: unknown): DigestItem | null => {
-  const parsed = digestItemSchema.safeParse(value);
+  const parsed = digestItemSchema.safeParse(withEvent(value, "event"));
   return parsed.success ? parsed.data : null;
 };
 

@@ -91,7 +91,7 @@ const recoverInflight = async (deps: PipelineDeps, deadline: number): Promise<nu
   let recovered = 0;
   for (const key of await deps.store.list(PREFIX.inflight)) {
     if (deps.now() > deadline) break;
-    const inflight = parseInflight((await deps.store.get(key))?.value ?? null);
+    const inflight = parseInflight(await deps.store.read(key));
     if (!inflight) {
       deps.log("warn", "unreadable inflight record removed", { key });
       await deps.store.delete(key);
@@ -141,7 +141,7 @@ const flushDigests = async (deps: PipelineDeps): Promise<number> => {
   if (itemKeys.length === 0) return 0;
   const items: Array<{ key: string; item: DigestItem }> = [];
   for (const key of itemKeys) {
-    const item = parseDigestItem((await deps.store.get(key))?.value ?? null);
+    const item = parseDigestItem(await deps.store.read(key));
     if (item) items.push({ key, item });
     else await deps.store.delete(key);
   }
@@ -185,7 +185,7 @@ const queueReminders = async (deps: PipelineDeps): Promise<number> => {
   if (deps.config.reminderHours <= 0) return 0;
   let queued = 0;
   for (const openKey of await deps.store.list(PREFIX.open)) {
-    const index = parseOpenIndex((await deps.store.get(openKey))?.value ?? null);
+    const index = parseOpenIndex(await deps.store.read(openKey));
     if (!index) continue;
     const { stream } = index;
     const now = deps.now();
@@ -212,7 +212,7 @@ const queueReminders = async (deps: PipelineDeps): Promise<number> => {
         at: now,
         id: `${episode.id}:reminder:${episode.reminders}`,
         kind: "reminder",
-        summary: `still failing: ${episode.first.site} ${episode.first.pipeline}`,
+        summary: `still failing: ${episode.first.site} ${episode.first.workflow}`,
         message: formatReminder(
           episode.first,
           {
@@ -239,7 +239,7 @@ const sendDue = async (
   report: Pick<SweepReport, "sent" | "retrying" | "dead" | "deferred">,
 ): Promise<void> => {
   for (const key of await deps.store.list(PREFIX.outbox)) {
-    const entry = parseOutboxEntry((await deps.store.get(key))?.value ?? null);
+    const entry = parseOutboxEntry(await deps.store.read(key));
     if (!entry) continue;
     const now = deps.now();
     const state = readiness(entry, now);
@@ -288,8 +288,8 @@ const prune = async (deps: PipelineDeps, deadline: number): Promise<number> => {
   const expired = async (prefix: string, isOld: (value: unknown, key: string) => boolean) => {
     for (const key of await deps.store.list(prefix)) {
       if (deps.now() > deadline) return;
-      const entry = await deps.store.get(key);
-      if (entry && isOld(entry.value, key)) {
+      const value = await deps.store.read(key);
+      if (value !== null && isOld(value, key)) {
         await deps.store.delete(key);
         pruned++;
       }

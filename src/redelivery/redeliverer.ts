@@ -270,7 +270,7 @@ export const createRedeliverer = (settings: RedeliverySettings, options: Redeliv
         prunedAt = now();
         for (const key of await store.list(REDELIVERY_KEYS.guidPrefix)) {
           if (timeLeft() < MIN_REQUEST_MS) break;
-          const record = guidRecordSchema.safeParse((await store.get(key))?.value);
+          const record = guidRecordSchema.safeParse(await store.read(key));
           if (forgotten(record.success ? record.data : null, now())) await store.delete(key);
         }
       }

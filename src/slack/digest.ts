@@ -35,7 +35,7 @@ export const DIGEST_SITES_PER_MESSAGE = 40;
 /** Items sorted by workflow, error and site, so that groups stay together across messages. */
 export const digestChunks = <T extends DigestLine>(items: readonly T[]): T[][] => {
   const order = (item: T) =>
-    `${item.event.pipeline}\n${item.event.detail ?? item.event.outcome}\n${item.event.site}`;
+    `${item.event.workflow}\n${item.event.detail ?? item.event.outcome}\n${item.event.site}`;
   const sorted = [...items].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
   const chunks: T[][] = [];
   for (let i = 0; i < sorted.length; i += DIGEST_SITES_PER_MESSAGE) {
@@ -97,7 +97,7 @@ const digestGroups = (items: readonly DigestLine[], kind: "failure" | "recovery"
     Omit<DigestGroup, "entries"> & { events: RunEvent[]; errors: Set<string | null> }
   >();
   for (const { event } of items) {
-    const pipeline = collapseSpaces(event.pipeline);
+    const pipeline = collapseSpaces(event.workflow);
     const at = kind === "failure" ? firstFailedLabel(event) : null;
     // Netlify's "Failed during stage 'building site': " prefix would repeat in every group heading.
     const firstLine =

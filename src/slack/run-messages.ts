@@ -51,7 +51,7 @@ export interface ReminderEpisode {
 const what = (event: RunEvent): string =>
   event.outcome === "deploy_error"
     ? "Netlify deploy failed"
-    : `${truncate(collapseSpaces(event.pipeline), PIPELINE_IN_HEADER_MAX)} ${outcomeWords(event.outcome)}`;
+    : `${truncate(collapseSpaces(event.workflow), PIPELINE_IN_HEADER_MAX)} ${outcomeWords(event.outcome)}`;
 
 const siteLink = (event: RunEvent): string =>
   link(bounded(event.siteUrl), collapseSpaces(event.site), SITE_MAX);
@@ -62,7 +62,7 @@ const siteLabel = (event: RunEvent): string =>
 const pipelineField = (event: RunEvent): readonly [string, string | null] =>
   event.source === "netlify"
     ? ["Context", value(event.context)]
-    : [event.source === "github" ? "Workflow" : "Pipeline", value(event.pipeline)];
+    : [event.source === "github" ? "Workflow" : "Pipeline", value(event.workflow)];
 
 /** Short sha linked to the commit, then the first line of its message. */
 const commitText = (event: RunEvent): string | null => {

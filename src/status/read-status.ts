@@ -61,14 +61,14 @@ export const readStatus = async (store: Store, config: Config): Promise<StatusRe
   ]);
   // Outbox keys sort by time: the newest are read when there are too many.
   const outboxRead = outboxKeys.slice(-MAX_OUTBOX_READS);
-  const entries = await readAll(outboxRead, async (key) => (await store.get(key))?.value);
+  const entries = await readAll(outboxRead, async (key) => await store.read(key));
   const states = entries.filter(isOutboxEntry).map((entry) => entry.state);
 
   const openRead = openKeys.slice(0, MAX_EPISODES_LISTED);
   const streams = await readAll(openRead, async (key) => {
-    const stream = ((await store.get(key))?.value as { stream?: unknown } | undefined)?.stream;
+    const stream = ((await store.read(key)) as { stream?: unknown } | undefined)?.stream;
     if (typeof stream !== "string") return null;
-    const state = asStream((await store.get(keys.stream(stream)))?.value, stream);
+    const state = asStream(await store.read(keys.stream(stream)), stream);
     return state.episode ? { stream, episode: state.episode } : null;
   });
 

@@ -135,6 +135,17 @@ export class BlobsStore implements Store {
     return { value, etag: result.etag ?? "" };
   }
 
+  async read(key: string): Promise<unknown | null> {
+    const result = await this.#call("get", () => this.#blobs.get(key, { type: "json" }));
+    if (result === null) return null;
+    const value: unknown = result;
+    if (isPlainObject(value) && NONCE in value) {
+      const { [NONCE]: _nonce, ...rest } = value;
+      return rest;
+    }
+    return value;
+  }
+
   async set(key: string, value: unknown, condition?: WriteCondition): Promise<WriteResult> {
     const nonce = this.#verify && condition && isPlainObject(value) ? randomUUID() : null;
     const stored = nonce ? { ...(value as Record<string, unknown>), [NONCE]: nonce } : value;

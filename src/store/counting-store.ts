@@ -20,6 +20,7 @@ export const countingStore = (
   return {
     store: {
       get: counted((key) => inner.get(key)),
+      read: counted((key) => inner.read(key)),
       set: counted((key, value, condition) => inner.set(key, value, condition)),
       delete: counted((key) => inner.delete(key)),
       list: counted((prefix) => inner.list(prefix)),

@@ -25,6 +25,10 @@ export class MemoryStore implements Store {
     return stored ? { value: JSON.parse(stored.json), etag: stored.etag } : null;
   }
 
+  async read(key: string): Promise<unknown | null> {
+    return (await this.get(key))?.value ?? null;
+  }
+
   async set(key: string, value: unknown, condition?: WriteCondition): Promise<WriteResult> {
     this.calls.set++;
     this.#check("set");

@@ -17,6 +17,11 @@ export type WriteCondition =
 
 export interface Store {
   get(key: string): Promise<Entry | null>;
+  /**
+   * The value alone, for reads that no conditional write follows: cheaper where the etag costs a request of
+   * its own (the local Blobs server sends none on GET, so `get` asks its listing too).
+   */
+  read(key: string): Promise<unknown | null>;
   /** Unconditional when `condition` is omitted. */
   set(key: string, value: unknown, condition?: WriteCondition): Promise<WriteResult>;
   delete(key: string): Promise<void>;

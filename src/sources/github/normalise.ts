@@ -34,7 +34,7 @@ export const normaliseWorkflowRun = (payload: WorkflowRunPayload): Interpretatio
     source: "github",
     site: repository.full_name,
     siteUrl: repository.html_url,
-    pipeline: run.name || payload.workflow?.name || `workflow ${run.workflow_id}`,
+    workflow: run.name || payload.workflow?.name || `workflow ${run.workflow_id}`,
     branch: run.head_branch,
     context: run.event,
     commit: {

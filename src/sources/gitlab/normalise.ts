@@ -77,7 +77,7 @@ export const normalisePipeline = (payload: PipelinePayload): Interpretation => {
     source: "gitlab",
     site: project.path_with_namespace,
     siteUrl: project.web_url,
-    pipeline: nonEmpty(attributes.name) ?? UNNAMED_PIPELINE,
+    workflow: nonEmpty(attributes.name) ?? UNNAMED_PIPELINE,
     branch: tag ? null : ref,
     context: nonEmpty(attributes.source),
     commit: {

@@ -47,7 +47,7 @@ export const normaliseDeploy = (deploy: DeployPayload, event: string | null = nu
     source: "netlify",
     site: deploy.name,
     siteUrl: nonEmpty(deploy.ssl_url) ?? nonEmpty(deploy.url) ?? nonEmpty(deploy.deploy_ssl_url),
-    pipeline: "Netlify build",
+    workflow: "Netlify build",
     branch: nonEmpty(deploy.branch),
     context: nonEmpty(deploy.context),
     commit: {

@@ -4,7 +4,7 @@ import { boundedEvent, type RunEvent } from "../../../src/event.ts";
 import { TIMEOUT_BACKOFF_MS } from "../../../src/pipeline/outbox.ts";
 import { accept, processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
-import { parseOutboxEntry } from "../../../src/pipeline/records.ts";
+import { parseInflight, parseOutboxEntry, parseStream } from "../../../src/pipeline/records.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { DIGEST_SITES_PER_MESSAGE } from "../../../src/slack/format.ts";
 import { countingStore } from "../../../src/store/counting-store.ts";
@@ -202,7 +202,7 @@ describe("bounded strings", () => {
     const event = boundedEvent(
       githubEvent({
         site: long,
-        pipeline: long,
+        workflow: long,
         branch: long,
         actor: long,
         commit: { sha: "a".repeat(40), message: long, url: "https://example.com/c", author: long },
@@ -210,7 +210,7 @@ describe("bounded strings", () => {
     );
     for (const text of [
       event.site,
-      event.pipeline,
+      event.workflow,
       event.branch,
       event.actor,
       event.commit.message,
@@ -250,6 +250,7 @@ describe("storms hold their bound whatever the interleaving", () => {
           // Every store call waits for the scheduler: fast-check interleaves the deliveries adversarially.
           const scheduled: Store = {
             get: (key) => s.schedule(Promise.resolve(), `get ${key}`).then(() => f.store.get(key)),
+            read: (key) => s.schedule(Promise.resolve(), `read ${key}`).then(() => f.store.read(key)),
             set: (key, value, condition) =>
               s.schedule(Promise.resolve(), `set ${key}`).then(() => f.store.set(key, value, condition)),
             delete: (key) => s.schedule(Promise.resolve(), `delete ${key}`).then(() => f.store.delete(key)),
@@ -297,5 +298,22 @@ describe("storms hold their bound whatever the interleaving", () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("records stored before RunEvent.pipeline became workflow", () => {
+  it("still read: an inflight event and a stream's episode carry their workflow name over", async () => {
+    const f = pipelineFixture();
+    await run(f, ghRun(1, "failure"));
+    const snapshot = f.store.snapshot();
+    const [streamKey, stream] = Object.entries(snapshot).find(([key]) => key.startsWith("streams/")) ?? [];
+    const legacy = JSON.parse(JSON.stringify(stream).replace('"workflow":', '"pipeline":'));
+    expect(JSON.stringify(legacy)).not.toContain('"workflow"');
+    const parsed = parseStream(legacy, String((stream as { stream: string }).stream));
+    expect(parsed?.episode?.first.workflow).toBe("Build and deploy");
+    expect(streamKey).toBeDefined();
+    const { workflow: _renamed, ...older } = ghRun(2, "failure");
+    const inflight = parseInflight({ v: 1, since: 1, event: { ...older, pipeline: "Old name" } });
+    expect(inflight?.event.workflow).toBe("Old name");
   });
 });

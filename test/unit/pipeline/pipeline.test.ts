@@ -322,6 +322,7 @@ describe("delivery faults", () => {
       let crashed = false;
       const crashing: Store = {
         get: (key) => f.store.get(key),
+        read: (key) => f.store.read(key),
         list: (p) => f.store.list(p),
         delete: (key) => f.store.delete(key),
         set: async (key, value, condition) => {

@@ -54,6 +54,7 @@ describe("sweep", () => {
     // One poison record behind the digest step (not the store being down: that may stop a sweep).
     const poisoned: Store = {
       get: (key) => f.store.get(key),
+      read: (key) => f.store.read(key),
       set: (key, value, condition) => f.store.set(key, value, condition),
       delete: (key) => f.store.delete(key),
       list: async (prefix) => {

@@ -13,9 +13,9 @@ const storm = (sites: number) =>
   Array.from({ length: sites }, (_, index) => {
     const name = `site-${String(index).padStart(3, "0")}`;
     if (index % 3 === 0) return { event: netlifyEvent({ site: name, deployId: `d${index}` }) };
-    const pipeline = index % 3 === 1 ? "Build and deploy" : "Check links";
+    const workflow = index % 3 === 1 ? "Build and deploy" : "Check links";
     return {
-      event: githubEvent({ site: `acme/${name}`, repository: `acme/${name}`, pipeline, runId: index }),
+      event: githubEvent({ site: `acme/${name}`, repository: `acme/${name}`, workflow, runId: index }),
     };
   });
 
@@ -33,9 +33,9 @@ describe("digestChunks", () => {
 
   it("keeps a workflow's sites together, in order of workflow, error and site", () => {
     const chunks = digestChunks(storm(30));
-    const pipelines = chunks.flat().map(({ event }) => event.pipeline);
+    const pipelines = chunks.flat().map(({ event }) => event.workflow);
     expect(pipelines).toEqual([...pipelines].sort());
-    const sites = chunks.flat().filter(({ event }) => event.pipeline === "Check links");
+    const sites = chunks.flat().filter(({ event }) => event.workflow === "Check links");
     expect(sites.map(({ event }) => event.site)).toEqual(sites.map(({ event }) => event.site).sort());
   });
 

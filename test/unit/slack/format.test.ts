@@ -19,7 +19,7 @@ const githubFailure = (over: Partial<GithubRunEvent> = {}): GithubRunEvent & Fai
     source: "github",
     site: "acme/site-1",
     siteUrl: "https://github.com/acme/site-1",
-    pipeline: "Build and deploy",
+    workflow: "Build and deploy",
     branch: "main",
     context: "push",
     commit: {
@@ -46,7 +46,7 @@ const netlifyFailure = (over: Partial<NetlifyDeployEvent> = {}): NetlifyDeployEv
     source: "netlify",
     site: "acme-docs",
     siteUrl: "https://acme-docs.netlify.app",
-    pipeline: "Netlify build",
+    workflow: "Netlify build",
     branch: "main",
     context: "production",
     commit: {
@@ -266,7 +266,7 @@ describe("formatFailure", () => {
       netlifyFailure({
         site: longName,
         siteUrl: `https://github.com/${longName}`,
-        pipeline: "P".repeat(5000),
+        workflow: "P".repeat(5000),
         branch: "b".repeat(5000),
         actor: "&".repeat(5000),
         detail: "<&>".repeat(10_000),
@@ -287,7 +287,7 @@ describe("formatFailure", () => {
 
   it("keeps the site visible in the header when the workflow name is long", () => {
     const text = header(
-      formatFailure(githubFailure({ pipeline: "W".repeat(400), site: "acme/the-site" }), {}),
+      formatFailure(githubFailure({ workflow: "W".repeat(400), site: "acme/the-site" }), {}),
     );
     expect(text.length).toBeLessThanOrEqual(HEADER_MAX);
     expect(text.endsWith(": acme/the-site")).toBe(true);
@@ -515,7 +515,7 @@ describe("formatDigest", () => {
       netlifyFailure({
         site: `${HOSTILE} ${i}`,
         detail: HOSTILE,
-        pipeline: HOSTILE,
+        workflow: HOSTILE,
         logsUrl: "javascript:x",
       }),
     );

@@ -55,7 +55,7 @@ describe("normaliseWorkflowRun on every workflow_run example of @octokit/webhook
           author: run.head_commit ? run.head_commit.author.name : null,
         },
       });
-      expect(event.pipeline.length).toBeGreaterThan(0);
+      expect(event.workflow.length).toBeGreaterThan(0);
     },
   );
 
@@ -96,7 +96,7 @@ describe("normaliseWorkflowRun on failure variants", () => {
       source: "github",
       site: "acme/site-1",
       siteUrl: "https://github.com/acme/site-1",
-      pipeline: "Deploy site",
+      workflow: "Deploy site",
       branch: "main",
       context: "push",
       commit: {
@@ -218,6 +218,6 @@ describe("normaliseWorkflowRun on failure variants", () => {
     },
   ])("pipeline: $name", ({ runName, workflow, expected }) => {
     const payload = withField(workflowRunExample({ name: runName, workflow_id: 99 }), "workflow", workflow);
-    expect(runEvent(payload).pipeline).toBe(expected);
+    expect(runEvent(payload).workflow).toBe(expected);
   });
 });

@@ -43,7 +43,7 @@ describe("normalisePipeline", () => {
       source: "gitlab",
       site: "acme/sites/docs",
       siteUrl: "https://gitlab.com/acme/sites/docs",
-      pipeline: "pipeline",
+      workflow: "pipeline",
       branch: "main",
       context: "push",
       commit: {
@@ -171,7 +171,7 @@ describe("normalisePipeline", () => {
 
   it("a tag pipeline: no branch, the tag as ref, its own stream", () => {
     const event = eventOf(tagPipeline());
-    expect(event).toMatchObject({ branch: null, ref: "v2.4.0", tag: true, pipeline: "Release" });
+    expect(event).toMatchObject({ branch: null, ref: "v2.4.0", tag: true, workflow: "Release" });
     expect(streamKey(event)).toBe("gitlab:4711:Release:v2.4.0");
   });
 

@@ -29,7 +29,7 @@ describe("normaliseDeploy", () => {
       source: "netlify",
       site: "acme-docs",
       siteUrl: "https://docs.acme.example",
-      pipeline: "Netlify build",
+      workflow: "Netlify build",
       branch: "main",
       context: "production",
       commit: {
