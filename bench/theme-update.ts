@@ -6,7 +6,8 @@
  * 1. A hello-world function served by the same `functions:serve` process (it reads the body and answers
  *    200 `{}`) gets half of the same deliveries (same bodies and headers), 50 in flight: the runtime's own
  *    cost. The other half goes to it after vigie's run, so a change in the machine's load shows.
- * 2. vigie gets every delivery, 50 in flight, in the planned order.
+ * 2. vigie gets every delivery, 50 in flight, in the planned order. GitHub deliveries answered 5xx are
+ *    sent again (same id and body, up to 3 times), as vigie's sweep would have GitHub redeliver them.
  * 3. The sweep is triggered (as Netlify's scheduler would every minute; here back to back, with short
  *    waits) until nothing is in flight, waiting for a digest or pending in the outbox (read from the local
  *    Blobs directory), or 240 s have passed.
@@ -54,6 +55,8 @@ const DIGEST_PART_SITES = 40;
 /** GitHub's answer budget (https://docs.github.com/webhooks/using-webhooks/best-practices-for-using-webhooks). */
 const GITHUB_TIMEOUT_MS = 10_000;
 const DRAIN_LIMIT_MS = 240_000;
+/** Redeliveries per GitHub delivery, at most (MAX_ATTEMPTS_PER_GUID in src/sources/github/redeliver.ts). */
+const REDELIVERY_ATTEMPTS = 3;
 /** Hello-world gets a sample of the same deliveries (every k-th), half before vigie's run, half after. */
 const HELLO_REQUESTS = 300;
 /** Keys that must be gone once everything is processed; `inbox` if the pipeline has one. */
@@ -119,6 +122,12 @@ export interface ThemeUpdateResult {
   readonly deliveriesPerSecond: number;
   readonly answers: Record<string, number>;
   readonly fiveXx: number;
+  /** GitHub deliveries answered 5xx, sent again (as vigie's sweep would have GitHub do), and the answers. */
+  readonly redelivered: { readonly requests: number; readonly answers: Record<string, number> };
+  /** Netlify deliveries answered 5xx: Netlify does not redeliver them. */
+  readonly netlifyFiveXx: number;
+  /** The answers to each kind of delivery (completions are what need the store). */
+  readonly answersByKind: Record<string, Record<string, number>>;
   /** Why vigie answered 5xx: the `reason` of its delivery log lines, counted. */
   readonly fiveXxReasons: Record<string, number>;
   readonly over10s: number;
@@ -497,8 +506,25 @@ export const runThemeUpdate = async (
     say(
       `theme: answered in ${seconds.toFixed(1)} s (${Object.entries(counts(sent, (s) => s.answer))
         .map(([k, v]) => `${k} ${v}`)
-        .join(", ")}); sweeping…`,
+        .join(", ")})`,
     );
+
+    // GitHub records a 5xx as a failed delivery; vigie's sweep asks GitHub to redeliver those (with
+    // GITHUB_TOKEN, GITHUB_ORG, GITHUB_HOOK_ID; src/sources/github/redeliver.ts), up to 3 times per
+    // delivery. The bench plays that part (no GitHub API stand-in): each GitHub delivery still failed is sent
+    // again, same id and body, up to 3 times. Netlify does not redeliver: its 5xx stay as they are.
+    const redelivered: Sent[] = [];
+    const stillFailed = (d: ThemeDelivery) => {
+      const last = [...sent, ...redelivered].filter((s) => s.delivery === d).at(-1);
+      return last !== undefined && (last.status >= 500 || last.status === 0);
+    };
+    for (let attempt = 1; attempt <= REDELIVERY_ATTEMPTS; attempt++) {
+      const again = deliveries.filter((d) => d.source === "github" && stillFailed(d));
+      if (again.length === 0) break;
+      say(`theme: redelivering ${again.length} GitHub deliveries answered 5xx (attempt ${attempt})…`);
+      redelivered.push(...(await pool(again.length, (i) => toVigie(again[i] as ThemeDelivery), watch, say)));
+    }
+    say("theme: sweeping…");
 
     // Drain: sweep back to back; wait a little when a sweep had nothing to do (group wait, leases).
     const token = randomUUID();
@@ -629,6 +655,19 @@ export const runThemeUpdate = async (
       seconds: round(seconds, 1),
       deliveriesPerSecond: round(deliveries.length / seconds, 1),
       answers: counts(sent, (s) => s.answer),
+      redelivered: { requests: redelivered.length, answers: counts(redelivered, (s) => s.answer) },
+      netlifyFiveXx: sent.filter(
+        (s) => s.delivery.source === "netlify" && (s.status >= 500 || s.status === 0),
+      ).length,
+      answersByKind: Object.fromEntries(
+        Object.keys(counts(sent, (s) => s.delivery.kind)).map((kind) => [
+          kind,
+          counts(
+            sent.filter((s) => s.delivery.kind === kind),
+            (s) => s.answer,
+          ),
+        ]),
+      ),
       fiveXxReasons,
       ...partial,
       ratio: { p50: round(answerMs.p50 / helloMs.p50, 2), p99: round(answerMs.p99 / helloMs.p99, 2) },
@@ -663,6 +702,7 @@ export const runThemeUpdate = async (
 
 /** The result as printed lines. */
 export const themeUpdateLines = (r: ThemeUpdateResult): string[] => {
+  const seconds = (value: number | null, none: string) => (value === null ? `n/a (${none})` : `${value} s`);
   const kv = (record: Record<string, number>) =>
     Object.entries(record)
       .map(([k, v]) => `${k} ${v}`)
@@ -682,6 +722,11 @@ export const themeUpdateLines = (r: ThemeUpdateResult): string[] => {
     `  hello-world, same runtime, same bodies, same concurrency (${r.hello.requests} requests, half before, half after): ` +
       `p50 ${r.hello.p50} ms, p99 ${r.hello.p99} ms; ratio p50 ${r.ratio.p50}×, p99 ${r.ratio.p99}×`,
     `  answers: ${kv(r.answers)}; 5xx: ${r.fiveXx}${r.fiveXx > 0 ? ` (${kv(r.fiveXxReasons)})` : ""}; over 10 s: ${r.over10s}`,
+    `  5xx GitHub deliveries sent again as vigie's sweep would have GitHub redeliver them: ${r.redelivered.requests} ` +
+      `requests (${kv(r.redelivered.answers) || "none"}); Netlify deliveries answered 5xx (never redelivered): ${r.netlifyFiveXx}`,
+    `  answers by delivery: ${Object.entries(r.answersByKind)
+      .map(([kind, answers]) => `${kind}: ${kv(answers)}`)
+      .join("; ")}`,
     `  store calls per delivery, by decision: ${r.storeCalls
       .map(
         (s) => `${s.decision} (${s.deliveries}) ${s.mean === null ? "n/a" : `mean ${s.mean} max ${s.max}`}`,
@@ -693,8 +738,8 @@ export const themeUpdateLines = (r: ThemeUpdateResult): string[] => {
       `recoveries ${r.slack.byKind.recovery}, recovery digests ${r.slack.byKind["recovery digest"]}` +
       `${r.slack.recoveryDigestSites.length > 0 ? ` (${r.slack.recoveryDigestSites.join(" + ")} sites)` : ""}, ` +
       `other ${r.slack.byKind.other}${r.slack.other.length > 0 ? ` (${list(r.slack.other, 3)})` : ""}`,
-    `  first failure delivery → last digest received: ${r.firstFailureToLastDigestSeconds ?? "n/a (no digest)"} s; ` +
-      `→ every failing site named: ${r.firstFailureToAllNamedSeconds ?? "n/a (not all named)"} s; ` +
+    `  first failure delivery → last digest received: ${seconds(r.firstFailureToLastDigestSeconds, "no digest")}; ` +
+      `→ every failing site named: ${seconds(r.firstFailureToAllNamedSeconds, "not all named")}; ` +
       `drain: ${r.drain.sweeps} sweeps, ${r.drain.seconds} s`,
     `  the runtime (\`functions:serve\`): peak ${r.runtime.peakRssGiB} GiB, ${r.runtime.peakThreads} threads; ` +
       `sending paused ${r.runtime.pausedSeconds} s while it held more than ` +
