@@ -13,7 +13,8 @@
  *    Blobs directory), or 240 s have passed.
  *
  * Printed: answer times (client side) against hello-world's, 5xx answers, store calls per decision (the
- * `storeCalls` of each "delivery" log line, when vigie logs it), Slack messages by kind, and the
+ * `storeCalls` of each "delivery" log line, when vigie logs it, and of each "processed" line when it
+ * processes after the answer), Slack messages by kind, and the
  * expectations (PASS/FAIL): every failing site named, no green or cancelled-only site named, the storm's
  * bound, nothing doubled. A measurement, not a test: it never fails the run.
  *
@@ -123,7 +124,12 @@ export interface ThemeUpdateResult {
   readonly answers: Record<string, number>;
   readonly fiveXx: number;
   /** GitHub deliveries answered 5xx, sent again (as vigie's sweep would have GitHub do), and the answers. */
-  readonly redelivered: { readonly requests: number; readonly answers: Record<string, number> };
+  readonly redelivered: {
+    readonly requests: number;
+    readonly answers: Record<string, number>;
+    /** GitHub deliveries still answered 5xx after the last redelivery: GitHub gives up on them. */
+    readonly stillFailed: number;
+  };
   /** Netlify deliveries answered 5xx: Netlify does not redeliver them. */
   readonly netlifyFiveXx: number;
   /** The answers to each kind of delivery (completions are what need the store). */
@@ -145,12 +151,13 @@ export interface ThemeUpdateResult {
   };
   readonly ratio: { readonly p50: number; readonly p99: number };
   readonly inVigieMs: { readonly p50: number; readonly p99: number };
-  readonly storeCalls: ReadonlyArray<{
-    readonly decision: string;
-    readonly deliveries: number;
-    readonly mean: number | null;
-    readonly max: number | null;
-  }>;
+  /** Store calls before the answer: the "delivery" log lines. */
+  readonly storeCalls: readonly StoreCalls[];
+  /**
+   * Store calls in all, for deliveries processed after their answer: the "processed" log lines (and
+   * "processing failed…", which the sweep finishes). Empty when vigie processes before answering.
+   */
+  readonly storeCallsProcessed: readonly StoreCalls[];
   readonly slack: {
     readonly delivered: number;
     readonly posts: number;
@@ -350,6 +357,38 @@ const storeLeft = async (store: BlobsStore): Promise<Record<string, number>> => 
   }
   left.outboxUnsent = unsent;
   return left;
+};
+
+interface StoreCalls {
+  readonly decision: string;
+  readonly deliveries: number;
+  /** null: the log lines have no `storeCalls` field. */
+  readonly mean: number | null;
+  readonly max: number | null;
+}
+
+/** The `storeCalls` of log lines, by decision, most frequent first. */
+const storeCallsBy = (lines: ReadonlyArray<Record<string, unknown>>): StoreCalls[] => {
+  const byDecision = new Map<string, number[]>();
+  const lineCount = new Map<string, number>();
+  for (const line of lines) {
+    const decision = String(line.decision ?? line.msg);
+    lineCount.set(decision, (lineCount.get(decision) ?? 0) + 1);
+    const known = byDecision.get(decision) ?? [];
+    if (typeof line.storeCalls === "number") known.push(line.storeCalls);
+    byDecision.set(decision, known);
+  }
+  return [...lineCount.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([decision, deliveries]) => {
+      const known = byDecision.get(decision) ?? [];
+      return {
+        decision,
+        deliveries,
+        mean: known.length === 0 ? null : round(known.reduce((a, b) => a + b, 0) / known.length, 1),
+        max: known.length === 0 ? null : Math.max(...known),
+      };
+    });
 };
 
 const counts = <T>(items: readonly T[], key: (item: T) => string): Record<string, number> => {
@@ -579,25 +618,9 @@ export const runThemeUpdate = async (
       (line) => `${String(line.decision)}: ${String(line.reason ?? "")}`.slice(0, 120),
     );
     const inVigie = logLines.filter((l) => typeof l.ms === "number").map((l) => l.ms as number);
-    const byDecision = new Map<string, Array<number | null>>();
-    for (const line of logLines) {
-      const decision = String(line.decision);
-      byDecision.set(decision, [
-        ...(byDecision.get(decision) ?? []),
-        typeof line.storeCalls === "number" ? line.storeCalls : null,
-      ]);
-    }
-    const storeCalls = [...byDecision.entries()]
-      .sort((a, b) => b[1].length - a[1].length)
-      .map(([decision, calls]) => {
-        const known = calls.filter((c): c is number => c !== null);
-        return {
-          decision,
-          deliveries: calls.length,
-          mean: known.length === 0 ? null : round(known.reduce((a, b) => a + b, 0) / known.length, 1),
-          max: known.length === 0 ? null : Math.max(...known),
-        };
-      });
+    const processed = running
+      .logLines()
+      .filter((line) => String(line.msg).startsWith("process") && ids.has(String(line.delivery)));
 
     const messages = slack.delivered().map(classify);
     const byKind: Record<MessageKind, number> = {
@@ -655,7 +678,11 @@ export const runThemeUpdate = async (
       seconds: round(seconds, 1),
       deliveriesPerSecond: round(deliveries.length / seconds, 1),
       answers: counts(sent, (s) => s.answer),
-      redelivered: { requests: redelivered.length, answers: counts(redelivered, (s) => s.answer) },
+      redelivered: {
+        requests: redelivered.length,
+        answers: counts(redelivered, (s) => s.answer),
+        stillFailed: deliveries.filter((d) => d.source === "github" && stillFailed(d)).length,
+      },
       netlifyFiveXx: sent.filter(
         (s) => s.delivery.source === "netlify" && (s.status >= 500 || s.status === 0),
       ).length,
@@ -672,7 +699,8 @@ export const runThemeUpdate = async (
       ...partial,
       ratio: { p50: round(answerMs.p50 / helloMs.p50, 2), p99: round(answerMs.p99 / helloMs.p99, 2) },
       inVigieMs: { p50: round(quantile(inVigie, 0.5), 0), p99: round(quantile(inVigie, 0.99), 0) },
-      storeCalls,
+      storeCalls: storeCallsBy(logLines),
+      storeCallsProcessed: storeCallsBy(processed),
       slack: {
         delivered: messages.length,
         posts: slack.messages.length,
@@ -700,6 +728,11 @@ export const runThemeUpdate = async (
   }
 };
 
+const storeCallsText = (calls: readonly StoreCalls[]): string =>
+  calls
+    .map((s) => `${s.decision} (${s.deliveries}) ${s.mean === null ? "n/a" : `mean ${s.mean} max ${s.max}`}`)
+    .join("; ");
+
 /** The result as printed lines. */
 export const themeUpdateLines = (r: ThemeUpdateResult): string[] => {
   const seconds = (value: number | null, none: string) => (value === null ? `n/a (${none})` : `${value} s`);
@@ -721,17 +754,20 @@ export const themeUpdateLines = (r: ThemeUpdateResult): string[] => {
       `(${r.deliveriesPerSecond}/s over ${r.seconds} s); inside vigie p50 ${r.inVigieMs.p50} ms, p99 ${r.inVigieMs.p99} ms`,
     `  hello-world, same runtime, same bodies, same concurrency (${r.hello.requests} requests, half before, half after): ` +
       `p50 ${r.hello.p50} ms, p99 ${r.hello.p99} ms; ratio p50 ${r.ratio.p50}×, p99 ${r.ratio.p99}×`,
-    `  answers: ${kv(r.answers)}; 5xx: ${r.fiveXx}${r.fiveXx > 0 ? ` (${kv(r.fiveXxReasons)})` : ""}; over 10 s: ${r.over10s}`,
+    `  answers: ${kv(r.answers)}; 5xx: ${r.fiveXx}; over 10 s: ${r.over10s}`,
+    ...(r.fiveXx > 0 ? [`  why 5xx (first answers and redeliveries): ${kv(r.fiveXxReasons)}`] : []),
     `  5xx GitHub deliveries sent again as vigie's sweep would have GitHub redeliver them: ${r.redelivered.requests} ` +
-      `requests (${kv(r.redelivered.answers) || "none"}); Netlify deliveries answered 5xx (never redelivered): ${r.netlifyFiveXx}`,
+      `requests (${kv(r.redelivered.answers) || "none"}), ${r.redelivered.stillFailed} still 5xx after ${REDELIVERY_ATTEMPTS}; ` +
+      `Netlify deliveries answered 5xx (never redelivered): ${r.netlifyFiveXx}`,
     `  answers by delivery: ${Object.entries(r.answersByKind)
       .map(([kind, answers]) => `${kind}: ${kv(answers)}`)
       .join("; ")}`,
-    `  store calls per delivery, by decision: ${r.storeCalls
-      .map(
-        (s) => `${s.decision} (${s.deliveries}) ${s.mean === null ? "n/a" : `mean ${s.mean} max ${s.max}`}`,
-      )
-      .join("; ")}`,
+    `  store calls per delivery before its answer, by decision: ${storeCallsText(r.storeCalls)}`,
+    ...(r.storeCallsProcessed.length === 0
+      ? []
+      : [
+          `  store calls in all, deliveries processed after the answer: ${storeCallsText(r.storeCallsProcessed)}`,
+        ]),
     `  Slack: ${r.slack.delivered} messages accepted (${r.slack.posts} posts, ${r.slack.rateLimited} answered 429): ` +
       `single failures ${r.slack.byKind.failure}, digests ${r.slack.byKind.digest}` +
       `${r.slack.digestSites.length > 0 ? ` (headers: ${r.slack.digestSites.map((d) => d.header ?? "?").join(", ")} sites; parts name ${r.slack.digestSites.map((d) => d.named).join(" + ")})` : ""}, ` +
