@@ -4,8 +4,9 @@
  * that, like Slack, answers 429 beyond 1 message per second. The deliveries are bench/theme-plan.ts's.
  *
  * 1. A hello-world function served by the same `functions:serve` process (it reads the body and answers
- *    200 `{}`) gets half of the same deliveries (same bodies and headers), 50 in flight: the runtime's own
- *    cost. The other half goes to it after vigie's run, so a change in the machine's load shows.
+ *    200 `{}`) gets half of a sample of the same deliveries (every k-th: same bodies and headers), 50 in
+ *    flight: the runtime's own cost. The other half goes to it after vigie's run, so that a change in the
+ *    machine's load weighs on both.
  * 2. vigie gets every delivery, 50 in flight, in the planned order. GitHub deliveries answered 5xx are
  *    sent again (same id and body, up to 3 times), as vigie's sweep would have GitHub redeliver them.
  * 3. The sweep is triggered (as Netlify's scheduler would every minute; here back to back, with short
@@ -56,7 +57,7 @@ const DIGEST_PART_SITES = 40;
 /** GitHub's answer budget (https://docs.github.com/webhooks/using-webhooks/best-practices-for-using-webhooks). */
 const GITHUB_TIMEOUT_MS = 10_000;
 const DRAIN_LIMIT_MS = 240_000;
-/** Redeliveries per GitHub delivery, at most (MAX_ATTEMPTS_PER_GUID in src/sources/github/redeliver.ts). */
+/** Redeliveries per GitHub delivery, at most (MAX_ATTEMPTS_PER_GUID in src/redelivery/plan.ts). */
 const REDELIVERY_ATTEMPTS = 3;
 /** Hello-world gets a sample of the same deliveries (every k-th), half before vigie's run, half after. */
 const HELLO_REQUESTS = 300;
@@ -64,9 +65,10 @@ const HELLO_REQUESTS = 300;
 const TRANSIENT_PREFIXES = ["inflight", "digest", "inbox"] as const;
 export const THEME_OUTPUT = join(REPO_ROOT, "bench", "out", "theme-update.json");
 /**
- * `functions:serve` runs each invocation in a worker thread that lives until its event loop is empty (a
- * kept-alive socket, a timer): under this load the first run held 750 threads and 14 GB. The machine is
- * shared, so sending pauses while the runtime holds more than this, and the pauses are reported.
+ * `functions:serve` runs each invocation in a new worker thread (netlify-cli
+ * dist/lib/functions/runtimes/js/index.js), which lives on for a while after its answer, hello-world's
+ * too: under this load the first run held 751 threads and 14 GB. The machine is shared, so sending pauses
+ * while the runtime holds more than this, and the pauses are reported.
  */
 const RUNTIME_MEMORY_LIMIT_BYTES = 8 * 2 ** 30;
 const PROGRESS_EVERY_MS = 15_000;
@@ -362,6 +364,8 @@ const storeLeft = async (store: BlobsStore): Promise<Record<string, number>> => 
 interface StoreCalls {
   readonly decision: string;
   readonly deliveries: number;
+  /** How many of those lines have a `storeCalls` field (an answer made before the store is reached has none). */
+  readonly counted: number;
   /** null: the log lines have no `storeCalls` field. */
   readonly mean: number | null;
   readonly max: number | null;
@@ -385,6 +389,7 @@ const storeCallsBy = (lines: ReadonlyArray<Record<string, unknown>>): StoreCalls
       return {
         decision,
         deliveries,
+        counted: known.length,
         mean: known.length === 0 ? null : round(known.reduce((a, b) => a + b, 0) / known.length, 1),
         max: known.length === 0 ? null : Math.max(...known),
       };
@@ -549,7 +554,7 @@ export const runThemeUpdate = async (
     );
 
     // GitHub records a 5xx as a failed delivery; vigie's sweep asks GitHub to redeliver those (with
-    // GITHUB_TOKEN, GITHUB_ORG, GITHUB_HOOK_ID; src/sources/github/redeliver.ts), up to 3 times per
+    // GITHUB_TOKEN, GITHUB_ORG, GITHUB_HOOK_ID; src/redelivery/), up to 3 times per
     // delivery. The bench plays that part (no GitHub API stand-in): each GitHub delivery still failed is sent
     // again, same id and body, up to 3 times. Netlify does not redeliver: its 5xx stay as they are.
     const redelivered: Sent[] = [];
@@ -730,7 +735,10 @@ export const runThemeUpdate = async (
 
 const storeCallsText = (calls: readonly StoreCalls[]): string =>
   calls
-    .map((s) => `${s.decision} (${s.deliveries}) ${s.mean === null ? "n/a" : `mean ${s.mean} max ${s.max}`}`)
+    .map((s) => {
+      const which = s.counted === s.deliveries ? `${s.deliveries}` : `${s.deliveries}, ${s.counted} counted`;
+      return `${s.decision} (${which}) ${s.mean === null ? "n/a" : `mean ${s.mean} max ${s.max}`}`;
+    })
     .join("; ");
 
 /** The result as printed lines. */
