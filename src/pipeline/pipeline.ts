@@ -112,32 +112,19 @@ export const accept = async (
   const key = idempotencyKey(event);
   const stream = streamKey(event);
   if (verdict.kind === "success") {
-    // Every green run of every site comes here: with no episode open it is only remembered as the
-    // stream's newest run (an older failure delivered later must stay silent), in two round trips.
-    const entry = await deps.store.get(keys.stream(stream));
-    const state = readStream(stream)(entry?.value ?? null);
+    // Every green run of every site comes here, so it costs one read before the answer: stale, or no
+    // episode to close. With no episode, the run is remembered as the stream's newest after the answer (an
+    // older failure delivered later must stay silent); were that lost with its invocation, the only effect
+    // would be that such an older failure could still open an episode.
+    const state = readStream(stream)(await deps.store.read(keys.stream(stream)));
     const decision = decideSuccess(state, event);
     if (decision.kind === "stale") return answered(result("ignored", decision.reason, key, stream));
     if (decision.kind === "no_episode") {
-      const remembered = await conditionalUpdate(
-        deps.store,
-        keys.stream(stream),
-        readStream(stream),
-        (current): Decision<Result | null> => {
-          const again = decideSuccess(current, event);
-          if (again.kind === "stale")
-            return { write: false, value: result("ignored", again.reason, key, stream) };
-          if (again.kind === "recovered") return { write: false, value: null };
-          return {
-            write: true,
-            next: recordSuccess(current, event, key),
-            value: result("ignored", "success; no open episode", key, stream),
-          };
-        },
-        { ...updateOptions(deps), initial: entry },
-      );
-      // An episode opened meanwhile, or the stream is too busy: through the inbox like a recovery.
-      if (remembered.kind === "done" && remembered.value !== null) return answered(remembered.value);
+      return {
+        kind: "answered",
+        result: result("ignored", "success; no open episode", key, stream),
+        followUp: (deadline) => rememberSuccess(event, deps, deadline),
+      };
     }
   }
   const inflight: InflightRecord = { v: 1, event, since: deps.now() };
@@ -180,6 +167,38 @@ export const accept = async (
 };
 
 const answered = (value: Result): Acceptance => ({ kind: "answered", result: value, followUp: null });
+
+/**
+ * A success with no episode open becomes the stream's newest run. Should an episode have opened meanwhile
+ * (a concurrent failure), the success goes through the inbox and closes it, as a recovery would.
+ */
+const rememberSuccess = async (event: RunEvent, deps: PipelineDeps, deadline: number): Promise<Result> => {
+  const key = idempotencyKey(event);
+  const stream = streamKey(event);
+  const remembered = await conditionalUpdate(
+    deps.store,
+    keys.stream(stream),
+    readStream(stream),
+    (current): Decision<Result | null> => {
+      const again = decideSuccess(current, event);
+      if (again.kind === "stale")
+        return { write: false, value: result("ignored", again.reason, key, stream) };
+      if (again.kind === "recovered") return { write: false, value: null };
+      return {
+        write: true,
+        next: recordSuccess(current, event, key),
+        value: result("ignored", "success; no open episode (remembered as the newest run)", key, stream),
+      };
+    },
+    updateOptions(deps),
+  );
+  if (remembered.kind === "done" && remembered.value !== null) return remembered.value;
+  const inflight: InflightRecord = { v: 1, event, since: deps.now() };
+  const inbox = await deps.store.set(keys.inflight(key), inflight, { onlyIfNew: true });
+  if (!inbox.modified)
+    return result("duplicate", `event ${key} is being processed by another delivery`, key, stream);
+  return process(inflight, deps, deadline);
+};
 
 /**
  * A repeat of an event already processed. If its message is still waiting (Slack failed) or was

@@ -143,11 +143,29 @@ describe("store round trips before the answer (accept) per path", () => {
     expect(calls).toBe(3);
   });
 
-  it("a success with no episode: 2 (read, then remember it as the newest run)", async () => {
+  it("a success with no episode: 1 (a read), then, after the answer, remembered as the newest run", async () => {
     const f = pipelineFixture();
-    const { acceptance, calls } = await accepted(f, ghRun(1, "success"));
+    const { acceptance, calls } = await accepted(f, ghRun(2, "success"));
     expect(acceptance).toMatchObject({ kind: "answered", result: { status: "ignored" } });
-    expect(calls).toBe(2);
+    expect(calls).toBe(1);
+    if (acceptance.kind !== "answered" || acceptance.followUp === null)
+      throw new Error("expected a follow-up");
+    await acceptance.followUp(f.deadline());
+    // The older failure delivered now stays silent: the success was remembered.
+    expect(await run(f, ghRun(1, "failure"))).toMatchObject({ status: "suppressed" });
+    expect(f.slack.messages).toHaveLength(0);
+  });
+
+  it("a success racing a failure that opened an episode meanwhile closes it after the answer", async () => {
+    const f = pipelineFixture();
+    const { acceptance } = await accepted(f, ghRun(2, "success"));
+    await run(f, ghRun(1, "failure"));
+    expect(f.slack.messages).toHaveLength(1);
+    if (acceptance.kind !== "answered" || acceptance.followUp === null)
+      throw new Error("expected a follow-up");
+    await acceptance.followUp(f.deadline());
+    expect(f.slack.messages).toHaveLength(2);
+    expect(textOf(f.slack.messages[1])).toMatch(/[Rr]ecovered/);
   });
 
   it("a success that closes an episode: 3 (stream read, then the inbox)", async () => {
