@@ -42,6 +42,7 @@ try {
     rows.push({
       created: new Date(e.createdAt).toISOString(),
       kind: e.kind,
+      to: e.destination ?? "default",
       state: e.state,
       attempts: e.attempts,
       next: e.state === "pending" ? new Date(e.nextAttemptAt).toISOString() : "",

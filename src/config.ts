@@ -3,6 +3,7 @@ import type { BranchGlob } from "./config/values.ts";
 import { type Feature, VARIABLE_NAMES, VARIABLES, type VariableName } from "./config/variables.ts";
 import { ConfigError } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import { destinationVariables, parseRouting, type Routing } from "./routing/routing.ts";
 
 export { FAILURE_CONCLUSIONS, GITHUB_CONCLUSIONS, globToRegExp } from "./config/values.ts";
 export type { BranchGlob, ConfigProblem, Env };
@@ -40,6 +41,8 @@ export interface Config {
   readonly githubJobs: { token: string; apiUrl: string } | null;
   /** null: `GET /status` is off (404). */
   readonly statusToken: string | null;
+  /** Destinations, ROUTES, SLACK_MENTIONS, the Slack app (src/routing/routing.ts). */
+  readonly routing: Routing;
   /** Every value that could not be used, and what vigie does instead. */
   readonly problems: readonly ConfigProblem[];
 }
@@ -103,6 +106,8 @@ export const parseConfig = (env: Env): Config => {
       effect: "off",
     });
   }
+  const routed = parseRouting(env, { defaultUrl: v.SLACK_WEBHOOK_URL ?? null, apiUrl: v.SLACK_API_URL });
+  problems.push(...routed.problems.map((problem) => ({ ...problem, feature: "slack" as const })));
   return {
     githubSecrets: secrets(v.GITHUB_WEBHOOK_SECRET, v.GITHUB_WEBHOOK_SECRET_PREVIOUS),
     netlifySecrets: secrets(v.NETLIFY_WEBHOOK_SECRET, v.NETLIFY_WEBHOOK_SECRET_PREVIOUS),
@@ -130,6 +135,7 @@ export const parseConfig = (env: Env): Config => {
         ? { token: v.GITHUB_TOKEN, apiUrl: v.GITHUB_API_URL }
         : null,
     statusToken: v.VIGIE_STATUS_TOKEN ?? null,
+    routing: routed.routing,
     problems,
   };
 };
@@ -160,7 +166,10 @@ let cached: { key: string; config: Config } | null = null;
  * parse (per process, in a function), as an error naming the variable.
  */
 export const loadConfig = (env: Env = process.env, log?: Logger): Config => {
-  const key = RUNTIME_VARIABLES.map((name) => env[name] ?? "\u0000").join("\u0001");
+  // Named destinations (SLACK_WEBHOOK_URL_<NAME>) are not in the table: their names are part of the key.
+  const key = [...RUNTIME_VARIABLES, ...destinationVariables(env)]
+    .map((name) => `${name}=${env[name] ?? "\u0000"}`)
+    .join("\u0001");
   if (cached?.key === key) return cached.config;
   const config = parseConfig(env);
   cached = { key, config };

@@ -27,6 +27,11 @@ const commit = object({
   message: nullable(string()),
   url: nullable(string()),
   author: nullable(string()),
+  /**
+   * SHA-256 of the commit author's lower-cased e-mail (GitHub, GitLab): only a key of SLACK_MENTIONS
+   * (src/routing/mentions.ts). The address itself is never kept.
+   */
+  authorEmailHash: optional(string()),
 });
 
 /**

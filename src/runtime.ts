@@ -4,7 +4,8 @@ import { lazyImport } from "./lazy-import.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.ts";
 import type { SlackSender } from "./slack/message.ts";
-import { createDryRunSender, createSlackSender, SLACK_TIMEOUT_MS } from "./slack/send.ts";
+import { createSlackRouter } from "./slack/router.ts";
+import { SLACK_TIMEOUT_MS } from "./slack/send.ts";
 import type { JobsLookup } from "./sources/github/jobs.ts";
 import type { Store } from "./store/store.ts";
 
@@ -40,16 +41,14 @@ const lazyBlobsStore = (deadline?: number): Store => {
 };
 
 let store: Store | null = null;
-let sender: { url: string | null; sender: SlackSender } | null = null;
+let sender: { routing: Config["routing"]; sender: SlackSender } | null = null;
 
+/** One sender per configuration (loadConfig returns the same Config while the environment is unchanged). */
 const slackFor = (config: Config): SlackSender => {
-  if (sender?.url !== config.slackWebhookUrl) {
+  if (sender?.routing !== config.routing) {
     sender = {
-      url: config.slackWebhookUrl,
-      sender:
-        config.slackWebhookUrl === null
-          ? createDryRunSender(log)
-          : createSlackSender({ url: config.slackWebhookUrl, timeoutMs: SLACK_TIMEOUT_MS, log }),
+      routing: config.routing,
+      sender: createSlackRouter(config.routing, { timeoutMs: SLACK_TIMEOUT_MS, log }),
     };
   }
   return sender.sender;

@@ -1,4 +1,5 @@
 import { type Config, parseConfig } from "../config.ts";
+import { describeRouting } from "../routing/routing.ts";
 import { type ConfigProblem, type Env, parseVariables } from "./parse.ts";
 import { VARIABLE_NAMES, VARIABLES } from "./variables.ts";
 
@@ -42,6 +43,14 @@ const slack = (config: Config): ConfigLine => {
       text: "SLACK_WEBHOOK_URL is not an http(s) URL: NOTHING IS SENT (deliveries that would send get 500) until it is fixed",
     };
   }
+  const live = [...config.routing.destinations.values()].some((d) => d.kind !== "dry_run");
+  if (config.slackWebhookUrl === null && live) {
+    return {
+      state: "ok",
+      label: "Slack",
+      text: "LIVE to the destinations below; default is a DRY RUN (SLACK_WEBHOOK_URL unset)",
+    };
+  }
   return config.slackWebhookUrl === null
     ? {
         state: "off",
@@ -49,6 +58,20 @@ const slack = (config: Config): ConfigLine => {
         text: "DRY RUN: SLACK_WEBHOOK_URL is unset, messages are printed in the log",
       }
     : { state: "ok", label: "Slack", text: "LIVE: messages go to SLACK_WEBHOOK_URL" };
+};
+
+/** The routing table (ROUTES, then each destination), when there is more than the one default. */
+const routing = (config: Config): ConfigLine[] => {
+  const { routing: table } = config;
+  if (table.rules.length === 0 && table.destinations.size === 1) return [];
+  return [
+    {
+      state: "ok",
+      label: "Routes",
+      text: "first match wins (npm run route -- <site> [branch] [source] [workflow])",
+    },
+    ...describeRouting(table).map((text): ConfigLine => ({ state: "ok", label: "", text })),
+  ];
 };
 
 const rules = (config: Config): ConfigLine[] => [
@@ -114,6 +137,7 @@ export const describeConfig = (env: Env): { lines: ConfigLine[]; problems: Confi
     route(config, "Netlify", "NETLIFY_WEBHOOK_SECRET", "/webhooks/netlify"),
     route(config, "GitLab", "GITLAB_WEBHOOK_TOKEN", "/webhooks/gitlab"),
     slack(config),
+    ...routing(config),
     ...rules(config),
     redelivery(config),
     status(config),

@@ -119,7 +119,52 @@ export const VARIABLES = {
     onInvalid: "closed",
     schema: httpUrl,
     meaning:
-      "Slack incoming webhook (any http(s) URL). Unset: **dry run**, messages are printed to the log. Invalid: nothing is sent (deliveries that would send get 500, so GitHub can redeliver them) until it is fixed. Never logged.",
+      "Slack incoming webhook (any http(s) URL): the `default` destination. Unset: `default` is a **dry run**, its messages are printed to the log. Invalid: nothing is sent (deliveries that would send get 500, so GitHub can redeliver them) until it is fixed. Never logged. Named destinations are `SLACK_WEBHOOK_URL_<NAME>` (`NAME` in `A-Z0-9_`), with the same rules; see [Where messages go](#where-messages-go).",
+  }),
+  SLACK_WEBHOOK_FORMAT: variable({
+    feature: "slack",
+    secret: false,
+    default: "blocks",
+    onInvalid: "default",
+    schema: text,
+    meaning:
+      "`attachments` for a Mattermost (or other Slack-compatible) hook that does not render Block Kit; `SLACK_WEBHOOK_FORMAT_<NAME>` for a named destination.",
+  }),
+  ROUTES: variable({
+    feature: "slack",
+    secret: false,
+    default: null,
+    defaultText: "all to `default`",
+    onInvalid: "closed",
+    schema: text,
+    meaning:
+      "Where each run's messages go: `field:glob … -> NAME[,NAME…]` rules separated by `;` or newlines, first match wins ([Where messages go](#where-messages-go)). A rule naming an unknown destination: nothing is sent until it is fixed.",
+  }),
+  SLACK_MENTIONS: variable({
+    feature: "slack",
+    secret: false,
+    default: null,
+    onInvalid: "off",
+    schema: text,
+    meaning:
+      "`who=SlackUserId` pairs separated by `,` (who: GitHub login, GitLab username or commit author e-mail): the person who triggered a failed run is mentioned. Invalid: no mentions.",
+  }),
+  SLACK_BOT_TOKEN: variable({
+    feature: "slack",
+    secret: true,
+    default: null,
+    onInvalid: "off",
+    schema: text,
+    meaning:
+      "Optional Slack app token (`xoxb-…`, scope `chat:write`): channel ids (`#C…`) become destinations, with threads and updates in place. Never logged.",
+  }),
+  SLACK_API_URL: variable({
+    feature: "slack",
+    secret: false,
+    default: "https://slack.com/api/",
+    onInvalid: "closed",
+    schema: httpUrl,
+    meaning: "Slack Web API base URL for the Slack app (a proxy, or a local stand-in in tests).",
   }),
   NOTIFY_CONCLUSIONS: variable({
     feature: "core",

@@ -1,11 +1,12 @@
 import type { Logger } from "../log.ts";
 import { describeError } from "../log.ts";
+import { DEFAULT_DESTINATION } from "../routing/routes.ts";
 import type { SendResult, SlackMessage, SlackSender } from "../slack/message.ts";
 import { conditionalUpdate } from "../store/conditional-update.ts";
 import type { Store } from "../store/store.ts";
 import { keys } from "./keys.ts";
 import { claim, type MessageKind, newEntry, readiness, revive, settle } from "./outbox.ts";
-import { parseOutboxEntry, parseRate } from "./records.ts";
+import { parseOutboxEntry, parseRate, parseThread } from "./records.ts";
 
 /** What sending needs: narrower than the pipeline's dependencies, so neither module imports the other. */
 export interface DeliverDeps {
@@ -37,6 +38,10 @@ export const enqueue = async (
     message: SlackMessage;
     cause: string | null;
     after?: string | null;
+    destination?: string;
+    startsThread?: boolean;
+    thread?: string | null;
+    edit?: boolean;
   },
   deps: Pick<DeliverDeps, "store" | "now">,
 ): Promise<string> => {
@@ -48,19 +53,25 @@ export const enqueue = async (
 /** The longest a post may wait for Slack's answer, when the deadline leaves that much time. */
 export const SLOW_SLACK_TIMEOUT_MS = 20_000;
 
+/** Entries written before routing went to the one webhook there was. */
+export const destinationOf = (entry: { readonly destination?: string | undefined }): string =>
+  entry.destination ?? DEFAULT_DESTINATION;
+
 /**
- * Reserves the next Slack slot (≈1 message/s per webhook, shared by every function instance through one
- * conditional write on `rate/slack`). Returns how long to wait for it, or null when it is further away
- * than `maxWaitMs` or the slot is too contended to take now.
+ * Reserves the next slot of one destination (≈1 message/s per webhook or channel, shared by every function
+ * instance through one conditional write on `rate/slack/<destination>`): a busy or held destination never
+ * slows another. Returns how long to wait for it, or null when it is further away than `maxWaitMs` or the
+ * slot is too contended to take now.
  */
 export const reserveSlot = async (
   deps: Pick<DeliverDeps, "store" | "now" | "sleep" | "slackIntervalMs">,
   maxWaitMs: number,
+  destination: string = DEFAULT_DESTINATION,
 ): Promise<number | null> => {
   if (deps.slackIntervalMs <= 0) return 0;
   const reserved = await conditionalUpdate(
     deps.store,
-    keys.rate,
+    keys.rate(destination),
     parseRate,
     ({ nextAt }) => {
       const now = deps.now();
@@ -73,11 +84,18 @@ export const reserveSlot = async (
   return reserved.kind === "done" ? reserved.value : null;
 };
 
-/** After a 429, nobody posts before Retry-After has passed (the hold is shared through `rate/slack`). */
-const holdRate = async (deps: Pick<DeliverDeps, "store">, until: number): Promise<void> => {
+/**
+ * After a 429, nobody posts to that destination before Retry-After has passed (the hold is shared through
+ * `rate/slack/<destination>`); other destinations go on.
+ */
+const holdRate = async (
+  deps: Pick<DeliverDeps, "store">,
+  until: number,
+  destination: string,
+): Promise<void> => {
   await conditionalUpdate(
     deps.store,
-    keys.rate,
+    keys.rate(destination),
     parseRate,
     ({ nextAt }) =>
       nextAt >= until
@@ -126,10 +144,21 @@ export const deliver = async (
       return { kind: "queued", reason: "waiting for the failure message it follows to go out first" };
     }
   }
+  const destination = destinationOf(current);
+  // Slack app: the failure message's channel and ts, for a thread reply or an update in place.
+  const thread = current.thread
+    ? parseThread((await deps.store.get(keys.thread(current.thread)))?.value ?? null)
+    : null;
+  if (current.edit && thread === null) {
+    // The failure message went out by webhook, or before app mode: there is nothing to update.
+    await deps.store.set(outboxKey, settle(current, { kind: "sent" }, now), { onlyIfMatch: entry.etag });
+    deps.log("info", "no Slack app message to update in place", { outbox: outboxKey, destination });
+    return { kind: "sent", dryRun: false };
+  }
   const budget = options.deadline - now - deps.slackTimeoutMs;
   if (budget < 0) return { kind: "queued", reason: "no time left to call Slack before answering" };
-  const wait = await reserveSlot(deps, budget);
-  if (wait === null) return { kind: "queued", reason: "Slack rate limit: ≈1 message/s" };
+  const wait = await reserveSlot(deps, budget, destination);
+  if (wait === null) return { kind: "queued", reason: `Slack rate limit of ${destination}: ≈1 message/s` };
   const claimed = claim(current, deps.now());
   const written = await deps.store.set(outboxKey, claimed, { onlyIfMatch: entry.etag });
   if (!written.modified) return { kind: "queued", reason: "another sender holds it" };
@@ -141,7 +170,11 @@ export const deliver = async (
     // late is then seen to answer, instead of timing out and being sent again (issue 9).
     const left = options.deadline - deps.now();
     const timeoutMs = Math.max(deps.slackTimeoutMs, Math.min(SLOW_SLACK_TIMEOUT_MS, left));
-    sendResult = await deps.slack.send(current.message, { timeoutMs });
+    sendResult = await deps.slack.send(current.message, {
+      timeoutMs,
+      destination,
+      ...(thread === null ? {} : current.edit ? { updateTs: thread.ts } : { threadTs: thread.ts }),
+    });
   } catch (error) {
     // A sender is meant to classify everything; an exception is a bug, treated as retryable.
     sendResult = {
@@ -160,6 +193,7 @@ export const deliver = async (
     {
       outbox: outboxKey,
       kind: current.kind,
+      destination,
       summary: current.summary,
       result: sendResult.kind,
       state: next.state,
@@ -169,7 +203,16 @@ export const deliver = async (
     },
   );
   if (sendResult.kind === "retryable" && sendResult.retryAfterMs !== null) {
-    await holdRate(deps, after + sendResult.retryAfterMs);
+    await holdRate(deps, after + sendResult.retryAfterMs, destination);
+  }
+  if (sendResult.kind === "sent" && current.startsThread && sendResult.ts && sendResult.channel) {
+    // Before the entry is marked sent: a crash in between sends it again rather than losing its thread.
+    await deps.store.set(keys.thread(current.id), {
+      v: 1,
+      channel: sendResult.channel,
+      ts: sendResult.ts,
+      at: after,
+    });
   }
   const marked = await deps.store.set(outboxKey, next, { onlyIfMatch: written.etag });
   if (!marked.modified) {

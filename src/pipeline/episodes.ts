@@ -10,8 +10,16 @@ import { hash } from "./keys.ts";
 /**
  * How an episode's opening is announced. "pending" between the write that opens the episode and the
  * routing decision (folding, storm) that follows it; a replay of the opening event routes it again.
+ * "message": alone to at least one destination (see `routes`); "digest": only in storm digests;
+ * "muted": ROUTES sends it nowhere (`none`).
  */
-export type Delivery = "pending" | "message" | "digest" | "folded";
+export type Delivery = "pending" | "message" | "digest" | "folded" | "muted";
+
+/** One destination of an episode: its storm decided, per destination, whether it went alone or grouped. */
+export interface EpisodeRoute {
+  readonly destination: string;
+  readonly delivery: "message" | "digest";
+}
 
 export interface Episode {
   readonly id: string;
@@ -31,7 +39,34 @@ export interface Episode {
   /** Last time a person was told about it (opening, digest or reminder). */
   readonly remindedAt: number;
   readonly reminders: number;
+  /**
+   * Where its opening went, recorded when routed: its reminders and recovery follow it there, whatever
+   * ROUTES says by then. Absent from episodes opened before routing (then the one default webhook).
+   */
+  readonly routes?: readonly EpisodeRoute[];
 }
+
+/** The destinations an episode was announced to, and the ids of its messages there. */
+export interface AnnouncedRoute extends EpisodeRoute {
+  /** Outbox id of its failure message to this destination (the thread, in Slack app mode). */
+  readonly openingId: string;
+  /** Suffix of its other messages' ids for this destination. */
+  readonly suffix: string;
+}
+
+export const announcedRoutes = (episode: Episode): AnnouncedRoute[] => {
+  if (episode.routes === undefined) {
+    // Opened before routing: one webhook, ids without a destination.
+    if (episode.delivery === "folded" || episode.delivery === "muted") return [];
+    const delivery = episode.delivery === "digest" ? "digest" : "message";
+    return [{ destination: "default", delivery, openingId: `${episode.id}:open`, suffix: "" }];
+  }
+  return episode.routes.map((route) => ({
+    ...route,
+    openingId: `${episode.id}:open:${route.destination}`,
+    suffix: `:${route.destination}`,
+  }));
+};
 
 /** The newest completed run a stream has seen, whatever order deliveries came in. */
 export interface LatestRun {
@@ -139,7 +174,11 @@ export const openEpisode = (
 /** Records how the opening was announced, once routed. */
 export const routeEpisode = (
   state: StreamState,
-  routing: { delivery: Exclude<Delivery, "pending">; foldedInto: string | null },
+  routing: {
+    delivery: Exclude<Delivery, "pending">;
+    foldedInto: string | null;
+    routes?: readonly EpisodeRoute[];
+  },
 ): StreamState => {
   if (!state.episode) throw new Error("routeEpisode needs an open episode");
   return { ...state, episode: { ...state.episode, ...routing } };
@@ -208,7 +247,10 @@ export const closeEpisode = (state: StreamState, event: RunEvent, key: string): 
 
 /** Reminder due: an open, announced episode not talked about for `reminderHours`. */
 export const reminderDue = (episode: Episode, reminderHours: number, now: number): boolean =>
-  reminderHours > 0 && episode.delivery !== "folded" && now - episode.remindedAt >= reminderHours * 3_600_000;
+  reminderHours > 0 &&
+  episode.delivery !== "folded" &&
+  episode.delivery !== "muted" &&
+  now - episode.remindedAt >= reminderHours * 3_600_000;
 
 export const markReminded = (state: StreamState, now: number): StreamState => {
   if (!state.episode) throw new Error("markReminded needs an open episode");

@@ -7,11 +7,14 @@ import { createHash } from "node:crypto";
  * - `streams/<stream key>`: episode state of one stream; closed streams 90 days after closing.
  * - `open/<stream key>`: index of open episodes, for reminders; deleted on recovery.
  * - `commits/<commit key>`: which source notified a commit first (folding); 7 days.
- * - `storm/<arrival time>-<stream hash>`: one marker per episode about to open, to count a storm window;
- *   twice the window length.
- * - `digest/<time>-<hash>`: an episode waiting for the storm digest; deleted when the digest is queued.
+ * - `storm/<destination>/<arrival time>-<stream hash>`: one marker per episode about to open and per
+ *   destination it goes to, to count that destination's storm window; twice the window length.
+ * - `digest/<destination>/<time>-<hash>`: an episode waiting for its destination's storm digest; deleted
+ *   when the digest is queued.
  * - `outbox/<time>-<id>`: a message to send; sent ones kept 1 day, dead ones 7 days.
- * - `rate/slack`: when the next Slack post may go out (≈1 message/s per webhook).
+ * - `threads/<opening message id>`: channel and `ts` of a failure message posted with the Slack app, for
+ *   its thread replies and its update on recovery; 90 days.
+ * - `rate/slack/<destination>`: when the next post to that destination may go out (≈1 message/s each).
  * - `locks/sweep`, `locks/prune`: the sweep's lease and the last prune time.
  * - `status/sweep`: when the last sweep ran and its report (for `GET /status`); overwritten.
  */
@@ -34,10 +37,15 @@ export const keys = {
   stream: (streamKey: string) => `streams/${keyPart(streamKey)}`,
   open: (streamKey: string) => `open/${keyPart(streamKey)}`,
   commit: (commitKey: string) => `commits/${keyPart(commitKey)}`,
-  storm: (at: number, streamKey: string) => `storm/${timePart(at)}-${hash(streamKey)}`,
-  digest: (at: number, id: string) => `digest/${timePart(at)}-${hash(id)}`,
+  /** The storm markers of one destination (a prefix to list). */
+  stormOf: (destination: string) => `storm/${keyPart(destination)}/`,
+  storm: (destination: string, at: number, streamKey: string) =>
+    `storm/${keyPart(destination)}/${timePart(at)}-${hash(streamKey)}`,
+  digest: (destination: string, at: number, id: string) =>
+    `digest/${keyPart(destination)}/${timePart(at)}-${hash(id)}`,
   outbox: (at: number, id: string) => `outbox/${timePart(at)}-${hash(id)}`,
-  rate: "rate/slack",
+  thread: (openingId: string) => `threads/${keyPart(openingId)}`,
+  rate: (destination: string) => `rate/slack/${keyPart(destination)}`,
   sweepLock: "locks/sweep",
   pruneMark: "locks/prune",
   sweepStatus: "status/sweep",
@@ -51,5 +59,6 @@ export const PREFIX = {
   commits: "commits/",
   storm: "storm/",
   digest: "digest/",
+  threads: "threads/",
   outbox: "outbox/",
 } as const;

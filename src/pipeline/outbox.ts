@@ -10,7 +10,8 @@ import { MAX_RETRY_AFTER_MS, type SendResult, type SlackMessage } from "../slack
  *      └──────────────────┤ 4xx (channel_not_found...) or attempts exhausted → dead
  *                         └ lease ended (sender died) → claimable again by the sweep
  */
-export type MessageKind = "failure" | "recovery" | "reminder" | "digest";
+/** "update": with the Slack app, a failure message replaced in place once its stream recovered. */
+export type MessageKind = "failure" | "recovery" | "reminder" | "digest" | "update";
 export type OutboxState = "pending" | "sending" | "sent" | "dead";
 
 export interface OutboxEntry {
@@ -36,6 +37,17 @@ export interface OutboxEntry {
   readonly after?: string | null;
   /** The last attempt timed out: Slack may have posted it anyway, so the next waits TIMEOUT_BACKOFF_MS. */
   readonly timedOut?: boolean;
+  /** Where it goes (src/routing/routing.ts); absent in entries written before routing: `default`. */
+  readonly destination?: string;
+  /**
+   * Slack app: an episode's failure message, whose channel and `ts` are kept (`threads/<id>`) once posted,
+   * so that its reminders and recovery reply in its thread and the recovery updates it in place.
+   */
+  readonly startsThread?: boolean;
+  /** Slack app: the id of the failure message this one replies to (or, with `edit`, replaces). */
+  readonly thread?: string | null;
+  /** Slack app: replace the `thread` message in place (chat.update) instead of posting. */
+  readonly edit?: boolean;
 }
 
 /** A sender that died holds its claim this long; then the sweep takes over. */
@@ -58,7 +70,8 @@ export const backoffMs = (attempts: number): number =>
   BACKOFF_MS[Math.max(0, attempts - 1)] ?? MAX_BACKOFF_MS;
 
 export const newEntry = (
-  fields: Pick<OutboxEntry, "id" | "kind" | "summary" | "message" | "cause" | "after">,
+  fields: Pick<OutboxEntry, "id" | "kind" | "summary" | "message" | "cause" | "after"> &
+    Partial<Pick<OutboxEntry, "destination" | "startsThread" | "thread" | "edit">>,
   now: number,
 ): OutboxEntry => ({
   v: 1,

@@ -1,25 +1,30 @@
 import type { Config } from "../config.ts";
 import { commitKey, type FailureEvent, idempotencyKey, type RunEvent, streamKey } from "../event.ts";
 import { describeError, type Logger } from "../log.ts";
-import { formatFailure, formatRecovery } from "../slack/format.ts";
+import { mentionFor } from "../routing/mentions.ts";
+import { DEFAULT_DESTINATION, matchRoute, type RouteInput } from "../routing/routes.ts";
+import { isChannel } from "../routing/routing.ts";
+import { formatFailure, formatRecovery, formatResolved } from "../slack/format.ts";
 import type { SlackSender } from "../slack/message.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry, Store } from "../store/store.ts";
 import { oneLine } from "../text/one-line.ts";
 import { type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
 import {
+  announcedRoutes,
   closeEpisode,
   countFailure,
   decideFailure,
   decideSuccess,
   type Episode,
+  type EpisodeRoute,
   emptyStream,
   openEpisode,
   recordSuccess,
   routeEpisode,
   type StreamState,
 } from "./episodes.ts";
-import { keys, PREFIX } from "./keys.ts";
+import { keys } from "./keys.ts";
 import type { Verdict } from "./policy.ts";
 import {
   type EventRecord,
@@ -210,9 +215,12 @@ const retryMessage = async (
   deps: PipelineDeps,
   deadline: number,
 ): Promise<Result> => {
-  if (record.outbox === null)
+  const outboxes = record.outboxes ?? (record.outbox === null ? [] : [record.outbox]);
+  if (outboxes.length === 0)
     return result("duplicate", `already handled (${record.result?.status ?? "unknown"})`, key);
-  const outcome = await deliver(record.outbox, deps, { deadline, reviveDead: true });
+  const outcome = combine(
+    await Promise.all(outboxes.map((outbox) => deliver(outbox, deps, { deadline, reviveDead: true }))),
+  );
   switch (outcome.kind) {
     case "sent":
       return result("duplicate", "already handled; its message is sent", key);
@@ -253,23 +261,39 @@ export const process = async (
     deps.log("warn", "stream contention: event left in the inbox for the sweep", { key });
     return result("queued", CONTENTION, key, streamKey(event));
   }
-  await finishEvent(key, outcome.result, outcome.outbox, deps);
-  if (outcome.outbox === null) return outcome.result;
-  return fromDelivery(await deliver(outcome.outbox, deps, { deadline }), outcome.result);
+  await finishEvent(key, outcome.result, outcome.outboxes, deps);
+  if (outcome.outboxes.length === 0) return outcome.result;
+  // One message per destination, each with its own rate slot: a slow or dead one never holds another.
+  const outcomes = await Promise.all(outcome.outboxes.map((outbox) => deliver(outbox, deps, { deadline })));
+  return fromDelivery(combine(outcomes), outcome.result);
 };
 
 type Processed =
-  | { readonly kind: "processed"; readonly result: Result; readonly outbox: string | null }
+  | { readonly kind: "processed"; readonly result: Result; readonly outboxes: readonly string[] }
   | { readonly kind: "contention" };
 
-/** The event is done: remembered for redeliveries (with its message), and out of the inbox. */
-const finishEvent = async (key: string, outcome: Result, outbox: string | null, deps: PipelineDeps) => {
+/**
+ * The outcomes of one event's messages to several destinations, as one: sent when all were, failed when
+ * one was refused (its reason first), queued otherwise.
+ */
+const combine = (outcomes: readonly DeliverOutcome[]): DeliverOutcome => {
+  const failed = outcomes.filter((o) => o.kind === "failed");
+  const queued = outcomes.filter((o) => o.kind === "queued");
+  const also = (n: number) => (outcomes.length > 1 ? ` (${n} of ${outcomes.length} destinations)` : "");
+  if (failed.length > 0) return { kind: "failed", reason: `${failed[0]?.reason}${also(failed.length)}` };
+  if (queued.length > 0) return { kind: "queued", reason: `${queued[0]?.reason}${also(queued.length)}` };
+  return { kind: "sent", dryRun: outcomes.some((o) => o.kind === "sent" && o.dryRun) };
+};
+
+/** The event is done: remembered for redeliveries (with its messages), and out of the inbox. */
+const finishEvent = async (key: string, outcome: Result, outboxes: readonly string[], deps: PipelineDeps) => {
   const record: EventRecord = {
     v: 1,
     state: "done",
     at: deps.now(),
     result: { status: outcome.status, reason: outcome.reason },
-    outbox,
+    outbox: outboxes[0] ?? null,
+    ...(outboxes.length > 1 ? { outboxes: [...outboxes] } : {}),
   };
   // In this order: should the first write fail, the inbox entry is still there for the sweep.
   await deps.store.set(keys.event(key), record);
@@ -296,9 +320,14 @@ const fromDelivery = (outcome: DeliverOutcome, processed: Result): Result => {
 const runs = (n: number): string => (n === 1 ? "1 failed run" : `${n} failed runs`);
 
 interface Routing {
-  readonly delivery: "message" | "digest" | "folded";
+  readonly delivery: "message" | "digest" | "folded" | "muted";
   readonly foldedInto: string | null;
-  readonly marker: string | null;
+  /** Per destination: announced alone or in its storm digest. Empty when folded or muted. */
+  readonly routes: readonly EpisodeRoute[];
+  /** The ROUTES rule that muted it, for the answer. */
+  readonly mutedBy: number | null;
+  /** The storm markers written, one per destination. */
+  readonly markers: readonly string[];
   /** The commit's folding claim as read, to take it over once the episode is written. */
   readonly commit: { readonly key: string; readonly entry: Entry | null } | null;
 }
@@ -306,11 +335,19 @@ interface Routing {
 /** Folding claims younger than this count even before the other source's episode is visible. */
 export const FOLD_FRESH_MS = 60_000;
 
+const routeInput = (event: RunEvent): RouteInput => ({
+  site: event.site,
+  branch: event.branch,
+  source: event.source,
+  workflow: event.workflow,
+});
+
 /**
- * Folding and storms for an episode about to open. Folding: a failure of a commit whose failure the other
- * source already announced adds no message. Storm: each new episode writes its own marker
- * (`storm/<arrival time>-<episode>`), then counts the window (src/pipeline/storms.ts). The commit is read
- * and the marker written at once; a folded episode takes its marker back.
+ * Where an episode about to open goes (ROUTES), then folding and storms. Folding: a failure of a commit
+ * whose failure the other source already announced to the same destinations adds no message. Storms, per
+ * destination: the episode writes one marker per destination (`storm/<destination>/<arrival time>-<stream>`)
+ * and counts that destination's window (src/pipeline/storms.ts). The commit is read and the markers
+ * written at once; a folded episode takes its markers back.
  */
 const route = async (
   event: FailureEvent,
@@ -318,15 +355,22 @@ const route = async (
   stream: string,
   deps: PipelineDeps,
 ): Promise<Routing> => {
+  const matched = matchRoute(deps.config.routing.rules, routeInput(event));
+  const destinations = matched.destinations;
+  if (destinations.length === 0) {
+    const mutedBy = matched.rule?.number ?? null;
+    return { delivery: "muted", foldedInto: null, routes: [], mutedBy, markers: [], commit: null };
+  }
   const commit = commitKey(event);
-  const marker = keys.storm(episode.receivedAt, stream);
+  const markers = destinations.map((destination) => keys.storm(destination, episode.receivedAt, stream));
   const [commitEntry] = await Promise.all([
     commit ? deps.store.get(keys.commit(commit)) : Promise.resolve(null),
-    deps.store.set(marker, { v: 1, at: episode.receivedAt, stream }),
+    ...markers.map((marker) => deps.store.set(marker, { v: 1, at: episode.receivedAt, stream })),
   ]);
   const claim = parseCommitClaim(commitEntry?.value ?? null);
   const commitRef = commit ? { key: keys.commit(commit), entry: commitEntry } : null;
-  if (claim && claim.source !== event.source) {
+  const announcedThere = (claim?.destinations ?? [DEFAULT_DESTINATION]).filter((d) => d !== "");
+  if (claim && claim.source !== event.source && destinations.every((d) => announcedThere.includes(d))) {
     // A claim seconds old may belong to an episode whose own routing is still on its way.
     let folded = deps.now() - claim.at < FOLD_FRESH_MS;
     if (!folded) {
@@ -334,12 +378,26 @@ const route = async (
       folded = other?.episode?.id === claim.episodeId && other.episode.delivery !== "folded";
     }
     if (folded) {
-      await deps.store.delete(marker);
-      return { delivery: "folded", foldedInto: claim.stream, marker: null, commit: null };
+      await Promise.all(markers.map((marker) => deps.store.delete(marker)));
+      return {
+        delivery: "folded",
+        foldedInto: claim.stream,
+        routes: [],
+        mutedBy: null,
+        markers: [],
+        commit: null,
+      };
     }
   }
-  const delivery = stormRouting(await deps.store.list(PREFIX.storm), marker, episode.receivedAt, deps.config);
-  return { delivery, foldedInto: null, marker, commit: commitRef };
+  const routes = await Promise.all(
+    destinations.map(async (destination, index): Promise<EpisodeRoute> => {
+      const listed = await deps.store.list(keys.stormOf(destination));
+      const mine = markers[index] as string;
+      return { destination, delivery: stormRouting(listed, mine, episode.receivedAt, deps.config) };
+    }),
+  );
+  const delivery = routes.some((r) => r.delivery === "message") ? "message" : "digest";
+  return { delivery, foldedInto: null, routes, mutedBy: null, markers, commit: commitRef };
 };
 
 /** This source now owns the commit: first to claim it, or the other source's episode has closed. */
@@ -351,7 +409,14 @@ const claimCommit = async (
   deps: PipelineDeps,
 ) => {
   if (!routing.commit) return;
-  const claim = { v: 1, source: event.source, stream, episodeId: episode.id, at: deps.now() };
+  const claim = {
+    v: 1,
+    source: event.source,
+    stream,
+    episodeId: episode.id,
+    at: deps.now(),
+    destinations: routing.routes.map((r) => r.destination),
+  };
   const { key, entry } = routing.commit;
   if (!entry) await deps.store.set(key, claim, { onlyIfNew: true });
   else if (parseCommitClaim(entry.value)?.source !== event.source) {
@@ -364,10 +429,12 @@ const writeDigestItem = async (
   event: RunEvent,
   stream: string,
   episode: Episode,
+  destination: string,
   deps: PipelineDeps,
 ) => {
   const item: DigestItem = {
     v: 1,
+    destination,
     kind,
     event,
     stream,
@@ -379,7 +446,9 @@ const writeDigestItem = async (
     },
     at: deps.now(),
   };
-  await deps.store.set(keys.digest(episode.receivedAt, `${episode.id}:${kind}`), item, { onlyIfNew: true });
+  await deps.store.set(keys.digest(destination, episode.receivedAt, `${episode.id}:${kind}`), item, {
+    onlyIfNew: true,
+  });
 };
 
 const summary = (what: string, event: RunEvent): string =>
@@ -490,7 +559,11 @@ const processFailure = async (
           // Arrival time, not processing time: an event the sweep finishes keeps its place in its storm.
           const opened = decision.replay && current ? state : openEpisode(state, event, key, inflight.since);
           const routed = await routeOnce(opened.episode as Episode);
-          const next = routeEpisode(opened, { delivery: routed.delivery, foldedInto: routed.foldedInto });
+          const next = routeEpisode(opened, {
+            delivery: routed.delivery,
+            foldedInto: routed.foldedInto,
+            routes: routed.routes,
+          });
           return {
             write: true,
             next,
@@ -503,11 +576,13 @@ const processFailure = async (
   );
   // Routed, then found stale: no episode of this stream opened, so its marker must not count. (A stream
   // whose episode another delivery opened keeps the marker: it counts once per stream anyway.)
-  const stray = (routing as Routing | null)?.marker ?? null;
-  if (stray !== null && (last === "stale" || last === "already_applied")) await deps.store.delete(stray);
+  const stray = (routing as Routing | null)?.markers ?? [];
+  if (last === "stale" || last === "already_applied") {
+    await Promise.all(stray.map((marker) => deps.store.delete(marker)));
+  }
   if (updated.kind === "contention") return { kind: "contention" };
   const step = updated.value;
-  if (step.kind === "result") return { kind: "processed", result: step.result, outbox: null };
+  if (step.kind === "result") return { kind: "processed", result: step.result, outboxes: [] };
   const { episode } = step;
   const alone = episode.delivery === "message" || episode.delivery === "pending";
   // Only a failure that is announced (alone or in a digest) is worth the lookup, done while the episode's
@@ -518,22 +593,34 @@ const processFailure = async (
     deps.store.set(keys.open(stream), { v: 1, stream, episodeId: episode.id }),
   ];
   if (step.routing) writes.push(claimCommit(step.routing, event, stream, episode, deps));
-  let outbox: Promise<string> | null = null;
-  if (episode.delivery === "digest") {
-    writes.push(detailed.then((told) => writeDigestItem("failure", told, stream, episode, deps)));
-  }
-  if (alone) {
-    outbox = detailed.then((told) =>
-      enqueue(
-        {
-          at: episode.receivedAt,
-          id: `${episode.id}:open`,
-          kind: "failure",
-          summary: summary(event.outcome, event),
-          message: formatFailure(told, {}),
-          cause: key,
-        },
-        deps,
+  // One message per destination its route names (ids `<episode>:open:<destination>`); in a destination's
+  // storm, its digest instead.
+  const mention = mentionFor(deps.config.routing.mentions, event);
+  const message = detailed.then((told) => formatFailure(told, mention === null ? {} : { mention }));
+  const outboxes: Array<Promise<string>> = [];
+  for (const announced of announcedRoutes(episode)) {
+    const { destination } = announced;
+    if (announced.delivery === "digest") {
+      writes.push(
+        detailed.then((told) => writeDigestItem("failure", told, stream, episode, destination, deps)),
+      );
+      continue;
+    }
+    outboxes.push(
+      message.then((formatted) =>
+        enqueue(
+          {
+            at: episode.receivedAt,
+            id: announced.openingId,
+            kind: "failure",
+            summary: summary(event.outcome, event),
+            message: formatted,
+            cause: key,
+            destination,
+            ...(isChannel(destination) ? { startsThread: true } : {}),
+          },
+          deps,
+        ),
       ),
     );
   }
@@ -546,7 +633,7 @@ const processFailure = async (
         deps.log("warn", "what failed not kept for reminders", { key, ...describeError(error) });
       }),
   );
-  const [outboxKey] = await Promise.all([outbox, ...writes]);
+  const [outboxKeys] = await Promise.all([Promise.all(outboxes), Promise.all(writes)]);
   if (episode.delivery === "folded") {
     const sha = event.commit.sha?.slice(0, 7) ?? "";
     return {
@@ -557,20 +644,25 @@ const processFailure = async (
         key,
         stream,
       ),
-      outbox: null,
+      outboxes: [],
     };
   }
-  if (episode.delivery === "digest") {
+  if (episode.delivery === "muted") {
+    const by = step.routing?.mutedBy;
+    const reason = `muted: ROUTES sends this run nowhere${by ? ` (rule ${by})` : ""}`;
+    return { kind: "processed", result: result("suppressed", reason, key, stream), outboxes: [] };
+  }
+  if (outboxKeys.length === 0) {
     return {
       kind: "processed",
       result: result("queued", "storm: grouped into the next digest", key, stream),
-      outbox: null,
+      outboxes: [],
     };
   }
   return {
     kind: "processed",
     result: result("queued", "episode opened", key, stream),
-    outbox: outboxKey ?? null,
+    outboxes: outboxKeys,
   };
 };
 
@@ -583,7 +675,7 @@ const processSuccess = async (inflight: InflightRecord, deps: PipelineDeps): Pro
   const key = idempotencyKey(event);
   const stream = streamKey(event);
   const notify = deps.config.notifyRecovery;
-  let outboxKey: string | null = null;
+  let queued: string[] | null = null;
   const updated = await conditionalUpdate(
     deps.store,
     keys.stream(stream),
@@ -606,51 +698,92 @@ const processSuccess = async (inflight: InflightRecord, deps: PipelineDeps): Pro
       }
       const { episode } = decision;
       // The recovery is written before the episode closes (claim → send → mark): a crash in between
-      // leaves an open episode whose next success finds the same message id, never a lost one.
-      // "pending": an opening from before routing was decided with it; its message went out alone.
-      const alone = episode.delivery === "message" || episode.delivery === "pending";
-      if (notify && alone && outboxKey === null) {
-        outboxKey = await enqueue(
-          {
-            at: deps.now(),
-            id: `${episode.id}:recovered`,
-            kind: "recovery",
-            after: keys.outbox(episode.receivedAt, `${episode.id}:open`),
-            summary: summary("recovered", event),
-            message: formatRecovery(event, {
-              openedAt: episode.openedAt,
-              failedRuns: episode.failedRuns,
-              firstFailureUrl: episode.first.logsUrl,
-            }),
-            cause: key,
-          },
-          deps,
-        );
-      }
-      if (notify && episode.delivery === "digest")
-        await writeDigestItem("recovery", event, stream, episode, deps);
+      // leaves an open episode whose next success finds the same message ids, never a lost one.
+      if (notify && queued === null) queued = await queueRecovery(event, key, stream, episode, deps);
       return { write: true, next: closeEpisode(state, event, key), value: { kind: "closed", episode } };
     },
     updateOptions(deps),
   );
   if (updated.kind === "contention") return { kind: "contention" };
   const step = updated.value;
-  if (step.kind === "result") return { kind: "processed", result: step.result, outbox: null };
+  if (step.kind === "result") return { kind: "processed", result: step.result, outboxes: [] };
   await deps.store.delete(keys.open(stream));
   const closed = step.episode;
   const what = `recovered after ${runs(closed.failedRuns)}`;
-  if (outboxKey !== null)
-    return { kind: "processed", result: result("queued", what, key, stream), outbox: outboxKey };
-  const grouped = closed.delivery === "digest" && notify;
+  const outboxes: string[] = queued ?? [];
+  if (outboxes.length > 0)
+    return { kind: "processed", result: result("queued", what, key, stream), outboxes };
+  const grouped = notify && announcedRoutes(closed).some((r) => r.delivery === "digest");
+  const why = !notify
+    ? "NOTIFY_RECOVERY=false"
+    : closed.delivery === "muted"
+      ? "the route is muted"
+      : "the episode was folded";
   const quiet = grouped
     ? result("queued", `${what}; grouped into the next recovery digest`, key, stream)
-    : result(
-        "suppressed",
-        `${what}; no message (${notify ? "the episode was folded" : "NOTIFY_RECOVERY=false"})`,
-        key,
-        stream,
+    : result("suppressed", `${what}; no message (${why})`, key, stream);
+  return { kind: "processed", result: quiet, outboxes: [] };
+};
+
+/**
+ * The recovery follows the opening to every destination it went to: alone where the failure went alone
+ * (after it, and in its thread with the Slack app, whose failure message is also updated in place to say
+ * it recovered), into the recovery digest where the failure was in a digest. Returns the outbox keys.
+ */
+const queueRecovery = async (
+  event: RunEvent,
+  key: string,
+  stream: string,
+  episode: Episode,
+  deps: PipelineDeps,
+): Promise<string[]> => {
+  const recovery = {
+    openedAt: episode.openedAt,
+    failedRuns: episode.failedRuns,
+    firstFailureUrl: episode.first.logsUrl,
+  };
+  const message = formatRecovery(event, recovery);
+  const queued: string[] = [];
+  for (const announced of announcedRoutes(episode)) {
+    const { destination } = announced;
+    if (announced.delivery === "digest") {
+      await writeDigestItem("recovery", event, stream, episode, destination, deps);
+      continue;
+    }
+    const after = keys.outbox(episode.receivedAt, announced.openingId);
+    const app = isChannel(destination);
+    const common = { at: deps.now(), after, cause: key, destination };
+    queued.push(
+      await enqueue(
+        {
+          ...common,
+          id: `${episode.id}:recovered${announced.suffix}`,
+          kind: "recovery",
+          summary: summary("recovered", event),
+          message,
+          ...(app ? { thread: announced.openingId } : {}),
+        },
+        deps,
+      ),
+    );
+    if (app) {
+      queued.push(
+        await enqueue(
+          {
+            ...common,
+            id: `${episode.id}:resolved${announced.suffix}`,
+            kind: "update",
+            summary: summary("marked recovered", event),
+            message: formatResolved(episode.first, event, recovery),
+            thread: announced.openingId,
+            edit: true,
+          },
+          deps,
+        ),
       );
-  return { kind: "processed", result: quiet, outbox: null };
+    }
+  }
+  return queued;
 };
 
 /** Reads an inbox entry back for the sweep. */

@@ -39,10 +39,19 @@ const episodeSchema = object({
   lastFailureAt: string(),
   lastLogsUrl: string(),
   first: runEventSchema,
-  delivery: union([literal("pending"), literal("message"), literal("digest"), literal("folded")]),
+  delivery: union([
+    literal("pending"),
+    literal("message"),
+    literal("digest"),
+    literal("folded"),
+    literal("muted"),
+  ]),
   foldedInto: nullable(string()),
   remindedAt: number(),
   reminders: number(),
+  routes: optional(
+    array(object({ destination: string(), delivery: union([literal("message"), literal("digest")]) })),
+  ),
 });
 
 const streamSchema = object({
@@ -115,6 +124,8 @@ const eventRecordSchema = object({
   at: number(),
   result: nullable(object({ status: union(RESULT_STATUSES.map((s) => literal(s))), reason: string() })),
   outbox: nullable(string()),
+  /** Every message it caused when there are several destinations (`outbox` is the first). */
+  outboxes: optional(array(string())),
 });
 export type EventRecord = Infer<typeof eventRecordSchema>;
 export const parseEventRecord = (value: unknown): EventRecord | null => {
@@ -129,6 +140,8 @@ const commitClaimSchema = object({
   stream: string(),
   episodeId: string(),
   at: number(),
+  /** Where that episode was announced; absent from claims written before routing (then `default`). */
+  destinations: optional(array(string())),
 });
 export type CommitClaim = Infer<typeof commitClaimSchema>;
 export const parseCommitClaim = (value: unknown): CommitClaim | null => {
@@ -145,6 +158,8 @@ export const parseOpenIndex = (value: unknown): { stream: string } | null => {
 
 const digestItemSchema = object({
   v: literal(1),
+  /** Absent from items written before routing (then `default`). */
+  destination: optional(string()),
   kind: union([literal("failure"), literal("recovery")]),
   event: runEventSchema,
   stream: string(),
@@ -154,7 +169,9 @@ const digestItemSchema = object({
 });
 export const parseDigestItem = (value: unknown): DigestItem | null => {
   const parsed = digestItemSchema.safeParse(withEvent(value, "event"));
-  return parsed.success ? parsed.data : null;
+  if (!parsed.success) return null;
+  const { destination, ...item } = parsed.data;
+  return { ...item, destination: destination ?? "default" };
 };
 
 /** Slack messages are vigie's own output: checked for their outer shape, blocks passed as they are. */
@@ -165,7 +182,7 @@ const slackMessageSchema = object({
   unfurl_media: literal(false),
 });
 
-const MESSAGE_KINDS: readonly MessageKind[] = ["failure", "recovery", "reminder", "digest"];
+const MESSAGE_KINDS: readonly MessageKind[] = ["failure", "recovery", "reminder", "digest", "update"];
 const outboxSchema = object({
   v: literal(1),
   id: string(),
@@ -183,20 +200,37 @@ const outboxSchema = object({
   after: optional(nullable(string())),
   /** Set when the last attempt timed out: Slack may still have posted it (docs/architecture.md). */
   timedOut: optional(boolean()),
+  /** Absent from entries written before routing (then `default`). */
+  destination: optional(string()),
+  startsThread: optional(boolean()),
+  thread: optional(nullable(string())),
+  edit: optional(boolean()),
 });
 export const parseOutboxEntry = (value: unknown): OutboxEntry | null => {
   const parsed = outboxSchema.safeParse(value);
   if (!parsed.success) return null;
-  const { message, after, timedOut, ...rest } = parsed.data;
+  const { message, after, timedOut, destination, startsThread, thread, edit, ...rest } = parsed.data;
   return {
     ...rest,
     message: message as SlackMessage,
     after: after ?? null,
     ...(timedOut === undefined ? {} : { timedOut }),
+    ...(destination === undefined ? {} : { destination }),
+    ...(startsThread === undefined ? {} : { startsThread }),
+    ...(thread === undefined ? {} : { thread }),
+    ...(edit === undefined ? {} : { edit }),
   };
 };
 
-/** `rate/slack`: before when no post may start. */
+/** `threads/<opening message id>`: where the Slack app posted an episode's failure message. */
+const threadSchema = object({ v: literal(1), channel: string(), ts: string(), at: number() });
+export type ThreadRecord = Infer<typeof threadSchema>;
+export const parseThread = (value: unknown): ThreadRecord | null => {
+  const parsed = threadSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+};
+
+/** `rate/slack/<destination>`: before when no post to that destination may start. */
 const rateSchema = object({ v: literal(1), nextAt: number() });
 export const parseRate = (value: unknown): { nextAt: number } => {
   const parsed = rateSchema.safeParse(value);

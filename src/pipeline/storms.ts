@@ -7,8 +7,10 @@ import { timeOfKey } from "./keys.ts";
  * within STORM_WINDOW_SECONDS, new episodes are not announced one by one but collected into one digest
  * that the sweep sends once STORM_GROUP_WAIT_SECONDS have passed (Alertmanager's group_wait).
  *
- * Each episode about to open writes a marker `storm/<arrival time>-<hash of its stream>`, then lists the
- * markers: no hot key for dozens of concurrent deliveries to fight over. It goes out alone only if fewer
+ * Storms are counted per destination: a theme update that floods the designers' channel must not turn
+ * the operations channel's next failure into a digest. Each episode about to open writes, for each
+ * destination it goes to, a marker `storm/<destination>/<arrival time>-<hash of its stream>`, then lists
+ * that destination's markers: no hot key for dozens of concurrent deliveries to fight over. It goes out alone only if fewer
  * than STORM_THRESHOLD *other streams* have a marker in the window. The bound holds whatever the
  * interleaving (docs/architecture.md, "Storms"): of any T+1 episodes whose arrivals fall within one window,
  * the one whose marker was written last lists after every other marker was written, sees T other streams
@@ -32,6 +34,8 @@ export const stormRouting = (
 /** An episode opening or closing, waiting in the digest. */
 export interface DigestItem {
   readonly v: 1;
+  /** The destination whose digest it waits in (storms are counted per destination). */
+  readonly destination: string;
   readonly kind: "failure" | "recovery";
   readonly event: RunEvent;
   readonly stream: string;

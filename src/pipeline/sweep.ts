@@ -10,6 +10,8 @@
 import { StoreUnavailableError } from "../errors.ts";
 import { isFailureEvent } from "../event.ts";
 import { describeError } from "../log.ts";
+import { DEFAULT_DESTINATION } from "../routing/routes.ts";
+import { isChannel } from "../routing/routing.ts";
 import {
   DIGEST_MAX_CHARS,
   digestChunks,
@@ -20,7 +22,7 @@ import {
 } from "../slack/format.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import { deliver, enqueue } from "./deliver.ts";
-import { type Episode, markReminded, reminderDue } from "./episodes.ts";
+import { announcedRoutes, type Episode, markReminded, reminderDue } from "./episodes.ts";
 import { hash, keys, PREFIX, timeOfKey } from "./keys.ts";
 import { readiness } from "./outbox.ts";
 import { EVENT_LEASE_MS, type PipelineDeps, process } from "./pipeline.ts";
@@ -33,6 +35,7 @@ import {
   parseOpenIndex,
   parseOutboxEntry,
   parseStream,
+  parseThread,
 } from "./records.ts";
 import { type DigestItem, digestReady } from "./storms.ts";
 
@@ -61,6 +64,8 @@ export const RETENTION = {
   commits: 7 * DAY,
   sentMessages: DAY,
   deadMessages: 7 * DAY,
+  /** Where the Slack app posted a failure: as long as an episode may stay open and still be answered. */
+  threads: 90 * DAY,
 } as const;
 
 export interface SweepOptions {
@@ -135,7 +140,10 @@ const digestMessage = (
   );
 };
 
-/** Storm digests: once the oldest waiting item has waited STORM_GROUP_WAIT_SECONDS, one message per kind. */
+/**
+ * Storm digests: once the oldest waiting item has waited STORM_GROUP_WAIT_SECONDS, one message per
+ * destination and kind (storms are per destination: each channel gets the digest of its own sites).
+ */
 const flushDigests = async (deps: PipelineDeps): Promise<number> => {
   const itemKeys = await deps.store.list(PREFIX.digest);
   if (itemKeys.length === 0) return 0;
@@ -146,8 +154,15 @@ const flushDigests = async (deps: PipelineDeps): Promise<number> => {
     else await deps.store.delete(key);
   }
   let digests = 0;
-  for (const kind of ["failure", "recovery"] as const) {
-    const group = items.filter(({ item }) => item.kind === kind);
+  const groups = new Map<string, Array<{ key: string; item: DigestItem }>>();
+  for (const entry of items) {
+    const id = `${entry.item.destination}\n${entry.item.kind}`;
+    groups.set(id, [...(groups.get(id) ?? []), entry]);
+  }
+  for (const group of groups.values()) {
+    const first = group[0];
+    if (first === undefined) continue;
+    const { kind, destination } = first.item;
     if (
       !digestReady(
         group.map(({ item }) => item),
@@ -157,7 +172,9 @@ const flushDigests = async (deps: PipelineDeps): Promise<number> => {
     )
       continue;
     const oldest = Math.min(...group.map(({ item }) => item.at));
-    const base = `digest:${kind}:${hash(group.map(({ key }) => key).join("\n"), 32)}`;
+    // Items written before routing keep the id they had; the others carry their destination.
+    const where = destination === DEFAULT_DESTINATION ? "" : `:${destination}`;
+    const base = `digest:${kind}${where}:${hash(group.map(({ key }) => key).join("\n"), 32)}`;
     const chunks = digestChunks(group.map(({ item }) => item));
     for (const [index, chunk] of chunks.entries()) {
       await enqueue(
@@ -169,12 +186,13 @@ const flushDigests = async (deps: PipelineDeps): Promise<number> => {
           summary: `${kind} digest: ${chunk.length} sites${chunks.length > 1 ? ` (${index + 1}/${chunks.length})` : ""}`,
           message: digestMessage(chunk, kind, { index, count: chunks.length, totalSites: group.length }),
           cause: null,
+          destination,
         },
         deps,
       );
     }
     for (const { key } of group) await deps.store.delete(key);
-    deps.log("info", "storm digest queued", { kind, sites: group.length });
+    deps.log("info", "storm digest queued", { kind, destination, sites: group.length });
     digests++;
   }
   return digests;
@@ -207,26 +225,33 @@ const queueReminders = async (deps: PipelineDeps): Promise<number> => {
       continue;
     }
     const episode = updated.value;
-    await enqueue(
+    const message = formatReminder(
+      episode.first,
       {
-        at: now,
-        id: `${episode.id}:reminder:${episode.reminders}`,
-        kind: "reminder",
-        summary: `still failing: ${episode.first.site} ${episode.first.workflow}`,
-        message: formatReminder(
-          episode.first,
-          {
-            openedAt: episode.openedAt,
-            failedRuns: episode.failedRuns,
-            lastFailureAt: episode.lastFailureAt,
-            lastLogsUrl: episode.lastLogsUrl,
-          },
-          now,
-        ),
-        cause: null,
+        openedAt: episode.openedAt,
+        failedRuns: episode.failedRuns,
+        lastFailureAt: episode.lastFailureAt,
+        lastLogsUrl: episode.lastLogsUrl,
       },
-      deps,
+      now,
     );
+    // To every destination the opening went to; with the Slack app, in the failure message's thread.
+    for (const announced of announcedRoutes(episode)) {
+      const threaded = announced.delivery === "message" && isChannel(announced.destination);
+      await enqueue(
+        {
+          at: now,
+          id: `${episode.id}:reminder:${episode.reminders}${announced.suffix}`,
+          kind: "reminder",
+          summary: `still failing: ${episode.first.site} ${episode.first.workflow}`,
+          message,
+          cause: null,
+          destination: announced.destination,
+          ...(threaded ? { thread: announced.openingId } : {}),
+        },
+        deps,
+      );
+    }
     queued++;
   }
   return queued;
@@ -298,6 +323,10 @@ const prune = async (deps: PipelineDeps, deadline: number): Promise<number> => {
   await expired(PREFIX.events, (v) => {
     const record = parseEventRecord(v);
     return record?.state === "done" && now - record.at > RETENTION.events;
+  });
+  await expired(PREFIX.threads, (v) => {
+    const thread = parseThread(v);
+    return thread === null || now - thread.at > RETENTION.threads;
   });
   await expired(PREFIX.commits, (v) => {
     const claim = parseCommitClaim(v);

@@ -23,6 +23,7 @@ export {
   formatFailure,
   formatRecovery,
   formatReminder,
+  formatResolved,
   type RecoveryEpisode,
   type ReminderEpisode,
 } from "./run-messages.ts";

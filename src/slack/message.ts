@@ -39,7 +39,8 @@ export const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /** What a send came to; the outbox branches on it. */
 export type SendResult =
-  | { kind: "sent" }
+  /** `ts` and `channel`: the posted message, when the Slack app posted it (threads, updates). */
+  | { kind: "sent"; ts?: string; channel?: string }
   | { kind: "dry_run" }
   /** 5xx, timeout, network error, or 429 (then `retryAfterMs` from Retry-After, ≤ MAX_RETRY_AFTER_MS). */
   | {
@@ -56,6 +57,12 @@ export type SendResult =
 export interface SendOptions {
   /** This post's timeout, when the caller has more (or less) time than the sender's default. */
   readonly timeoutMs?: number;
+  /** Where it goes (a name of src/routing/routing.ts); absent: `default`. */
+  readonly destination?: string;
+  /** Slack app only: post as a reply in the thread of this message (`thread_ts`). */
+  readonly threadTs?: string;
+  /** Slack app only: replace this message in place (`chat.update`) instead of posting a new one. */
+  readonly updateTs?: string;
 }
 
 export interface SlackSender {

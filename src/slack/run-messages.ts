@@ -1,5 +1,6 @@
 import type { FailureEvent, RunEvent } from "../event.ts";
 import { shortSha } from "../event.ts";
+import { SLACK_USER_ID } from "../routing/mentions.ts";
 import {
   actionsBlock,
   bounded,
@@ -11,6 +12,7 @@ import {
   fieldsSection,
   formatDuration,
   header,
+  MAX_BLOCKS,
   message,
   mrkdwn,
   outcomeWords,
@@ -33,6 +35,11 @@ import type { Block, SlackMessage } from "./message.ts";
 export interface FailureOptions {
   /** Failed runs so far in the episode this failure opened or belongs to. */
   readonly runsInEpisode?: number | undefined;
+  /**
+   * The Slack user id of who triggered the run, from SLACK_MENTIONS (src/routing/mentions.ts): the only
+   * mention a message can carry. Anything not shaped like a user id is dropped.
+   */
+  readonly mention?: string | undefined;
 }
 
 export interface RecoveryEpisode {
@@ -99,11 +106,20 @@ const fallbackSummary = (headline: string, event: RunEvent, extra: string | null
   return escapeMrkdwn(`${headline}${branch}${extra === null ? "" : `, ${extra}`}`);
 };
 
+/** `<@U…>` for a validated user id, else null: a mention is never built from anything else. */
+const mentionOf = (id: string | undefined): string | null =>
+  id !== undefined && SLACK_USER_ID.test(id) ? `<@${id}>` : null;
+
 /** The first failure of an episode: what failed, where, which commit, and a button to the logs. */
 export const formatFailure = (event: FailureEvent, opts: FailureOptions = {}): SlackMessage => {
   const prefix = `❌ ${what(event)}`;
   const runs = opts.runsInEpisode ?? 1;
-  const fields = runFields(event);
+  const mention = mentionOf(opts.mention);
+  const fields = runFields(event).map(([label, text]): readonly [string, string | null] =>
+    label === "Triggered by" && mention !== null
+      ? [label, text === null ? mention : `${text} (${mention})`]
+      : [label, text],
+  );
   if (event.source === "github" && event.attempt > 1) fields.push(["Attempt", String(event.attempt)]);
   const blocks = present([
     header(prefix, event.site),
@@ -119,14 +135,44 @@ export const formatFailure = (event: FailureEvent, opts: FailureOptions = {}): S
     actionsBlock([button(logsLabel(event), event.logsUrl, "view_logs")]),
   ]);
   const at = firstFailedLabel(event);
-  return message(
-    fallbackSummary(
-      `${prefix}: ${collapseSpaces(event.site)}`,
-      event,
-      at === null ? null : `at ${collapseSpaces(at)}`,
-    ),
-    blocks,
+  const fallback = fallbackSummary(
+    `${prefix}: ${collapseSpaces(event.site)}`,
+    event,
+    at === null ? null : `at ${collapseSpaces(at)}`,
   );
+  // The mention is ours (never escaped) and leads, so that bounding the fallback never cuts it; it notifies
+  // the person from the notification text too.
+  return message(mention === null ? fallback : `${mention} ${fallback}`, blocks);
+};
+
+/**
+ * With the Slack app, the failure message once its stream recovered, to replace it in place
+ * (chat.update): the same message under a "Recovered" header, saying after how long and how many runs.
+ */
+export const formatResolved = (
+  first: FailureEvent,
+  success: RunEvent,
+  episode: RecoveryEpisode,
+): SlackMessage => {
+  const original = formatFailure(first);
+  const duration = elapsed(episode.openedAt, Date.parse(success.occurredAt));
+  const brokenFor = duration === null ? null : formatDuration(duration);
+  const runs = plural(episode.failedRuns, "failed run");
+  const summary = `${brokenFor === null ? "" : `broken for ${brokenFor}, `}${runs}`;
+  const fixedBy = commitText(success);
+  const blocks = present([
+    header(`✅ Recovered (was: ${what(first)})`, first.site),
+    {
+      type: "section",
+      text: mrkdwn(
+        `Passing again since ${slackDate(success.occurredAt)}: ` +
+          `${brokenFor === null ? "" : `broken for *${brokenFor}*, `}*${runs}*` +
+          `${fixedBy === null ? "" : `. Fixed by ${fixedBy}`}.`,
+      ),
+    },
+    ...original.blocks.filter((block) => block.type !== "header"),
+  ]).slice(0, MAX_BLOCKS);
+  return message(fallbackSummary(`✅ Recovered: ${collapseSpaces(first.site)}`, first, summary), blocks);
 };
 
 /** A failing stream succeeded again: how long it was broken and how many runs failed meanwhile. */

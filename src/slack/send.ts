@@ -1,6 +1,8 @@
 import type { FetchFunction } from "@slack/webhook";
 import { lazyImport } from "../lazy-import.ts";
 import type { Logger } from "../log.ts";
+import type { MessageFormat } from "../routing/routing.ts";
+import { toAttachments } from "./attachments.ts";
 import { httpUrl } from "./escape.ts";
 import {
   MAX_RETRY_AFTER_MS,
@@ -45,6 +47,10 @@ export interface SlackSenderOptions {
   readonly log: Logger;
   /** For Retry-After given as an HTTP date. */
   readonly now?: (() => number) | undefined;
+  /** "attachments": Slack's legacy attachments instead of Block Kit, for Mattermost (attachments.ts). */
+  readonly format?: MessageFormat | undefined;
+  /** Named in log lines and hints: `default` or the NAME of SLACK_WEBHOOK_URL_<NAME>. */
+  readonly destination?: string | undefined;
 }
 
 /** Seconds (Slack's form) or an HTTP date; anything else, or nothing, is the default. */
@@ -110,11 +116,11 @@ const classifyHttp = (status: number, body: string, retryAfter: string | null, n
 };
 
 /** What an operator should check about a dead message. */
-const hint = (status: number): string => {
+const hint = (status: number, variable: string): string => {
   if (status === 400)
     return "Slack refused the message itself (invalid_payload, invalid_blocks): a formatting bug?";
   if (status === 403 || status === 404 || status === 410) {
-    return "check SLACK_WEBHOOK_URL: the webhook was revoked, or its channel deleted or archived";
+    return `check ${variable}: the webhook was revoked, or its channel deleted or archived`;
   }
   return "Slack refused the request";
 };
@@ -133,6 +139,17 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
     throw new RangeError(`createSlackSender: timeoutMs must be positive, got ${timeoutMs}`);
   }
   const redact = redactor(url);
+  const destination = options.destination ?? "default";
+  const variable = destination === "default" ? "SLACK_WEBHOOK_URL" : `SLACK_WEBHOOK_URL_${destination}`;
+  const payload = (message: SlackMessage) =>
+    options.format === "attachments"
+      ? toAttachments(message)
+      : {
+          text: message.text,
+          blocks: message.blocks,
+          unfurl_links: message.unfurl_links,
+          unfurl_media: message.unfurl_media,
+        };
 
   const send = async (message: SlackMessage, sendOptions: SendOptions = {}): Promise<SendResult> => {
     const timeout = sendOptions.timeoutMs ?? timeoutMs;
@@ -148,12 +165,7 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
     try {
       lib = await loadSlackWebhook();
       const webhook = new lib.IncomingWebhook(url, { fetch: recordingFetch, timeout });
-      const { text } = await webhook.send({
-        text: message.text,
-        blocks: message.blocks,
-        unfurl_links: message.unfurl_links,
-        unfurl_media: message.unfurl_media,
-      });
+      const { text } = await webhook.send(payload(message));
       log("debug", "slack message sent", {
         durationMs: now() - started,
         ...(text === "ok" ? {} : { body: bound(redact(text)) }),
@@ -161,11 +173,16 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
       return { kind: "sent" };
     } catch (error) {
       const result = classify(error, retryAfter, lib, timeout);
-      const fields = { status: result.status, reason: result.reason, durationMs: now() - started };
+      const fields = {
+        destination,
+        status: result.status,
+        reason: result.reason,
+        durationMs: now() - started,
+      };
       if (result.kind === "dead") {
         log("error", "slack rejected the message; it will not be retried", {
           ...fields,
-          hint: hint(result.status),
+          hint: hint(result.status, variable),
         });
       } else {
         log("warn", "slack send failed, the outbox will retry", {
@@ -212,8 +229,9 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
 
 /** SLACK_WEBHOOK_URL unset: the message is written to the log as one JSON line, nothing is sent. */
 export const createDryRunSender = (log: Logger): SlackSender => ({
-  send: async (message) => {
+  send: async (message, options = {}) => {
     log("info", "dry run: SLACK_WEBHOOK_URL is unset, message not sent", {
+      ...(options.destination === undefined ? {} : { destination: options.destination }),
       text: message.text,
       blocks: message.blocks,
     });

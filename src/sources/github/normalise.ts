@@ -1,4 +1,5 @@
 import type { GithubRunEvent } from "../../event.ts";
+import { hashEmail } from "../../routing/mentions.ts";
 import type { Interpretation } from "../source.ts";
 import type { WorkflowRunPayload } from "./schema.ts";
 
@@ -42,6 +43,8 @@ export const normaliseWorkflowRun = (payload: WorkflowRunPayload): Interpretatio
       message: firstLine(run.head_commit?.message),
       url: `${repository.html_url}/commit/${run.head_sha}`,
       author: run.head_commit?.author.name ?? null,
+      // Only a key of SLACK_MENTIONS, hashed: the address itself is never stored or logged.
+      ...(run.head_commit?.author.email ? { authorEmailHash: hashEmail(run.head_commit.author.email) } : {}),
     },
     // A completed run always has a conclusion; should GitHub ever omit it, the policy ignores "unknown".
     outcome: run.conclusion ?? "unknown",

@@ -15,7 +15,7 @@ const login = object({ login: string() });
 export const headCommitSchema = object({
   id: string(),
   message: string(),
-  author: object({ name: string() }),
+  author: object({ name: string(), email: optional(nullable(string())) }),
   timestamp: optional(string()),
 });
 

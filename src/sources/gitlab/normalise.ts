@@ -1,5 +1,6 @@
 import type { GitlabPipelineEvent } from "../../event.ts";
 import { type FailedJob, failedAt } from "../../failed-at.ts";
+import { hashEmail } from "../../routing/mentions.ts";
 import type { Interpretation } from "../source.ts";
 import { pipelineStatus } from "./pipeline-status.ts";
 import type { BuildPayload, PipelinePayload } from "./schema.ts";
@@ -85,6 +86,10 @@ export const normalisePipeline = (payload: PipelinePayload): Interpretation => {
       message: firstLine(payload.commit?.title) ?? firstLine(payload.commit?.message),
       url: nonEmpty(payload.commit?.url) ?? under(project.web_url, `/-/commit/${attributes.sha}`),
       author: nonEmpty(payload.commit?.author?.name),
+      // Only a key of SLACK_MENTIONS, hashed: the address itself is never stored or logged.
+      ...(payload.commit?.author?.email?.trim()
+        ? { authorEmailHash: hashEmail(payload.commit.author.email) }
+        : {}),
     },
     outcome: status.outcome,
     detail: null,

@@ -69,7 +69,7 @@ export const pipelinePayloadSchema = object({
       title: maybe(string()),
       message: maybe(string()),
       url: maybe(string()),
-      author: maybe(object({ name: maybe(string()) })),
+      author: maybe(object({ name: maybe(string()), email: maybe(string()) })),
     }),
   ),
   builds: maybe(array(buildSchema)),

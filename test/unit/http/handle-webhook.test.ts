@@ -212,6 +212,45 @@ describe("handleWebhook, rules shared by both sources", () => {
     },
   );
 
+  // Routing that cannot be trusted stops sending like an invalid Slack URL: better no message than one in
+  // the wrong channel. A mention map that cannot be read only switches mentions off.
+  const closedRouting = [
+    { variable: "ROUTES", value: "site:acme/* -> THEMES" },
+    { variable: "SLACK_WEBHOOK_URL_THEMES", value: "ftp://hooks.slack.com/services/T000/B000/XXXXsecret" },
+  ];
+  it.each(sources.flatMap((c) => closedRouting.map((bad) => ({ c, ...bad }))))(
+    "$c.name: $variable unusable fails closed (500), naming only the variable",
+    async ({ c, variable, value }) => {
+      const h = webhookHarness({ ...baseEnv, [variable]: value });
+      const answer = await h.post((await c.signed(c.failure())).request(), c.source);
+      expect(answer.status).toBe(500);
+      expect(answer.body).toEqual({
+        status: "error",
+        code: "config_invalid",
+        reason: `${variable} is invalid; the function log says why`,
+      });
+      expectStoreUntouched(h);
+      const line = expectLogged(h, { decision: "config_invalid", status: 500, level: "error" });
+      expect(JSON.stringify(line)).toContain(variable);
+      expect(h.logs.text()).not.toContain("XXXXsecret");
+    },
+  );
+
+  it.each(sources)(
+    "$name: an unreadable SLACK_MENTIONS switches mentions off; the message still goes",
+    async (c) => {
+      const h = webhookHarness({ ...baseEnv, SLACK_MENTIONS: "octocat=<!channel>" });
+      const answer = await h.post((await c.signed(c.failure())).request(), c.source);
+      expect(answer.body.status).toBe("notified");
+      expect(h.slack.messages).toHaveLength(1);
+      expect(JSON.stringify(h.slack.messages)).not.toContain("<!channel>");
+      expect(h.pipelinesBuilt[0]?.problems.map((p) => [p.variable, p.effect])).toContainEqual([
+        "SLACK_MENTIONS",
+        "off",
+      ]);
+    },
+  );
+
   it.each(sources)('$name: BRANCHES="main release" and refs/heads/main watch main', async (c) => {
     for (const BRANCHES of ["main release", "refs/heads/main", "release, main"]) {
       const h = webhookHarness({ ...baseEnv, BRANCHES });

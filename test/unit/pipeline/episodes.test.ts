@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  announcedRoutes,
   closeEpisode,
   countFailure,
   decideFailure,
@@ -172,5 +173,43 @@ describe("property: messages alternate failure / recovery", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("announcedRoutes: where an episode's messages go, and their ids", () => {
+  const opened = openEpisode(emptyStream(STREAM), failure(1), "k1", 0);
+  it("an episode routed to several destinations: one opening id per destination", () => {
+    const routed = routeEpisode(opened, {
+      delivery: "message",
+      foldedInto: null,
+      routes: [
+        { destination: "THEMES", delivery: "message" },
+        { destination: "#C0123ABCD", delivery: "digest" },
+      ],
+    });
+    const id = routed.episode?.id;
+    expect(announcedRoutes(routed.episode as never)).toEqual([
+      { destination: "THEMES", delivery: "message", openingId: `${id}:open:THEMES`, suffix: ":THEMES" },
+      {
+        destination: "#C0123ABCD",
+        delivery: "digest",
+        openingId: `${id}:open:#C0123ABCD`,
+        suffix: ":#C0123ABCD",
+      },
+    ]);
+  });
+
+  it("an episode opened before routing keeps its one webhook and its old ids; folded and muted go nowhere", () => {
+    const legacy = routeEpisode(opened, { delivery: "message", foldedInto: null }).episode;
+    expect(announcedRoutes(legacy as never)).toEqual([
+      { destination: "default", delivery: "message", openingId: `${legacy?.id}:open`, suffix: "" },
+    ]);
+    const pending = opened.episode;
+    expect(announcedRoutes(pending as never)).toHaveLength(1);
+    for (const delivery of ["folded", "muted"] as const) {
+      const quiet = routeEpisode(opened, { delivery, foldedInto: null, routes: [] }).episode;
+      expect(announcedRoutes(quiet as never)).toEqual([]);
+      expect(reminderDue(quiet as never, 1, 10 * 3_600_000)).toBe(false);
+    }
   });
 });

@@ -299,7 +299,7 @@ describe("storms hold their bound whatever the interleaving", () => {
             .filter(([key]) => key.startsWith("outbox/"))
             .map(([, value]) => parseOutboxEntry(value))
             .filter((entry) => entry !== null);
-          const singles = outbox.filter((entry) => entry.id.endsWith(":open"));
+          const singles = outbox.filter((entry) => entry.id.endsWith(":open:default"));
           const digests = outbox.filter((entry) => entry.id.startsWith("digest:"));
           expect(singles.length).toBeLessThanOrEqual(threshold);
           const digestSites = sites - singles.length;

@@ -100,6 +100,24 @@ const sendTo = async (path: string, timeoutMs = 2000) => {
 };
 
 describe("createSlackSender against a local HTTP server", () => {
+  it("a destination flagged attachments (Mattermost) gets attachments with a text fallback, no blocks", async () => {
+    const before = received.length;
+    const logger = memoryLogger();
+    const sender = createSlackSender({
+      url: `${base}/ok`,
+      log: logger.log,
+      format: "attachments",
+      destination: "MM",
+    });
+    expect(await sender.send(message)).toEqual({ kind: "sent" });
+    const body = JSON.parse(received[before]?.body ?? "{}");
+    expect(body.blocks).toBeUndefined();
+    expect(body.text).toBe(message.text);
+    expect(body.attachments).toEqual([
+      { fallback: message.text, color: "#e01e5a", title: "❌ Build failed: acme/site-1" },
+    ]);
+  });
+
   it("posts the message as JSON and reports 200 ok as sent", async () => {
     const before = received.length;
     const { result } = await sendTo("ok");

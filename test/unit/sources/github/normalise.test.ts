@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type GithubRunEvent, githubRunSchema } from "../../../../src/event.ts";
+import { hashEmail } from "../../../../src/routing/mentions.ts";
 import { normaliseWorkflowRun } from "../../../../src/sources/github/normalise.ts";
 import { workflowRunPayloadSchema } from "../../../../src/sources/github/schema.ts";
 import type { Interpretation } from "../../../../src/sources/source.ts";
@@ -104,6 +105,8 @@ describe("normaliseWorkflowRun on failure variants", () => {
         message: "Update theme",
         url: `https://github.com/acme/site-1/commit/${"a".repeat(40)}`,
         author: "Ada",
+        // The example's author e-mail, only as the SLACK_MENTIONS key it can match.
+        authorEmailHash: hashEmail(String(payload.workflow_run.head_commit?.author.email)),
       },
       outcome: "failure",
       detail: null,

@@ -10,6 +10,7 @@ import {
   streamKey,
 } from "../../../../src/event.ts";
 import { MAX_FAILED_AT_TEXT, MAX_FAILED_JOBS } from "../../../../src/failed-at.ts";
+import { hashEmail } from "../../../../src/routing/mentions.ts";
 import { normalisePipeline } from "../../../../src/sources/gitlab/normalise.ts";
 import { pipelinePayloadSchema } from "../../../../src/sources/gitlab/schema.ts";
 import type { Interpretation } from "../../../../src/sources/source.ts";
@@ -51,6 +52,8 @@ describe("normalisePipeline", () => {
         message: "Update the home page",
         url: "https://gitlab.com/acme/sites/docs/-/commit/bcbb5ec396a2c0f828686f14fac9b80b780504f2",
         author: "Ada Lovelace",
+        // The author's e-mail only as the SLACK_MENTIONS key it can match (the address is not kept).
+        authorEmailHash: hashEmail("ada@example.com"),
       },
       outcome: "failure",
       detail: null,

@@ -1,0 +1,214 @@
+import { httpUrl } from "../slack/escape.ts";
+import { MentionError, parseMentions } from "./mentions.ts";
+import {
+  CHANNEL_ID,
+  DEFAULT_DESTINATION,
+  DESTINATION_NAME,
+  matchRoute,
+  parseRoutes,
+  RouteError,
+  type RouteInput,
+  type RouteRule,
+} from "./routes.ts";
+
+/**
+ * Where messages go, from the environment (docs/architecture.md, "Where messages go"):
+ * - `SLACK_WEBHOOK_URL`: the `default` destination; unset, `default` is a dry run (messages logged).
+ * - `SLACK_WEBHOOK_URL_<NAME>`: a named destination; `SLACK_WEBHOOK_FORMAT_<NAME>=attachments` (or
+ *   `SLACK_WEBHOOK_FORMAT` for the default) sends Slack's legacy attachments instead of Block Kit, which
+ *   Mattermost and other Slack-compatible hooks render.
+ * - `SLACK_BOT_TOKEN` (+ `SLACK_API_URL`): a Slack app; channel ids (`#C…`) become destinations.
+ * - `ROUTES` (src/routing/routes.ts) and `SLACK_MENTIONS` (src/routing/mentions.ts).
+ * Every problem names its variable (and ROUTES problems their rule); config.ts adds them to its problems.
+ */
+export type MessageFormat = "blocks" | "attachments";
+
+export type Destination =
+  | { readonly kind: "webhook"; readonly name: string; readonly url: string; readonly format: MessageFormat }
+  | { readonly kind: "channel"; readonly name: string; readonly channel: string }
+  | { readonly kind: "dry_run"; readonly name: string };
+
+export interface Routing {
+  /** Every destination a rule or the default can name, by canonical name. */
+  readonly destinations: ReadonlyMap<string, Destination>;
+  readonly rules: readonly RouteRule[];
+  /** Lower-cased login, username or e-mail → Slack user id. */
+  readonly mentions: ReadonlyMap<string, string>;
+  /** A secret: never logged. */
+  readonly botToken: string | null;
+  /** Slack Web API base URL, ending with `/` as WebClient's `slackApiUrl` expects. */
+  readonly apiUrl: string;
+}
+
+/**
+ * A value routing cannot use, and what vigie does instead (the effects of src/config/variables.ts): a
+ * destination or a rule that cannot be trusted stops every send (`closed`: better no message than one in
+ * the wrong channel); a mention map that cannot be read is switched `off`; an unknown format falls back to
+ * Block Kit (`default`). config.ts adds them to the configuration's problems.
+ */
+export interface RoutingProblem {
+  readonly variable: string;
+  readonly message: string;
+  readonly effect: "closed" | "off" | "default";
+}
+
+export const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
+const URL_PREFIX = "SLACK_WEBHOOK_URL_";
+const FORMAT_PREFIX = "SLACK_WEBHOOK_FORMAT_";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const set = (value: string | undefined): string | null => (value?.trim() ? value.trim() : null);
+
+/** The named destinations' variables present in `env` (the table in variables.ts has the fixed ones). */
+export const destinationVariables = (env: Env): string[] =>
+  Object.keys(env)
+    .filter((name) => name.startsWith(URL_PREFIX) || name.startsWith(FORMAT_PREFIX))
+    .sort();
+
+export const parseRouting = (
+  env: Env,
+  settings: {
+    /** SLACK_WEBHOOK_URL as the table parsed it (null: unset or invalid, a problem of its own). */
+    readonly defaultUrl: string | null;
+    /** SLACK_API_URL as the table parsed it (undefined: invalid, a problem of its own). */
+    readonly apiUrl: string | undefined;
+  },
+): { routing: Routing; problems: RoutingProblem[] } => {
+  const problems: RoutingProblem[] = [];
+  const formatOf = (variable: string): MessageFormat => {
+    const value = set(env[variable])?.toLowerCase() ?? "blocks";
+    if (value === "blocks" || value === "attachments") return value;
+    problems.push({
+      variable,
+      message: `must be blocks or attachments (Mattermost), got "${value}"; using blocks`,
+      effect: "default",
+    });
+    return "blocks";
+  };
+  const destinations = new Map<string, Destination>();
+  destinations.set(
+    DEFAULT_DESTINATION,
+    settings.defaultUrl === null
+      ? { kind: "dry_run", name: DEFAULT_DESTINATION }
+      : {
+          kind: "webhook",
+          name: DEFAULT_DESTINATION,
+          url: settings.defaultUrl,
+          format: formatOf("SLACK_WEBHOOK_FORMAT"),
+        },
+  );
+  // Named destinations whose variable is set, usable or not: a rule naming one is not "unknown".
+  const named = new Set<string>();
+  for (const variable of destinationVariables(env)) {
+    if (!variable.startsWith(URL_PREFIX) || set(env[variable]) === null) continue;
+    const name = variable.slice(URL_PREFIX.length);
+    if (!DESTINATION_NAME.test(name)) {
+      problems.push({
+        variable,
+        message:
+          "the name after SLACK_WEBHOOK_URL_ may only hold A-Z, 0-9 and _: nothing is sent until it is fixed",
+        effect: "closed",
+      });
+      continue;
+    }
+    named.add(name);
+    const url = set(env[variable]) as string;
+    if (httpUrl(url) === null) {
+      // The value itself is never echoed: a webhook URL is a secret.
+      problems.push({
+        variable,
+        message:
+          "must be an http(s) URL (value not shown, it is a secret): nothing is sent until it is fixed",
+        effect: "closed",
+      });
+      continue;
+    }
+    destinations.set(name, { kind: "webhook", name, url, format: formatOf(`${FORMAT_PREFIX}${name}`) });
+  }
+  for (const variable of destinationVariables(env)) {
+    if (!variable.startsWith(FORMAT_PREFIX) || set(env[variable]) === null) continue;
+    const name = variable.slice(FORMAT_PREFIX.length);
+    if (!named.has(name)) {
+      problems.push({
+        variable,
+        message: `is set, but ${URL_PREFIX}${name} is not: ignored`,
+        effect: "off",
+      });
+    }
+  }
+  const botToken = set(env.SLACK_BOT_TOKEN);
+  let rules: RouteRule[] = [];
+  try {
+    rules = parseRoutes(env.ROUTES, { names: named, channels: botToken !== null });
+  } catch (error) {
+    if (!(error instanceof RouteError)) throw error;
+    problems.push({
+      variable: "ROUTES",
+      message: `${error.message}: nothing is sent until it is fixed`,
+      effect: "closed",
+    });
+  }
+  for (const rule of rules) {
+    for (const name of rule.destinations) {
+      if (CHANNEL_ID.test(name)) destinations.set(name, { kind: "channel", name, channel: name.slice(1) });
+    }
+  }
+  let mentions: ReadonlyMap<string, string> = new Map();
+  try {
+    mentions = parseMentions(env.SLACK_MENTIONS);
+  } catch (error) {
+    if (!(error instanceof MentionError)) throw error;
+    problems.push({
+      variable: "SLACK_MENTIONS",
+      message: `${error.message}; mentions are off`,
+      effect: "off",
+    });
+  }
+  const apiUrl = settings.apiUrl ?? DEFAULT_SLACK_API_URL;
+  return {
+    routing: {
+      destinations,
+      rules,
+      mentions,
+      botToken,
+      apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
+    },
+    problems,
+  };
+};
+
+/** A Slack channel id destination (Slack app mode): messages there get threads and updates. */
+export const isChannel = (destination: string): boolean => CHANNEL_ID.test(destination);
+
+/** Where a run goes: canonical destination names, empty when muted. */
+export const destinationsFor = (routing: Pick<Routing, "rules">, input: RouteInput): readonly string[] =>
+  matchRoute(routing.rules, input).destinations;
+
+/** One line per destination, for `npm start` and `npm run route` (never a URL or a token). */
+export const describeDestination = (destination: Destination): string => {
+  switch (destination.kind) {
+    case "dry_run":
+      return "dry run (SLACK_WEBHOOK_URL unset: messages are printed in the log)";
+    case "webhook": {
+      const variable =
+        destination.name === DEFAULT_DESTINATION ? "SLACK_WEBHOOK_URL" : `${URL_PREFIX}${destination.name}`;
+      return `${variable}${destination.format === "attachments" ? " (attachments, for Mattermost)" : ""}`;
+    }
+    case "channel":
+      return `channel ${destination.channel} through SLACK_BOT_TOKEN (threads, updated in place)`;
+  }
+};
+
+/** The routing table as text lines: each rule, then the fallback. */
+export const describeRouting = (routing: Routing): string[] => {
+  const lines = routing.rules.map(
+    (rule) =>
+      `${rule.number}. ${rule.conditions.length === 0 ? "*" : rule.conditions.map((c) => `${c.field}:${c.glob}`).join(" ")} -> ${rule.destinations.length === 0 ? "none (muted)" : rule.destinations.join(", ")}`,
+  );
+  lines.push(`${routing.rules.length > 0 ? "otherwise" : "every run"} -> default`);
+  for (const destination of routing.destinations.values()) {
+    lines.push(`${destination.name}: ${describeDestination(destination)}`);
+  }
+  return lines;
+};
