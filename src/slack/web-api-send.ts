@@ -1,4 +1,5 @@
 import type { LogLevel, Logger as SlackLogger } from "@slack/web-api";
+import { lazyImport } from "../lazy-import.ts";
 import type { Logger } from "../log.ts";
 import {
   MAX_RETRY_AFTER_MS,
@@ -26,14 +27,7 @@ import { SLACK_TIMEOUT_MS } from "./send.ts";
 type WebApiModule = typeof import("@slack/web-api");
 
 /** Loaded at the first post, not at import: most invocations never post, and it weighs (BENCHMARKS.md). */
-let webApi: Promise<WebApiModule> | null = null;
-const loadWebApi = (): Promise<WebApiModule> => {
-  webApi ??= import("@slack/web-api").catch((error: unknown) => {
-    webApi = null;
-    throw error;
-  });
-  return webApi;
-};
+const loadWebApi = lazyImport(() => import("@slack/web-api"));
 
 export interface WebApiSenderOptions {
   /** SLACK_BOT_TOKEN: a secret, never in a reason or a log line. */
