@@ -91,3 +91,21 @@ describe("destinations and routes from the environment", () => {
     expect(second.routing.destinations.get("A")).toMatchObject({ url: "https://a.example/2" });
   });
 });
+
+describe("the banner and doctor show the routing table", () => {
+  it("one line per rule and per destination, and LIVE when only named destinations are set", async () => {
+    const { describeConfig } = await import("../../../src/config/describe.ts");
+    const { lines } = describeConfig({
+      SLACK_WEBHOOK_URL_OPS: SECRET_URL,
+      ROUTES: "site:acme/* -> OPS; branch:deploy-preview/** -> none",
+    });
+    const texts = lines.map((line) => `${line.label} ${line.text}`);
+    expect(texts).toContain(
+      "Slack LIVE to the destinations below; default is a DRY RUN (SLACK_WEBHOOK_URL unset)",
+    );
+    expect(texts).toContain(" 1. site:acme/* -> OPS");
+    expect(texts).toContain(" 2. branch:deploy-preview/** -> none (muted)");
+    expect(texts).toContain(" OPS: SLACK_WEBHOOK_URL_OPS");
+    expect(texts.join("\n")).not.toContain("themesSecret");
+  });
+});
