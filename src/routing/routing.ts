@@ -4,10 +4,8 @@ import {
   CHANNEL_ID,
   DEFAULT_DESTINATION,
   DESTINATION_NAME,
-  matchRoute,
   parseRoutes,
   RouteError,
-  type RouteInput,
   type RouteRule,
 } from "./routes.ts";
 
@@ -32,7 +30,7 @@ export interface Routing {
   /** Every destination a rule or the default can name, by canonical name. */
   readonly destinations: ReadonlyMap<string, Destination>;
   readonly rules: readonly RouteRule[];
-  /** Lower-cased login, username or e-mail → Slack user id. */
+  /** Lower-cased login or username, or hashed e-mail (mentions.ts) → Slack user id. */
   readonly mentions: ReadonlyMap<string, string>;
   /** A secret: never logged. */
   readonly botToken: string | null;
@@ -180,10 +178,6 @@ export const parseRouting = (
 
 /** A Slack channel id destination (Slack app mode): messages there get threads and updates. */
 export const isChannel = (destination: string): boolean => CHANNEL_ID.test(destination);
-
-/** Where a run goes: canonical destination names, empty when muted. */
-export const destinationsFor = (routing: Pick<Routing, "rules">, input: RouteInput): readonly string[] =>
-  matchRoute(routing.rules, input).destinations;
 
 /** One line per destination, for `npm start` and `npm run route` (never a URL or a token). */
 export const describeDestination = (destination: Destination): string => {
