@@ -146,9 +146,7 @@ export const deliver = async (
   }
   const destination = destinationOf(current);
   // Slack app: the failure message's channel and ts, for a thread reply or an update in place.
-  const thread = current.thread
-    ? parseThread((await deps.store.get(keys.thread(current.thread)))?.value ?? null)
-    : null;
+  const thread = current.thread ? parseThread(await deps.store.read(keys.thread(current.thread))) : null;
   if (current.edit && thread === null) {
     // The failure message went out by webhook, or before app mode: there is nothing to update.
     await deps.store.set(outboxKey, settle(current, { kind: "sent" }, now), { onlyIfMatch: entry.etag });
