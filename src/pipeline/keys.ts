@@ -17,6 +17,8 @@ import { createHash } from "node:crypto";
  * - `rate/slack/<destination>`: when the next post to that destination may go out (≈1 message/s each).
  * - `locks/sweep`, `locks/prune`: the sweep's lease and the last prune time.
  * - `status/sweep`: when the last sweep ran and its report (for `GET /status`); overwritten.
+ * - `status/history`: the open episodes the sweep's history step saw at its last run; overwritten.
+ * - `history/<YYYY-MM-DD>`: one UTC day of history (opened, closed, broken time per site); 30 days.
  */
 export const hash = (text: string, length = 16): string =>
   createHash("sha256").update(text).digest("hex").slice(0, length);
@@ -49,6 +51,8 @@ export const keys = {
   sweepLock: "locks/sweep",
   pruneMark: "locks/prune",
   sweepStatus: "status/sweep",
+  historyTracker: "status/history",
+  history: (day: string) => `history/${day}`,
 } as const;
 
 export const PREFIX = {
@@ -61,4 +65,5 @@ export const PREFIX = {
   digest: "digest/",
   threads: "threads/",
   outbox: "outbox/",
+  history: "history/",
 } as const;

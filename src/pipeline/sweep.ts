@@ -1,14 +1,16 @@
 /**
  * The sweep, run every minute by Netlify's scheduler (locally: POST /.netlify/functions/sweep), is the
  * safety net under every delivery (docs/architecture.md, "The sweep"). Its steps, in order: finish events
- * whose invocation died (the inbox), flush storm digests, queue reminders, send what is due in the outbox
- * (≈1 message/s), prune old state, and redeliver GitHub's failed deliveries when configured. One sweep at
- * a time, through a lease in the store. A step that fails is logged and the next one runs: only an
- * unreachable store ends a sweep early, so one unreadable record cannot stop the outbox every minute.
+ * whose invocation died (the inbox), flush storm digests, queue reminders, record the board's history,
+ * send what is due in the outbox (≈1 message/s), prune old state, and redeliver GitHub's failed deliveries
+ * when configured. One sweep at a time, through a lease in the store. A step that fails is logged and the
+ * next one runs: only an unreachable store ends a sweep early, so one unreadable record cannot stop the
+ * outbox every minute.
  */
 
 import { StoreUnavailableError } from "../errors.ts";
 import { isFailureEvent } from "../event.ts";
+import { recordHistory } from "../history/record-history.ts";
 import { describeError } from "../log.ts";
 import { DEFAULT_DESTINATION } from "../routing/routes.ts";
 import { isChannel } from "../routing/routing.ts";
@@ -50,6 +52,8 @@ export interface SweepReport {
   deferred: number;
   pruned: number;
   redelivered: number;
+  /** What the history step recorded (episodes opened and closed since the last sweep). */
+  history?: { opened: number; closed: number; days: number };
 }
 
 /** Scheduled functions may run 30 s (https://docs.netlify.com/build/functions/scheduled-functions/). */
@@ -356,6 +360,8 @@ const STEPS: readonly SweepStep[] = [
   { name: "inflight", run: async (deps, deadline) => ({ recovered: await recoverInflight(deps, deadline) }) },
   { name: "digests", run: async (deps) => ({ digests: await flushDigests(deps) }) },
   { name: "reminders", run: async (deps) => ({ reminders: await queueReminders(deps) }) },
+  // Before the outbox, which may spend the rest of the budget: the board's history (src/history/).
+  { name: "history", run: async (deps) => ({ history: await recordHistory(deps) }) },
   {
     name: "outbox",
     run: async (deps, deadline) => {

@@ -5,13 +5,15 @@ import { describeError, type Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import { authorize } from "./authorize.ts";
 import { readStatus } from "./read-status.ts";
-import { renderStatus } from "./render-status.ts";
+import { BOARD_CSP, renderStatus } from "./render-status.ts";
 
 export interface StatusDeps {
   readonly env: Env;
   readonly log: Logger;
   /** Opened only for an authorised request. */
   readonly store: () => Store;
+  /** The clock (tests fix it). */
+  readonly now?: () => number;
 }
 
 const notFound = () =>
@@ -50,15 +52,22 @@ export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Resp
     );
   }
   try {
-    const report = await readStatus(deps.store(), config);
+    const now = deps.now?.() ?? Date.now();
+    const report = await readStatus(deps.store(), config, now);
     const headers = { "cache-control": "no-store" };
     if (/\bapplication\/json\b/i.test(req.headers.get("accept") ?? "")) {
       return answer(jsonResponse(200, { ...report }, headers), "json");
     }
     return answer(
-      new Response(renderStatus(report), {
+      new Response(req.method === "HEAD" ? null : renderStatus(report, now), {
         status: 200,
-        headers: { "content-type": "text/html; charset=utf-8", ...headers },
+        headers: {
+          "content-type": "text/html; charset=utf-8",
+          "content-security-policy": BOARD_CSP,
+          "x-content-type-options": "nosniff",
+          "referrer-policy": "no-referrer",
+          ...headers,
+        },
       }),
       "html",
     );

@@ -1,49 +1,88 @@
 import type { Config } from "../config.ts";
+import type { FailedAt } from "../event.ts";
+import { type HistoryDay, lastDays, parseHistoryDay, type Recovery } from "../history/history-day.ts";
 import { keys, PREFIX } from "../pipeline/keys.ts";
-import { isOutboxEntry } from "../pipeline/outbox.ts";
-import { asStream } from "../pipeline/pipeline.ts";
+import { parseLease, parseOpenIndex, parseOutboxEntry, parseStream } from "../pipeline/records.ts";
 import type { Store } from "../store/store.ts";
 
 /**
- * What `GET /status` reports: whether the configuration is sound (variable names only, never a value),
- * the outbox's waiting and dead messages, the open episodes, and when the sweep last ran. Reads are
- * bounded: beyond the limits the counts of keys stay exact, and `truncated` says what was not read.
+ * What `GET /status` reports, as JSON and as the board (render-status.ts): whether the configuration is
+ * sound (variable names only, never a value), the outbox (waiting, retrying, dead with the reason and what
+ * to do), the open episodes with what failed, the recoveries of the last 24 h, when the sweep last ran, and
+ * 30 days of history (src/history/). Reads are bounded: beyond the limits the counts of keys stay exact,
+ * and `truncated` says what was not read.
  */
+export interface OpenEpisode {
+  readonly stream: string;
+  readonly site: string;
+  readonly source: string;
+  readonly branch: string | null;
+  readonly pipeline: string;
+  /** When the first failed run finished (ISO). */
+  readonly since: string;
+  readonly failedRuns: number;
+  readonly lastFailureAt: string;
+  readonly failed: {
+    readonly outcome: string;
+    readonly detail: string | null;
+    readonly jobs: FailedAt["jobs"];
+  };
+  readonly logsUrl: string;
+  /** The Slack message, when the episode keeps a link to it (Slack app mode); null otherwise. */
+  readonly slackUrl: string | null;
+}
+
+export interface DeadMessage {
+  readonly summary: string;
+  readonly kind: string;
+  readonly createdAt: string;
+  readonly reason: string;
+  readonly advice: string;
+}
+
 export interface StatusReport {
+  readonly generatedAt: string;
   readonly config: { readonly valid: boolean; readonly problems: readonly string[] };
   readonly outbox: {
     /** Messages not sent yet (pending or being sent), among those read. */
     readonly waiting: number;
+    /** Of the waiting ones, those that failed at least once and wait for their next attempt. */
+    readonly retrying: number;
     readonly dead: number;
+    readonly deadMessages: readonly DeadMessage[];
     /** Every outbox key, sent ones included (kept a day). */
     readonly total: number;
     readonly truncated: boolean;
   };
   readonly episodes: {
     readonly open: number;
-    readonly list: ReadonlyArray<{
-      readonly stream: string;
-      readonly site: string;
-      readonly source: string;
-      readonly branch: string | null;
-      readonly since: string;
-      readonly failedRuns: number;
-    }>;
+    /** Oldest first. */
+    readonly list: readonly OpenEpisode[];
     readonly truncated: boolean;
   };
-  readonly sweep: { readonly lastRunAt: string | null };
+  /** Episodes closed in the last 24 h, newest first (as the sweep's history step recorded them). */
+  readonly recoveries: ReadonlyArray<
+    Omit<Recovery, "openedAt" | "closedAt"> & { openedAt: string; closedAt: string }
+  >;
+  readonly sweep: { readonly lastRunAt: string | null; readonly stale: boolean };
+  readonly history: {
+    /** The last 30 UTC days, oldest first. */
+    readonly days: ReadonlyArray<{ readonly day: string; readonly opened: number; readonly closed: number }>;
+    /** Broken time over those days, the worst sites first. */
+    readonly sites: ReadonlyArray<{ readonly site: string; readonly brokenMs: number }>;
+  };
 }
 
 /** Bounds: a status read must answer within a function's time even with thousands of keys. */
 export const MAX_OUTBOX_READS = 300;
-export const MAX_EPISODES_LISTED = 100;
-const PARALLEL_READS = 20;
-
-/** The sweep's record of its last run (`keys.sweepStatus`), written at the end of each sweep. */
-const lastSweep = (value: unknown): string | null => {
-  const at = (value as { at?: unknown } | null)?.at;
-  return typeof at === "number" && Number.isFinite(at) ? new Date(at).toISOString() : null;
-};
+export const MAX_EPISODES_LISTED = 500;
+export const MAX_DEAD_LISTED = 50;
+export const MAX_RECOVERIES_LISTED = 100;
+export const WORST_SITES = 20;
+/** The sweep runs every minute: five without one is worth a warning. */
+export const SWEEP_STALE_MS = 5 * 60_000;
+const PARALLEL_READS = 50;
+const DAY_MS = 86_400_000;
 
 const readAll = async <T>(keysToRead: readonly string[], read: (key: string) => Promise<T>): Promise<T[]> => {
   const results: T[] = [];
@@ -53,50 +92,151 @@ const readAll = async <T>(keysToRead: readonly string[], read: (key: string) => 
   return results;
 };
 
-export const readStatus = async (store: Store, config: Config): Promise<StatusReport> => {
-  const [outboxKeys, openKeys, sweepEntry] = await Promise.all([
+/** What an operator can do about a dead message, from Slack's reason (https://api.slack.com/messaging/webhooks#handling_errors). */
+export const deadAdvice = (reason: string): string => {
+  if (/gave up after/.test(reason))
+    return "Slack kept failing for days: check https://slack-status.com and the destination URL; redeliver the event to send it again.";
+  if (/invalid_payload|http 400/.test(reason))
+    return "Slack refused the message itself: report it as a vigie bug, with this summary.";
+  if (
+    /channel_not_found|channel_is_archived|no_service|invalid_token|team_disabled|action_prohibited|http 40[34]|http 410/.test(
+      reason,
+    )
+  )
+    return "The destination no longer accepts posts: create a new incoming webhook (or unarchive the channel), set its URL in SLACK_WEBHOOK_URL (or the route's variable), then redeliver the event.";
+  return "Check the function log line for this message; redeliver the event to send it again.";
+};
+
+/** An open key names its stream when the key part was not cut; otherwise the index record does. */
+const readEpisode = async (store: Store, openKey: string) => {
+  const part = openKey.slice(PREFIX.open.length);
+  let stream: string | null = null;
+  try {
+    stream = decodeURIComponent(part);
+  } catch {
+    stream = null;
+  }
+  let state =
+    stream === null ? null : parseStream((await store.get(keys.stream(stream)))?.value ?? null, stream);
+  if (!state) {
+    const index = parseOpenIndex((await store.get(openKey))?.value ?? null);
+    if (!index) return null;
+    stream = index.stream;
+    state = parseStream((await store.get(keys.stream(stream)))?.value ?? null, stream);
+  }
+  return state?.episode ? { stream: state.stream, episode: state.episode } : null;
+};
+
+export const readStatus = async (store: Store, config: Config, now: number): Promise<StatusReport> => {
+  const days = lastDays(now);
+  const [outboxKeys, openKeys, sweepEntry, dayEntries] = await Promise.all([
     store.list(PREFIX.outbox),
     store.list(PREFIX.open),
     store.get(keys.sweepStatus),
+    Promise.all(
+      days.map(async (day) => parseHistoryDay((await store.get(keys.history(day)))?.value ?? null, day)),
+    ),
   ]);
   // Outbox keys sort by time: the newest are read when there are too many.
   const outboxRead = outboxKeys.slice(-MAX_OUTBOX_READS);
-  const entries = await readAll(outboxRead, async (key) => await store.read(key));
-  const states = entries.filter(isOutboxEntry).map((entry) => entry.state);
+  const entries = (
+    await readAll(outboxRead, async (key) => parseOutboxEntry((await store.get(key))?.value ?? null))
+  ).filter((entry) => entry !== null);
+  const waiting = entries.filter((entry) => entry.state === "pending" || entry.state === "sending");
+  const dead = entries.filter((entry) => entry.state === "dead");
 
   const openRead = openKeys.slice(0, MAX_EPISODES_LISTED);
-  const streams = await readAll(openRead, async (key) => {
-    const stream = ((await store.read(key)) as { stream?: unknown } | undefined)?.stream;
-    if (typeof stream !== "string") return null;
-    const state = asStream(await store.read(keys.stream(stream)), stream);
-    return state.episode ? { stream, episode: state.episode } : null;
-  });
+  const episodes = (await readAll(openRead, (key) => readEpisode(store, key))).filter(
+    (item) => item !== null,
+  );
 
+  const history = dayEntries.map(
+    (day, i) =>
+      day ??
+      ({
+        day: days[i] as string,
+        opened: 0,
+        closed: 0,
+        sites: [],
+        othersMs: 0,
+        recoveries: [],
+      } satisfies Omit<HistoryDay, "v">),
+  );
+  const brokenBySite = new Map<string, number>();
+  for (const day of history)
+    for (const { site, ms } of day.sites) brokenBySite.set(site, (brokenBySite.get(site) ?? 0) + ms);
+
+  const sweepAt = parseLease(sweepEntry?.value ?? null).at;
   return {
+    generatedAt: new Date(now).toISOString(),
     config: {
       valid: config.problems.length === 0,
       problems: [...new Set(config.problems.map((problem) => problem.variable))],
     },
     outbox: {
-      waiting: states.filter((state) => state === "pending" || state === "sending").length,
-      dead: states.filter((state) => state === "dead").length,
+      waiting: waiting.length,
+      retrying: waiting.filter((entry) => entry.attempts > 0).length,
+      dead: dead.length,
+      deadMessages: dead
+        .slice(-MAX_DEAD_LISTED)
+        .reverse()
+        .map((entry) => {
+          const reason = entry.lastError ?? "unknown";
+          return {
+            summary: entry.summary,
+            kind: entry.kind,
+            createdAt: new Date(entry.createdAt).toISOString(),
+            reason,
+            advice: deadAdvice(reason),
+          };
+        }),
       total: outboxKeys.length,
       truncated: outboxKeys.length > outboxRead.length,
     },
     episodes: {
       open: openKeys.length,
-      list: streams
-        .filter((item) => item !== null)
+      list: episodes
         .map(({ stream, episode }) => ({
           stream,
           site: episode.first.site,
           source: episode.first.source,
           branch: episode.first.branch,
+          pipeline: episode.first.pipeline,
           since: episode.openedAt,
           failedRuns: episode.failedRuns,
-        })),
+          lastFailureAt: episode.lastFailureAt,
+          failed: {
+            outcome: episode.first.outcome,
+            detail: episode.first.detail,
+            jobs: episode.first.failedAt?.jobs ?? [],
+          },
+          logsUrl: episode.lastLogsUrl,
+          slackUrl: null,
+        }))
+        .sort((a, b) => Date.parse(a.since) - Date.parse(b.since) || a.stream.localeCompare(b.stream)),
       truncated: openKeys.length > openRead.length,
     },
-    sweep: { lastRunAt: lastSweep(sweepEntry?.value) },
+    recoveries: history
+      .slice(-2)
+      .flatMap((day) => day.recoveries)
+      .filter((recovery) => recovery.closedAt > now - DAY_MS)
+      .sort((a, b) => b.closedAt - a.closedAt)
+      .slice(0, MAX_RECOVERIES_LISTED)
+      .map((recovery) => ({
+        ...recovery,
+        openedAt: new Date(recovery.openedAt).toISOString(),
+        closedAt: new Date(recovery.closedAt).toISOString(),
+      })),
+    sweep: {
+      lastRunAt: sweepAt > 0 ? new Date(sweepAt).toISOString() : null,
+      stale: sweepAt === 0 || now - sweepAt > SWEEP_STALE_MS,
+    },
+    history: {
+      days: history.map(({ day, opened, closed }) => ({ day, opened, closed })),
+      sites: [...brokenBySite]
+        .map(([site, brokenMs]) => ({ site, brokenMs }))
+        .sort((a, b) => b.brokenMs - a.brokenMs || a.site.localeCompare(b.site))
+        .slice(0, WORST_SITES),
+    },
   };
 };
