@@ -53,6 +53,9 @@ const parseTracker = (value: unknown): Tracker | null => {
   return parsed.success ? parsed.data : null;
 };
 
+/** What the step needs of the sweep's dependencies. */
+export type HistoryDeps = Pick<PipelineDeps, "store" | "now" | "log">;
+
 export interface HistoryReport {
   readonly opened: number;
   readonly closed: number;
@@ -67,7 +70,7 @@ const mapLimit = async <T, R>(items: readonly T[], run: (item: T) => Promise<R>)
 };
 
 /** What an open key's stream holds now, as the tracker keeps it; null when it is not (or no longer) open. */
-const readOpen = async (deps: PipelineDeps, openKey: string): Promise<Tracked | null> => {
+const readOpen = async (deps: HistoryDeps, openKey: string): Promise<Tracked | null> => {
   const index = parseOpenIndex((await deps.store.get(openKey))?.value ?? null);
   if (!index) return null;
   const state = parseStream((await deps.store.get(keys.stream(index.stream)))?.value ?? null, index.stream);
@@ -89,7 +92,7 @@ const readOpen = async (deps: PipelineDeps, openKey: string): Promise<Tracked | 
 
 /** How a tracked episode that left the open index ended: closed at `closedAt`, still open, or gone. */
 const readClosed = async (
-  deps: PipelineDeps,
+  deps: HistoryDeps,
   tracked: Tracked,
 ): Promise<{ kind: "closed"; at: number } | { kind: "open" } | { kind: "gone" }> => {
   const state = parseStream(
@@ -111,7 +114,7 @@ interface MutableChange {
   recoveries: Recovery[];
 }
 
-export const recordHistory = async (deps: PipelineDeps): Promise<HistoryReport> => {
+export const recordHistory = async (deps: HistoryDeps): Promise<HistoryReport> => {
   const now = deps.now();
   const floor = now - HISTORY_DAYS * 86_400_000;
   const tracker = parseTracker((await deps.store.get(keys.historyTracker))?.value ?? null);
@@ -214,7 +217,7 @@ export const recordHistory = async (deps: PipelineDeps): Promise<HistoryReport> 
 };
 
 /** Day records older than HISTORY_DAYS go, once a day (the step runs this when the date changes). */
-export const pruneHistory = async (deps: PipelineDeps, now: number): Promise<number> => {
+export const pruneHistory = async (deps: HistoryDeps, now: number): Promise<number> => {
   const keep = new Set(lastDays(now).map((day) => keys.history(day)));
   let pruned = 0;
   for (const key of await deps.store.list(PREFIX.history)) {

@@ -102,9 +102,20 @@ describe("GET /status: what it says", () => {
       site: expect.any(String),
       source: expect.stringMatching(/^(github|netlify)$/),
       branch: "main",
+      pipeline: expect.any(String),
       since: expect.any(String),
       failedRuns: 1,
+      lastFailureAt: expect.any(String),
+      failed: { outcome: expect.any(String), detail: expect.toBeOneOf([null, expect.any(String)]), jobs: [] },
+      logsUrl: expect.stringMatching(/^https:/),
+      slackUrl: null,
     });
+    expect(report.outbox.deadMessages).toEqual([
+      expect.objectContaining({
+        reason: expect.stringContaining("channel_not_found"),
+        advice: expect.any(String),
+      }),
+    ]);
     expect(before.text).not.toContain("abc");
 
     h.advance(60_000);
@@ -126,7 +137,10 @@ describe("GET /status: what it says", () => {
     );
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
     expect(text).toContain("1 open episode");
-    expect(text).toContain("Configuration: valid");
-    expect(text).toContain("Last sweep: never");
+    expect(text).toContain("Configuration valid");
+    expect(text).toContain("The sweep has never run");
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(response.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
+    expect(response.headers.get("content-security-policy")).not.toMatch(/script-src|unsafe-inline/);
   });
 });
