@@ -6,11 +6,13 @@
  *
  * `npm run bench -- bundle` (or `--only=cpu,bundle,burst,theme`) runs some parts only; `npm run bench --
  * theme` runs the theme update scenario alone (bench/theme-update.ts, which also writes
- * bench/out/theme-update.json); `--sites=60` makes it smaller, for a quick look.
+ * bench/out/theme-update.json); `--sites=60` makes it smaller, for a quick look. `npm run bench -- board`
+ * (the status board with 500 open episodes, bench/board.ts) runs only when named.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
+import { type BoardResult, runBoard } from "./board.ts";
 import { type BundleResult, buildDeployArtifact, bundleFunctions, measureImports, OUT } from "./bundle.ts";
 import { type BurstResult, runBurst } from "./burst.ts";
 import { type CpuResult, runCpu } from "./cpu.ts";
@@ -35,10 +37,10 @@ const parts = (() => {
     (arg.startsWith("--only=") ? arg.slice("--only=".length) : arg).split(","),
   );
   const all = ["cpu", "bundle", "burst", "theme"];
-  const unknown = named.filter((part) => !all.includes(part));
+  const unknown = named.filter((part) => ![...all, "board"].includes(part));
   if (unknown.length > 0) {
     process.stderr.write(
-      `unknown part ${unknown.join(", ")}: npm run bench [-- cpu,bundle,burst,theme] [--sites=N]\n`,
+      `unknown part ${unknown.join(", ")}: npm run bench [-- cpu,bundle,burst,theme,board] [--sites=N]\n`,
     );
     process.exit(2);
   }
@@ -48,6 +50,7 @@ const parts = (() => {
     bundle: chosen.has("bundle"),
     burst: chosen.has("burst"),
     theme: chosen.has("theme"),
+    board: chosen.has("board"),
   };
 })();
 
@@ -68,6 +71,7 @@ let cpu: CpuResult | null = null;
 let bundle: BundleResult | null = null;
 let burst: BurstResult | null = null;
 let theme: ThemeUpdateResult | null = null;
+let board: BoardResult | null = null;
 const problems: string[] = [];
 
 try {
@@ -100,6 +104,10 @@ try {
     const sites = process.argv.find((arg) => arg.startsWith("--sites="))?.slice("--sites=".length);
     theme = await runThemeUpdate({ log: say, ...(sites ? { sites: Number(sites) } : {}) });
     say(`theme: written to ${await writeThemeUpdate(theme)}`);
+  }
+  if (parts.board) {
+    say("board: GET /status with 500 open episodes and 30 days of history (memory store, local BlobsServer)…");
+    board = await runBoard();
   }
 } catch (error) {
   if (error instanceof BenchInvariantError) {
@@ -217,6 +225,22 @@ if (burst) {
 // A measurement of where issue 9 stands: its expectations print PASS/FAIL but never fail the run.
 if (theme) lines.push("", ...themeUpdateLines(theme));
 
+if (board) {
+  lines.push("");
+  lines.push(
+    `Board: GET /status with ${board.open} open episodes, ${board.historyDays} days of history at their bounds, 300 outbox messages read`,
+  );
+  lines.push(
+    `  HTML ${board.htmlKib} KiB, JSON ${board.jsonKib} KiB; store calls per request: ${board.memory.calls.list} lists, ${board.memory.calls.get} gets, ${board.memory.calls.set} writes`,
+  );
+  lines.push(
+    `  median time: in-memory store HTML ${board.memory.htmlMs} ms, JSON ${board.memory.jsonMs} ms; with ${board.modelled.latencyMs} ms per store call ${board.modelled.htmlMs} ms; local BlobsServer HTML ${board.blobs.htmlMs} ms, JSON ${board.blobs.jsonMs} ms`,
+  );
+  lines.push(
+    `  sweep history step (local BlobsServer): first run (reads 100 new episodes) ${board.history.firstMs} ms, second ${board.history.secondMs} ms, steady run (all 500 tracked) ${board.history.steadyMs} ms`,
+  );
+}
+
 lines.push("");
 lines.push(`total ${seconds} s${problems.length > 0 ? `; BROKEN: ${problems.join("; ")}` : ""}`);
 const table = lines.join("\n");
@@ -231,6 +255,7 @@ const results = {
   bundle,
   burst,
   theme,
+  board,
   problems,
   table,
 };

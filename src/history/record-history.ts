@@ -2,7 +2,7 @@ import { array, type infer as Infer, literal, number, object, string } from "zod
 import { describeError } from "../log.ts";
 import { keys, PREFIX } from "../pipeline/keys.ts";
 import type { PipelineDeps } from "../pipeline/pipeline.ts";
-import { parseOpenIndex, parseStream } from "../pipeline/records.ts";
+import { parseStream } from "../pipeline/records.ts";
 import { conditionalUpdate } from "../store/conditional-update.ts";
 import {
   applyToDay,
@@ -16,6 +16,7 @@ import {
   splitByDay,
   unionLength,
 } from "./history-day.ts";
+import { readOpenEpisode } from "./read-open-episode.ts";
 
 /**
  * The sweep's `history` step (docs/architecture.md, "History"): it compares the open episodes with the ones
@@ -31,6 +32,12 @@ import {
 
 /** Beyond this many open episodes, newer ones are not tracked (the day records stay bounded anyway). */
 export const MAX_TRACKED = 2000;
+/**
+ * Episodes first seen per run: after a deploy with hundreds open, the first runs share the reading (the
+ * rest are seen a minute later, counted on their own opening day all the same) and the outbox step after
+ * this one keeps its time.
+ */
+export const MAX_NEW_PER_RUN = 100;
 const PARALLEL_READS = 20;
 
 const trackedSchema = object({
@@ -71,15 +78,13 @@ const mapLimit = async <T, R>(items: readonly T[], run: (item: T) => Promise<R>)
 
 /** What an open key's stream holds now, as the tracker keeps it; null when it is not (or no longer) open. */
 const readOpen = async (deps: HistoryDeps, openKey: string): Promise<Tracked | null> => {
-  const index = parseOpenIndex((await deps.store.get(openKey))?.value ?? null);
-  if (!index) return null;
-  const state = parseStream((await deps.store.get(keys.stream(index.stream)))?.value ?? null, index.stream);
-  const episode = state?.episode;
-  if (!episode) return null;
+  const found = await readOpenEpisode(deps.store, openKey);
+  if (!found) return null;
+  const { stream, episode } = found;
   const openedAt = Date.parse(episode.openedAt);
   return {
     openKey,
-    stream: index.stream,
+    stream,
     episodeId: episode.id,
     site: episode.first.site,
     source: episode.first.source,
@@ -124,7 +129,9 @@ export const recordHistory = async (deps: HistoryDeps): Promise<HistoryReport> =
 
   const fresh = (
     await mapLimit(
-      openKeys.filter((key) => !known.has(key)).slice(0, Math.max(0, MAX_TRACKED - known.size)),
+      openKeys
+        .filter((key) => !known.has(key))
+        .slice(0, Math.min(MAX_NEW_PER_RUN, Math.max(0, MAX_TRACKED - known.size))),
       (key) => readOpen(deps, key),
     )
   ).filter((entry) => entry !== null);

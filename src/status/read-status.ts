@@ -1,8 +1,9 @@
 import type { Config } from "../config.ts";
 import type { FailedAt } from "../event.ts";
 import { type HistoryDay, lastDays, parseHistoryDay, type Recovery } from "../history/history-day.ts";
+import { readOpenEpisode } from "../history/read-open-episode.ts";
 import { keys, PREFIX } from "../pipeline/keys.ts";
-import { parseLease, parseOpenIndex, parseOutboxEntry, parseStream } from "../pipeline/records.ts";
+import { parseLease, parseOutboxEntry } from "../pipeline/records.ts";
 import type { Store } from "../store/store.ts";
 
 /**
@@ -107,26 +108,6 @@ export const deadAdvice = (reason: string): string => {
   return "Check the function log line for this message; redeliver the event to send it again.";
 };
 
-/** An open key names its stream when the key part was not cut; otherwise the index record does. */
-const readEpisode = async (store: Store, openKey: string) => {
-  const part = openKey.slice(PREFIX.open.length);
-  let stream: string | null = null;
-  try {
-    stream = decodeURIComponent(part);
-  } catch {
-    stream = null;
-  }
-  let state =
-    stream === null ? null : parseStream((await store.get(keys.stream(stream)))?.value ?? null, stream);
-  if (!state) {
-    const index = parseOpenIndex((await store.get(openKey))?.value ?? null);
-    if (!index) return null;
-    stream = index.stream;
-    state = parseStream((await store.get(keys.stream(stream)))?.value ?? null, stream);
-  }
-  return state?.episode ? { stream: state.stream, episode: state.episode } : null;
-};
-
 export const readStatus = async (store: Store, config: Config, now: number): Promise<StatusReport> => {
   const days = lastDays(now);
   const [outboxKeys, openKeys, sweepEntry, dayEntries] = await Promise.all([
@@ -146,7 +127,7 @@ export const readStatus = async (store: Store, config: Config, now: number): Pro
   const dead = entries.filter((entry) => entry.state === "dead");
 
   const openRead = openKeys.slice(0, MAX_EPISODES_LISTED);
-  const episodes = (await readAll(openRead, (key) => readEpisode(store, key))).filter(
+  const episodes = (await readAll(openRead, (key) => readOpenEpisode(store, key))).filter(
     (item) => item !== null,
   );
 

@@ -1,0 +1,127 @@
+/**
+ * `npm run bench -- board`: the board (GET /status) with 500 open episodes and 30 full days of history
+ * (scripts/board-state.ts, LARGE: every day record at its bounds), read and rendered through the real
+ * handler, on the in-memory store (the CPU cost), on the same store with 25 ms per call (a model of
+ * Netlify Blobs' round trips: the reads' sequential waves), and on a local BlobsServer (real HTTP, but sharing
+ * this machine's cores with the client). Also the sweep's history step over the same 500 episodes: its first
+ * run (reads every episode) and a steady run (reads none).
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getStore } from "@netlify/blobs";
+import { BlobsServer } from "@netlify/blobs/server";
+import { LARGE, seedBoard } from "../scripts/board-state.ts";
+import { recordHistory } from "../src/history/record-history.ts";
+import { memoryLogger } from "../src/log.ts";
+import { handleStatus } from "../src/status/handle-status.ts";
+import { BlobsStore } from "../src/store/blobs-store.ts";
+import { MemoryStore } from "../src/store/memory-store.ts";
+import type { Store } from "../src/store/store.ts";
+import { median, round } from "./stats.ts";
+
+export interface BoardResult {
+  readonly open: number;
+  readonly historyDays: number;
+  readonly htmlKib: number;
+  readonly jsonKib: number;
+  readonly memory: { readonly htmlMs: number; readonly jsonMs: number; readonly calls: MemoryStore["calls"] };
+  readonly blobs: { readonly htmlMs: number; readonly jsonMs: number };
+  readonly modelled: { readonly latencyMs: number; readonly htmlMs: number };
+  readonly history: { readonly firstMs: number; readonly steadyMs: number };
+}
+
+const NOW = Date.parse("2026-11-27T15:00:00Z");
+const TOKEN = "bench-board-token";
+const env = {
+  GITHUB_WEBHOOK_SECRET: "x",
+  NETLIFY_WEBHOOK_SECRET: "x",
+  SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T000/B000/XXX",
+  VIGIE_STATUS_TOKEN: TOKEN,
+};
+
+/** A modelled Netlify Blobs: every call waits LATENCY_MS, as a round trip to the edge would. */
+const LATENCY_MS = 25;
+const withLatency = (store: Store): Store => {
+  const wait = () => new Promise((done) => setTimeout(done, LATENCY_MS));
+  return {
+    get: async (key) => (await wait(), store.get(key)),
+    set: async (key, value, condition) => (await wait(), store.set(key, value, condition)),
+    delete: async (key) => (await wait(), store.delete(key)),
+    list: async (prefix) => (await wait(), store.list(prefix)),
+  };
+};
+
+const timeRequests = async (store: Store, accept: string, rounds: number) => {
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    const response = await handleStatus(
+      new Request("https://vigie.example/status", { headers: { authorization: `Bearer ${TOKEN}`, accept } }),
+      { env, log: memoryLogger().log, store: () => store, now: () => NOW },
+    );
+    const body = await response.text();
+    times.push(performance.now() - started);
+    if (response.status !== 200) throw new Error(`the board answered ${response.status}`);
+    bytes = body.length;
+  }
+  return { ms: round(median(times), 1), kib: round(bytes / 1024, 1) };
+};
+
+export const runBoard = async (): Promise<BoardResult> => {
+  const memory = new MemoryStore();
+  await seedBoard(memory, NOW, LARGE);
+  const before = { ...memory.calls };
+  await timeRequests(memory, "text/html", 1);
+  const calls = {
+    get: memory.calls.get - before.get,
+    set: memory.calls.set - before.set,
+    delete: memory.calls.delete - before.delete,
+    list: memory.calls.list - before.list,
+  };
+  const memoryHtml = await timeRequests(memory, "text/html", 9);
+  const memoryJson = await timeRequests(memory, "application/json", 9);
+  const modelled = await timeRequests(withLatency(memory), "text/html", 5);
+
+  const directory = await mkdtemp(join(tmpdir(), "vigie-bench-board-"));
+  const token = randomUUID();
+  const server = new BlobsServer({ directory, token });
+  const { port } = await server.start();
+  try {
+    const blobs = new BlobsStore(
+      getStore({
+        name: "bench-board",
+        siteID: "site",
+        token,
+        edgeURL: `http://127.0.0.1:${port}`,
+        uncachedEdgeURL: `http://127.0.0.1:${port}`,
+        consistency: "strong",
+      }),
+    );
+    await seedBoard(blobs, NOW, LARGE);
+    const blobsHtml = await timeRequests(blobs, "text/html", 5);
+    const blobsJson = await timeRequests(blobs, "application/json", 5);
+    const deps = { store: blobs, now: () => NOW, log: memoryLogger().log };
+    let started = performance.now();
+    await recordHistory(deps);
+    const firstMs = performance.now() - started;
+    started = performance.now();
+    await recordHistory({ ...deps, now: () => NOW + 60_000 });
+    const steadyMs = performance.now() - started;
+    return {
+      open: LARGE.open,
+      historyDays: 30,
+      htmlKib: memoryHtml.kib,
+      jsonKib: memoryJson.kib,
+      memory: { htmlMs: memoryHtml.ms, jsonMs: memoryJson.ms, calls },
+      blobs: { htmlMs: blobsHtml.ms, jsonMs: blobsJson.ms },
+      modelled: { latencyMs: LATENCY_MS, htmlMs: modelled.ms },
+      history: { firstMs: round(firstMs, 0), steadyMs: round(steadyMs, 0) },
+    };
+  } finally {
+    await server.stop();
+    await rm(directory, { recursive: true, force: true });
+  }
+};
