@@ -129,7 +129,9 @@ export const seedBoard = async (store: Store, now: number, size: BoardSize): Pro
     const siteMs = new Map(
       Array.from(
         { length: size.sitesPerDay },
-        (_, s) => [siteName(s), ((s * 37 + d * 11) % 9) * 25 * MIN * wave] as const,
+        // A few sites break often, most rarely: broken time falls off with the site's rank.
+        (_, s) =>
+          [siteName(s), Math.round((((s * 37 + d * 11) % 9) * 90 * MIN * wave) / (1 + s / 2))] as const,
       ).filter(([, ms]) => ms > 0),
     );
     const recoveries: Recovery[] = Array.from({ length: size.recoveriesPerDay }, (_, r) => {
