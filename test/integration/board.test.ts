@@ -101,8 +101,10 @@ describe("the board, end to end", { shuffle: false }, () => {
     const directory = await mkdtemp(join(tmpdir(), "vigie-board-"));
     const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium" });
     try {
-      const refused = await (await browser.newContext()).newPage();
-      expect((await refused.goto(`${vigie.url}/status`))?.status()).toBe(401);
+      // Without credentials the browser is challenged (a navigation would stop at the login prompt).
+      const refused = await (await browser.newContext()).request.get(`${vigie.url}/status`);
+      expect(refused.status()).toBe(401);
+      expect(refused.headers()["www-authenticate"]).toMatch(/^Basic/);
 
       const context = await browser.newContext({
         httpCredentials: { username: "ops", password: TOKEN },
