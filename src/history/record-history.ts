@@ -6,7 +6,6 @@ import { parseStream } from "../pipeline/records.ts";
 import { conditionalUpdate } from "../store/conditional-update.ts";
 import {
   applyToDay,
-  type DayChange,
   dayOf,
   emptyDay,
   HISTORY_DAYS,
@@ -175,11 +174,11 @@ export const recordHistory = async (deps: HistoryDeps): Promise<HistoryReport> =
     } else if (ending?.kind === "closed") {
       const closedAt = Math.min(Math.max(ending.at, entry.openedAt), now);
       broken(entry, tracker?.at ?? now, closedAt);
-      const { openKey: _, stream: __, episodeId: ___, ...recovery } = entry;
       if (closedAt >= floor) {
         const day = change(dayOf(closedAt));
         day.closed++;
-        day.recoveries.push({ ...recovery, closedAt });
+        const { site, source, branch, pipeline, openedAt, logsUrl } = entry;
+        day.recoveries.push({ site, source, branch, pipeline, openedAt, closedAt, logsUrl });
       }
     }
   });
@@ -206,7 +205,7 @@ export const recordHistory = async (deps: HistoryDeps): Promise<HistoryReport> =
       deps.store,
       keys.history(day),
       (value) => parseHistoryDay(value, day) ?? emptyDay(day),
-      (current) => ({ write: true, next: applyToDay(current, delta as DayChange), value: null }),
+      (current) => ({ write: true, next: applyToDay(current, delta), value: null }),
       { attempts: 3 },
     );
     if (updated.kind === "done") written++;
