@@ -47,6 +47,7 @@ const withLatency = (store: Store): Store => {
   const wait = () => new Promise((done) => setTimeout(done, LATENCY_MS));
   return {
     get: (key) => wait().then(() => store.get(key)),
+    read: (key) => wait().then(() => store.read(key)),
     set: (key, value, condition) => wait().then(() => store.set(key, value, condition)),
     delete: (key) => wait().then(() => store.delete(key)),
     list: (prefix) => wait().then(() => store.list(prefix)),

@@ -106,7 +106,9 @@ try {
     say(`theme: written to ${await writeThemeUpdate(theme)}`);
   }
   if (parts.board) {
-    say("board: GET /status with 500 open episodes and 30 days of history (memory store, local BlobsServer)…");
+    say(
+      "board: GET /status with 500 open episodes and 30 days of history (memory store, local BlobsServer)…",
+    );
     board = await runBoard();
   }
 } catch (error) {

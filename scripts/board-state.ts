@@ -104,7 +104,7 @@ const failure = (i: number, at: number): FailureEvent => {
 };
 
 const streamKey = (event: FailureEvent): string =>
-  `${event.source}:${event.site}:${event.pipeline}:${event.branch ?? ""}`;
+  `${event.source}:${event.site}:${event.workflow}:${event.branch ?? ""}`;
 
 export const seedBoard = async (store: Store, now: number, size: BoardSize): Promise<void> => {
   const writes: Array<() => Promise<unknown>> = [];
@@ -143,7 +143,7 @@ export const seedBoard = async (store: Store, now: number, size: BoardSize): Pro
         site: siteName(size.open + r),
         source: r % 2 ? "netlify" : "github",
         branch: "main",
-        pipeline: r % 2 ? "Netlify build" : "Build and deploy",
+        workflow: r % 2 ? "Netlify build" : "Build and deploy",
         openedAt: closedAt - (20 + r) * MIN,
         closedAt,
         logsUrl: `https://github.com/acme/site/actions/runs/${d * 1000 + r}`,

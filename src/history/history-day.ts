@@ -15,7 +15,7 @@ const recoverySchema = object({
   site: string(),
   source: string(),
   branch: string(),
-  pipeline: string(),
+  workflow: string(),
   openedAt: number(),
   closedAt: number(),
   logsUrl: string(),

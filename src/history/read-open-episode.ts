@@ -18,12 +18,11 @@ export const readOpenEpisode = async (
   } catch {
     guess = null;
   }
-  let state =
-    guess === null ? null : parseStream((await store.get(keys.stream(guess)))?.value ?? null, guess);
+  let state = guess === null ? null : parseStream(await store.read(keys.stream(guess)), guess);
   if (!state) {
-    const index = parseOpenIndex((await store.get(openKey))?.value ?? null);
+    const index = parseOpenIndex(await store.read(openKey));
     if (!index || index.stream === guess) return null;
-    state = parseStream((await store.get(keys.stream(index.stream)))?.value ?? null, index.stream);
+    state = parseStream(await store.read(keys.stream(index.stream)), index.stream);
   }
   return state?.episode ? { stream: state.stream, episode: state.episode } : null;
 };

@@ -46,7 +46,7 @@ const trackedSchema = object({
   site: string(),
   source: string(),
   branch: string(),
-  pipeline: string(),
+  workflow: string(),
   openedAt: number(),
   logsUrl: string(),
 });
@@ -88,7 +88,7 @@ const readOpen = async (deps: HistoryDeps, openKey: string): Promise<Tracked | n
     site: episode.first.site,
     source: episode.first.source,
     branch: episode.first.branch ?? "",
-    pipeline: episode.first.pipeline,
+    workflow: episode.first.workflow,
     openedAt: Number.isFinite(openedAt) ? openedAt : episode.receivedAt,
     logsUrl: episode.first.logsUrl,
   };
@@ -99,10 +99,7 @@ const readClosed = async (
   deps: HistoryDeps,
   tracked: Tracked,
 ): Promise<{ kind: "closed"; at: number } | { kind: "open" } | { kind: "gone" }> => {
-  const state = parseStream(
-    (await deps.store.get(keys.stream(tracked.stream)))?.value ?? null,
-    tracked.stream,
-  );
+  const state = parseStream(await deps.store.read(keys.stream(tracked.stream)), tracked.stream);
   if (state?.episode?.id === tracked.episodeId) return { kind: "open" };
   if (state?.lastClosed?.episodeId === tracked.episodeId) {
     const at = Date.parse(state.lastClosed.closedAt);
@@ -121,7 +118,7 @@ interface MutableChange {
 export const recordHistory = async (deps: HistoryDeps): Promise<HistoryReport> => {
   const now = deps.now();
   const floor = now - HISTORY_DAYS * 86_400_000;
-  const tracker = parseTracker((await deps.store.get(keys.historyTracker))?.value ?? null);
+  const tracker = parseTracker(await deps.store.read(keys.historyTracker));
   const known = new Map((tracker?.open ?? []).map((entry) => [entry.openKey, entry]));
   const openKeys = await deps.store.list(PREFIX.open);
   const openSet = new Set(openKeys);
@@ -177,8 +174,8 @@ export const recordHistory = async (deps: HistoryDeps): Promise<HistoryReport> =
       if (closedAt >= floor) {
         const day = change(dayOf(closedAt));
         day.closed++;
-        const { site, source, branch, pipeline, openedAt, logsUrl } = entry;
-        day.recoveries.push({ site, source, branch, pipeline, openedAt, closedAt, logsUrl });
+        const { site, source, branch, workflow, openedAt, logsUrl } = entry;
+        day.recoveries.push({ site, source, branch, workflow, openedAt, closedAt, logsUrl });
       }
     }
   });

@@ -2,8 +2,10 @@ import type { Config } from "../config.ts";
 import type { FailedAt } from "../event.ts";
 import { type HistoryDay, lastDays, parseHistoryDay, type Recovery } from "../history/history-day.ts";
 import { readOpenEpisode } from "../history/read-open-episode.ts";
+import { announcedRoutes, type Episode } from "../pipeline/episodes.ts";
 import { keys, PREFIX } from "../pipeline/keys.ts";
-import { parseLease, parseOutboxEntry } from "../pipeline/records.ts";
+import { parseLease, parseOutboxEntry, parseThread } from "../pipeline/records.ts";
+import { isChannel } from "../routing/routing.ts";
 import type { Store } from "../store/store.ts";
 
 /**
@@ -18,7 +20,7 @@ export interface OpenEpisode {
   readonly site: string;
   readonly source: string;
   readonly branch: string | null;
-  readonly pipeline: string;
+  readonly workflow: string;
   /** When the first failed run finished (ISO). */
   readonly since: string;
   readonly failedRuns: number;
@@ -112,28 +114,45 @@ export const deadAdvice = (reason: string): string => {
   return "Check the function log line for this message; redeliver the event to send it again.";
 };
 
+/**
+ * The episode's failure message in Slack, when the Slack app posted it to a channel (`threads/<opening id>`,
+ * kept for its thread): a link shaped like chat.getPermalink's answer
+ * (https://api.slack.com/methods/chat.getPermalink), on slack.com, which opens the reader's own workspace.
+ * Episodes announced by incoming webhooks have no such record, and cost no read.
+ */
+const slackLink = async (store: Store, episode: Episode): Promise<string | null> => {
+  const opening = announcedRoutes(episode).find(
+    (route) => route.delivery === "message" && isChannel(route.destination),
+  );
+  if (!opening) return null;
+  const thread = parseThread(await store.read(keys.thread(opening.openingId)));
+  if (!thread || !/^[A-Z0-9]+$/.test(thread.channel) || !/^\d+\.\d+$/.test(thread.ts)) return null;
+  return `https://slack.com/archives/${thread.channel}/p${thread.ts.replace(".", "")}`;
+};
+
 export const readStatus = async (store: Store, config: Config, now: number): Promise<StatusReport> => {
   const days = lastDays(now);
   const [outboxKeys, openKeys, sweepEntry, dayEntries] = await Promise.all([
     store.list(PREFIX.outbox),
     store.list(PREFIX.open),
-    store.get(keys.sweepStatus),
-    Promise.all(
-      days.map(async (day) => parseHistoryDay((await store.get(keys.history(day)))?.value ?? null, day)),
-    ),
+    store.read(keys.sweepStatus),
+    Promise.all(days.map(async (day) => parseHistoryDay(await store.read(keys.history(day)), day))),
   ]);
   // Outbox keys sort by time: the newest are read when there are too many.
   const outboxRead = outboxKeys.slice(-MAX_OUTBOX_READS);
-  const entries = (
-    await readAll(outboxRead, async (key) => parseOutboxEntry((await store.get(key))?.value ?? null))
-  ).filter((entry) => entry !== null);
+  const entries = (await readAll(outboxRead, async (key) => parseOutboxEntry(await store.read(key)))).filter(
+    (entry) => entry !== null,
+  );
   const waiting = entries.filter((entry) => entry.state === "pending" || entry.state === "sending");
   const dead = entries.filter((entry) => entry.state === "dead");
 
   const openRead = openKeys.slice(0, MAX_EPISODES_LISTED);
-  const episodes = (await readAll(openRead, (key) => readOpenEpisode(store, key))).filter(
-    (item) => item !== null,
-  );
+  const episodes = (
+    await readAll(openRead, async (key) => {
+      const found = await readOpenEpisode(store, key);
+      return found && { ...found, slackUrl: await slackLink(store, found.episode) };
+    })
+  ).filter((item) => item !== null);
 
   const history = dayEntries.map(
     (day, i) =>
@@ -151,7 +170,7 @@ export const readStatus = async (store: Store, config: Config, now: number): Pro
   for (const day of history)
     for (const { site, ms } of day.sites) brokenBySite.set(site, (brokenBySite.get(site) ?? 0) + ms);
 
-  const sweepAt = parseLease(sweepEntry?.value ?? null).at;
+  const sweepAt = parseLease(sweepEntry).at;
   return {
     generatedAt: new Date(now).toISOString(),
     config: {
@@ -181,12 +200,12 @@ export const readStatus = async (store: Store, config: Config, now: number): Pro
     episodes: {
       open: openKeys.length,
       list: episodes
-        .map(({ stream, episode }) => ({
+        .map(({ stream, episode, slackUrl }) => ({
           stream,
           site: episode.first.site,
           source: episode.first.source,
           branch: episode.first.branch,
-          pipeline: episode.first.pipeline,
+          workflow: episode.first.workflow,
           since: episode.openedAt,
           failedRuns: episode.failedRuns,
           lastFailureAt: episode.lastFailureAt,
@@ -196,7 +215,7 @@ export const readStatus = async (store: Store, config: Config, now: number): Pro
             jobs: episode.first.failedAt?.jobs ?? [],
           },
           logsUrl: episode.lastLogsUrl,
-          slackUrl: null,
+          slackUrl,
         }))
         .sort((a, b) => Date.parse(a.since) - Date.parse(b.since) || a.stream.localeCompare(b.stream)),
       truncated: openKeys.length > openRead.length,

@@ -98,7 +98,7 @@ const whatFailed = (episode: OpenEpisode): string => {
 const episodeRows = (report: StatusReport, now: number): string[] =>
   report.episodes.list.map(
     (episode) =>
-      `<tr><th scope="row">${e(episode.site)}<br><span class="muted">${e(episode.pipeline)}</span></th><td>${e(episode.source)}</td><td>${e(episode.branch ?? "")}</td><td>${whatFailed(episode)}</td><td>${since(episode.since, now)}</td><td class="num">${episode.failedRuns}</td><td>${link(episode.logsUrl, "logs")}${episode.slackUrl ? `<br>${link(episode.slackUrl, "Slack")}` : ""}</td></tr>`,
+      `<tr><th scope="row">${e(episode.site)}<br><span class="muted">${e(episode.workflow)}</span></th><td>${e(episode.source)}</td><td>${e(episode.branch ?? "")}</td><td>${whatFailed(episode)}</td><td>${since(episode.since, now)}</td><td class="num">${episode.failedRuns}</td><td>${link(episode.logsUrl, "logs")}${episode.slackUrl ? `<br>${link(episode.slackUrl, "Slack")}` : ""}</td></tr>`,
   );
 
 const openSection = (report: StatusReport, now: number): string => {
@@ -122,7 +122,7 @@ const recoveriesSection = (report: StatusReport): string => {
     ["site", "source", "branch", "broken for", "recovered at", "links"],
     report.recoveries.map(
       (r) =>
-        `<tr><th scope="row">${e(r.site)}<br><span class="muted">${e(r.pipeline)}</span></th><td>${e(r.source)}</td><td>${e(r.branch)}</td><td>${e(duration(Date.parse(r.closedAt) - Date.parse(r.openedAt)))}</td><td>${time(r.closedAt)}</td><td>${link(r.logsUrl, "first failure")}</td></tr>`,
+        `<tr><th scope="row">${e(r.site)}<br><span class="muted">${e(r.workflow)}</span></th><td>${e(r.source)}</td><td>${e(r.branch)}</td><td>${e(duration(Date.parse(r.closedAt) - Date.parse(r.openedAt)))}</td><td>${time(r.closedAt)}</td><td>${link(r.logsUrl, "first failure")}</td></tr>`,
     ),
   )}`;
 };

@@ -102,7 +102,7 @@ describe("GET /status: what it says", () => {
       site: expect.any(String),
       source: expect.stringMatching(/^(github|netlify)$/),
       branch: "main",
-      pipeline: expect.any(String),
+      workflow: expect.any(String),
       since: expect.any(String),
       failedRuns: 1,
       lastFailureAt: expect.any(String),
