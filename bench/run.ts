@@ -233,7 +233,7 @@ if (board) {
     `Board: GET /status with ${board.open} open episodes, ${board.historyDays} days of history at their bounds, 300 outbox messages read`,
   );
   lines.push(
-    `  HTML ${board.htmlKib} KiB, JSON ${board.jsonKib} KiB; store calls per request: ${board.memory.calls.list} lists, ${board.memory.calls.get} gets, ${board.memory.calls.set} writes`,
+    `  HTML ${board.htmlKib} KiB, JSON ${board.jsonKib} KiB; store calls per request: ${board.memory.calls.list} lists, ${board.memory.calls.get} reads, ${board.memory.calls.set} writes`,
   );
   lines.push(
     `  median time: in-memory store HTML ${board.memory.htmlMs} ms, JSON ${board.memory.jsonMs} ms; with ${board.modelled.latencyMs} ms per store call ${board.modelled.htmlMs} ms; local BlobsServer HTML ${board.blobs.htmlMs} ms, JSON ${board.blobs.jsonMs} ms`,
