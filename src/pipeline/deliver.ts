@@ -15,7 +15,9 @@ export interface DeliverDeps {
   readonly log: Logger;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** Minimum gap between two Slack posts (Slack accepts ≈1 message/s per webhook). */
   readonly slackIntervalMs: number;
+  /** The Slack call's own timeout, to know whether a send still fits before a deadline. */
   readonly slackTimeoutMs: number;
 }
 

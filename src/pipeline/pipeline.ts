@@ -1,15 +1,14 @@
 import type { Config } from "../config.ts";
 import { commitKey, type FailureEvent, idempotencyKey, type RunEvent, streamKey } from "../event.ts";
-import { describeError, type Logger } from "../log.ts";
+import { describeError } from "../log.ts";
 import { mentionFor } from "../routing/mentions.ts";
 import { DEFAULT_DESTINATION, matchRoute, type RouteInput } from "../routing/routes.ts";
 import { isChannel } from "../routing/routing.ts";
 import { formatFailure, formatRecovery, formatResolved } from "../slack/format.ts";
-import type { SlackSender } from "../slack/message.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
-import type { Entry, Store } from "../store/store.ts";
+import type { Entry } from "../store/store.ts";
 import { oneLine } from "../text/one-line.ts";
-import { type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
+import { type DeliverDeps, type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
 import {
   announcedRoutes,
   closeEpisode,
@@ -48,17 +47,8 @@ import { type DigestItem, stormRouting } from "./storms.ts";
  * Both halves are idempotent: every key derives from the event or its episode, so running `process` twice
  * for one event (a takeover by the sweep, a redelivery racing the first copy) changes nothing more.
  */
-export interface PipelineDeps {
+export interface PipelineDeps extends DeliverDeps {
   readonly config: Config;
-  readonly store: Store;
-  readonly slack: SlackSender;
-  readonly log: Logger;
-  readonly now: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
-  /** Minimum gap between two Slack posts (Slack accepts ≈1 message/s per webhook). */
-  readonly slackIntervalMs: number;
-  /** The Slack call's own timeout, to know whether a send still fits before a deadline. */
-  readonly slackTimeoutMs: number;
   /**
    * What failed, looked up from the source's API (GitHub's jobs: src/sources/github/jobs.ts) for a failure
    * about to be announced, never for one only counted or folded. Returns the event with its `failedAt`, or

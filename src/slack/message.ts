@@ -1,3 +1,5 @@
+import type { LogFields, Logger } from "../log.ts";
+
 /**
  * The Slack incoming-webhook payload vigie sends (Block Kit + fallback text). Only the block shapes vigie
  * uses are typed. https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks
@@ -68,3 +70,20 @@ export interface SendOptions {
 export interface SlackSender {
   send(message: SlackMessage, options?: SendOptions): Promise<SendResult>;
 }
+
+/**
+ * The one log line of a send that failed: an error naming the fix when the message is dead (it will not
+ * be retried), a warning when the outbox will retry it. Shared by the webhook and Web API senders.
+ */
+export const logSendFailure = (
+  log: Logger,
+  result: Extract<SendResult, { kind: "retryable" | "dead" }>,
+  fields: LogFields,
+  hint: (dead: Extract<SendResult, { kind: "dead" }>) => string,
+): void => {
+  if (result.kind === "dead") {
+    log("error", "slack rejected the message; it will not be retried", { ...fields, hint: hint(result) });
+  } else {
+    log("warn", "slack send failed, the outbox will retry", { ...fields, retryAfterMs: result.retryAfterMs });
+  }
+};

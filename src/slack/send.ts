@@ -5,6 +5,7 @@ import type { MessageFormat } from "../routing/routing.ts";
 import { toAttachments } from "./attachments.ts";
 import { httpUrl } from "./escape.ts";
 import {
+  logSendFailure,
   MAX_RETRY_AFTER_MS,
   type SendOptions,
   type SendResult,
@@ -179,17 +180,7 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
         reason: result.reason,
         durationMs: now() - started,
       };
-      if (result.kind === "dead") {
-        log("error", "slack rejected the message; it will not be retried", {
-          ...fields,
-          hint: hint(result.status, variable),
-        });
-      } else {
-        log("warn", "slack send failed, the outbox will retry", {
-          ...fields,
-          retryAfterMs: result.retryAfterMs,
-        });
-      }
+      logSendFailure(log, result, fields, (dead) => hint(dead.status, variable));
       return result;
     }
   };

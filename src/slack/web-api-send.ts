@@ -2,6 +2,7 @@ import type { LogLevel, Logger as SlackLogger } from "@slack/web-api";
 import { lazyImport } from "../lazy-import.ts";
 import type { Logger } from "../log.ts";
 import {
+  logSendFailure,
   MAX_RETRY_AFTER_MS,
   type SendOptions,
   type SendResult,
@@ -179,17 +180,7 @@ export const createWebApiSender = (options: WebApiSenderOptions): SlackSender =>
         status: result.status,
         reason: result.reason,
       };
-      if (result.kind === "dead") {
-        log("error", "slack rejected the message; it will not be retried", {
-          ...fields,
-          hint: webApiHint(result.reason, channel),
-        });
-      } else {
-        log("warn", "slack send failed, the outbox will retry", {
-          ...fields,
-          retryAfterMs: result.retryAfterMs,
-        });
-      }
+      logSendFailure(log, result, fields, (dead) => webApiHint(dead.reason, channel));
       return result;
     }
   };
