@@ -1,7 +1,7 @@
 /**
  * `npm run render-messages`: the pictures of vigie's Slack messages in the README. Sample events go through the
  * real formatters (src/slack/format.ts); each SlackMessage is rendered to a self-contained HTML page that
- * imitates Slack's message view (docs/messages/<kind>.html), then screenshot by headless Chromium
+ * imitates Slack's message view (a temporary <kind>.html), then screenshot by headless Chromium
  * (docs/messages/<kind>.png). Deterministic: fixed events and clocks, no network.
  *
  * Needs Chromium (Debian: `apt-get install chromium fonts-lato fonts-noto-color-emoji`); CHROMIUM=path picks
@@ -464,7 +464,7 @@ const measure = (binary: string, profile: string, file: string, source: string):
 };
 
 const screenshot = (binary: string, magick: string | null, file: string, source: string): string => {
-  const png = file.replace(/\.html$/, ".png");
+  const png = join(OUT, basename(file).replace(/\.html$/, ".png"));
   const profile = mkdtempSync(join(tmpdir(), "vigie-chromium-"));
   try {
     const height = measure(binary, profile, file, source);
@@ -492,17 +492,19 @@ const screenshot = (binary: string, magick: string | null, file: string, source:
 const { values } = parseArgs({ options: { "html-only": { type: "boolean", default: false } } });
 
 mkdirSync(OUT, { recursive: true });
+// The pages are only the inputs of the pictures: they go to a temporary directory, not into the repository.
+const HTML = mkdtempSync(join(tmpdir(), "vigie-messages-"));
 const pages: Array<{ file: string; source: string }> = [];
 for (const sample of samples) {
   const violations = validateMessage(sample.message);
   if (violations.length > 0)
     throw new Error(`${sample.kind}: Slack would refuse it:\n${violations.join("\n")}`);
-  const file = join(OUT, `${sample.kind}.html`);
+  const file = join(HTML, `${sample.kind}.html`);
   const source = page(sample);
   writeFileSync(file, source);
   pages.push({ file, source });
 }
-console.log(`wrote ${pages.length} pages to ${OUT}`);
+console.log(`wrote ${pages.length} pages to ${HTML}`);
 
 if (!values["html-only"]) {
   const binary =
