@@ -111,14 +111,15 @@ export const accept = async (
     // episode to close. With no episode, the run is remembered as the stream's newest after the answer (an
     // older failure delivered later must stay silent); were that lost with its invocation, the only effect
     // would be that such an older failure could still open an episode.
-    const state = readStream(stream)(await deps.store.read(keys.stream(stream)));
-    const decision = decideSuccess(state, event);
+    const stored = await deps.store.read(keys.stream(stream));
+    const decision = decideSuccess(readStream(stream)(stored), event);
     if (decision.kind === "stale") return answered(result("ignored", decision.reason, key, stream));
     if (decision.kind === "no_episode") {
       return {
         kind: "answered",
         result: result("ignored", "success; no open episode", key, stream),
-        followUp: (deadline) => rememberSuccess(event, deps, deadline),
+        // A stream never seen before is created at once (`onlyIfNew`), without reading it again.
+        followUp: (deadline) => rememberSuccess(event, deps, deadline, stored === null),
       };
     }
   }
@@ -167,7 +168,12 @@ const answered = (value: Result): Acceptance => ({ kind: "answered", result: val
  * A success with no episode open becomes the stream's newest run. Should an episode have opened meanwhile
  * (a concurrent failure), the success goes through the inbox and closes it, as a recovery would.
  */
-const rememberSuccess = async (event: RunEvent, deps: PipelineDeps, deadline: number): Promise<Result> => {
+const rememberSuccess = async (
+  event: RunEvent,
+  deps: PipelineDeps,
+  deadline: number,
+  absent: boolean,
+): Promise<Result> => {
   const key = idempotencyKey(event);
   const stream = streamKey(event);
   const remembered = await conditionalUpdate(
@@ -185,7 +191,7 @@ const rememberSuccess = async (event: RunEvent, deps: PipelineDeps, deadline: nu
         value: result("ignored", "success; no open episode (remembered as the newest run)", key, stream),
       };
     },
-    updateOptions(deps),
+    absent ? { ...updateOptions(deps), initial: null } : updateOptions(deps),
   );
   if (remembered.kind === "done" && remembered.value !== null) return remembered.value;
   const inflight: InflightRecord = { v: 1, event, since: deps.now() };
