@@ -29,7 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobsServer } from "@netlify/blobs/server";
 import { PREFIX } from "../src/pipeline/keys.ts";
-import { isOutboxEntry } from "../src/pipeline/outbox.ts";
+import { parseOutboxEntry } from "../src/pipeline/records.ts";
 import { BlobsStore } from "../src/store/blobs-store.ts";
 import {
   REPO_ROOT,
@@ -353,9 +353,8 @@ const storeLeft = async (store: BlobsStore): Promise<Record<string, number>> => 
   }
   let unsent = 0;
   for (const key of await store.list(PREFIX.outbox)) {
-    const entry = await store.get(key);
-    if (entry && isOutboxEntry(entry.value) && entry.value.state !== "sent" && entry.value.state !== "dead")
-      unsent++;
+    const entry = parseOutboxEntry(await store.read(key));
+    if (entry && entry.state !== "sent" && entry.state !== "dead") unsent++;
   }
   left.outboxUnsent = unsent;
   return left;

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { BlobsServer } from "@netlify/blobs/server";
 import { PREFIX } from "../src/pipeline/keys.ts";
-import { isOutboxEntry } from "../src/pipeline/outbox.ts";
+import { parseOutboxEntry } from "../src/pipeline/records.ts";
 import { BlobsStore } from "../src/store/blobs-store.ts";
 
 const all = process.argv.includes("--all");
@@ -35,9 +35,8 @@ try {
   );
   const rows = [];
   for (const key of await store.list(PREFIX.outbox)) {
-    const entry = await store.get(key);
-    if (!entry || !isOutboxEntry(entry.value)) continue;
-    const e = entry.value;
+    const e = parseOutboxEntry(await store.read(key));
+    if (!e) continue;
     if (e.state === "sent" && !all) continue;
     rows.push({
       created: new Date(e.createdAt).toISOString(),

@@ -148,11 +148,3 @@ export const settle = (entry: OutboxEntry, result: SendResult, now: number): Out
     }
   }
 };
-
-export const isOutboxEntry = (value: unknown): value is OutboxEntry =>
-  typeof value === "object" &&
-  value !== null &&
-  (value as OutboxEntry).v === 1 &&
-  typeof (value as OutboxEntry).id === "string" &&
-  typeof (value as OutboxEntry).state === "string" &&
-  typeof (value as OutboxEntry).message === "object";

@@ -9,7 +9,8 @@ import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { BlobsServer } from "@netlify/blobs/server";
 import { PREFIX } from "../../src/pipeline/keys.ts";
-import { isOutboxEntry, type OutboxState } from "../../src/pipeline/outbox.ts";
+import type { OutboxState } from "../../src/pipeline/outbox.ts";
+import { parseOutboxEntry } from "../../src/pipeline/records.ts";
 import { BlobsStore } from "../../src/store/blobs-store.ts";
 import { signGithub } from "../fixtures/github.ts";
 import { signNetlify } from "../fixtures/netlify.ts";
@@ -102,9 +103,9 @@ export const peekStore = async (vigie: Vigie): Promise<StorePeek> => {
   const outbox = async (): Promise<OutboxRow[]> => {
     const rows: OutboxRow[] = [];
     for (const key of await keys(PREFIX.outbox)) {
-      const entry = await store.get(key);
-      if (!entry || !isOutboxEntry(entry.value)) continue;
-      const { kind, state, attempts, nextAttemptAt, leaseUntil, summary, lastError } = entry.value;
+      const entry = parseOutboxEntry(await store.read(key));
+      if (!entry) continue;
+      const { kind, state, attempts, nextAttemptAt, leaseUntil, summary, lastError } = entry;
       rows.push({ key, kind, state, attempts, nextAttemptAt, leaseUntil, summary, lastError });
     }
     return rows;
