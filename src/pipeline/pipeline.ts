@@ -781,9 +781,3 @@ const queueRecovery = async (
   }
   return queued;
 };
-
-/** Reads an inbox entry back for the sweep. */
-export { parseInflight as asInflight } from "./records.ts";
-
-/** A stream record read back, or an empty stream when it is missing or not one of ours. */
-export const asStream = (value: unknown, stream: string): StreamState => readStream(stream)(value);
