@@ -14,13 +14,11 @@
  * STORM_GROUP_WAIT_SECONDS is 5 (30 by default) to keep the run short; everything else is the default
  * configuration (STORM_THRESHOLD 5 within 60 s).
  */
+
 import { randomUUID } from "node:crypto";
-import { cp, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { failedRunPayload, runPayload, signGithub } from "../test/fixtures/github.ts";
 import {
-  REPO_ROOT,
   type SlackRequest,
   type SlackStandIn,
   startSlackStandIn,
@@ -28,6 +26,7 @@ import {
   type Vigie,
 } from "../test/integration/harness.ts";
 import { random } from "./day.ts";
+import { projectWithHello } from "./hello-project.ts";
 import { invariant, quantile, round } from "./stats.ts";
 
 const SECRET = "vigie-bench-burst-secret";
@@ -184,21 +183,6 @@ const header = (message: SlackRequest): string => {
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
-/** The functions as the harness copies them, plus a hello-world function for the runtime reference. */
-const projectWithReference = async (): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), "vigie-bench-"));
-  for (const name of ["netlify", "src", "netlify.toml", "package.json", "tsconfig.json"]) {
-    await cp(join(REPO_ROOT, name), join(dir, name), { recursive: true });
-  }
-  await symlink(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
-  await writeFile(
-    join(dir, "netlify", "functions", "bench-hello.mts"),
-    'export default async () => new Response(\'{"status":"ignored"}\', { headers: { "content-type": "application/json" } });\n' +
-      'export const config = { path: "/bench/hello" };\n',
-  );
-  return dir;
-};
-
 const runConcurrently = async <T>(count: number, task: (index: number) => Promise<T>): Promise<T[]> => {
   const results: T[] = [];
   let cursor = 0;
@@ -244,7 +228,7 @@ export const runBurst = async (options: { log?: (line: string) => void } = {}): 
   const plan = await planBurst();
   let slack: SlackStandIn | null = null;
   let vigie: Vigie | null = null;
-  const dir = await projectWithReference();
+  const dir = await projectWithHello({ readBody: false });
   try {
     slack = await startSlackStandIn({ strictRate: { limit: 1, windowMs: 1000, retryAfterSeconds: 1 } });
     const booting = performance.now();

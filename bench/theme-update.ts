@@ -23,9 +23,9 @@
  * STORM_WINDOW_SECONDS=600 (60 by default: vigie's deliveries take minutes here, so the whole theme update
  * is one storm and the bound below is well defined), REMINDER_HOURS=0.
  */
+
 import { randomUUID } from "node:crypto";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BlobsServer } from "@netlify/blobs/server";
 import { PREFIX } from "../src/pipeline/keys.ts";
@@ -39,6 +39,7 @@ import {
   startVigie,
   type Vigie,
 } from "../test/integration/harness.ts";
+import { projectWithHello } from "./hello-project.ts";
 import { quantile, round } from "./stats.ts";
 import {
   isCompletion,
@@ -183,24 +184,6 @@ export interface ThemeUpdateResult {
 }
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-
-/** The harness's copy of the project, plus `bench-hello.mts`: the same process serves both. */
-const projectWithHello = async (): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), "vigie-bench-theme-"));
-  for (const name of ["netlify", "src", "netlify.toml", "package.json", "tsconfig.json"]) {
-    await cp(join(REPO_ROOT, name), join(dir, name), { recursive: true });
-  }
-  await symlink(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
-  await writeFile(
-    join(dir, "netlify", "functions", "bench-hello.mts"),
-    "export default async (req: Request): Promise<Response> => {\n" +
-      "  await req.text();\n" +
-      '  return new Response("{}", { headers: { "content-type": "application/json" } });\n' +
-      "};\n" +
-      'export const config = { path: "/bench/hello" };\n',
-  );
-  return dir;
-};
 
 /** The `functions:serve` process (found by its port in /proc, Linux only): its memory and threads, sampled. */
 interface RuntimeWatch {
@@ -501,7 +484,7 @@ export const runThemeUpdate = async (
   say(`theme: planning ${options.sites ?? THEME_SITES} sites' deliveries…`);
   const plan = await planThemeUpdate(options.sites);
   const { deliveries, sites } = plan;
-  const dir = await projectWithHello();
+  const dir = await projectWithHello({ readBody: true });
   let slack: SlackStandIn | null = null;
   let vigie: Vigie | null = null;
   let blobs: BlobsServer | null = null;
