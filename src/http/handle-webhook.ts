@@ -171,13 +171,15 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
     const acceptance = await pipeline.accept(verdict, depsUntil(answerBy));
     const response = respond(acceptance.result);
     const processBy = deps.now() + pipeline.PROCESS_BUDGET_MS;
+    // Work after the answer gets its own deadline, and store calls that may wait until then.
+    const followUp = acceptance.kind === "answered" ? acceptance.followUp : null;
     const later =
       acceptance.kind === "accepted"
         ? () => processAfterAnswer(pipeline, acceptance.inflight, depsUntil(processBy), processBy)
-        : acceptance.followUp;
+        : followUp && (() => followUp(depsUntil(processBy), processBy));
     if (later) {
       defer(
-        later(processBy).then(
+        later().then(
           (result) =>
             deps.log("info", "processed", {
               ...fields,

@@ -79,8 +79,11 @@ export type Acceptance =
   | {
       readonly kind: "answered";
       readonly result: Result;
-      /** Work that may follow the answer (retrying the message of a redelivered event). */
-      readonly followUp: ((deadline: number) => Promise<Result>) | null;
+      /**
+       * Work that may follow the answer (a green run remembered as the newest, the message of a redelivered
+       * event tried again), run with the dependencies of the work after the answer: its own deadline.
+       */
+      readonly followUp: ((later: PipelineDeps, deadline: number) => Promise<Result>) | null;
     }
   /** In the inbox: `process` it now, or the sweep will after EVENT_LEASE_MS. */
   | { readonly kind: "accepted"; readonly result: Result; readonly inflight: InflightRecord };
@@ -119,7 +122,7 @@ export const accept = async (
         kind: "answered",
         result: result("ignored", "success; no open episode", key, stream),
         // A stream never seen before is created at once (`onlyIfNew`), without reading it again.
-        followUp: (deadline) => rememberSuccess(event, deps, deadline, stored === null),
+        followUp: (later, deadline) => rememberSuccess(event, later, deadline, stored === null),
       };
     }
   }
@@ -130,13 +133,13 @@ export const accept = async (
   ]);
   const record = parseEventRecord(done);
   if (record?.state === "done") {
-    const cleanup = inbox.modified ? () => deps.store.delete(keys.inflight(key)) : async () => undefined;
+    const wrote = inbox.modified;
     return {
       kind: "answered",
       result: result("duplicate", `already handled (${record.result?.status ?? "unknown"})`, key, stream),
-      followUp: async (deadline) => {
-        await cleanup();
-        return retryMessage(key, record, deps, deadline);
+      followUp: async (later, deadline) => {
+        if (wrote) await later.store.delete(keys.inflight(key));
+        return retryMessage(key, record, later, deadline);
       },
     };
   }
@@ -236,7 +239,7 @@ export const processVerdict = async (
   if (verdict.kind === "ignored") return result("ignored", verdict.reason);
   const acceptance = await accept(verdict, deps);
   if (acceptance.kind === "answered") {
-    return acceptance.followUp ? acceptance.followUp(deadline) : acceptance.result;
+    return acceptance.followUp ? acceptance.followUp(deps, deadline) : acceptance.result;
   }
   return process(acceptance.inflight, deps, deadline);
 };

@@ -150,7 +150,7 @@ describe("store round trips before the answer (accept) per path", () => {
     expect(calls).toBe(1);
     if (acceptance.kind !== "answered" || acceptance.followUp === null)
       throw new Error("expected a follow-up");
-    await acceptance.followUp(f.deadline());
+    await acceptance.followUp(f.deps, f.deadline());
     // The older failure delivered now stays silent: the success was remembered.
     expect(await run(f, ghRun(1, "failure"))).toMatchObject({ status: "suppressed" });
     expect(f.slack.messages).toHaveLength(0);
@@ -163,7 +163,7 @@ describe("store round trips before the answer (accept) per path", () => {
     expect(f.slack.messages).toHaveLength(1);
     if (acceptance.kind !== "answered" || acceptance.followUp === null)
       throw new Error("expected a follow-up");
-    await acceptance.followUp(f.deadline());
+    await acceptance.followUp(f.deps, f.deadline());
     expect(f.slack.messages).toHaveLength(2);
     expect(textOf(f.slack.messages[1])).toMatch(/[Rr]ecovered/);
   });
