@@ -123,7 +123,14 @@ describe("routing to several destinations (real functions, webhook and Web API s
     expect(posted).toMatchObject({ method: "chat.postMessage", channel: CHANNEL, threadTs: null });
     expect(posted?.authorization).toBe(`Bearer ${BOT_TOKEN}`);
     expect(posted?.text).toContain("rt-org/app-web");
-    expect(await pass("rt-org/app-web")).toMatchObject({ json: { status: "notified" } });
+    // Sent at once, or queued when the channel's rate slot or the opening's mark was not free yet (the
+    // recovery waits for the message it follows): then the sweep sends it.
+    const recovered = await pass("rt-org/app-web");
+    expect(["notified", "queued"]).toContain(recovered.json?.status);
+    if (recovered.json?.status === "queued") {
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      await vigie.sweep();
+    }
     const calls = await api.waitForAccepted(3);
     const reply = calls.find((call) => call.method === "chat.postMessage" && call.threadTs !== null);
     const update = calls.find((call) => call.method === "chat.update");
