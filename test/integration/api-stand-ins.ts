@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterEach } from "vitest";
 
 export interface Recorded {
   readonly method: string;
@@ -243,3 +244,19 @@ export const statusStandIn = (token: string, body: unknown): Promise<StandIn> =>
     if (req.path !== "/status") return { status: 404, body: {} };
     return req.authorization === `Bearer ${token}` ? { status: 200, body } : { status: 401, body: {} };
   });
+
+/**
+ * For a test file: `started(standIn)` awaits a stand-in and closes it after the current test, so that no
+ * server outlives the test that started it.
+ */
+export const closedAfterEach = (): ((standIn: Promise<StandIn>) => Promise<StandIn>) => {
+  const standIns: StandIn[] = [];
+  afterEach(async () => {
+    for (const standIn of standIns.splice(0)) await standIn.close();
+  });
+  return async (standIn) => {
+    const running = await standIn;
+    standIns.push(running);
+    return running;
+  };
+};

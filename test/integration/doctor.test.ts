@@ -2,28 +2,20 @@
  * `npm run doctor` end to end: the real command against local stand-ins for the GitHub, Netlify and
  * GitLab APIs and for a deployed vigie's status route.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
+  closedAfterEach,
   type GithubState,
   type GitlabState,
   githubStandIn,
   gitlabStandIn,
   type NetlifyState,
   netlifyStandIn,
-  type StandIn,
   statusStandIn,
 } from "./api-stand-ins.ts";
 import { runScript } from "./run-script.ts";
 
-const standIns: StandIn[] = [];
-afterEach(async () => {
-  for (const standIn of standIns.splice(0)) await standIn.close();
-});
-const started = async (standIn: Promise<StandIn>) => {
-  const running = await standIn;
-  standIns.push(running);
-  return running;
-};
+const started = closedAfterEach();
 
 /** A healthy installation; each test breaks one thing. */
 const world = async (base: string) => {

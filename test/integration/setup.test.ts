@@ -2,8 +2,9 @@
  * `npm run setup` end to end: the real command, against local HTTP servers standing in for the GitHub,
  * Netlify and GitLab APIs (GITHUB_API_URL, NETLIFY_API_URL, GITLAB_API_URL).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
+  closedAfterEach,
   type GithubState,
   type GitlabState,
   githubStandIn,
@@ -15,15 +16,7 @@ import {
 import { runScript } from "./run-script.ts";
 
 const VIGIE = "https://vigie.example";
-const standIns: StandIn[] = [];
-afterEach(async () => {
-  for (const standIn of standIns.splice(0)) await standIn.close();
-});
-const started = async (standIn: Promise<StandIn>) => {
-  const running = await standIn;
-  standIns.push(running);
-  return running;
-};
+const started = closedAfterEach();
 
 describe("npm run setup -- github", () => {
   const env = (api: StandIn) => ({
