@@ -65,6 +65,9 @@ const HELLO_REQUESTS = 300;
 /** Keys that must be gone once everything is processed; `inbox` if the pipeline has one. */
 const TRANSIENT_PREFIXES = ["inflight", "digest", "inbox"] as const;
 export const THEME_OUTPUT = join(REPO_ROOT, "bench", "out", "theme-update.json");
+/** The runtime's whole output and the Slack messages of the last run, to read after it. */
+export const THEME_LOG_OUTPUT = join(REPO_ROOT, "bench", "out", "theme-update.log");
+export const THEME_SLACK_OUTPUT = join(REPO_ROOT, "bench", "out", "theme-update.slack.jsonl");
 /**
  * `functions:serve` runs each invocation in a new worker thread (netlify-cli
  * dist/lib/functions/runtimes/js/index.js), which lives on for a while after its answer, hello-world's
@@ -608,6 +611,17 @@ export const runThemeUpdate = async (
     const processed = running
       .logLines()
       .filter((line) => String(line.msg).startsWith("process") && ids.has(String(line.delivery)));
+
+    // Every line the runtime printed, for a look after the run (bench/out is git-ignored).
+    await mkdir(join(REPO_ROOT, "bench", "out"), { recursive: true });
+    await writeFile(THEME_LOG_OUTPUT, running.logs());
+    await writeFile(
+      THEME_SLACK_OUTPUT,
+      `${slack
+        .delivered()
+        .map((m) => JSON.stringify(m))
+        .join("\n")}\n`,
+    );
 
     const messages = slack.delivered().map(classify);
     const byKind: Record<MessageKind, number> = {

@@ -17,11 +17,10 @@ import { readdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Metafile } from "esbuild";
+import { type BuildOptions, build, context, type Metafile } from "esbuild";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 export const FUNCTIONS_SOURCE = join(ROOT, "netlify", "functions");
-export const FUNCTIONS_DIST = join(ROOT, "dist", "functions");
 
 /**
  * esbuild turns a CommonJS package's `require("node:os")` into a helper that throws in an ESM bundle unless
@@ -50,46 +49,105 @@ export const functionSources = (dir = FUNCTIONS_SOURCE): string[] =>
     .sort()
     .map((file) => join(dir, file));
 
+export interface BuildFunctionsOptions {
+  /** The project: `<root>/netlify/functions/*.mts` in, `<root>/dist/functions/*.mjs` out. Default: this one. */
+  readonly root?: string;
+  /** Default `<root>/netlify/functions`. */
+  readonly sourceDir?: string;
+  /** Default `<root>/dist/functions`. */
+  readonly outdir?: string;
+  /**
+   * Linked source maps (`<name>.mjs.map`), for the local runtime: its workers install source-map-support, so
+   * a stack trace names `src/…` lines. The deploy build has none (nothing reads them on Netlify).
+   */
+  readonly sourcemap?: boolean;
+}
+
+const esbuildOptions = (root: string, entry: string, outdir: string, sourcemap: boolean): BuildOptions => ({
+  absWorkingDir: root,
+  banner: { js: REQUIRE_SHIM },
+  bundle: true,
+  entryPoints: [entry],
+  format: "esm",
+  legalComments: "none",
+  logLevel: "warning",
+  metafile: true,
+  minify: true,
+  outExtension: { ".js": ".mjs" },
+  outdir,
+  platform: "node",
+  ...(sourcemap ? { sourcemap: "linked" as const } : {}),
+  target: ["node22"],
+  treeShaking: true,
+});
+
+/** Throws if a zod locale got into `name`'s bundle; returns its size. */
+const checkOutput = (root: string, outdir: string, name: string, metafile: Metafile): number => {
+  const file = join(outdir, `${name}.mjs`);
+  const output = metafile.outputs[relative(root, file)];
+  if (output === undefined) throw new Error(`esbuild wrote no ${relative(root, file)}`);
+  const locales = Object.keys(output.inputs).filter((input) => ZOD_LOCALE.test(input));
+  if (locales.length > 0) throw new Error(`${name}: zod locales got into the bundle: ${locales.join(", ")}`);
+  return output.bytes;
+};
+
 /** Builds every function into `outdir` (emptied first); throws on any esbuild error or a zod locale. */
-export const buildFunctions = async (
-  options: { sourceDir?: string; outdir?: string } = {},
-): Promise<BuiltFunction[]> => {
-  const sources = functionSources(options.sourceDir);
-  const outdir = options.outdir ?? FUNCTIONS_DIST;
-  if (sources.length === 0) throw new Error(`no *.mts function in ${options.sourceDir ?? FUNCTIONS_SOURCE}`);
+export const buildFunctions = async (options: BuildFunctionsOptions = {}): Promise<BuiltFunction[]> => {
+  const root = options.root ?? ROOT;
+  const sourceDir = options.sourceDir ?? join(root, "netlify", "functions");
+  const outdir = options.outdir ?? join(root, "dist", "functions");
+  const sources = functionSources(sourceDir);
+  if (sources.length === 0) throw new Error(`no *.mts function in ${sourceDir}`);
   await rm(outdir, { recursive: true, force: true });
   const built: BuiltFunction[] = [];
-  // One build per function: each bundle holds exactly what its function reaches, and nothing is shared
-  // between files (with `node_bundler = "none"` Netlify zips the entry file alone).
   for (const entry of sources) {
     const name = basename(entry, ".mts");
-    const result = await build({
-      absWorkingDir: ROOT,
-      banner: { js: REQUIRE_SHIM },
-      bundle: true,
-      entryPoints: [entry],
-      format: "esm",
-      legalComments: "none",
-      logLevel: "warning",
-      metafile: true,
-      minify: true,
-      outExtension: { ".js": ".mjs" },
-      outdir,
-      platform: "node",
-      // The deployed runtime is Node 22 (netlify.toml NODE_VERSION); tests import the bundles on Node 20, which
-      // runs the same syntax.
-      target: ["node22"],
-      treeShaking: true,
-    });
-    const file = join(outdir, `${name}.mjs`);
-    const output = result.metafile.outputs[relative(ROOT, file)];
-    if (output === undefined) throw new Error(`esbuild wrote no ${relative(ROOT, file)}`);
-    const locales = Object.keys(output.inputs).filter((input) => ZOD_LOCALE.test(input));
-    if (locales.length > 0)
-      throw new Error(`${name}: zod locales got into the bundle: ${locales.join(", ")}`);
-    built.push({ name, file, bytes: output.bytes, metafile: result.metafile });
+    const result = await build(esbuildOptions(root, entry, outdir, options.sourcemap ?? false));
+    const metafile = result.metafile as Metafile;
+    const bytes = checkOutput(root, outdir, name, metafile);
+    built.push({ name, file: join(outdir, `${name}.mjs`), bytes, metafile });
   }
   return built;
+};
+
+/**
+ * `npm start`: builds every function, then rebuilds each one whenever a file it imports changes (esbuild's
+ * watch mode); the local runtime sees the new bundle at its next request. Resolves with a function that
+ * stops watching. A function added to netlify/functions needs a restart.
+ */
+export const watchFunctions = async (
+  options: BuildFunctionsOptions & { readonly onRebuild?: (name: string, error: string | null) => void } = {},
+): Promise<() => Promise<void>> => {
+  const root = options.root ?? ROOT;
+  const sourceDir = options.sourceDir ?? join(root, "netlify", "functions");
+  const outdir = options.outdir ?? join(root, "dist", "functions");
+  await buildFunctions({ root, sourceDir, outdir, sourcemap: options.sourcemap ?? true });
+  const contexts = await Promise.all(
+    functionSources(sourceDir).map(async (entry) => {
+      const name = basename(entry, ".mts");
+      let first = true;
+      const reporter = {
+        name: "vigie-rebuild",
+        setup(builder: { onEnd(callback: (result: { errors: unknown[] }) => void): void }) {
+          builder.onEnd((result) => {
+            if (first) {
+              first = false;
+              return;
+            }
+            options.onRebuild?.(name, result.errors.length > 0 ? `${result.errors.length} error(s)` : null);
+          });
+        },
+      };
+      return context({
+        ...esbuildOptions(root, entry, outdir, options.sourcemap ?? true),
+        plugins: [reporter],
+      });
+    }),
+  );
+  await Promise.all(contexts.map((ctx) => ctx.watch()));
+  return async () => {
+    await Promise.all(contexts.map((ctx) => ctx.dispose()));
+  };
 };
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

@@ -5,7 +5,8 @@
  * `netlify dev` is not used: it downloads Deno for edge functions, which a machine without internet cannot.
  * Scheduled functions never run by themselves locally, so this script runs the sweep every minute
  * (`POST /.netlify/functions/sweep`, as Netlify's scheduler would) unless VIGIE_LOCAL_SWEEP=false.
- * Extra arguments go to the CLI: `npm start -- --debug`.
+ * The runtime serves the functions as deployed, one bundle each (scripts/build-functions.ts), built here
+ * and rebuilt whenever a source changes. Extra arguments go to the CLI: `npm start -- --debug`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -16,6 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { configBanner } from "../src/config/describe.ts";
 import { parseVariable } from "../src/config/parse.ts";
+import { watchFunctions } from "./build-functions.ts";
 import { loadDotEnv } from "./dotenv.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -89,7 +91,7 @@ const sweepOnce = async (sweepUrl: string): Promise<void> => {
   }
 };
 
-const main = (): void => {
+const main = async (): Promise<void> => {
   const envFile = join(ROOT, ".env");
   const loaded = loadDotEnv(envFile);
   const port = parsePort();
@@ -107,6 +109,7 @@ const main = (): void => {
     localSweep
       ? "                    run by this script every 60 s (VIGIE_LOCAL_SWEEP=false turns that off)"
       : "                    not run automatically (VIGIE_LOCAL_SWEEP=false): POST it yourself",
+    "  Functions         dist/functions, built from netlify/functions and src (rebuilt on every change)",
     "  Store             Netlify Blobs sandbox in .netlify/blobs-serve (kept across restarts)",
     `  Settings          ${loaded ? ".env, then the environment (the environment wins); restart after editing .env" : "the environment (no .env file: cp .env.example .env, then restart)"}`,
     "",
@@ -115,6 +118,19 @@ const main = (): void => {
   ];
   lines.push(`  Try               npm run send -- failure${port === 8888 ? "" : ` --port ${port}`}`, "");
   console.log(lines.join("\n"));
+
+  // The local runtime serves the bundles (netlify.toml, context "dev"): build them first, then keep them
+  // current. A failed rebuild keeps the previous bundle and says so; esbuild prints the error itself.
+  let stopWatching: () => Promise<void>;
+  try {
+    stopWatching = await watchFunctions({
+      onRebuild: (name, error) =>
+        console.log(error === null ? `vigie: rebuilt ${name}` : `vigie: ${name} not rebuilt (${error})`),
+    });
+  } catch (error) {
+    console.error(`vigie: could not build the functions: ${error instanceof Error ? error.message : error}`);
+    process.exit(1);
+  }
 
   const child = spawn(
     process.execPath,
@@ -132,8 +148,9 @@ const main = (): void => {
     console.error(`vigie: could not start netlify-cli: ${error.message}`);
     process.exit(1);
   });
-  child.on("exit", (code, signal) => {
+  child.on("exit", async (code, signal) => {
     if (timer !== null) clearInterval(timer);
+    await stopWatching();
     // A child ended by a signal exits like a shell reports it: 128 + the signal's number.
     process.exit(code ?? (signal === null ? 1 : 128 + (constants.signals[signal] ?? 0)));
   });
@@ -146,4 +163,4 @@ const main = (): void => {
   }
 };
 
-main();
+await main();

@@ -66,6 +66,8 @@ const processAfterAnswer = async (
   }
 };
 const RETRY_MARGIN_MS = 5_000;
+/** How long releasing an event to the sweep may take once processing failed (beyond processing's budget). */
+const RELEASE_BUDGET_MS = 5_000;
 
 /** The HTTP status of each result; the pipeline knows nothing of HTTP. */
 const HTTP_STATUS: Readonly<Record<ResultStatus, number>> = {
@@ -178,6 +180,12 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
         ? () => processAfterAnswer(pipeline, acceptance.inflight, depsUntil(processBy), processBy)
         : followUp && (() => followUp(depsUntil(processBy), processBy));
     if (later) {
+      /** A failure after the answer hands an accepted event to the next sweep now, not after its lease. */
+      const release = async (): Promise<boolean | null> => {
+        if (acceptance.kind !== "accepted") return null;
+        const releaseBy = deps.now() + RELEASE_BUDGET_MS;
+        return pipeline.releaseInflight(acceptance.inflight.event, depsUntil(releaseBy)).catch(() => false);
+      };
       defer(
         later().then(
           (result) =>
@@ -188,11 +196,12 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
               storeCalls: calls,
               ms: deps.now() - started,
             }),
-          (error: unknown) =>
-            // The event stays in the inbox (`inflight/`): the sweep finishes it after its lease.
+          async (error: unknown) =>
+            // The event stays in the inbox (`inflight/`), released when possible: the next sweep finishes it.
             deps.log("error", "processing failed after the answer; the sweep will finish it", {
               ...fields,
               ...describeError(error),
+              released: await release(),
             }),
         ),
       );

@@ -67,6 +67,30 @@ export interface Result {
 
 /** An accepted event whose processing has not finished after this long is finished by the sweep. */
 export const EVENT_LEASE_MS = 60_000;
+
+/** Whether another invocation (the sweep, a redelivery) may finish this inbox entry now. */
+export const leaseEnded = (inflight: InflightRecord, now: number): boolean =>
+  inflight.releasedAt !== undefined || inflight.since + EVENT_LEASE_MS <= now;
+
+/**
+ * Gives an inbox entry up to the next sweep (or redelivery) at once, instead of after EVENT_LEASE_MS: the
+ * invocation holding it is alive but could not finish it. Best effort: if this fails too, the lease's end
+ * hands it over all the same. False when the entry is gone (someone finished it).
+ */
+export const releaseInflight = async (event: RunEvent, deps: PipelineDeps): Promise<boolean> => {
+  const key = keys.inflight(idempotencyKey(event));
+  const outcome = await conditionalUpdate(
+    deps.store,
+    key,
+    (value) => (value === null ? null : parseInflight(value)),
+    (current) =>
+      current === null || current.releasedAt !== undefined
+        ? { write: false, value: current !== null }
+        : { write: true, next: { ...current, releasedAt: deps.now() }, value: true },
+    { attempts: 3, sleep: deps.sleep },
+  );
+  return outcome.kind === "done" && outcome.value;
+};
 /**
  * How long processing may take after the answer. Netlify lets a synchronous function run 60 s
  * (https://docs.netlify.com/build/functions/configuration, "Synchronous execution limit") and keeps it
@@ -145,7 +169,7 @@ export const accept = async (
   }
   if (!inbox.modified) {
     const held = parseInflight(await deps.store.read(keys.inflight(key)));
-    if (held === null || held.since + EVENT_LEASE_MS > deps.now()) {
+    if (held === null || !leaseEnded(held, deps.now())) {
       // A concurrent copy holds the inbox entry; should its invocation die, the sweep finishes it.
       return answered(
         result("duplicate", `event ${key} is being processed by another delivery`, key, stream),
@@ -257,7 +281,8 @@ export const process = async (
       ? await processSuccess(inflight, deps)
       : await processFailure(inflight, deps, deadline);
   if (outcome.kind === "contention") {
-    deps.log("warn", "stream contention: event left in the inbox for the sweep", { key });
+    const released = await releaseInflight(event, deps).catch(() => false);
+    deps.log("warn", "stream contention: event left in the inbox for the sweep", { key, released });
     return result("queued", CONTENTION, key, streamKey(event));
   }
   await finishEvent(key, outcome.result, outcome.outboxes, deps);

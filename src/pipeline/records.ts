@@ -98,7 +98,17 @@ export const parseStream = (value: unknown, stream: string): StreamState | null 
 };
 
 /** What the inbox holds for an event accepted but not yet processed (`inflight/<key>`). */
-const inflightSchema = object({ v: literal(1), event: runEventSchema, since: number() });
+const inflightSchema = object({
+  v: literal(1),
+  event: runEventSchema,
+  /** Arrival: the event keeps its place in a storm whoever finishes it. */
+  since: number(),
+  /**
+   * Set when the invocation that held it gave up (its budget ran out, or the stream stayed contended): the
+   * next sweep or redelivery takes it at once instead of after the lease (docs/architecture.md, "Inbox").
+   */
+  releasedAt: optional(number()),
+});
 export type InflightRecord = Infer<typeof inflightSchema>;
 export const parseInflight = (value: unknown): InflightRecord | null => {
   const parsed = inflightSchema.safeParse(withEvent(value, "event"));

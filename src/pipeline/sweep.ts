@@ -27,7 +27,7 @@ import { deliver, enqueue } from "./deliver.ts";
 import { announcedRoutes, type Episode, markReminded, reminderDue } from "./episodes.ts";
 import { hash, keys, PREFIX, timeOfKey } from "./keys.ts";
 import { readiness } from "./outbox.ts";
-import { EVENT_LEASE_MS, type PipelineDeps, process } from "./pipeline.ts";
+import { leaseEnded, type PipelineDeps, process } from "./pipeline.ts";
 import {
   parseCommitClaim,
   parseDigestItem,
@@ -106,7 +106,7 @@ const recoverInflight = async (deps: PipelineDeps, deadline: number): Promise<nu
       await deps.store.delete(key);
       continue;
     }
-    if (inflight.since + EVENT_LEASE_MS > deps.now()) continue;
+    if (!leaseEnded(inflight, deps.now())) continue;
     const result = await process(inflight, deps, deadline);
     deps.log("info", "sweep finished an interrupted event", {
       key,

@@ -30,6 +30,7 @@ import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildFunctions } from "../../scripts/build-functions.ts";
 import { signGithub } from "../fixtures/github.ts";
 import { type GitlabHeaderOptions, gitlabHeaders } from "../fixtures/gitlab.ts";
 import { netlifyEventFor, signNetlify } from "../fixtures/netlify.ts";
@@ -190,6 +191,9 @@ export const startVigie = async (options: StartVigieOptions = {}): Promise<Vigie
 
   const boot = async (): Promise<void> => {
     const expected = options.functions ?? (await functionNames(dir));
+    // A vigie project serves dist/functions (netlify.toml, context "dev"), built here from its sources as
+    // `npm start` builds them; a probe project without netlify.toml is served from netlify/functions.
+    if (existsSync(join(dir, "netlify.toml"))) await buildFunctions({ root: dir, sourcemap: true });
     const bootStart = output.length;
     const spawned = spawn(
       process.execPath,

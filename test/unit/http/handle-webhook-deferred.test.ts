@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../../src/config.ts";
 import type { WebhookDeps } from "../../../src/http/handle-webhook.ts";
 import { handleWebhook } from "../../../src/http/handle-webhook.ts";
+import { EVENT_LEASE_MS } from "../../../src/pipeline/pipeline.ts";
+import { parseInflight } from "../../../src/pipeline/records.ts";
+import { sweep } from "../../../src/pipeline/sweep.ts";
 import { baseEnv, type SourceCase, sources, webhookHarness } from "../support.ts";
 
 /**
@@ -81,7 +85,50 @@ describe.each(sources)("$name, answered before processing (waitUntil)", (c) => {
         msg: "processing failed after the answer; the sweep will finish it",
       }),
     );
-    expect(Object.keys(d.h.store.snapshot()).filter((key) => key.startsWith("inflight/"))).toHaveLength(1);
+    const inbox = Object.entries(d.h.store.snapshot()).filter(([key]) => key.startsWith("inflight/"));
+    expect(inbox).toHaveLength(1);
+    // Released: the next sweep takes it at once, not after the 60 s lease (the clock has not moved).
+    expect(d.h.logs.lines).toContainEqual(expect.objectContaining({ released: true }));
+    expect(parseInflight(inbox[0]?.[1])?.releasedAt).toBeTypeOf("number");
+    d.h.store.list = original;
+    const report = await sweep(d.h.deps.pipeline(loadConfig(baseEnv)));
+    expect(report.recovered).toBe(1);
+    expect(d.h.slack.attempts).toHaveLength(1);
+    expect(Object.keys(d.h.store.snapshot()).filter((key) => key.startsWith("inflight/"))).toEqual([]);
+  });
+
+  it("an entry that could not be released waits for its lease: the sweep leaves it until then", async () => {
+    const d = deferred(c);
+    const signed = await c.signed(c.failure());
+    // The store fails once the event is in the inbox: processing fails, and so does the release.
+    let broken = false;
+    const store = d.h.store;
+    const methods = ["get", "read", "set", "delete", "list"] as const;
+    const originals = Object.fromEntries(methods.map((m) => [m, store[m].bind(store)]));
+    for (const m of methods) {
+      Object.assign(store, {
+        [m]: async (...args: unknown[]) => {
+          if (broken) throw new Error(`${m} exploded`);
+          const done = await (originals[m] as (...a: unknown[]) => Promise<unknown>)(...args);
+          if (m === "set" && String(args[0]).startsWith("inflight/")) broken = true;
+          return done;
+        },
+      });
+    }
+    expect((await d.post(signed.request())).status).toBe(202);
+    await d.settle();
+    expect(d.h.logs.lines).toContainEqual(
+      expect.objectContaining({
+        msg: "processing failed after the answer; the sweep will finish it",
+        released: false,
+      }),
+    );
+    broken = false;
+    expect((await sweep(d.h.deps.pipeline(loadConfig(baseEnv)))).recovered).toBe(0);
+    expect(d.h.slack.attempts).toHaveLength(0);
+    d.h.advance(EVENT_LEASE_MS);
+    expect((await sweep(d.h.deps.pipeline(loadConfig(baseEnv)))).recovered).toBe(1);
+    expect(d.h.slack.attempts).toHaveLength(1);
   });
 
   it("an ignored delivery touches no store and defers nothing", async () => {

@@ -5,7 +5,8 @@
  * measures the bundles.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -13,7 +14,12 @@ import { promisify } from "node:util";
 import { resolveConfig } from "@netlify/config";
 import { listFunctions } from "@netlify/zip-it-and-ship-it";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BuiltFunction, buildFunctions, functionSources } from "../../../scripts/build-functions.ts";
+import {
+  type BuiltFunction,
+  buildFunctions,
+  functionSources,
+  watchFunctions,
+} from "../../../scripts/build-functions.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 const run = promisify(execFile);
@@ -134,9 +140,44 @@ describe("netlify.toml", () => {
     },
   );
 
-  it("serves the sources locally (`netlify functions:serve` runs in the dev context)", async () => {
+  it("serves the same bundles locally (`netlify functions:serve` runs in the dev context)", async () => {
+    // Built from the sources by `npm start` and the integration harness (watchFunctions, buildFunctions).
     const config = await resolved("dev");
-    expect(config.build.functions).toBe(join(ROOT, "netlify", "functions"));
-    expect(config.functions?.["*"]?.node_bundler).not.toBe("none");
+    expect(config.build.functions).toBe(join(ROOT, "dist", "functions"));
+    expect(config.functions?.["*"]?.node_bundler).toBe("none");
   });
+
+  it("watchFunctions builds with source maps, then rebuilds a function when a source it imports changes", async () => {
+    const root = await mkdtemp(join(tmpdir(), "vigie-watch-"));
+    try {
+      await mkdir(join(root, "netlify", "functions"), { recursive: true });
+      await writeFile(
+        join(root, "netlify", "functions", "probe.mts"),
+        'import { word } from "./word.ts";\nexport default () => new Response(word);\nexport const config = { path: "/probe" };\n',
+      );
+      await writeFile(join(root, "netlify", "functions", "word.ts"), 'export const word = "first";\n');
+      const rebuilt: string[] = [];
+      const stop = await watchFunctions({
+        root,
+        onRebuild: (name, error) => rebuilt.push(`${name}:${error}`),
+      });
+      try {
+        const bundle = join(root, "dist", "functions", "probe.mjs");
+        expect(readFileSync(bundle, "utf8")).toContain("first");
+        expect(existsSync(`${bundle}.map`)).toBe(true);
+        await writeFile(join(root, "netlify", "functions", "word.ts"), 'export const word = "second";\n');
+        const done = () => readFileSync(bundle, "utf8").includes("second") && rebuilt.length > 0;
+        // esbuild's watcher polls (a change is seen within a few seconds, longer on a loaded machine).
+        for (let i = 0; i < 500 && !done(); i++) {
+          await new Promise((done) => setTimeout(done, 50));
+        }
+        expect(readFileSync(bundle, "utf8")).toContain("second");
+        expect(rebuilt).toContain("probe:null");
+      } finally {
+        await stop();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
