@@ -122,16 +122,20 @@ export const watchFunctions = async (
   const sourceDir = options.sourceDir ?? join(root, "netlify", "functions");
   const outdir = options.outdir ?? join(root, "dist", "functions");
   await buildFunctions({ root, sourceDir, outdir, sourcemap: options.sourcemap ?? true });
+  const ready: Array<Promise<void>> = [];
   const contexts = await Promise.all(
     functionSources(sourceDir).map(async (entry) => {
       const name = basename(entry, ".mts");
       let first = true;
+      let built = () => {};
+      ready.push(new Promise<void>((done) => (built = done)));
       const reporter = {
         name: "vigie-rebuild",
         setup(builder: { onEnd(callback: (result: { errors: unknown[] }) => void): void }) {
           builder.onEnd((result) => {
             if (first) {
               first = false;
+              built();
               return;
             }
             options.onRebuild?.(name, result.errors.length > 0 ? `${result.errors.length} error(s)` : null);
@@ -145,6 +149,8 @@ export const watchFunctions = async (
     }),
   );
   await Promise.all(contexts.map((ctx) => ctx.watch()));
+  // Watching starts with a build of its own: a change is reported only once that build is done.
+  await Promise.all(ready);
   return async () => {
     await Promise.all(contexts.map((ctx) => ctx.dispose()));
   };

@@ -10,7 +10,8 @@ import { createHash } from "node:crypto";
  * - `storm/<destination>/<arrival time>-<stream hash>`: one marker per episode about to open and per
  *   destination it goes to, to count that destination's storm window; twice the window length.
  * - `digest/<destination>/<time>-<hash>`: an episode waiting for its destination's storm digest; deleted
- *   when the digest is queued.
+ *   when the digest is queued, which leaves `digested/<destination>/<time>-<hash>` (same suffix) so that a
+ *   replay of the opening event does not put the site in a second digest; 1 day.
  * - `outbox/<time>-<id>`: a message to send; sent ones kept 1 day, dead ones 7 days.
  * - `threads/<opening message id>`: channel and `ts` of a failure message posted with the Slack app, for
  *   its thread replies and its update on recovery; 90 days.
@@ -45,6 +46,8 @@ export const keys = {
     `storm/${keyPart(destination)}/${timePart(at)}-${hash(streamKey)}`,
   digest: (destination: string, at: number, id: string) =>
     `digest/${keyPart(destination)}/${timePart(at)}-${hash(id)}`,
+  /** What a digest item leaves once its digest is queued (the same suffix). */
+  digested: (digestKey: string) => `digested/${digestKey.slice("digest/".length)}`,
   outbox: (at: number, id: string) => `outbox/${timePart(at)}-${hash(id)}`,
   thread: (openingId: string) => `threads/${keyPart(openingId)}`,
   rate: (destination: string) => `rate/slack/${keyPart(destination)}`,
@@ -63,6 +66,7 @@ export const PREFIX = {
   commits: "commits/",
   storm: "storm/",
   digest: "digest/",
+  digested: "digested/",
   threads: "threads/",
   outbox: "outbox/",
   history: "history/",

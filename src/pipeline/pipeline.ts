@@ -455,6 +455,7 @@ const writeDigestItem = async (
   episode: Episode,
   destination: string,
   deps: PipelineDeps,
+  replay = false,
 ) => {
   const item: DigestItem = {
     v: 1,
@@ -470,9 +471,10 @@ const writeDigestItem = async (
     },
     at: deps.now(),
   };
-  await deps.store.set(keys.digest(destination, episode.receivedAt, `${episode.id}:${kind}`), item, {
-    onlyIfNew: true,
-  });
+  const key = keys.digest(destination, episode.receivedAt, `${episode.id}:${kind}`);
+  // A replay (the first attempt died after writing the stream) may come after the digest went out.
+  if (replay && (await deps.store.read(keys.digested(key))) !== null) return;
+  await deps.store.set(key, item, { onlyIfNew: true });
 };
 
 const summary = (what: string, event: RunEvent): string =>
@@ -626,7 +628,10 @@ const processFailure = async (
     const { destination } = announced;
     if (announced.delivery === "digest") {
       writes.push(
-        detailed.then((told) => writeDigestItem("failure", told, stream, episode, destination, deps)),
+        detailed.then((told) =>
+          // No routing in this step: a replay of the event that opened the episode.
+          writeDigestItem("failure", told, stream, episode, destination, deps, step.routing === null),
+        ),
       );
       continue;
     }

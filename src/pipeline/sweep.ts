@@ -70,6 +70,8 @@ export const RETENTION = {
   deadMessages: 7 * DAY,
   /** Where the Slack app posted a failure: as long as an episode may stay open and still be answered. */
   threads: 90 * DAY,
+  /** A queued digest's trace, against a replay long after (keys.ts). */
+  digested: DAY,
 } as const;
 
 export interface SweepOptions {
@@ -195,7 +197,13 @@ const flushDigests = async (deps: PipelineDeps): Promise<number> => {
         deps,
       );
     }
-    for (const { key } of group) await deps.store.delete(key);
+    // The trace first, then the item: never a moment with neither (keys.ts, `digested/`).
+    await Promise.all(
+      group.map(async ({ key }) => {
+        await deps.store.set(keys.digested(key), { v: 1, at: deps.now() });
+        await deps.store.delete(key);
+      }),
+    );
     deps.log("info", "storm digest queued", { kind, destination, sites: group.length });
     digests++;
   }
@@ -314,6 +322,13 @@ const prune = async (deps: PipelineDeps, deadline: number): Promise<number> => {
     { attempts: 1 },
   );
   if (marked.kind !== "done" || !marked.value) return pruned;
+  for (const key of await deps.store.list(PREFIX.digested)) {
+    if (deps.now() > deadline) return pruned;
+    if (timeOfKey(key) < now - RETENTION.digested) {
+      await deps.store.delete(key);
+      pruned++;
+    }
+  }
   const expired = async (prefix: string, isOld: (value: unknown, key: string) => boolean) => {
     for (const key of await deps.store.list(prefix)) {
       if (deps.now() > deadline) return;

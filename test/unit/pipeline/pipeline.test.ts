@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../../src/errors.ts";
 import type { RunEvent } from "../../../src/event.ts";
-import { type PipelineDeps, processVerdict } from "../../../src/pipeline/pipeline.ts";
+import { type PipelineDeps, process, processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { validateMessage } from "../../../src/slack/format.ts";
@@ -202,6 +202,30 @@ describe("storms", () => {
     for (let i = 1; i <= 60; i++) expect(all).toMatch(new RegExp(`acme/site-${i}\\b`));
     for (const message of f.slack.messages) expect(validateMessage(message)).toEqual([]);
     expect(await f.store.list("digest/")).toEqual([]);
+  });
+
+  it("a replay of a digested site's opening (its first attempt died late) names it in no second digest", async () => {
+    const f = pipelineFixture({ STORM_THRESHOLD: "2" });
+    const arrivals: number[] = [];
+    for (let i = 1; i <= 4; i++) {
+      arrivals.push(f.clock.now());
+      await run(f, site(i));
+    }
+    f.clock.advance(31_000);
+    await sweep(f.deps);
+    expect(f.slack.messages).toHaveLength(3);
+    expect(textOf(f.slack.messages[2])).toMatch(/acme\/site-3\b[\s\S]*acme\/site-4\b/);
+    // The sweep (or a redelivery) processes site 3's opening again, as after a crash before its end.
+    await process({ v: 1, event: site(3), since: arrivals[2] as number }, f.deps, f.deadline());
+    expect(await f.store.list("digest/")).toEqual([]);
+    f.clock.advance(31_000);
+    await sweep(f.deps);
+    expect(f.slack.messages).toHaveLength(3);
+    // The trace is pruned after a day, at the hourly prune.
+    expect(await f.store.list("digested/")).toHaveLength(2);
+    f.clock.advance(25 * 3_600_000);
+    await sweep(f.deps);
+    expect(await f.store.list("digested/")).toEqual([]);
   });
 
   it("recoveries of a storm's sites are grouped too", async () => {
