@@ -1,4 +1,4 @@
-import { type Config, loadConfig } from "./config.ts";
+import { type Config, functionEnv, loadConfig } from "./config.ts";
 import type { WebhookDeps } from "./http/handle-webhook.ts";
 import { lazyImport } from "./lazy-import.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -102,7 +102,7 @@ export const pipelineDeps = (config: Config, options: { deadline?: number } = {}
  * is the function's Netlify context: its `waitUntil` lets processing go on after the answer.
  */
 export const webhookDeps = (context?: { waitUntil?: (promise: Promise<unknown>) => void }): WebhookDeps => ({
-  env: process.env,
+  env: functionEnv(),
   log,
   now: Date.now,
   pipeline: pipelineDeps,

@@ -1,9 +1,49 @@
 import { describe, expect, it } from "vitest";
-import { type Config, ConfigError, globToRegExp, loadConfig, sendingBlocker } from "../../src/config.ts";
+import {
+  type Config,
+  ConfigError,
+  functionEnv,
+  globToRegExp,
+  loadConfig,
+  sendingBlocker,
+} from "../../src/config.ts";
 import { memoryLogger } from "../../src/log.ts";
 
 /** The parsed settings, without the problems. */
 const pick = ({ problems: _, ...rest }: Config) => rest;
+
+describe("loadConfig on a function's frozen environment", () => {
+  it("recognises the same frozen object without reading its variables again", () => {
+    let reads = 0;
+    const env = Object.freeze(
+      Object.defineProperty(
+        { SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T0/B0/frozen" },
+        "STORM_THRESHOLD",
+        {
+          enumerable: true,
+          get: () => {
+            reads++;
+            return "7";
+          },
+        },
+      ),
+    ) as Record<string, string | undefined>;
+    const first = loadConfig(env);
+    expect(first.stormThreshold).toBe(7);
+    const afterFirst = reads;
+    expect(loadConfig(env)).toBe(first);
+    expect(reads).toBe(afterFirst);
+    // A plain object is still compared by value: a changed copy gives a new Config.
+    expect(loadConfig({ ...env, STORM_THRESHOLD: "8" }).stormThreshold).toBe(8);
+  });
+
+  it("functionEnv is a frozen copy of process.env, the same object at every call", () => {
+    const env = functionEnv();
+    expect(Object.isFrozen(env)).toBe(true);
+    expect(functionEnv()).toBe(env);
+    expect(env.PATH).toBe(process.env.PATH);
+  });
+});
 
 describe("loadConfig", () => {
   it("has the documented defaults", () => {
