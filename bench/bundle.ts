@@ -202,8 +202,12 @@ export const buildDeployArtifact = async (): Promise<DeployedFunction[]> => {
     const dir = join(DIST, "deployed", fn.name);
     await rm(dir, { recursive: true, force: true });
     await extractZip(fn.path, { dir });
-    // With `node_bundler = "none"` the zip holds the bundle under its own name next to Netlify's entry point.
-    const file = join(dir, basename(fn.mainFile));
+    // With `node_bundler = "none"` the zip holds the bundle (and, with `included_files`, its chunks) at its
+    // path relative to their common directory; Netlify's entry point names it.
+    const entryPoint = readFileSync(join(dir, "___netlify-entry-point.mjs"), "utf8");
+    const named = /getLambdaHandler\(['"]([^'"]+)['"]\)/.exec(entryPoint)?.[1];
+    invariant(named !== undefined, `${fn.name}: no getLambdaHandler('<file>') in ___netlify-entry-point.mjs`);
+    const file = join(dir, named);
     invariant(existsSync(file), `${fn.name}: ${basename(fn.mainFile)} is not in ${fn.path}`);
     deployed.push({
       name: fn.name,

@@ -1,7 +1,8 @@
 /**
  * `npm run build` (Netlify's build command, netlify.toml `[build] command`): bundles every
- * `netlify/functions/*.mts` into one minified ESM file, `dist/functions/<name>.mjs`, which netlify.toml
- * deploys as is (`node_bundler = "none"`). Why and how it is measured: BENCHMARKS.md, "Deployed functions".
+ * `netlify/functions/*.mts` into one minified ESM entry file, `dist/functions/<name>.mjs`, and the chunks it
+ * loads at first use, `dist/chunks/<name>/*.mjs`, which netlify.toml deploys as they are
+ * (`node_bundler = "none"`, `included_files` for the chunks). Why and how it is measured: BENCHMARKS.md, "Deployed functions".
  *
  * Without this step Netlify bundles v2 functions with its NFT bundler whatever `node_bundler` says
  * (@netlify/zip-it-and-ship-it, dist/runtimes/node/bundlers/index.js `getBundlerName`: "For V2 functions, we
@@ -15,7 +16,7 @@
  */
 import { readdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { basename, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildOptions, build, context, type Metafile } from "esbuild";
 
@@ -36,9 +37,16 @@ const ZOD_LOCALE = /node_modules\/zod\/v4\/locales\/(?!index\.js$)[^/]+$/;
 
 export interface BuiltFunction {
   readonly name: string;
-  /** Absolute path of the bundle. */
+  /** Absolute path of the bundle (the function's entry file). */
   readonly file: string;
+  /** The entry file's size. */
   readonly bytes: number;
+  /** The entry file and the chunks it imports statically: what a cold start loads. */
+  readonly importBytes: number;
+  /** Every file of the function: the entry and all its chunks, lazy ones included. */
+  readonly totalBytes: number;
+  /** Its chunks (absolute paths), under `<dist>/chunks/<name>/`. */
+  readonly chunks: readonly string[];
   readonly metafile: Metafile;
 }
 
@@ -63,35 +71,73 @@ export interface BuildFunctionsOptions {
   readonly sourcemap?: boolean;
 }
 
-const esbuildOptions = (root: string, entry: string, outdir: string, sourcemap: boolean): BuildOptions => ({
-  absWorkingDir: root,
-  banner: { js: REQUIRE_SHIM },
-  bundle: true,
-  entryPoints: [entry],
-  format: "esm",
-  legalComments: "none",
-  logLevel: "warning",
-  metafile: true,
-  minify: true,
-  outExtension: { ".js": ".mjs" },
-  outdir,
-  platform: "node",
-  ...(sourcemap ? { sourcemap: "linked" as const } : {}),
-  target: ["node22"],
-  treeShaking: true,
-});
-
-/** Throws if a zod locale got into `name`'s bundle; returns its size. */
-const checkOutput = (root: string, outdir: string, name: string, metafile: Metafile): number => {
-  const file = join(outdir, `${name}.mjs`);
-  const output = metafile.outputs[relative(root, file)];
-  if (output === undefined) throw new Error(`esbuild wrote no ${relative(root, file)}`);
-  const locales = Object.keys(output.inputs).filter((input) => ZOD_LOCALE.test(input));
-  if (locales.length > 0) throw new Error(`${name}: zod locales got into the bundle: ${locales.join(", ")}`);
-  return output.bytes;
+/**
+ * One function's build. Code splitting: what the function reaches only through `import()` (the pipeline,
+ * the Slack senders, @slack/web-api, Netlify Blobs, the jobs lookup) goes to chunks loaded at first use, in
+ * `<dist>/chunks/<name>/`, so a cold start parses only what an ignored delivery needs (BENCHMARKS.md,
+ * "Import as deployed"). netlify.toml's `included_files` ships the chunks with the functions.
+ */
+const esbuildOptions = (root: string, entry: string, outdir: string, sourcemap: boolean): BuildOptions => {
+  const name = basename(entry, ".mts");
+  return {
+    absWorkingDir: root,
+    banner: { js: REQUIRE_SHIM },
+    bundle: true,
+    chunkNames: `chunks/${name}/[name]-[hash]`,
+    entryNames: `${basename(outdir)}/[name]`,
+    entryPoints: [entry],
+    format: "esm",
+    legalComments: "none",
+    logLevel: "warning",
+    metafile: true,
+    minify: true,
+    outExtension: { ".js": ".mjs" },
+    outdir: dirname(outdir),
+    platform: "node",
+    ...(sourcemap ? { sourcemap: "linked" as const } : {}),
+    splitting: true,
+    target: ["node22"],
+    treeShaking: true,
+  };
 };
 
-/** Builds every function into `outdir` (emptied first); throws on any esbuild error or a zod locale. */
+/** Checks one function's outputs (no zod locale anywhere) and measures them. */
+const describeOutput = (root: string, outdir: string, name: string, metafile: Metafile): BuiltFunction => {
+  const file = join(outdir, `${name}.mjs`);
+  const outputs = metafile.outputs;
+  const entry = outputs[relative(root, file)];
+  if (entry === undefined) throw new Error(`esbuild wrote no ${relative(root, file)}`);
+  for (const [path, output] of Object.entries(outputs)) {
+    const locales = Object.keys(output.inputs).filter((input) => ZOD_LOCALE.test(input));
+    if (locales.length > 0) throw new Error(`${name}: zod locales got into ${path}: ${locales.join(", ")}`);
+  }
+  const code = Object.keys(outputs).filter((path) => path.endsWith(".mjs"));
+  // What an import loads: the entry and, transitively, the chunks it imports statically.
+  const loaded = new Set<string>();
+  const visit = (path: string) => {
+    if (loaded.has(path)) return;
+    loaded.add(path);
+    for (const imported of outputs[path]?.imports ?? []) {
+      if (imported.kind === "import-statement" && !imported.external) visit(imported.path);
+    }
+  };
+  visit(relative(root, file));
+  const size = (paths: Iterable<string>) => [...paths].reduce((sum, path) => sum + (outputs[path]?.bytes ?? 0), 0);
+  return {
+    name,
+    file,
+    bytes: entry.bytes,
+    importBytes: size(loaded),
+    totalBytes: size(code),
+    chunks: code.filter((path) => path !== relative(root, file)).map((path) => join(root, path)),
+    metafile,
+  };
+};
+
+/** The chunks of every function, beside the functions directory (`dist/chunks` for `dist/functions`). */
+export const chunksDir = (outdir: string): string => join(dirname(outdir), "chunks");
+
+/** Builds every function into `outdir` (emptied first, with its chunks); throws on any esbuild error or a zod locale. */
 export const buildFunctions = async (options: BuildFunctionsOptions = {}): Promise<BuiltFunction[]> => {
   const root = options.root ?? ROOT;
   const sourceDir = options.sourceDir ?? join(root, "netlify", "functions");
@@ -99,13 +145,12 @@ export const buildFunctions = async (options: BuildFunctionsOptions = {}): Promi
   const sources = functionSources(sourceDir);
   if (sources.length === 0) throw new Error(`no *.mts function in ${sourceDir}`);
   await rm(outdir, { recursive: true, force: true });
+  await rm(chunksDir(outdir), { recursive: true, force: true });
   const built: BuiltFunction[] = [];
   for (const entry of sources) {
     const name = basename(entry, ".mts");
     const result = await build(esbuildOptions(root, entry, outdir, options.sourcemap ?? false));
-    const metafile = result.metafile as Metafile;
-    const bytes = checkOutput(root, outdir, name, metafile);
-    built.push({ name, file: join(outdir, `${name}.mjs`), bytes, metafile });
+    built.push(describeOutput(root, outdir, name, result.metafile as Metafile));
   }
   return built;
 };
@@ -160,6 +205,10 @@ const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fil
 if (isMain) {
   const built = await buildFunctions();
   for (const fn of built) {
-    console.log(`built ${relative(ROOT, fn.file)} (${(fn.bytes / 1024).toFixed(1)} KiB)`);
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+    console.log(
+      `built ${relative(ROOT, fn.file)} (${kib(fn.bytes)}; loaded at import ${kib(fn.importBytes)}, ` +
+        `with its ${fn.chunks.length} chunks ${kib(fn.totalBytes)})`,
+    );
   }
 }

@@ -11,7 +11,8 @@ import {
   union,
   unknown,
 } from "zod/mini";
-import { isFailureEvent, runEventSchema } from "../event.ts";
+import { isFailureEvent } from "../event.ts";
+import { runEventSchema } from "../event-schema.ts";
 import type { SlackMessage } from "../slack/message.ts";
 import type { Episode, StreamState } from "./episodes.ts";
 import type { MessageKind, OutboxEntry } from "./outbox.ts";

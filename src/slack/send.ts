@@ -38,7 +38,9 @@ type SlackWebhookModule = typeof import("@slack/webhook");
  * @slack/webhook is loaded at the first send, not at import: most invocations (ignored deliveries) never
  * post, and every function invocation may be a cold start (BENCHMARKS.md). A failed load is retried.
  */
-const loadSlackWebhook = lazyImport(() => import("@slack/webhook"));
+const loadSlackWebhook = lazyImport(() =>
+  import("./webhook-package.ts").then(({ slackWebhookPackage }) => slackWebhookPackage),
+);
 
 export interface SlackSenderOptions {
   /** The incoming webhook URL. A secret: it never appears in a reason or a log line. */

@@ -28,7 +28,9 @@ import { SLACK_TIMEOUT_MS } from "./send.ts";
 type WebApiModule = typeof import("@slack/web-api");
 
 /** Loaded at the first post, not at import: most invocations never post, and it weighs (BENCHMARKS.md). */
-const loadWebApi = lazyImport(() => import("@slack/web-api"));
+const loadWebApi = lazyImport(() =>
+  import("./web-api-package.ts").then(({ slackWebApiPackage }) => slackWebApiPackage),
+);
 
 export interface WebApiSenderOptions {
   /** SLACK_BOT_TOKEN: a secret, never in a reason or a log line. */

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { resolveConfig } from "@netlify/config";
@@ -38,11 +38,11 @@ describe("npm run build (the deployed functions)", () => {
   let built: BuiltFunction[];
 
   beforeAll(async () => {
-    outdir = await mkdtemp(join(tmpdir(), "vigie-build-"));
+    outdir = join(await mkdtemp(join(tmpdir(), "vigie-build-")), "functions");
     built = await buildFunctions({ outdir });
   });
   afterAll(async () => {
-    await rm(outdir, { recursive: true, force: true });
+    await rm(dirname(outdir), { recursive: true, force: true });
   });
 
   it("builds one .mjs file per netlify/functions/*.mts, and nothing else", async () => {
@@ -50,21 +50,54 @@ describe("npm run build (the deployed functions)", () => {
     expect(names).toEqual(expect.arrayContaining(["github", "netlify", "sweep"]));
     expect(built.map((fn) => fn.name)).toEqual(names);
     expect((await readdir(outdir)).sort()).toEqual(names.map((name) => `${name}.mjs`));
+    expect((await readdir(join(dirname(outdir), "chunks"))).sort()).toEqual(names);
   });
 
   it("makes self-contained bundles: every package inside, only Node built-ins left to import", () => {
     for (const fn of built) {
-      const output = Object.values(fn.metafile.outputs)[0];
-      const external = (output?.imports ?? []).filter((i) => i.external).map((i) => i.path);
+      const outputs = Object.values(fn.metafile.outputs);
+      const external = outputs.flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
       expect(
         external.every((path) => path.startsWith("node:") || !path.includes("/")),
         fn.name,
       ).toBe(true);
+      const inputs = outputs.flatMap((o) => Object.keys(o.inputs));
       expect(
-        Object.keys(output?.inputs ?? {}).some((input) => input.includes("node_modules/zod/")),
+        inputs.some((input) => input.includes("node_modules/zod/")),
         fn.name,
       ).toBe(true);
     }
+  });
+
+  it("splits what loads at first use into the function's chunks: the pipeline and Slack stay out of the import", () => {
+    const github = built.find((fn) => fn.name === "github") as BuiltFunction;
+    expect(github.chunks.length).toBeGreaterThan(0);
+    for (const chunk of github.chunks)
+      expect(chunk.startsWith(join(dirname(outdir), "chunks", "github"))).toBe(true);
+    // What a cold start parses is a fraction of the function (the rest waits for a delivery that needs it).
+    expect(github.importBytes).toBeLessThan(github.totalBytes / 2);
+    const entry = github.metafile.outputs[relative(ROOT, github.file)];
+    const statically = new Set<string>();
+    const visit = (path: string) => {
+      const output = github.metafile.outputs[path];
+      for (const input of Object.keys(output?.inputs ?? {})) statically.add(input);
+      for (const i of output?.imports ?? []) if (i.kind === "import-statement" && !i.external) visit(i.path);
+    };
+    visit(relative(ROOT, github.file));
+    expect(entry).toBeDefined();
+    expect([...statically].some((input) => input.includes("src/pipeline/pipeline.ts"))).toBe(false);
+    expect([...statically].some((input) => input.includes("node_modules/@slack/"))).toBe(false);
+    expect([...statically].some((input) => input.includes("node_modules/@netlify/blobs/"))).toBe(false);
+  });
+
+  it("never imports a package with import(): a CommonJS one would lose its named exports in a split bundle", async () => {
+    const files = (await readdir(join(ROOT, "src"), { recursive: true })).filter((f) => f.endsWith(".ts"));
+    const offenders: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(ROOT, "src", file), "utf8");
+      if (/(?<!typeof )\bimport\(\s*["'](?![./])/.test(text)) offenders.push(file);
+    }
+    expect(offenders).toEqual([]);
   });
 
   it("keeps each function's default export and config, imported by a fresh Node process away from node_modules", async () => {
@@ -109,7 +142,7 @@ describe("npm run build (the deployed functions)", () => {
 
 describe("a bundle of a CommonJS package that requires a Node built-in", () => {
   it("runs: `require` works inside the ESM bundle (@slack/webhook requires node:os)", async () => {
-    const outdir = await mkdtemp(join(tmpdir(), "vigie-build-probe-"));
+    const outdir = join(await mkdtemp(join(tmpdir(), "vigie-build-probe-")), "functions");
     try {
       const [probe] = await buildFunctions({ sourceDir: join(ROOT, "test", "fixtures", "build"), outdir });
       const script =
@@ -120,10 +153,18 @@ describe("a bundle of a CommonJS package that requires a Node built-in", () => {
       });
       expect(stdout.trim()).toBe("function");
     } finally {
-      await rm(outdir, { recursive: true, force: true });
+      await rm(dirname(outdir), { recursive: true, force: true });
     }
   });
 });
+
+/** Every function ships its own chunks, and only them: `[functions.<name>] included_files`. */
+const expectChunksShipped = (config: { functions?: Record<string, { included_files?: string[] }> }) => {
+  for (const source of functionSources()) {
+    const name = basename(source, ".mts");
+    expect(config.functions?.[name]?.included_files, name).toEqual([`dist/chunks/${name}/**`]);
+  }
+};
 
 describe("netlify.toml", () => {
   const resolved = async (context: string) =>
@@ -137,6 +178,7 @@ describe("netlify.toml", () => {
       expect(config.build.functions).toBe(join(ROOT, "dist", "functions"));
       expect(config.functions?.["*"]?.node_bundler).toBe("none");
       expect(config.build.environment?.NODE_VERSION).toBe("22");
+      expectChunksShipped(config);
     },
   );
 
@@ -145,6 +187,7 @@ describe("netlify.toml", () => {
     const config = await resolved("dev");
     expect(config.build.functions).toBe(join(ROOT, "dist", "functions"));
     expect(config.functions?.["*"]?.node_bundler).toBe("none");
+    expectChunksShipped(config);
   });
 
   it("watchFunctions builds with source maps, then rebuilds a function when a source it imports changes", async () => {

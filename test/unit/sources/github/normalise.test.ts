@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type GithubRunEvent, githubRunSchema } from "../../../../src/event.ts";
+import type { GithubRunEvent } from "../../../../src/event.ts";
+import { githubRunSchema } from "../../../../src/event-schema.ts";
 import { hashEmail } from "../../../../src/routing/mentions.ts";
 import { normaliseWorkflowRun } from "../../../../src/sources/github/normalise.ts";
 import { workflowRunPayloadSchema } from "../../../../src/sources/github/schema.ts";

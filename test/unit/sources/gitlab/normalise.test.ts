@@ -3,12 +3,11 @@ import {
   commitKey,
   compareRuns,
   type GitlabPipelineEvent,
-  gitlabPipelineSchema,
   idempotencyKey,
-  runEventSchema,
   runOrder,
   streamKey,
 } from "../../../../src/event.ts";
+import { gitlabPipelineSchema, runEventSchema } from "../../../../src/event-schema.ts";
 import { MAX_FAILED_AT_TEXT, MAX_FAILED_JOBS } from "../../../../src/failed-at.ts";
 import { hashEmail } from "../../../../src/routing/mentions.ts";
 import { normalisePipeline } from "../../../../src/sources/gitlab/normalise.ts";

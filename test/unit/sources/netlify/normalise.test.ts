@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { idempotencyKey, netlifyDeploySchema, streamKey } from "../../../../src/event.ts";
+import { idempotencyKey, streamKey } from "../../../../src/event.ts";
+import { netlifyDeploySchema } from "../../../../src/event-schema.ts";
 import { MAX_DETAIL_LENGTH, normaliseDeploy } from "../../../../src/sources/netlify/normalise.ts";
 import { deployPayloadSchema } from "../../../../src/sources/netlify/schema.ts";
 import type { Interpretation } from "../../../../src/sources/source.ts";
