@@ -122,7 +122,8 @@ const describeOutput = (root: string, outdir: string, name: string, metafile: Me
     }
   };
   visit(relative(root, file));
-  const size = (paths: Iterable<string>) => [...paths].reduce((sum, path) => sum + (outputs[path]?.bytes ?? 0), 0);
+  const size = (paths: Iterable<string>) =>
+    [...paths].reduce((sum, path) => sum + (outputs[path]?.bytes ?? 0), 0);
   return {
     name,
     file,
