@@ -3,9 +3,7 @@ import type { WebhookDeps } from "./http/handle-webhook.ts";
 import { lazyImport } from "./lazy-import.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.ts";
-import type { SlackSender } from "./slack/message.ts";
-import { createSlackRouter } from "./slack/router.ts";
-import { SLACK_TIMEOUT_MS } from "./slack/send.ts";
+import { SLACK_TIMEOUT_MS, type SlackSender } from "./slack/message.ts";
 import type { JobsLookup } from "./sources/github/jobs.ts";
 import type { Store } from "./store/store.ts";
 
@@ -41,18 +39,23 @@ const lazyBlobsStore = (deadline?: number): Store => {
 };
 
 let store: Store | null = null;
-let sender: { routing: Config["routing"]; sender: SlackSender } | null = null;
+let router: { routing: Config["routing"]; sender: SlackSender } | null = null;
+/** The Slack senders (and their packages) load at the first post, not at a cold start. */
+const loadRouter = lazyImport(() => import("./slack/router.ts"));
 
-/** One sender per configuration (loadConfig returns the same Config while the environment is unchanged). */
-const slackFor = (config: Config): SlackSender => {
-  if (sender?.routing !== config.routing) {
-    sender = {
-      routing: config.routing,
-      sender: createSlackRouter(config.routing, { timeoutMs: SLACK_TIMEOUT_MS, log }),
-    };
-  }
-  return sender.sender;
-};
+/** One router per configuration (loadConfig returns the same Config while the environment is unchanged). */
+const slackFor = (config: Config): SlackSender => ({
+  send: async (message, options) => {
+    const { createSlackRouter } = await loadRouter();
+    if (router?.routing !== config.routing) {
+      router = {
+        routing: config.routing,
+        sender: createSlackRouter(config.routing, { timeoutMs: SLACK_TIMEOUT_MS, log }),
+      };
+    }
+    return router.sender.send(message, options);
+  },
+});
 
 const loadJobs = lazyImport(() => import("./sources/github/jobs.ts"));
 let jobs: { settings: Config["githubJobs"]; lookup: Promise<JobsLookup> } | null = null;

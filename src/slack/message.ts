@@ -67,6 +67,9 @@ export interface SendOptions {
   readonly updateTs?: string;
 }
 
+/** How long a post may take before the answer (the sweep gives Slack longer: src/pipeline/deliver.ts). */
+export const SLACK_TIMEOUT_MS = 5_000;
+
 export interface SlackSender {
   send(message: SlackMessage, options?: SendOptions): Promise<SendResult>;
 }

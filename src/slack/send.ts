@@ -9,6 +9,7 @@ import {
   MAX_RETRY_AFTER_MS,
   type SendOptions,
   type SendResult,
+  SLACK_TIMEOUT_MS,
   type SlackMessage,
   type SlackSender,
 } from "./message.ts";
@@ -26,7 +27,7 @@ import {
  * https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks#handling-errors
  */
 /** Slack is given 5 s: with the store round trips, GitHub still gets its answer well within 10 s. */
-export const SLACK_TIMEOUT_MS = 5_000;
+export { SLACK_TIMEOUT_MS };
 /** Retry-After missing or unreadable. */
 export const DEFAULT_RETRY_AFTER_MS = 1_000;
 const REASON_MAX = 200;

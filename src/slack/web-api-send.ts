@@ -6,10 +6,10 @@ import {
   MAX_RETRY_AFTER_MS,
   type SendOptions,
   type SendResult,
+  SLACK_TIMEOUT_MS,
   type SlackMessage,
   type SlackSender,
 } from "./message.ts";
-import { SLACK_TIMEOUT_MS } from "./send.ts";
 
 /**
  * Slack app mode: posting with the Web API (`@slack/web-api` WebClient, bot token with `chat:write`), so
