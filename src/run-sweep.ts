@@ -1,12 +1,14 @@
 import { sendingBlocker } from "./config.ts";
 import { VigieError } from "./errors.ts";
 import { jsonResponse, toResponse } from "./http/errors.ts";
+import { lazyImport } from "./lazy-import.ts";
 import { describeError } from "./log.ts";
 import { sweep } from "./pipeline/sweep.ts";
-import { createRedeliverer } from "./redelivery/redeliverer.ts";
 import { loadConfig, log, pipelineDeps } from "./runtime.ts";
 
 const SWEEP_STORE_DEADLINE_MS = 28_000;
+/** Octokit and the redelivery planner load only where GITHUB_TOKEN, GITHUB_ORG and GITHUB_HOOK_ID are set. */
+const loadRedeliverer = lazyImport(() => import("./redelivery/redeliverer.ts"));
 
 /** The sweep function's body: config, dependencies, the sweep, one answer. */
 export const runSweep = async (
@@ -20,10 +22,11 @@ export const runSweep = async (
     // Store calls may take until the scheduled function's own limit (30 s) nears, not a fixed 3 s: a slow
     // store then costs this sweep's time, not its work.
     const deps = pipelineDeps(config, { deadline: Date.now() + SWEEP_STORE_DEADLINE_MS });
-    const report = await sweep(
-      deps,
-      config.githubRedelivery ? { redeliver: createRedeliverer(config.githubRedelivery, { log }) } : {},
-    );
+    const redelivery = config.githubRedelivery;
+    const redeliver = redelivery
+      ? (await loadRedeliverer()).createRedeliverer(redelivery, { log })
+      : undefined;
+    const report = await sweep(deps, redeliver ? { redeliver } : {});
     return jsonResponse(200, { status: "swept", ...report });
   } catch (error) {
     log("error", "sweep failed", {

@@ -24,7 +24,7 @@ const openBlobs = lazyImport(() =>
 );
 
 /** A Store on Netlify Blobs; with a deadline, each call may take until then (BlobsStoreOptions.deadline). */
-const lazyBlobsStore = (deadline?: number): Store => {
+export const lazyBlobsStore = (deadline?: number): Store => {
   const open = async (): Promise<Store> => {
     const blobs = await openBlobs();
     return deadline === undefined ? blobs : blobs.withDeadline(deadline);

@@ -1,11 +1,18 @@
 import { type Env, loadConfig } from "../config.ts";
 import { VigieError } from "../errors.ts";
 import { jsonResponse, methodNotAllowed, toResponse } from "../http/errors.ts";
+import { lazyImport } from "../lazy-import.ts";
 import { describeError, type Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import { authorize } from "./authorize.ts";
-import { readStatus } from "./read-status.ts";
-import { BOARD_CSP, renderStatus } from "./render-status.ts";
+
+/** What an authorised request needs, loaded then: a refused or switched-off request never parses it. */
+const loadBoard = lazyImport(() =>
+  Promise.all([import("./read-status.ts"), import("./render-status.ts")]).then(([read, render]) => ({
+    ...read,
+    ...render,
+  })),
+);
 
 export interface StatusDeps {
   readonly env: Env;
@@ -53,6 +60,7 @@ export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Resp
   }
   try {
     const now = deps.now?.() ?? Date.now();
+    const { BOARD_CSP, readStatus, renderStatus } = await loadBoard();
     const report = await readStatus(deps.store(), config, now);
     const headers = { "cache-control": "no-store" };
     if (/\bapplication\/json\b/i.test(req.headers.get("accept") ?? "")) {

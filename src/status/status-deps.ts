@@ -1,6 +1,5 @@
 import { functionEnv } from "../config.ts";
-import { log } from "../runtime.ts";
-import { BlobsStore } from "../store/blobs-store.ts";
+import { lazyBlobsStore, log } from "../runtime.ts";
 import type { Store } from "../store/store.ts";
 import type { StatusDeps } from "./handle-status.ts";
 
@@ -10,5 +9,6 @@ let store: Store | null = null;
 export const statusDeps = (): StatusDeps => ({
   env: functionEnv(),
   log,
-  store: () => (store ??= BlobsStore.open()),
+  // Netlify Blobs loads at the first read, once the request is authorised.
+  store: () => (store ??= lazyBlobsStore()),
 });

@@ -1,12 +1,15 @@
 import { BadRequestError } from "../../errors.ts";
+import { lazyImport } from "../../lazy-import.ts";
 import { describeIssue } from "../describe-issue.ts";
 import { parseJsonObject } from "../parse-json.ts";
 import type { Interpretation, Source } from "../source.ts";
 import { normalisePipeline } from "./normalise.ts";
 import { pipelineStatus } from "./pipeline-status.ts";
 import { pipelinePayloadSchema } from "./schema.ts";
-import { verifySignature } from "./verify-signature.ts";
 import { verifyToken } from "./verify-token.ts";
+
+/** standardwebhooks loads only where GITLAB_SIGNING_TOKEN is set, not at every cold start. */
+const loadSignatureCheck = lazyImport(() => import("./verify-signature.ts"));
 
 /** The only event vigie reads: https://docs.gitlab.com/user/project/integrations/webhook_events/#pipeline-events */
 export const PIPELINE_HOOK = "Pipeline Hook";
@@ -38,6 +41,7 @@ export const gitlabSource: Source = {
     const token = verifyToken(tokens, headers.get("x-gitlab-token"));
     if (config.gitlabSigningTokens.length === 0) return token;
     // The signature is computed over the text; text that is not exactly the bytes sent cannot be checked.
+    const { verifySignature } = await loadSignatureCheck();
     const signed = body.utf8 && verifySignature(config.gitlabSigningTokens, body.text, headers);
     return token && signed;
   },
