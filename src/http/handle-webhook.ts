@@ -181,10 +181,13 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
         : followUp && (() => followUp(depsUntil(processBy), processBy));
     if (later) {
       /** A failure after the answer hands an accepted event to the next sweep now, not after its lease. */
-      const release = async (): Promise<boolean | null> => {
-        if (acceptance.kind !== "accepted") return null;
+      const release = async (): Promise<{ released?: boolean }> => {
+        if (acceptance.kind !== "accepted") return {};
         const releaseBy = deps.now() + RELEASE_BUDGET_MS;
-        return pipeline.releaseInflight(acceptance.inflight.event, depsUntil(releaseBy)).catch(() => false);
+        const released = await pipeline
+          .releaseInflight(acceptance.inflight.event, depsUntil(releaseBy))
+          .catch(() => false);
+        return { released };
       };
       defer(
         later().then(
@@ -201,7 +204,7 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
             deps.log("error", "processing failed after the answer; the sweep will finish it", {
               ...fields,
               ...describeError(error),
-              released: await release(),
+              ...(await release()),
             }),
         ),
       );
