@@ -219,7 +219,8 @@ if (burst) {
   );
   lines.push(
     `  nothing lost: ${burst.lost.failing.length === 0 ? "every" : "NOT every"} failing repository (72) named, ` +
-      `${burst.lost.recovering.length === 0 ? "every" : "NOT every"} recovery (8) announced, ` +
+      `${burst.lost.recovering.length === 0 ? "every" : "NOT every"} recovery (8) announced` +
+      `${burst.superseded.length > 0 ? ` (${burst.superseded.length} fixed before their failure was processed: never announced, as older than their fix)` : ""}, ` +
       `${burst.quietNamed.length === 0 ? "no" : burst.quietNamed.length} quiet repository named`,
   );
 }
