@@ -109,7 +109,7 @@ const main = async (): Promise<void> => {
     localSweep
       ? "                    run by this script every 60 s (VIGIE_LOCAL_SWEEP=false turns that off)"
       : "                    not run automatically (VIGIE_LOCAL_SWEEP=false): POST it yourself",
-    "  Functions         dist/functions, built from netlify/functions and src (rebuilt on every change)",
+    "  Functions         dist/functions and dist/chunks, built from netlify/functions and src (rebuilt on change)",
     "  Store             Netlify Blobs sandbox in .netlify/blobs-serve (kept across restarts)",
     `  Settings          ${loaded ? ".env, then the environment (the environment wins); restart after editing .env" : "the environment (no .env file: cp .env.example .env, then restart)"}`,
     "",
