@@ -26,11 +26,14 @@ export const FUNCTIONS_SOURCE = join(ROOT, "netlify", "functions");
 /**
  * esbuild turns a CommonJS package's `require("node:os")` into a helper that throws in an ESM bundle unless
  * `require` exists (@slack/webhook is CommonJS and does that). zip-it-and-ship-it's esbuild bundler adds the
- * same kind of banner (utils/esm_cjs_compat.js); we need `require` only.
+ * same kind of banner (utils/esm_cjs_compat.js); we need `require` only. Made at its first call: the first
+ * `createRequire` of a process costs ≈ 0.4 ms, and the entry and its static chunks (what an ignored delivery
+ * loads) never require anything.
  */
 const REQUIRE_SHIM =
   'import{createRequire as __vigieCreateRequire}from"node:module";' +
-  "const require=__vigieCreateRequire(import.meta.url);";
+  "let __vigieRequire;" +
+  "function require(id){return(__vigieRequire??=__vigieCreateRequire(import.meta.url))(id)}";
 
 /** zod's messages in other languages: never imported by vigie; the build fails if one gets in. */
 const ZOD_LOCALE = /node_modules\/zod\/v4\/locales\/(?!index\.js$)[^/]+$/;
