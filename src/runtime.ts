@@ -13,15 +13,16 @@ export const SLACK_INTERVAL_MS = 1_100;
 const log: Logger = createLogger();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The pipeline, Netlify Blobs, the Slack senders and the jobs lookup: one chunk, loaded at first need. */
+export const loadDeferred = lazyImport(() => import("./deferred.ts"));
+
 /**
  * Netlify Blobs, opened at the first store call rather than at import: @netlify/blobs is only loaded when
  * a delivery needs state (most deliveries of an org webhook are ignored before that), and every function
  * invocation may be a cold start (BENCHMARKS.md). An open that fails (StoreUnavailableError, 503) is tried
  * again by the next call.
  */
-const openBlobs = lazyImport(() =>
-  import("./store/blobs-store.ts").then(({ BlobsStore }) => BlobsStore.open()),
-);
+const openBlobs = lazyImport(() => loadDeferred().then(({ BlobsStore }) => BlobsStore.open()));
 
 /** A Store on Netlify Blobs; with a deadline, each call may take until then (BlobsStoreOptions.deadline). */
 export const lazyBlobsStore = (deadline?: number): Store => {
@@ -41,7 +42,7 @@ export const lazyBlobsStore = (deadline?: number): Store => {
 let store: Store | null = null;
 let router: { routing: Config["routing"]; sender: SlackSender } | null = null;
 /** The Slack senders (and their packages) load at the first post, not at a cold start. */
-const loadRouter = lazyImport(() => import("./slack/router.ts"));
+const loadRouter = loadDeferred;
 
 /** One router per configuration (loadConfig returns the same Config while the environment is unchanged). */
 const slackFor = (config: Config): SlackSender => ({
@@ -57,7 +58,7 @@ const slackFor = (config: Config): SlackSender => ({
   },
 });
 
-const loadJobs = lazyImport(() => import("./sources/github/jobs.ts"));
+const loadJobs = loadDeferred;
 let jobs: { settings: Config["githubJobs"]; lookup: Promise<JobsLookup> } | null = null;
 
 /**

@@ -24,7 +24,7 @@ export const ANSWER_BUDGET_MS = 8_000;
  * delivery that needs state: ignored deliveries, most of an org webhook's, never evaluate it, and every
  * invocation may be a cold start (BENCHMARKS.md).
  */
-const loadPipeline = lazyImport(() => import("../pipeline/pipeline.ts"));
+const loadPipeline = lazyImport(() => import("../deferred.ts").then(({ pipeline }) => pipeline));
 
 /** What a webhook route needs, built once per process by src/runtime.ts (or by a test). */
 export interface WebhookDeps {
