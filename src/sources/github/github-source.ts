@@ -57,7 +57,7 @@ export const githubSource: Source = {
         reason: `workflow_run ${action.slice(0, 40)}: only completed runs are considered`,
       };
     }
-    const result = workflowRunPayloadSchema.safeParse(payload, { reportInput: true });
+    const result = workflowRunPayloadSchema().safeParse(payload, { reportInput: true });
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new BadRequestError(

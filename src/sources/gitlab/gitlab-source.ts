@@ -77,7 +77,7 @@ export const gitlabSource: Source = {
         reason: `pipeline ${status.slice(0, 40)}: only finished pipelines are considered`,
       };
     }
-    const result = pipelinePayloadSchema.safeParse(payload, { reportInput: true });
+    const result = pipelinePayloadSchema().safeParse(payload, { reportInput: true });
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new BadRequestError(

@@ -13,7 +13,7 @@ import {
 } from "../../../fixtures/github.ts";
 
 const normalise = (payload: unknown): Interpretation =>
-  normaliseWorkflowRun(workflowRunPayloadSchema.parse(payload));
+  normaliseWorkflowRun(workflowRunPayloadSchema().parse(payload));
 
 const runEvent = (payload: unknown): GithubRunEvent => {
   const result = normalise(payload);

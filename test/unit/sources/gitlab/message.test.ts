@@ -10,7 +10,7 @@ import { build, failedBuildPipeline, failedDeployPipeline, tagPipeline } from ".
 const HOSTILE = "<!channel> <!here> <@U024BE7LH> <https://evil.test|click me> & <!date^1^{date}|x>";
 
 const eventOf = (payload: unknown): GitlabPipelineEvent => {
-  const result = normalisePipeline(pipelinePayloadSchema.parse(payload));
+  const result = normalisePipeline(pipelinePayloadSchema().parse(payload));
   if (result.kind !== "run" || result.event.source !== "gitlab") throw new Error("not a run");
   return result.event;
 };

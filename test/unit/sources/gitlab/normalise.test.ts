@@ -27,7 +27,7 @@ import {
 } from "../../../fixtures/gitlab.ts";
 
 const interpret = (payload: unknown): Interpretation =>
-  normalisePipeline(pipelinePayloadSchema.parse(payload));
+  normalisePipeline(pipelinePayloadSchema().parse(payload));
 
 const eventOf = (payload: unknown): GitlabPipelineEvent => {
   const result = interpret(payload);
