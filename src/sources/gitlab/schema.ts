@@ -83,7 +83,10 @@ let schemas: ReturnType<typeof buildSchemas> | undefined;
  * Built at the first finished pipeline, not at import: most deliveries (created, pending, running) are
  * answered from their status alone, and building these schemas costs a cold start ≈ 1.4 ms (BENCHMARKS.md).
  */
-export const pipelinePayloadSchema = () => (schemas ??= buildSchemas()).payload;
+export const pipelinePayloadSchema = () => {
+  schemas ??= buildSchemas();
+  return schemas.payload;
+};
 
 export type PipelinePayload = Infer<ReturnType<typeof pipelinePayloadSchema>>;
 export type BuildPayload = Infer<ReturnType<typeof buildSchemas>["build"]>;
