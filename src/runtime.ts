@@ -1,4 +1,5 @@
 import { type Config, functionEnv, loadConfig } from "./config.ts";
+import { loadDeferred } from "./deferred-load.ts";
 import type { WebhookDeps } from "./http/handle-webhook.ts";
 import { lazyImport } from "./lazy-import.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -12,9 +13,6 @@ export const SLACK_INTERVAL_MS = 1_100;
 
 const log: Logger = createLogger();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The pipeline, Netlify Blobs, the Slack senders and the jobs lookup: one chunk, loaded at first need. */
-export const loadDeferred = lazyImport(() => import("./deferred.ts"));
 
 /**
  * Netlify Blobs, opened at the first store call rather than at import: @netlify/blobs is only loaded when
@@ -42,12 +40,11 @@ export const lazyBlobsStore = (deadline?: number): Store => {
 let store: Store | null = null;
 let router: { routing: Config["routing"]; sender: SlackSender } | null = null;
 /** The Slack senders (and their packages) load at the first post, not at a cold start. */
-const loadRouter = loadDeferred;
 
 /** One router per configuration (loadConfig returns the same Config while the environment is unchanged). */
 const slackFor = (config: Config): SlackSender => ({
   send: async (message, options) => {
-    const { createSlackRouter } = await loadRouter();
+    const { createSlackRouter } = await loadDeferred();
     if (router?.routing !== config.routing) {
       router = {
         routing: config.routing,
@@ -58,7 +55,6 @@ const slackFor = (config: Config): SlackSender => ({
   },
 });
 
-const loadJobs = loadDeferred;
 let jobs: { settings: Config["githubJobs"]; lookup: Promise<JobsLookup> } | null = null;
 
 /**
@@ -73,7 +69,7 @@ const detailFailureFor = (config: Config): PipelineDeps["detailFailure"] => {
     if (jobs?.settings !== settings) {
       jobs = {
         settings,
-        lookup: loadJobs().then(({ createJobsLookup }) => createJobsLookup(settings, { log })),
+        lookup: loadDeferred().then(({ createJobsLookup }) => createJobsLookup(settings, { log })),
       };
     }
     const found = await (await jobs.lookup)(event, deadline);

@@ -1,7 +1,7 @@
 import { type Config, loadConfig, routeBlocker, sendingBlocker } from "../config.ts";
+import { loadDeferred } from "../deferred-load.ts";
 import { SecretMissingError, SignatureInvalidError, StoreUnavailableError, VigieError } from "../errors.ts";
 import { boundedEvent } from "../event.ts";
-import { lazyImport } from "../lazy-import.ts";
 import { describeError, type Logger } from "../log.ts";
 import type { PipelineDeps, Result } from "../pipeline/pipeline.ts";
 import { classify } from "../pipeline/policy.ts";
@@ -24,7 +24,7 @@ export const ANSWER_BUDGET_MS = 8_000;
  * delivery that needs state: ignored deliveries, most of an org webhook's, never evaluate it, and every
  * invocation may be a cold start (BENCHMARKS.md).
  */
-const loadPipeline = lazyImport(() => import("../deferred.ts").then(({ pipeline }) => pipeline));
+const loadPipeline = () => loadDeferred().then(({ pipeline }) => pipeline);
 
 /** What a webhook route needs, built once per process by src/runtime.ts (or by a test). */
 export interface WebhookDeps {
