@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
  *   destination it goes to, to count that destination's storm window; twice the window length.
  * - `digest/<destination>/<time>-<hash>`: an episode waiting for its destination's storm digest; deleted
  *   when the digest is queued, which leaves `digested/<destination>/<time>-<hash>` (same suffix) so that a
- *   replay of the opening event does not put the site in a second digest; 1 day.
+ *   retried opening or recovery does not put the site in a second digest; 1 day.
  * - `outbox/<time>-<id>`: a message to send; sent ones kept 1 day, dead ones 7 days.
  * - `threads/<opening message id>`: channel and `ts` of a failure message posted with the Slack app, for
  *   its thread replies and its update on recovery; 90 days.

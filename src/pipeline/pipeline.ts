@@ -455,6 +455,7 @@ const writeDigestItem = async (
   episode: Episode,
   destination: string,
   deps: PipelineDeps,
+  /** This item may have been written, and its digest sent, by an earlier attempt of the same event. */
   replay = false,
 ) => {
   const item: DigestItem = {
@@ -472,7 +473,7 @@ const writeDigestItem = async (
     at: deps.now(),
   };
   const key = keys.digest(destination, episode.receivedAt, `${episode.id}:${kind}`);
-  // A replay (the first attempt died after writing the stream) may come after the digest went out.
+  // A replay may come after the digest went out: the digest's trace says so (keys.ts, `digested/`).
   if (replay && (await deps.store.read(keys.digested(key))) !== null) return;
   await deps.store.set(key, item, { onlyIfNew: true });
 };
@@ -776,7 +777,9 @@ const queueRecovery = async (
   for (const announced of announcedRoutes(episode)) {
     const { destination } = announced;
     if (announced.delivery === "digest") {
-      await writeDigestItem("recovery", event, stream, episode, destination, deps);
+      // Written before the episode closes: a retry after a crash cannot be told from a first attempt, and
+      // its digest may have gone out in between, so the trace is always checked.
+      await writeDigestItem("recovery", event, stream, episode, destination, deps, true);
       continue;
     }
     const after = keys.outbox(episode.receivedAt, announced.openingId);

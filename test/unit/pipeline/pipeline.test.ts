@@ -228,6 +228,42 @@ describe("storms", () => {
     expect(await f.store.list("digested/")).toEqual([]);
   });
 
+  it("a recovery retried after its digest went out (the first attempt died before closing) is not sent again", async () => {
+    const f = pipelineFixture({ STORM_THRESHOLD: "2" });
+    for (let i = 1; i <= 4; i++) await run(f, site(i));
+    f.clock.advance(31_000);
+    await sweep(f.deps);
+    expect(f.slack.messages).toHaveLength(3);
+    // Site 3's fix: its recovery goes into the recovery digest, then closing the episode fails.
+    const fix = site(3, 30, "success");
+    const since = f.clock.now();
+    const store = f.store;
+    const broken: Store = {
+      get: (key) => store.get(key),
+      read: (key) => store.read(key),
+      delete: (key) => store.delete(key),
+      list: (prefix) => store.list(prefix),
+      set: async (key, value, condition) => {
+        if (key.startsWith("streams/")) throw new StoreUnavailableError("set", new Error("died"));
+        return store.set(key, value, condition);
+      },
+    };
+    await expect(
+      process({ v: 1, event: fix, since }, { ...f.deps, store: broken }, f.deadline()),
+    ).rejects.toThrow();
+    expect(await f.store.list("digest/")).toHaveLength(1);
+    f.clock.advance(31_000);
+    await sweep(f.deps);
+    expect(f.slack.messages).toHaveLength(4);
+    expect(textOf(f.slack.messages[3])).toMatch(/acme\/site-3\b/);
+    // Processed again (the sweep's takeover): the episode closes, and nothing more is sent.
+    await process({ v: 1, event: fix, since }, f.deps, f.deadline());
+    expect(await f.store.list("digest/")).toEqual([]);
+    f.clock.advance(31_000);
+    await sweep(f.deps);
+    expect(f.slack.messages).toHaveLength(4);
+  });
+
   it("recoveries of a storm's sites are grouped too", async () => {
     const f = pipelineFixture({ STORM_THRESHOLD: "2" });
     for (let i = 1; i <= 6; i++) await run(f, site(i));
