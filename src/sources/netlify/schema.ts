@@ -13,33 +13,39 @@ import { boolean, type infer as Infer, minLength, nullable, object, optional, st
  * Everything else may be null or absent: manual (CLI) deploys carry no branch, commit or title, and older
  * payloads lack some fields (Zulip's fixtures of 2018 have no `committer`).
  */
-const nonEmpty = () => string().check(minLength(1));
-const maybe = <T extends Parameters<typeof nullable>[0]>(schema: T) => optional(nullable(schema));
+/**
+ * One instance per field kind, shared by every field: a zod schema is immutable, and each one built costs at
+ * import, in every cold start (BENCHMARKS.md, "Import as deployed"). Built per field, these 20 fields made
+ * ≈ 60 schemas; shared, they make 5.
+ */
+const nonEmpty = string().check(minLength(1));
+const maybeString = optional(nullable(string()));
+const maybeBoolean = optional(nullable(boolean()));
 
 export const deployPayloadSchema = object({
-  id: nonEmpty(),
-  site_id: nonEmpty(),
+  id: nonEmpty,
+  site_id: nonEmpty,
   /** The site's name: `https://app.netlify.com/sites/<name>`. */
-  name: nonEmpty(),
+  name: nonEmpty,
   /** `error` for failed and cancelled deploys, `ready` for published ones, in-between states otherwise. */
-  state: nonEmpty(),
-  error_message: maybe(string()),
-  branch: maybe(string()),
+  state: nonEmpty,
+  error_message: maybeString,
+  branch: maybeString,
   /** `production`, `deploy-preview`, `branch-deploy`, ... */
-  context: maybe(string()),
-  commit_ref: maybe(string()),
-  commit_url: maybe(string()),
+  context: maybeString,
+  commit_ref: maybeString,
+  commit_url: maybeString,
   /** Commit message or pull request title. */
-  title: maybe(string()),
-  committer: maybe(string()),
-  ssl_url: maybe(string()),
-  url: maybe(string()),
-  deploy_ssl_url: maybe(string()),
-  created_at: nonEmpty(),
-  updated_at: maybe(string()),
+  title: maybeString,
+  committer: maybeString,
+  ssl_url: maybeString,
+  url: maybeString,
+  deploy_ssl_url: maybeString,
+  created_at: nonEmpty,
+  updated_at: maybeString,
   /** Read by the cancel rules (src/sources/netlify/cancel-rules.ts). */
-  skipped: maybe(boolean()),
-  locked: maybe(boolean()),
+  skipped: maybeBoolean,
+  locked: maybeBoolean,
 });
 
 export type DeployPayload = Infer<typeof deployPayloadSchema>;
