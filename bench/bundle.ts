@@ -21,11 +21,16 @@
  *   "external"`, same banner, format and target). Its import resolves the packages from node_modules.
  * - cold start to the first answer: a new process imports the deployed github function and answers one
  *   ignored delivery (the Request is built before, as the platform builds it), against the same for a
- *   hello-world function: what vigie adds to a cold invocation, import and first request together.
+ *   hello-world function: what vigie adds to a cold invocation, import and first request together. And the
+ *   sweep's: a new process imports the deployed sweep and runs one sweep with nothing to do (the case of
+ *   almost every minute) against a local BlobsServer (@netlify/blobs/server) in a process of its own,
+ *   reached as on Netlify through NETLIFY_BLOBS_CONTEXT. The sweep loads its steps when it runs, so its
+ *   import alone would leave that cost out; this figure counts it.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
@@ -243,6 +248,8 @@ const childrenCpuMs = (): number | null => {
 interface Command {
   readonly key: string;
   readonly args: readonly string[];
+  /** Added to this process's environment. */
+  readonly env?: Readonly<Record<string, string>> | undefined;
 }
 
 interface Timing {
@@ -255,13 +262,15 @@ interface Timing {
 const measureSpawns = (commands: readonly Command[], rounds: number): Map<string, Timing> => {
   const timings = new Map<string, Timing>(commands.map((c) => [c.key, { wallMs: [], cpuMs: 0, runs: 0 }]));
   // One unmeasured run each: the first spawn pays for cold disk caches.
-  for (const command of commands) spawnSync(process.execPath, command.args, { stdio: "ignore" });
+  const envOf = (command: Command) => (command.env ? { ...process.env, ...command.env } : process.env);
+  for (const command of commands)
+    spawnSync(process.execPath, command.args, { stdio: "ignore", env: envOf(command) });
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < commands.length; i++) {
       const command = commands[(i + r) % commands.length] as Command;
       const cpuBefore = childrenCpuMs();
       const started = performance.now();
-      const child = spawnSync(process.execPath, command.args, { encoding: "utf8" });
+      const child = spawnSync(process.execPath, command.args, { encoding: "utf8", env: envOf(command) });
       const wall = performance.now() - started;
       const cpuAfter = childrenCpuMs();
       if (child.status !== 0) {
@@ -348,6 +357,60 @@ const coldArgs = (file: string, input: string): string[] => [
   ].join("\n"),
 ];
 
+/** A child that imports the deployed sweep and runs one sweep against the store NETLIFY_BLOBS_CONTEXT names. */
+const sweepColdArgs = (file: string): string[] => [
+  "--input-type=module",
+  "-e",
+  [
+    `const write = process.stdout.write; process.stdout.write = () => true;`,
+    `const fn = (await import(${JSON.stringify(pathToFileURL(file).href)})).default;`,
+    `const res = await fn(new Request("http://localhost/.netlify/functions/sweep", { method: "POST" }));`,
+    `const text = await res.text();`,
+    `process.stdout.write = write;`,
+    `if (res.status !== 200 || !text.includes('"swept"')) { console.error(res.status, text); process.exit(1); }`,
+  ].join("\n"),
+];
+
+/**
+ * A local Netlify Blobs server in its own process (the bench waits on its children synchronously, so it
+ * could not answer from this one), and the environment a function needs to reach it.
+ */
+const startBlobsProcess = async (): Promise<{ env: Record<string, string>; stop: () => Promise<void> }> => {
+  const directory = await mkdtemp(join(tmpdir(), "vigie-bench-blobs-"));
+  const token = "vigie-bench-token";
+  const child = spawn(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import { BlobsServer } from "@netlify/blobs/server";
+       const server = new BlobsServer({ directory: ${JSON.stringify(directory)}, token: ${JSON.stringify(token)} });
+       const { port } = await server.start();
+       console.log(port);`,
+    ],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const port = await new Promise<number>((resolvePort, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the Blobs server exited ${code}`)));
+    child.stdout.once("data", (data: Buffer) => resolvePort(Number(String(data).trim())));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const context = { edgeURL: url, uncachedEdgeURL: url, siteID: "vigie-bench", token };
+  return {
+    env: {
+      NETLIFY_BLOBS_CONTEXT: Buffer.from(JSON.stringify(context)).toString("base64"),
+      // Checked before a sweep runs (a sweep sends); with nothing due, never called.
+      SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T000/B000/vigiebench",
+    },
+    stop: async () => {
+      child.removeAllListeners("exit");
+      child.kill();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+};
+
 export const measureImports = async (
   bundles: { deployed: DeployedFunction[]; esbuild: BundledFunction[]; nft: BundledFunction[] },
   options: { rounds?: number } = {},
@@ -362,6 +425,8 @@ export const measureImports = async (
   const input = join(DIST, "cold-delivery.json");
   writeFileSync(input, JSON.stringify({ body, signature: await signGithub(secret, body), secret }));
   const github = bundles.deployed.find((b) => b.name === "github");
+  const sweep = bundles.deployed.find((b) => b.name === "sweep");
+  const blobs = sweep ? await startBlobsProcess() : null;
 
   const commands: Command[] = [
     { key: "base", args: ["-e", "0"] },
@@ -371,8 +436,14 @@ export const measureImports = async (
     ...bundles.nft.map((b) => ({ key: `nft:${b.name}`, args: importArgs(b.file) })),
     { key: "cold:hello", args: coldArgs(hello, input) },
     ...(github ? [{ key: "cold:github", args: coldArgs(github.file, input) }] : []),
+    ...(sweep ? [{ key: "cold:sweep", args: sweepColdArgs(sweep.file), env: blobs?.env }] : []),
   ];
-  const timings = measureSpawns(commands, rounds);
+  let timings: Map<string, Timing>;
+  try {
+    timings = measureSpawns(commands, rounds);
+  } finally {
+    await blobs?.stop();
+  }
   const reference = (key: string) => {
     const timing = timings.get(key) as Timing;
     return { wall: median(timing.wallMs), cpu: timing.runs > 0 ? timing.cpuMs / timing.runs : 0 };
@@ -411,7 +482,7 @@ export const measureImports = async (
     })),
     esbuild: bundles.esbuild.map(bundledFigure("esbuild")),
     nft: bundles.nft.map(bundledFigure("nft")),
-    coldStart: ["hello", ...(github ? ["github"] : [])].map((name) => {
+    coldStart: ["hello", ...(github ? ["github"] : []), ...(sweep ? ["sweep"] : [])].map((name) => {
       const { wall, cpu } = reference(`cold:${name}`);
       return {
         name,

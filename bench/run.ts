@@ -186,7 +186,7 @@ if (bundle) {
     );
   }
   lines.push(
-    `  cold start to the first answer (import + one ignored delivery), ratio to \`node -e 0\`: ` +
+    `  cold start to the first answer (import + one ignored delivery; sweep: import + one sweep with nothing to do, local Blobs), ratio to \`node -e 0\`: ` +
       bundle.coldStart.map((c) => `${c.name} ${c.ms} ms ratio ${c.ratio.toFixed(3)}`).join(", "),
   );
 }
