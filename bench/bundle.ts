@@ -19,9 +19,9 @@
  *   NFT bundler (bundlers/index.js `getBundlerName`), which bundles our own code with esbuild and leaves
  *   packages external, shipped as files (bundlers/nft/transformer.js `transform`: `bundle: true, packages:
  *   "external"`, same banner, format and target). Its import resolves the packages from node_modules.
- * - cold start to the first answer: a new process imports the deployed github function and answers one
- *   ignored delivery (the Request is built before, as the platform builds it), against the same for a
- *   hello-world function: what vigie adds to a cold invocation, import and first request together. And the
+ * - cold start to the first answer: a new process imports the deployed github (netlify) function and answers
+ *   one ignored delivery, a cancelled run (a "Deploy started"), the Request built before, as the platform
+ *   builds it, against the same for a hello-world function: what vigie adds to a cold invocation, import and first request together. And the
  *   sweep's: a new process imports the deployed sweep and runs one sweep with nothing to do (the case of
  *   almost every minute) against a local BlobsServer (@netlify/blobs/server) in a process of its own,
  *   reached as on Netlify through NETLIFY_BLOBS_CONTEXT. The sweep loads its steps when it runs, so its
@@ -36,6 +36,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
 import extractZip from "extract-zip";
 import { failedRunPayload, signGithub } from "../test/fixtures/github.ts";
+import { netlifyBody, netlifyDeploy, signNetlify } from "../test/fixtures/netlify.ts";
 import { invariant, median, round } from "./stats.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -337,17 +338,23 @@ const importArgs = (file: string): string[] => [
 
 const kib = (bytes: number): number => round(bytes / 1024, 1);
 
+/** What a cold child posts: one delivery as the platform would hand it over, and the secret to verify it. */
+interface ColdDelivery {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly env: Record<string, string>;
+}
+
 /** A child that builds the Request first (the platform's work), then imports the function and answers. */
 const coldArgs = (file: string, input: string): string[] => [
   "--input-type=module",
   "-e",
   [
     `import { readFileSync } from "node:fs";`,
-    `const { body, signature, secret } = JSON.parse(readFileSync(${JSON.stringify(input)}, "utf8"));`,
-    `process.env.GITHUB_WEBHOOK_SECRET = secret;`,
-    `const req = new Request("http://localhost/webhooks/github", { method: "POST", body, headers: {`,
-    `  "content-type": "application/json", "x-github-event": "workflow_run",`,
-    `  "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958", "x-hub-signature-256": signature } });`,
+    `const { url, headers, body, env } = JSON.parse(readFileSync(${JSON.stringify(input)}, "utf8"));`,
+    `Object.assign(process.env, env);`,
+    `const req = new Request(url, { method: "POST", body, headers });`,
     `new Response("warm");`,
     `const write = process.stdout.write; process.stdout.write = () => true;`,
     `const fn = (await import(${JSON.stringify(pathToFileURL(file).href)})).default;`,
@@ -420,11 +427,42 @@ export const measureImports = async (
   writeFileSync(empty, "export default 1;\n");
   const hello = join(DIST, "hello.mjs");
   writeFileSync(hello, 'export default async () => new Response(\'{"status":"ignored"}\');\n');
+  // One ignored delivery per route: a cancelled run for GitHub, a "Deploy started" for Netlify (validated,
+  // then ignored by the cancel rules). Neither needs the store.
   const secret = "vigie-bench-cold-secret";
-  const body = JSON.stringify(failedRunPayload({ repo: "acme/site-1", conclusion: "cancelled" }));
-  const input = join(DIST, "cold-delivery.json");
-  writeFileSync(input, JSON.stringify({ body, signature: await signGithub(secret, body), secret }));
-  const github = bundles.deployed.find((b) => b.name === "github");
+  const githubBody = JSON.stringify(failedRunPayload({ repo: "acme/site-1", conclusion: "cancelled" }));
+  const netlifyDeployBody = netlifyBody(netlifyDeploy({ state: "building" }));
+  const deliveries: Record<string, ColdDelivery> = {
+    github: {
+      url: "http://localhost/webhooks/github",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "workflow_run",
+        "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        "x-hub-signature-256": await signGithub(secret, githubBody),
+      },
+      body: githubBody,
+      env: { GITHUB_WEBHOOK_SECRET: secret },
+    },
+    netlify: {
+      url: "http://localhost/webhooks/netlify",
+      headers: {
+        "content-type": "application/json",
+        "x-netlify-event": "deploy_building",
+        "x-webhook-signature": await signNetlify(secret, netlifyDeployBody),
+      },
+      body: netlifyDeployBody,
+      env: { NETLIFY_WEBHOOK_SECRET: secret },
+    },
+  };
+  const inputs = Object.fromEntries(
+    Object.entries(deliveries).map(([name, delivery]) => {
+      const file = join(DIST, `cold-${name}.json`);
+      writeFileSync(file, JSON.stringify(delivery));
+      return [name, file];
+    }),
+  );
+  const coldRoutes = bundles.deployed.filter((b) => inputs[b.name] !== undefined);
   const sweep = bundles.deployed.find((b) => b.name === "sweep");
   const blobs = sweep ? await startBlobsProcess() : null;
 
@@ -434,8 +472,8 @@ export const measureImports = async (
     ...bundles.deployed.map((b) => ({ key: `deployed:${b.name}`, args: importArgs(b.file) })),
     ...bundles.esbuild.map((b) => ({ key: `esbuild:${b.name}`, args: importArgs(b.file) })),
     ...bundles.nft.map((b) => ({ key: `nft:${b.name}`, args: importArgs(b.file) })),
-    { key: "cold:hello", args: coldArgs(hello, input) },
-    ...(github ? [{ key: "cold:github", args: coldArgs(github.file, input) }] : []),
+    { key: "cold:hello", args: coldArgs(hello, inputs.github as string) },
+    ...coldRoutes.map((b) => ({ key: `cold:${b.name}`, args: coldArgs(b.file, inputs[b.name] as string) })),
     ...(sweep ? [{ key: "cold:sweep", args: sweepColdArgs(sweep.file), env: blobs?.env }] : []),
   ];
   let timings: Map<string, Timing>;
@@ -482,7 +520,7 @@ export const measureImports = async (
     })),
     esbuild: bundles.esbuild.map(bundledFigure("esbuild")),
     nft: bundles.nft.map(bundledFigure("nft")),
-    coldStart: ["hello", ...(github ? ["github"] : []), ...(sweep ? ["sweep"] : [])].map((name) => {
+    coldStart: ["hello", ...coldRoutes.map((b) => b.name), ...(sweep ? ["sweep"] : [])].map((name) => {
       const { wall, cpu } = reference(`cold:${name}`);
       return {
         name,
