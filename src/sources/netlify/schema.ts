@@ -1,6 +1,15 @@
 import { boolean, type infer as Infer, minLength, nullable, object, optional, string } from "zod/mini";
 
 /**
+ * One schema per kind of field, shared by the fields of that kind: a zod schema is immutable, and each one
+ * is built at import, in every cold start (BENCHMARKS.md, "Third pass on issue 15"). Built per field, the 18
+ * fields made ≈ 55 zod objects; shared, 10.
+ */
+const nonEmpty = string().check(minLength(1));
+const maybeString = optional(nullable(string()));
+const maybeBoolean = optional(nullable(boolean()));
+
+/**
  * Only the fields of Netlify's deploy object that vigie reads. The body of a deploy notification is the
  * deploy object itself (https://docs.netlify.com/site-deploys/notifications/#http-post-request), field
  * names as in the API's `deploy` definition (https://open-api.netlify.com/#tag/deploy).
@@ -13,15 +22,6 @@ import { boolean, type infer as Infer, minLength, nullable, object, optional, st
  * Everything else may be null or absent: manual (CLI) deploys carry no branch, commit or title, and older
  * payloads lack some fields (Zulip's fixtures of 2018 have no `committer`).
  */
-/**
- * One instance per field kind, shared by every field: a zod schema is immutable, and each one built costs at
- * import, in every cold start (BENCHMARKS.md, "Import as deployed"). Built per field, these 20 fields made
- * ≈ 60 schemas; shared, they make 5.
- */
-const nonEmpty = string().check(minLength(1));
-const maybeString = optional(nullable(string()));
-const maybeBoolean = optional(nullable(boolean()));
-
 export const deployPayloadSchema = object({
   id: nonEmpty,
   site_id: nonEmpty,
