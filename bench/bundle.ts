@@ -21,11 +21,11 @@
  *   "external"`, same banner, format and target). Its import resolves the packages from node_modules.
  * - cold start to the first answer: a new process imports the deployed github (netlify) function and answers
  *   one ignored delivery, a cancelled run (a "Deploy started"), the Request built before, as the platform
- *   builds it, against the same for a hello-world function: what vigie adds to a cold invocation, import and first request together. And the
- *   sweep's: a new process imports the deployed sweep and runs one sweep with nothing to do (the case of
- *   almost every minute) against a local BlobsServer (@netlify/blobs/server) in a process of its own,
- *   reached as on Netlify through NETLIFY_BLOBS_CONTEXT. The sweep loads its steps when it runs, so its
- *   import alone would leave that cost out; this figure counts it.
+ *   builds it, against the same for a hello-world function: what vigie adds to a cold invocation, import and
+ *   first request together. And the sweep's: a new process imports the deployed sweep and runs one sweep
+ *   with nothing to do (the case of almost every minute) against a local BlobsServer
+ *   (@netlify/blobs/server) in a process of its own, reached as on Netlify through NETLIFY_BLOBS_CONTEXT.
+ *   The sweep loads its steps when it runs, so its import alone would leave that cost out; this counts it.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -338,7 +338,7 @@ const importArgs = (file: string): string[] => [
 
 const kib = (bytes: number): number => round(bytes / 1024, 1);
 
-/** What a cold child posts: one delivery as the platform would hand it over, and the secret to verify it. */
+/** What a cold child answers: one delivery as the platform would hand it over, and the secret to verify it. */
 interface ColdDelivery {
   readonly url: string;
   readonly headers: Record<string, string>;
