@@ -69,6 +69,21 @@ describe("npm run build (the deployed functions)", () => {
     }
   });
 
+  it("bundles no devDependency: what the tests use (jose signs their Netlify tokens) never ships", () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      devDependencies: Record<string, string>;
+    };
+    const devOnly = Object.keys(manifest.devDependencies);
+    expect(devOnly).toContain("jose");
+    for (const fn of built) {
+      const inputs = Object.values(fn.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+      const shipped = devOnly.filter((name) =>
+        inputs.some((input) => input.includes(`node_modules/${name}/`)),
+      );
+      expect(shipped, fn.name).toEqual([]);
+    }
+  });
+
   it("splits what loads at first use into the function's chunks: the pipeline and Slack stay out of the import", () => {
     // Every function, the scheduled sweep too: it loads its steps and the pipeline when it runs, as the
     // webhook functions load the pipeline at their first delivery that needs it.
