@@ -3,7 +3,7 @@ import { describeError } from "../log.ts";
 import { DEFAULT_DESTINATION } from "../routing/routes.ts";
 import type { SendResult, SlackMessage, SlackSender } from "../slack/message.ts";
 import { conditionalUpdate } from "../store/conditional-update.ts";
-import type { Store } from "../store/store.ts";
+import type { Entry, Store } from "../store/store.ts";
 import { keys } from "./keys.ts";
 import { claim, type MessageKind, newEntry, readiness, revive, settle } from "./outbox.ts";
 import { parseOutboxEntry, parseRate, parseThread } from "./records.ts";
@@ -28,8 +28,19 @@ export type DeliverOutcome =
   | { readonly kind: "failed"; readonly reason: string };
 
 /**
+ * An outbox entry as `enqueue` left it: its key, and, when this call wrote it, the entry as written (value
+ * and etag), so that `deliver` right after needs no read of it: one store round trip less per message sent
+ * inline. `null` when it was there already (a replay: `deliver` reads what it holds now) or when the store
+ * gave no etag for the write.
+ */
+export interface Enqueued {
+  readonly key: string;
+  readonly written: Entry | null;
+}
+
+/**
  * Writes a message into the outbox, once: the key derives from what caused it (an episode, a digest),
- * so a replay after a crash finds the same entry instead of adding a second one. Returns its key.
+ * so a replay after a crash finds the same entry instead of adding a second one.
  */
 export const enqueue = async (
   fields: {
@@ -46,10 +57,11 @@ export const enqueue = async (
     edit?: boolean;
   },
   deps: Pick<DeliverDeps, "store" | "now">,
-): Promise<string> => {
+): Promise<Enqueued> => {
   const key = keys.outbox(fields.at, fields.id);
-  await deps.store.set(key, newEntry(fields, deps.now()), { onlyIfNew: true });
-  return key;
+  const value = newEntry(fields, deps.now());
+  const write = await deps.store.set(key, value, { onlyIfNew: true });
+  return { key, written: write.modified && write.etag !== "" ? { value, etag: write.etag } : null };
 };
 
 /** The longest a post may wait for Slack's answer, when the deadline leaves that much time. */
@@ -114,11 +126,14 @@ const holdRate = async (
  * gets one more try (never the sweep: it would loop).
  */
 export const deliver = async (
-  outboxKey: string,
+  outbox: string | Enqueued,
   deps: DeliverDeps,
   options: { deadline: number; reviveDead?: boolean },
 ): Promise<DeliverOutcome> => {
-  const entry = await deps.store.get(outboxKey);
+  const outboxKey = typeof outbox === "string" ? outbox : outbox.key;
+  // Just written by this invocation: its claim below is conditional on that write's etag, so a sender that
+  // took it in between (the sweep) makes the claim fail, exactly as after a read.
+  const entry = (typeof outbox === "string" ? null : outbox.written) ?? (await deps.store.get(outboxKey));
   const stored = parseOutboxEntry(entry?.value ?? null);
   if (!entry || !stored) return { kind: "queued", reason: "message not found in the outbox" };
   let current = stored;

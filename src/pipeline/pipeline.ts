@@ -8,7 +8,7 @@ import { formatFailure, formatRecovery, formatResolved } from "../slack/format.t
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
 import { oneLine } from "../text/one-line.ts";
-import { type DeliverDeps, type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
+import { type DeliverDeps, type DeliverOutcome, deliver, type Enqueued, enqueue } from "./deliver.ts";
 import {
   announcedRoutes,
   closeEpisode,
@@ -285,7 +285,12 @@ export const process = async (
     deps.log("warn", "stream contention: event left in the inbox for the sweep", { key, released });
     return result("queued", CONTENTION, key, streamKey(event));
   }
-  await finishEvent(key, outcome.result, outcome.outboxes, deps);
+  await finishEvent(
+    key,
+    outcome.result,
+    outcome.outboxes.map((outbox) => outbox.key),
+    deps,
+  );
   if (outcome.outboxes.length === 0) return outcome.result;
   // One message per destination, each with its own rate slot: a slow or dead one never holds another.
   const outcomes = await Promise.all(outcome.outboxes.map((outbox) => deliver(outbox, deps, { deadline })));
@@ -293,7 +298,7 @@ export const process = async (
 };
 
 type Processed =
-  | { readonly kind: "processed"; readonly result: Result; readonly outboxes: readonly string[] }
+  | { readonly kind: "processed"; readonly result: Result; readonly outboxes: readonly Enqueued[] }
   | { readonly kind: "contention" };
 
 /**
@@ -624,7 +629,7 @@ const processFailure = async (
   // storm, its digest instead.
   const mention = mentionFor(deps.config.routing.mentions, event);
   const message = detailed.then((told) => formatFailure(told, mention === null ? {} : { mention }));
-  const outboxes: Array<Promise<string>> = [];
+  const outboxes: Array<Promise<Enqueued>> = [];
   for (const announced of announcedRoutes(episode)) {
     const { destination } = announced;
     if (announced.delivery === "digest") {
@@ -663,7 +668,7 @@ const processFailure = async (
         deps.log("warn", "what failed not kept for reminders", { key, ...describeError(error) });
       }),
   );
-  const [outboxKeys] = await Promise.all([Promise.all(outboxes), Promise.all(writes)]);
+  const [enqueued] = await Promise.all([Promise.all(outboxes), Promise.all(writes)]);
   if (episode.delivery === "folded") {
     const sha = event.commit.sha?.slice(0, 7) ?? "";
     return {
@@ -682,7 +687,7 @@ const processFailure = async (
     const reason = `muted: ROUTES sends this run nowhere${by ? ` (rule ${by})` : ""}`;
     return { kind: "processed", result: result("suppressed", reason, key, stream), outboxes: [] };
   }
-  if (outboxKeys.length === 0) {
+  if (enqueued.length === 0) {
     return {
       kind: "processed",
       result: result("queued", "storm: grouped into the next digest", key, stream),
@@ -692,7 +697,7 @@ const processFailure = async (
   return {
     kind: "processed",
     result: result("queued", "episode opened", key, stream),
-    outboxes: outboxKeys,
+    outboxes: enqueued,
   };
 };
 
@@ -705,7 +710,7 @@ const processSuccess = async (inflight: InflightRecord, deps: PipelineDeps): Pro
   const key = idempotencyKey(event);
   const stream = streamKey(event);
   const notify = deps.config.notifyRecovery;
-  let queued: string[] | null = null;
+  let queued: Enqueued[] | null = null;
   const updated = await conditionalUpdate(
     deps.store,
     keys.stream(stream),
@@ -740,7 +745,7 @@ const processSuccess = async (inflight: InflightRecord, deps: PipelineDeps): Pro
   await deps.store.delete(keys.open(stream));
   const closed = step.episode;
   const what = `recovered after ${runs(closed.failedRuns)}`;
-  const outboxes: string[] = queued ?? [];
+  const outboxes: Enqueued[] = queued ?? [];
   if (outboxes.length > 0)
     return { kind: "processed", result: result("queued", what, key, stream), outboxes };
   const grouped = notify && announcedRoutes(closed).some((r) => r.delivery === "digest");
@@ -758,7 +763,7 @@ const processSuccess = async (inflight: InflightRecord, deps: PipelineDeps): Pro
 /**
  * The recovery follows the opening to every destination it went to: alone where the failure went alone
  * (after it, and in its thread with the Slack app, whose failure message is also updated in place to say
- * it recovered), into the recovery digest where the failure was in a digest. Returns the outbox keys.
+ * it recovered), into the recovery digest where the failure was in a digest. Returns what it enqueued.
  */
 const queueRecovery = async (
   event: RunEvent,
@@ -766,14 +771,14 @@ const queueRecovery = async (
   stream: string,
   episode: Episode,
   deps: PipelineDeps,
-): Promise<string[]> => {
+): Promise<Enqueued[]> => {
   const recovery = {
     openedAt: episode.openedAt,
     failedRuns: episode.failedRuns,
     firstFailureUrl: episode.first.logsUrl,
   };
   const message = formatRecovery(event, recovery);
-  const queued: string[] = [];
+  const queued: Enqueued[] = [];
   for (const announced of announcedRoutes(episode)) {
     const { destination } = announced;
     if (announced.delivery === "digest") {

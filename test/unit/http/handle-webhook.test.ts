@@ -643,11 +643,16 @@ describe("handleWebhook, rules shared by both sources", () => {
     "$name: when the answer budget is spent before Slack could answer in time → 202 queued, Slack not called",
     async (c) => {
       const h = webhookHarness(baseEnv);
-      // A slow store: every read takes a second, so Slack's own 5 s timeout no longer fits in the 10 s.
+      // A slow store: every read and write takes a second, so Slack's own 5 s timeout no longer fits in the 10 s.
       const get = h.store.get.bind(h.store);
       h.store.get = async (key) => {
         h.advance(1_000);
         return get(key);
+      };
+      const set = h.store.set.bind(h.store);
+      h.store.set = async (key, value, condition) => {
+        h.advance(1_000);
+        return set(key, value, condition);
       };
       const answer = await h.post((await c.signed(c.failure())).request(), c.source);
       expect(answer).toMatchObject({ status: 202, body: { status: "queued" } });

@@ -55,3 +55,59 @@ describe("deliver", () => {
     for (const { at } of posts.slice(1)) expect(at).toBeGreaterThanOrEqual(limitedAt + retryAfterMs);
   });
 });
+
+describe("deliver after enqueue", () => {
+  /** The keys the store was asked to read, in order. */
+  const reads = (f: ReturnType<typeof pipelineFixture>): string[] => {
+    const keys: string[] = [];
+    const get = f.store.get.bind(f.store);
+    f.store.get = async (key) => {
+      keys.push(key);
+      return get(key);
+    };
+    return keys;
+  };
+
+  it("sends a message it has just written without reading it back: one store round trip less", async () => {
+    const f = pipelineFixture();
+    const read = reads(f);
+    const enqueued = await queued(f, "fresh");
+    expect(enqueued.written).not.toBeNull();
+    await expect(deliver(enqueued, f.deps, { deadline: f.deadline() })).resolves.toEqual({
+      kind: "sent",
+      dryRun: false,
+    });
+    expect(read).not.toContain(enqueued.key);
+    expect(f.slack.messages.map((m) => m.text)).toEqual(["fresh"]);
+    expect(await f.store.get(enqueued.key)).toMatchObject({ value: { state: "sent", attempts: 1 } });
+  });
+
+  it("reads what the store holds when the entry was there already (a replay): sent once, not twice", async () => {
+    const f = pipelineFixture();
+    const first = await queued(f, "replayed");
+    await deliver(first, f.deps, { deadline: f.deadline() });
+    const replay = await queued(f, "replayed");
+    expect(replay).toEqual({ key: first.key, written: null });
+    const read = reads(f);
+    await expect(deliver(replay, f.deps, { deadline: f.deadline() })).resolves.toMatchObject({
+      kind: "sent",
+    });
+    expect(read).toContain(first.key);
+    expect(f.slack.messages).toHaveLength(1);
+  });
+
+  it("loses the race to a sender that took the entry in between: the claim fails, nothing is posted twice", async () => {
+    const f = pipelineFixture();
+    const enqueued = await queued(f, "raced");
+    // The sweep, by key, between this invocation's write and its delivery.
+    await expect(deliver(enqueued.key, f.deps, { deadline: f.deadline() })).resolves.toMatchObject({
+      kind: "sent",
+    });
+    await expect(deliver(enqueued, f.deps, { deadline: f.deadline() })).resolves.toEqual({
+      kind: "queued",
+      reason: "another sender holds it",
+    });
+    expect(f.slack.messages.map((m) => m.text)).toEqual(["raced"]);
+    expect(await f.store.get(enqueued.key)).toMatchObject({ value: { state: "sent", attempts: 1 } });
+  });
+});
