@@ -13,6 +13,16 @@ export const STORE_CALL_TIMEOUT_MS = 3_000;
 /** Field added to conditionally written objects when writes are verified (see `verifyConditionalWrites`). */
 const NONCE = "__vigieWrite";
 const SETTLE_MS = 25;
+/** How many listings `get` asks for a key's etag before it gives up (docs/architecture.md, "Store"). */
+const ETAG_LISTINGS = 3;
+/** How many write nonces a verified record carries: its own and those of the writes it builds on. */
+const CHAIN_LENGTH = 8;
+const chainOf = (written: unknown): readonly string[] =>
+  typeof written === "string"
+    ? [written]
+    : Array.isArray(written)
+      ? written.filter((n): n is string => typeof n === "string")
+      : [];
 
 export interface BlobsStoreOptions {
   readonly callTimeoutMs?: number;
@@ -48,13 +58,20 @@ export class BlobsStore implements Store {
   readonly #deadline: number | null;
   readonly #now: () => number;
   readonly #verify: boolean;
+  /** Under verification: the write nonces of the last version of each key this store read or wrote. */
+  readonly #chains: Map<string, { etag: string; chain: readonly string[] }>;
 
-  constructor(blobs: BlobStore, options: BlobsStoreOptions = {}) {
+  constructor(
+    blobs: BlobStore,
+    options: BlobsStoreOptions = {},
+    chains = new Map<string, { etag: string; chain: readonly string[] }>(),
+  ) {
     this.#blobs = blobs;
     this.#timeoutMs = options.callTimeoutMs ?? STORE_CALL_TIMEOUT_MS;
     this.#deadline = options.deadline ?? null;
     this.#now = options.now ?? Date.now;
     this.#verify = options.verifyConditionalWrites ?? false;
+    this.#chains = chains;
   }
 
   /**
@@ -88,12 +105,11 @@ export class BlobsStore implements Store {
 
   /** The same store, whose calls may each take until `deadline` (see BlobsStoreOptions.deadline). */
   withDeadline(deadline: number): BlobsStore {
-    return new BlobsStore(this.#blobs, {
-      callTimeoutMs: this.#timeoutMs,
-      verifyConditionalWrites: this.#verify,
-      deadline,
-      now: this.#now,
-    });
+    return new BlobsStore(
+      this.#blobs,
+      { callTimeoutMs: this.#timeoutMs, verifyConditionalWrites: this.#verify, deadline, now: this.#now },
+      this.#chains,
+    );
   }
 
   async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
@@ -121,18 +137,30 @@ export class BlobsStore implements Store {
       // The local Blobs server answers a GET without an ETag (Netlify Blobs sends one), but lists
       // etags. Etag first, content second: if the blob changes in between, the etag is older than the
       // content and the next conditional write fails safe, where the other order could overwrite.
-      const { blobs } = await this.#call("list", () => this.#blobs.list({ prefix: key }));
-      const etag = blobs.find((blob) => blob.key === key)?.etag;
+      // A listing that races a write ends early and still answers 200, without the key: it is asked
+      // again, and an etag that cannot be had stays empty, which `set` refuses to use (below).
+      let etag: string | undefined;
+      for (let attempt = 0; attempt < ETAG_LISTINGS && etag === undefined; attempt++) {
+        const { blobs } = await this.#call("list", () => this.#blobs.list({ prefix: key }));
+        etag = blobs.find((blob) => blob.key === key)?.etag;
+      }
       result = await this.#call("get", () => this.#blobs.getWithMetadata(key, { type: "json" }));
       if (result === null) return null;
       result = { ...result, etag: etag ?? "" };
     }
     const value: unknown = result.data;
+    const etag = result.etag ?? "";
     if (isPlainObject(value) && NONCE in value) {
-      const { [NONCE]: _nonce, ...rest } = value;
-      return { value: rest, etag: result.etag ?? "" };
+      const { [NONCE]: written, ...rest } = value;
+      if (etag !== "") this.#remember(key, etag, chainOf(written));
+      return { value: rest, etag };
     }
-    return { value, etag: result.etag ?? "" };
+    return { value, etag };
+  }
+
+  #remember(key: string, etag: string, chain: readonly string[]): void {
+    if (this.#chains.size >= 1_000) this.#chains.clear();
+    this.#chains.set(key, { etag, chain });
   }
 
   async read(key: string): Promise<unknown | null> {
@@ -140,23 +168,35 @@ export class BlobsStore implements Store {
     if (result === null) return null;
     const value: unknown = result;
     if (isPlainObject(value) && NONCE in value) {
-      const { [NONCE]: _nonce, ...rest } = value;
+      const { [NONCE]: _written, ...rest } = value;
       return rest;
     }
     return value;
   }
 
   async set(key: string, value: unknown, condition?: WriteCondition): Promise<WriteResult> {
+    // @netlify/blobs drops an empty `onlyIfMatch` and writes unconditionally: a record whose etag could
+    // not be had (a partial listing of the local server) must make the write fail, and its caller read
+    // again, never overwrite what another writer put there.
+    if (condition?.onlyIfMatch !== undefined && condition.onlyIfMatch === "") return { modified: false };
     const nonce = this.#verify && condition && isPlainObject(value) ? randomUUID() : null;
-    const stored = nonce ? { ...(value as Record<string, unknown>), [NONCE]: nonce } : value;
+    // The nonces of the writes this one builds on (when it is conditional on what `get` read), so that
+    // a writer whose write another has already built on still knows it won.
+    const read = this.#chains.get(key);
+    const parent = condition?.onlyIfMatch !== undefined && read?.etag === condition.onlyIfMatch ? read.chain : [];
+    const chain = nonce ? [nonce, ...parent].slice(0, CHAIN_LENGTH) : [];
+    const stored = nonce ? { ...(value as Record<string, unknown>), [NONCE]: chain } : value;
     const result = await this.#call("set", () => this.#blobs.setJSON(key, stored, condition ?? {}));
     if (!result.modified) return { modified: false };
     if (nonce) {
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const after = await this.#call("get", () => this.#blobs.getWithMetadata(key, { type: "json" }));
       const data: unknown = after?.data;
-      if (!isPlainObject(data) || data[NONCE] !== nonce) return { modified: false };
-      return { modified: true, etag: after?.etag ?? result.etag ?? "" };
+      // Won when this write's nonce is there, or in the chain of a write that built on it since.
+      if (!isPlainObject(data) || !chainOf(data[NONCE]).includes(nonce)) return { modified: false };
+      const etag = result.etag ?? "";
+      if (etag !== "") this.#remember(key, etag, chain);
+      return { modified: true, etag };
     }
     return { modified: true, etag: result.etag ?? "" };
   }

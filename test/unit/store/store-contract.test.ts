@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../../src/errors.ts";
 import { BlobsStore } from "../../../src/store/blobs-store.ts";
+import { conditionalUpdate } from "../../../src/store/conditional-update.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
 import type { Store } from "../../../src/store/store.ts";
 
@@ -137,5 +138,46 @@ describe("verified conditional writes (the local Blobs server is not atomic)", (
       }),
       { numRuns: 10 },
     );
+  });
+});
+
+describe("conditional writes when the local Blobs server's listing races a write", () => {
+  /** Writers renaming temp files into `streams/` while the counter below is updated: its listings end early. */
+  const churn = async (store: Store, until: () => boolean) => {
+    let n = 0;
+    while (!until()) {
+      await Promise.all(Array.from({ length: 4 }, (_, i) => store.set(`streams/other-${i}`, { n: n++ })));
+    }
+  };
+
+  it("an empty etag never makes a write unconditional", async () => {
+    const store = blobs(true);
+    await store.set("streams/k", { v: 1 }, { onlyIfNew: true });
+    expect(await store.set("streams/k", { v: 2 }, { onlyIfMatch: "" })).toEqual({ modified: false });
+    expect((await store.get("streams/k"))?.value).toEqual({ v: 1 });
+  });
+
+  it("no increment is lost: every read → decide → write keeps its condition", async () => {
+    const store = blobs(true);
+    await store.set("streams/counter", { n: 0 }, { onlyIfNew: true });
+    const updaters = 12;
+    let done = false;
+    const background = churn(store, () => done);
+    const outcomes = await Promise.all(
+      Array.from({ length: updaters }, () =>
+        conditionalUpdate(
+          store,
+          "streams/counter",
+          (value) => (value as { n: number } | null)?.n ?? 0,
+          (n) => ({ write: true, next: { n: n + 1 }, value: n + 1 }),
+          { attempts: 200, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+        ),
+      ),
+    );
+    done = true;
+    await background;
+    const applied = outcomes.filter((outcome) => outcome.kind === "done").length;
+    expect((await store.get("streams/counter"))?.value).toEqual({ n: applied });
+    expect(applied).toBe(updaters);
   });
 });
