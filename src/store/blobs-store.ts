@@ -183,7 +183,8 @@ export class BlobsStore implements Store {
     // The nonces of the writes this one builds on (when it is conditional on what `get` read), so that
     // a writer whose write another has already built on still knows it won.
     const read = this.#chains.get(key);
-    const parent = condition?.onlyIfMatch !== undefined && read?.etag === condition.onlyIfMatch ? read.chain : [];
+    const parent =
+      condition?.onlyIfMatch !== undefined && read?.etag === condition.onlyIfMatch ? read.chain : [];
     const chain = nonce ? [nonce, ...parent].slice(0, CHAIN_LENGTH) : [];
     const stored = nonce ? { ...(value as Record<string, unknown>), [NONCE]: chain } : value;
     const result = await this.#call("set", () => this.#blobs.setJSON(key, stored, condition ?? {}));
