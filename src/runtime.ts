@@ -34,6 +34,11 @@ export const lazyBlobsStore = (deadline?: number): Store => {
     set: async (key, value, condition) => (await open()).set(key, value, condition),
     delete: async (key) => (await open()).delete(key),
     list: async (prefix) => (await open()).list(prefix),
+    listVersions: async (prefix) => {
+      const opened = await open();
+      if (opened.listVersions) return opened.listVersions(prefix);
+      return (await opened.list(prefix)).map((key) => ({ key, etag: "" }));
+    },
   };
 };
 

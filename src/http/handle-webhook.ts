@@ -1,11 +1,11 @@
 import { type Config, loadConfig, routeBlocker, sendingBlocker } from "../config.ts";
 import { loadDeferred } from "../deferred-load.ts";
-import { SecretMissingError, SignatureInvalidError, StoreUnavailableError, VigieError } from "../errors.ts";
+import { SecretMissingError, SignatureInvalidError, VigieError } from "../errors.ts";
 import { boundedEvent } from "../event.ts";
 import { describeError, type Logger } from "../log.ts";
 import type { PipelineDeps, Result } from "../pipeline/pipeline.ts";
 import { classify } from "../pipeline/policy.ts";
-import type { InflightRecord, ResultStatus } from "../pipeline/records.ts";
+import type { ResultStatus } from "../pipeline/records.ts";
 import type { RawBody, Source } from "../sources/source.ts";
 import { countingStore } from "../store/counting-store.ts";
 import { oneLine } from "../text/one-line.ts";
@@ -44,31 +44,6 @@ export interface WebhookDeps {
   readonly defer?: ((work: Promise<unknown>) => void) | undefined;
 }
 
-/**
- * Processing after the answer, tried again while its budget lasts when the store failed: it is idempotent,
- * and a store that is slow under a burst (the local Blobs server) often answers the second time. What still
- * fails stays in the inbox for the sweep.
- */
-const processAfterAnswer = async (
-  pipeline: typeof import("../pipeline/pipeline.ts"),
-  inflight: InflightRecord,
-  deps: PipelineDeps,
-  deadline: number,
-): Promise<Result> => {
-  for (;;) {
-    try {
-      return await pipeline.process(inflight, deps, deadline);
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError) || deadline - deps.now() < RETRY_MARGIN_MS) throw error;
-      deps.log("warn", "store unavailable while processing; trying again", describeError(error));
-      await deps.sleep(1_000);
-    }
-  }
-};
-const RETRY_MARGIN_MS = 5_000;
-/** How long releasing an event to the sweep may take once processing failed (beyond processing's budget). */
-const RELEASE_BUDGET_MS = 5_000;
-
 /** The HTTP status of each result; the pipeline knows nothing of HTTP. */
 const HTTP_STATUS: Readonly<Record<ResultStatus, number>> = {
   notified: 200,
@@ -92,6 +67,7 @@ const resultFields = (result: Result): Record<string, unknown> => ({
 export const handleWebhook = async (req: Request, source: Source, deps: WebhookDeps): Promise<Response> => {
   const started = deps.now();
   const fields: Record<string, unknown> = { source: source.name };
+  let calls = 0;
   const answer = (response: Response, decision: string, extra: Record<string, unknown> = {}): Response => {
     const level = response.status >= 500 ? "error" : response.status >= 400 ? "warn" : "info";
     deps.log(level, "delivery", {
@@ -153,67 +129,41 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
     const blocker = sendingBlocker(config);
     if (blocker) throw blocker;
     const pipeline = await loadPipeline();
-    let calls = 0;
     /** Dependencies whose store calls may wait until `deadline`, counted for the log lines. */
     const depsUntil = (deadline: number): PipelineDeps => {
       const base = deps.pipeline(config, { deadline });
       const counter = countingStore(base.store, () => calls++);
       return { ...base, store: counter.store };
     };
-    const answerBy = started + ANSWER_BUDGET_MS;
-    const respond = (result: Result) =>
-      answer(
-        jsonResponse(HTTP_STATUS[result.status], { status: result.status, reason: result.reason }),
-        result.status,
-        { ...resultFields(result), storeCalls: calls },
-      );
-    const { defer } = deps;
-    if (!defer) return respond(await pipeline.processVerdict(verdict, depsUntil(answerBy), answerBy));
-    // Before the answer, only the inbox write (or a duplicate's recognition); the rest after it.
-    const acceptance = await pipeline.accept(verdict, depsUntil(answerBy));
-    const response = respond(acceptance.result);
-    const processBy = deps.now() + pipeline.PROCESS_BUDGET_MS;
-    // Work after the answer gets its own deadline, and store calls that may wait until then.
-    const followUp = acceptance.kind === "answered" ? acceptance.followUp : null;
-    const later =
-      acceptance.kind === "accepted"
-        ? () => processAfterAnswer(pipeline, acceptance.inflight, depsUntil(processBy), processBy)
-        : followUp && (() => followUp(depsUntil(processBy), processBy));
-    if (later) {
-      /** A failure after the answer hands an accepted event to the next sweep now, not after its lease. */
-      const release = async (): Promise<{ released?: boolean }> => {
-        if (acceptance.kind !== "accepted") return {};
-        const releaseBy = deps.now() + RELEASE_BUDGET_MS;
-        const released = await pipeline
-          .releaseInflight(acceptance.inflight.event, depsUntil(releaseBy))
-          .catch(() => false);
-        return { released };
-      };
-      defer(
-        later().then(
-          (result) =>
-            deps.log("info", "processed", {
-              ...fields,
-              decision: result.status,
-              ...resultFields(result),
-              storeCalls: calls,
-              ms: deps.now() - started,
-            }),
-          async (error: unknown) =>
-            // The event stays in the inbox (`inflight/`), released when possible: the next sweep finishes it.
-            deps.log("error", "processing failed after the answer; the sweep will finish it", {
-              ...fields,
-              ...describeError(error),
-              ...(await release()),
-            }),
-        ),
-      );
-    }
+    const outcome = await pipeline.run(verdict, {
+      depsUntil,
+      now: deps.now,
+      answerBy: started + ANSWER_BUDGET_MS,
+      defer: deps.defer,
+      onProcessed: (done) => {
+        const total = { storeCalls: calls, ms: deps.now() - started };
+        if ("result" in done) {
+          deps.log("info", "processed", { ...fields, decision: done.result.status, ...resultFields(done.result), ...total });
+        } else {
+          deps.log("error", "processing failed after the answer; the sweep's scan will finish it", {
+            ...fields,
+            ...describeError(done.error),
+            ...total,
+          });
+        }
+      },
+    });
+    const response = answer(
+      jsonResponse(HTTP_STATUS[outcome.status], { status: outcome.status, reason: outcome.reason }),
+      outcome.status,
+      { ...resultFields(outcome), storeCalls: calls },
+    );
     return response;
   } catch (error) {
     if (error instanceof VigieError) {
       return answer(toResponse(error), error.code, {
         reason: error.message,
+        ...(calls > 0 ? { storeCalls: calls } : {}),
         ...(error.cause ? describeError(error.cause) : {}),
       });
     }

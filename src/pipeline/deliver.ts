@@ -5,8 +5,9 @@ import type { SendResult, SlackMessage, SlackSender } from "../slack/message.ts"
 import { conditionalUpdate } from "../store/conditional-update.ts";
 import type { Entry, Store } from "../store/store.ts";
 import { keys } from "./keys.ts";
-import { claim, type MessageKind, newEntry, readiness, revive, settle } from "./outbox.ts";
-import { parseOutboxEntry, parseRate, parseThread } from "./records.ts";
+import { claim, type MessageKind, newEntry, type OutboxEntry, readiness, revive, settle } from "./outbox.ts";
+import { parseLedger, reserve } from "./ledger.ts";
+import { parseOutboxEntry, parseThread, type ThreadRecord } from "./records.ts";
 
 /** What sending needs: narrower than the pipeline's dependencies, so neither module imports the other. */
 export interface DeliverDeps {
@@ -36,6 +37,11 @@ export type DeliverOutcome =
 export interface Enqueued {
   readonly key: string;
   readonly written: Entry | null;
+  /**
+   * Written already claimed by this invocation, whose post may start at `slotAt` (reserved in the
+   * destination's ledger when its episode was let in): `deliver` neither reserves nor claims again.
+   */
+  readonly slotAt?: number;
 }
 
 /**
@@ -57,11 +63,15 @@ export const enqueue = async (
     edit?: boolean;
   },
   deps: Pick<DeliverDeps, "store" | "now">,
+  /** Write it claimed, its post reserved for `slotAt` (one store call less than a claim after it). */
+  claimed?: { readonly slotAt: number },
 ): Promise<Enqueued> => {
   const key = keys.outbox(fields.at, fields.id);
-  const value = newEntry(fields, deps.now());
+  const fresh = newEntry(fields, deps.now());
+  const value = claimed ? claim(fresh, Math.max(deps.now(), claimed.slotAt)) : fresh;
   const write = await deps.store.set(key, value, { onlyIfNew: true });
-  return { key, written: write.modified && write.etag !== "" ? { value, etag: write.etag } : null };
+  const written = write.modified && write.etag !== "" ? { value, etag: write.etag } : null;
+  return { key, written, ...(claimed && written ? { slotAt: claimed.slotAt } : {}) };
 };
 
 /** The longest a post may wait for Slack's answer, when the deadline leaves that much time. */
@@ -85,13 +95,13 @@ export const reserveSlot = async (
   if (deps.slackIntervalMs <= 0) return 0;
   const reserved = await conditionalUpdate(
     deps.store,
-    keys.rate(destination),
-    parseRate,
-    ({ nextAt }) => {
+    keys.ledger(destination),
+    parseLedger,
+    (ledger) => {
       const now = deps.now();
-      const slot = Math.max(now, nextAt);
-      if (slot - now > maxWaitMs) return { write: false, value: null };
-      return { write: true, next: { v: 1, nextAt: slot + deps.slackIntervalMs }, value: slot - now };
+      const { next, slotAt } = reserve(ledger, now, deps.slackIntervalMs);
+      if (slotAt - now > maxWaitMs) return { write: false, value: null };
+      return { write: true, next, value: slotAt - now };
     },
     { attempts: 20 },
   );
@@ -109,12 +119,12 @@ const holdRate = async (
 ): Promise<void> => {
   await conditionalUpdate(
     deps.store,
-    keys.rate(destination),
-    parseRate,
-    ({ nextAt }) =>
-      nextAt >= until
+    keys.ledger(destination),
+    parseLedger,
+    (ledger) =>
+      ledger.nextAt >= until
         ? { write: false, value: null }
-        : { write: true, next: { v: 1, nextAt: until }, value: null },
+        : { write: true, next: { ...ledger, nextAt: until }, value: null },
     { attempts: 20 },
   );
 };
@@ -131,6 +141,17 @@ export const deliver = async (
   options: { deadline: number; reviveDead?: boolean },
 ): Promise<DeliverOutcome> => {
   const outboxKey = typeof outbox === "string" ? outbox : outbox.key;
+  if (typeof outbox !== "string" && outbox.written && outbox.slotAt !== undefined) {
+    const held = parseOutboxEntry(outbox.written.value);
+    if (held) {
+      const wait = outbox.slotAt - deps.now();
+      if (deps.now() + wait + deps.slackTimeoutMs > options.deadline) {
+        return { kind: "queued", reason: "its slot comes after the deadline; the sweep sends it" };
+      }
+      const thread = held.thread ? parseThread(await deps.store.read(keys.thread(held.thread))) : null;
+      return post({ outboxKey, claimed: held, etag: outbox.written.etag, wait, thread }, deps, options);
+    }
+  }
   // Just written by this invocation: its claim below is conditional on that write's etag, so a sender that
   // took it in between (the sweep) makes the claim fail, exactly as after a read.
   const entry = (typeof outbox === "string" ? null : outbox.written) ?? (await deps.store.get(outboxKey));
@@ -177,6 +198,24 @@ export const deliver = async (
   const claimed = claim(current, deps.now());
   const written = await deps.store.set(outboxKey, claimed, { onlyIfMatch: entry.etag });
   if (!written.modified) return { kind: "queued", reason: "another sender holds it" };
+  return post({ outboxKey, claimed, etag: written.etag, wait, thread }, deps, options);
+};
+
+/** Posts an entry this invocation holds (claimed, with `etag`), then marks it: sent, retried, or dead. */
+const post = async (
+  held: {
+    readonly outboxKey: string;
+    readonly claimed: OutboxEntry;
+    readonly etag: string;
+    readonly wait: number;
+    readonly thread: ThreadRecord | null;
+  },
+  deps: DeliverDeps,
+  options: { deadline: number },
+): Promise<DeliverOutcome> => {
+  const { outboxKey, claimed, etag, wait, thread } = held;
+  const current = claimed;
+  const destination = destinationOf(current);
   if (wait > 0) await deps.sleep(wait);
 
   let sendResult: SendResult;
@@ -229,7 +268,7 @@ export const deliver = async (
       at: after,
     });
   }
-  const marked = await deps.store.set(outboxKey, next, { onlyIfMatch: written.etag });
+  const marked = await deps.store.set(outboxKey, next, { onlyIfMatch: etag });
   if (!marked.modified) {
     deps.log("warn", "outbox entry changed while sending (lease expired?); it may be sent twice", {
       outbox: outboxKey,

@@ -84,14 +84,64 @@ export interface StreamState {
    * never opens, closes or reopens an episode (docs/architecture.md, "Order"). Null before the first.
    */
   readonly latest: LatestRun | null;
-  readonly lastClosed: {
-    readonly episodeId: string;
-    readonly closedAt: string;
-    readonly closedBy: string;
-  } | null;
+  readonly lastClosed: LastClosed | null;
   /** Idempotency keys applied most recently, so a replayed event changes nothing. */
   readonly recent: readonly string[];
+  /**
+   * Its newest openings and closings, newest last (at most TRANSITIONS): the board's history is counted
+   * from them, so an episode that opens and closes between two sweeps still counts. Absent from records
+   * of earlier versions.
+   */
+  readonly transitions?: readonly Transition[];
 }
+
+/** An episode opening or closing, as the board's history counts it. */
+export interface Transition {
+  /** Counts the stream's transitions: the sweep's scan counts each once, by its number. */
+  readonly seq: number;
+  readonly kind: "open" | "close";
+  readonly episodeId: string;
+  /** When the run that caused it finished (epoch ms). */
+  readonly at: number;
+  readonly openedAt: number;
+  readonly site: string;
+  readonly source: string;
+  readonly branch: string;
+  readonly workflow: string;
+  readonly logsUrl: string;
+  /** A closing by a run of the same commit as the failure that opened it. */
+  readonly sameCommit?: boolean | undefined;
+}
+
+export const TRANSITIONS = 8;
+
+const msOf = (iso: string, fallback: number): number => {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? ms : fallback;
+};
+
+const transition = (
+  kind: Transition["kind"],
+  episode: Episode,
+  at: number,
+  sameCommit?: boolean,
+): Omit<Transition, "seq"> => ({
+  kind,
+  episodeId: episode.id,
+  at,
+  openedAt: msOf(episode.openedAt, episode.receivedAt),
+  site: episode.first.site,
+  source: episode.first.source,
+  branch: episode.first.branch ?? "",
+  workflow: episode.first.workflow,
+  logsUrl: episode.first.logsUrl,
+  ...(sameCommit ? { sameCommit } : {}),
+});
+
+const withTransition = (state: StreamState, next: Omit<Transition, "seq">): readonly Transition[] => {
+  const seq = (state.transitions?.at(-1)?.seq ?? 0) + 1;
+  return [...(state.transitions ?? []), { ...next, seq }].slice(-TRANSITIONS);
+};
 
 export const RECENT_KEYS = 50;
 
@@ -151,9 +201,8 @@ export const openEpisode = (
   event: FailureEvent,
   key: string,
   now: number,
-): StreamState => ({
-  ...state,
-  episode: {
+): StreamState => {
+  const episode: Episode = {
     id: episodeId(state.stream, key),
     openedBy: key,
     openedAt: event.occurredAt,
@@ -166,10 +215,15 @@ export const openEpisode = (
     foldedInto: null,
     remindedAt: now,
     reminders: 0,
-  },
-  latest: latestOf(state, event, key, "failure"),
-  recent: remember(state.recent, key),
-});
+  };
+  return {
+    ...state,
+    episode,
+    latest: latestOf(state, event, key, "failure"),
+    recent: remember(state.recent, key),
+    transitions: withTransition(state, transition("open", episode, msOf(event.occurredAt, now))),
+  };
+};
 
 /** Records how the opening was announced, once routed. */
 export const routeEpisode = (
@@ -234,14 +288,40 @@ export const recordSuccess = (state: StreamState, event: RunEvent, key: string):
   recent: remember(state.recent, key),
 });
 
-export const closeEpisode = (state: StreamState, event: RunEvent, key: string): StreamState => {
-  if (!state.episode) throw new Error("closeEpisode needs an open episode");
+/** The episode that a stream's last success closed, as its recovery messages need it. */
+export interface LastClosed {
+  readonly episodeId: string;
+  readonly closedAt: string;
+  readonly closedBy: string;
+  /** When the closing success arrived: the time of its recovery messages' outbox keys. */
+  readonly receivedAt?: number;
+  /** The closed episode and the success that closed it, for a retry of its recovery. */
+  readonly episode?: Episode;
+  readonly event?: RunEvent;
+}
+
+export const closeEpisode = (
+  state: StreamState,
+  event: RunEvent,
+  key: string,
+  receivedAt?: number,
+): StreamState => {
+  const { episode } = state;
+  if (!episode) throw new Error("closeEpisode needs an open episode");
+  const sameCommit = event.commit.sha !== null && event.commit.sha === episode.first.commit.sha;
+  const at = msOf(event.occurredAt, receivedAt ?? episode.receivedAt);
   return {
     ...state,
     episode: null,
     latest: latestOf(state, event, key, "success"),
-    lastClosed: { episodeId: state.episode.id, closedAt: event.occurredAt, closedBy: key },
+    lastClosed: {
+      episodeId: episode.id,
+      closedAt: event.occurredAt,
+      closedBy: key,
+      ...(receivedAt === undefined ? {} : { receivedAt, episode, event }),
+    },
     recent: remember(state.recent, key),
+    transitions: withTransition(state, transition("close", episode, at, sameCommit)),
   };
 };
 

@@ -69,8 +69,34 @@ const streamSchema = object({
       }),
     ),
   ),
-  lastClosed: nullable(object({ episodeId: string(), closedAt: string(), closedBy: string() })),
+  lastClosed: nullable(
+    object({
+      episodeId: string(),
+      closedAt: string(),
+      closedBy: string(),
+      receivedAt: optional(number()),
+      episode: optional(episodeSchema),
+      event: optional(runEventSchema),
+    }),
+  ),
   recent: array(string()),
+  transitions: optional(
+    array(
+      object({
+        seq: number(),
+        kind: union([literal("open"), literal("close")]),
+        episodeId: string(),
+        at: number(),
+        openedAt: number(),
+        site: string(),
+        source: string(),
+        branch: string(),
+        workflow: string(),
+        logsUrl: string(),
+        sameCommit: optional(boolean()),
+      }),
+    ),
+  ),
 });
 
 /** A stream record, or null when it is missing, of another stream, or unreadable. */
@@ -93,9 +119,25 @@ export const parseStream = (value: unknown, stream: string): StreamState | null 
     isObject(value) && upgraded ? { ...value, episode: upgraded } : value,
   );
   if (!parsed.success || parsed.data.stream !== stream) return null;
-  const { episode, latest, ...rest } = parsed.data;
+  const { episode, latest, lastClosed, transitions, ...rest } = parsed.data;
   if (episode && !isFailureEvent(episode.first)) return null;
-  return { ...rest, latest: latest ?? null, episode: episode as Episode | null };
+  const closed = lastClosed?.episode && isFailureEvent(lastClosed.episode.first) ? lastClosed : null;
+  return {
+    ...rest,
+    latest: latest ?? null,
+    episode: episode as Episode | null,
+    lastClosed: lastClosed
+      ? {
+          episodeId: lastClosed.episodeId,
+          closedAt: lastClosed.closedAt,
+          closedBy: lastClosed.closedBy,
+          ...(lastClosed.receivedAt === undefined ? {} : { receivedAt: lastClosed.receivedAt }),
+          ...(closed?.episode ? { episode: closed.episode as Episode } : {}),
+          ...(lastClosed.event ? { event: lastClosed.event } : {}),
+        }
+      : null,
+    ...(transitions === undefined ? {} : { transitions }),
+  };
 };
 
 /** What the inbox holds for an event accepted but not yet processed (`inflight/<key>`). */

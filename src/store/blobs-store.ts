@@ -206,6 +206,11 @@ export class BlobsStore implements Store {
     await this.#call("delete", () => this.#blobs.delete(key));
   }
 
+  async listVersions(prefix: string): Promise<Array<{ key: string; etag: string }>> {
+    const { blobs } = await this.#call("list", () => this.#blobs.list({ prefix }));
+    return blobs.map(({ key, etag }) => ({ key, etag })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
   async list(prefix: string): Promise<string[]> {
     const once = async () =>
       (await this.#call("list", () => this.#blobs.list({ prefix }))).blobs.map((blob) => blob.key);

@@ -24,6 +24,9 @@ export const countingStore = (
       set: counted((key, value, condition) => inner.set(key, value, condition)),
       delete: counted((key) => inner.delete(key)),
       list: counted((prefix) => inner.list(prefix)),
+      ...(inner.listVersions
+        ? { listVersions: counted((prefix: string) => inner.listVersions?.(prefix) ?? Promise.resolve([])) }
+        : {}),
     },
     count: () => calls,
   };

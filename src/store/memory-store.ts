@@ -53,6 +53,15 @@ export class MemoryStore implements Store {
     return [...this.#data.keys()].filter((key) => key.startsWith(prefix)).sort();
   }
 
+  async listVersions(prefix: string): Promise<Array<{ key: string; etag: string }>> {
+    this.calls.list++;
+    this.#check("list");
+    return [...this.#data]
+      .filter(([key]) => key.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, { etag }]) => ({ key, etag }));
+  }
+
   /** Everything stored, for assertions. */
   snapshot(): Record<string, unknown> {
     return Object.fromEntries([...this.#data].map(([key, { json }]) => [key, JSON.parse(json)]));

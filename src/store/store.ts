@@ -27,4 +27,11 @@ export interface Store {
   delete(key: string): Promise<void>;
   /** Every key under the prefix (all pages). */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Every key under the prefix with its etag, for scans that read only what changed since their last run
+   * (the sweep's scan of the streams). Optional: a store without it makes such a scan read every key.
+   * A listing may be partial (the local Blobs server's, when it races a write): callers use it only where
+   * a missing key is harmless, never to decide.
+   */
+  listVersions?(prefix: string): Promise<Array<{ readonly key: string; readonly etag: string }>>;
 }

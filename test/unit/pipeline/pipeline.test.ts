@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../../src/errors.ts";
 import type { RunEvent } from "../../../src/event.ts";
-import { type PipelineDeps, process, processVerdict } from "../../../src/pipeline/pipeline.ts";
+import { type PipelineDeps, processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { validateMessage } from "../../../src/slack/format.ts";
@@ -29,8 +29,6 @@ describe("episodes through the pipeline", () => {
     expect(f.slack.messages).toHaveLength(1);
     expect(textOf(f.slack.messages[0])).toContain("acme/site-1");
     expect(validateMessage(f.slack.messages[0] as never)).toEqual([]);
-    // Nothing left in flight once done.
-    expect(await f.store.list("inflight/")).toEqual([]);
   });
 
   it("3 failures then a success give 2 messages: the failure and one recovery naming the count", async () => {
@@ -206,17 +204,13 @@ describe("storms", () => {
 
   it("a replay of a digested site's opening (its first attempt died late) names it in no second digest", async () => {
     const f = pipelineFixture({ STORM_THRESHOLD: "2" });
-    const arrivals: number[] = [];
-    for (let i = 1; i <= 4; i++) {
-      arrivals.push(f.clock.now());
-      await run(f, site(i));
-    }
+    for (let i = 1; i <= 4; i++) await run(f, site(i));
     f.clock.advance(31_000);
     await sweep(f.deps);
     expect(f.slack.messages).toHaveLength(3);
     expect(textOf(f.slack.messages[2])).toMatch(/acme\/site-3\b[\s\S]*acme\/site-4\b/);
-    // The sweep (or a redelivery) processes site 3's opening again, as after a crash before its end.
-    await process({ v: 1, event: site(3), since: arrivals[2] as number }, f.deps, f.deadline());
+    // A redelivery of site 3's opening announces it again, as the sweep's scan would after a crash.
+    expect(await run(f, site(3))).toMatchObject({ status: "duplicate" });
     expect(await f.store.list("digest/")).toEqual([]);
     f.clock.advance(31_000);
     await sweep(f.deps);
@@ -228,15 +222,13 @@ describe("storms", () => {
     expect(await f.store.list("digested/")).toEqual([]);
   });
 
-  it("a recovery retried after its digest went out (the first attempt died before closing) is not sent again", async () => {
+  it("a recovery whose invocation died after closing is finished by the sweep's scan, once", async () => {
     const f = pipelineFixture({ STORM_THRESHOLD: "2" });
     for (let i = 1; i <= 4; i++) await run(f, site(i));
     f.clock.advance(31_000);
     await sweep(f.deps);
     expect(f.slack.messages).toHaveLength(3);
-    // Site 3's fix: its recovery goes into the recovery digest, then closing the episode fails.
-    const fix = site(3, 30, "success");
-    const since = f.clock.now();
+    // Site 3's fix closes its episode; the invocation dies before its recovery goes into the digest.
     const store = f.store;
     const broken: Store = {
       get: (key) => store.get(key),
@@ -244,22 +236,25 @@ describe("storms", () => {
       delete: (key) => store.delete(key),
       list: (prefix) => store.list(prefix),
       set: async (key, value, condition) => {
-        if (key.startsWith("streams/")) throw new StoreUnavailableError("set", new Error("died"));
+        if (key.startsWith("digest/")) throw new StoreUnavailableError("set", new Error("died"));
         return store.set(key, value, condition);
       },
     };
-    await expect(
-      process({ v: 1, event: fix, since }, { ...f.deps, store: broken }, f.deadline()),
-    ).rejects.toThrow();
-    expect(await f.store.list("digest/")).toHaveLength(1);
+    await expect(run(f, site(3, 30, "success"), { ...f.deps, store: broken })).rejects.toThrow();
+    expect(await f.store.list("digest/")).toEqual([]);
+    // Too fresh for the scan at first (its invocation may still be on it), then finished.
+    await sweep(f.deps);
+    expect(await f.store.list("digest/")).toEqual([]);
+    // Its wait counts from the fix's arrival: the sweep that writes the item also sends its digest.
     f.clock.advance(31_000);
     await sweep(f.deps);
+    expect(await f.store.list("digest/")).toEqual([]);
     expect(f.slack.messages).toHaveLength(4);
     expect(textOf(f.slack.messages[3])).toMatch(/acme\/site-3\b/);
-    // Processed again (the sweep's takeover): the episode closes, and nothing more is sent.
-    await process({ v: 1, event: fix, since }, f.deps, f.deadline());
-    expect(await f.store.list("digest/")).toEqual([]);
+    // Later sweeps find nothing more to do; a redelivered fix changes nothing.
+    await run(f, site(3, 30, "success"));
     f.clock.advance(31_000);
+    await sweep(f.deps);
     await sweep(f.deps);
     expect(f.slack.messages).toHaveLength(4);
   });
@@ -375,8 +370,27 @@ describe("delivery faults", () => {
     expect(f.slack.attempts).toHaveLength(0);
   });
 
-  it.each(["streams/", "outbox/", "events/"])(
-    "a crash before the %s write: the sweep finishes the event after its lease, one message",
+  it("a crash before the streams/ write: nothing is recorded, the answer is 503, a redelivery notifies once", async () => {
+    const f = pipelineFixture();
+    const crashing: Store = {
+      get: (key) => f.store.get(key),
+      read: (key) => f.store.read(key),
+      list: (p) => f.store.list(p),
+      delete: (key) => f.store.delete(key),
+      set: async (key, value, condition) => {
+        if (key.startsWith("streams/")) throw new StoreUnavailableError("set", new Error("process died"));
+        return f.store.set(key, value, condition);
+      },
+    };
+    await expect(run(f, fail(1), { ...f.deps, store: crashing })).rejects.toThrow(StoreUnavailableError);
+    expect(f.slack.attempts).toHaveLength(0);
+    expect(await run(f, fail(1))).toMatchObject({ status: "notified" });
+    expect(await run(f, fail(1))).toMatchObject({ status: "duplicate" });
+    expect(f.slack.messages).toHaveLength(1);
+  });
+
+  it.each(["outbox/", "ledger/"])(
+    "a crash before the %s write, after the event was recorded: the sweep's scan announces it, once",
     async (prefix) => {
       const f = pipelineFixture();
       let crashed = false;
@@ -386,8 +400,7 @@ describe("delivery faults", () => {
         list: (p) => f.store.list(p),
         delete: (key) => f.store.delete(key),
         set: async (key, value, condition) => {
-          const isDone = prefix !== "events/" || (value as { state?: string }).state === "done";
-          if (!crashed && key.startsWith(prefix) && isDone) {
+          if (!crashed && key.startsWith(prefix)) {
             crashed = true;
             throw new Error("process died");
           }
@@ -395,14 +408,16 @@ describe("delivery faults", () => {
         },
       };
       await expect(run(f, fail(1), { ...f.deps, store: crashing })).rejects.toThrow("process died");
-      expect(f.slack.attempts.length).toBeLessThanOrEqual(1);
+      expect(f.slack.attempts).toHaveLength(0);
       await sweep(f.deps);
-      f.clock.advance(61_000);
+      expect(f.slack.messages).toHaveLength(0);
+      f.clock.advance(31_000);
       await sweep(f.deps);
       await sweep(f.deps);
       expect(f.slack.messages).toHaveLength(1);
-      expect(await f.store.list("inflight/")).toEqual([]);
       expect(await run(f, fail(1))).toMatchObject({ status: "duplicate" });
+      f.clock.advance(31_000);
+      await sweep(f.deps);
       expect(f.slack.messages).toHaveLength(1);
     },
   );

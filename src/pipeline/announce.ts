@@ -1,0 +1,207 @@
+import { type FailureEvent, idempotencyKey } from "../event.ts";
+import { describeError } from "../log.ts";
+import { mentionFor } from "../routing/mentions.ts";
+import { formatFailure } from "../slack/format.ts";
+import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
+import type { Entry } from "../store/store.ts";
+import { type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
+import { summary, writeDigestItem } from "./digest-items.ts";
+import type { AnnouncedRoute, Episode, StreamState } from "./episodes.ts";
+import { announcedRoutes } from "./episodes.ts";
+import { keys } from "./keys.ts";
+import { admit, claimOf, openerOf, parseLedger, stormDecision } from "./ledger.ts";
+import { digestItemKey, openingMessages } from "./messages.ts";
+import type { PipelineDeps } from "./pipeline.ts";
+import { parseStream } from "./records.ts";
+import { combine, fromDelivery, type Result, result } from "./result.ts";
+
+/**
+ * After the answer, an opened episode is announced where its routes say (docs/architecture.md, "One failure,
+ * from request to Slack"): alone, once the destination's ledger lets it in (one conditional write that also
+ * reserves the post's slot), or as an item of the destination's storm digest. Idempotent, so that a
+ * redelivery or the sweep's scan can run it again: the outbox entry and the digest item are written
+ * `onlyIfNew` under ids made from the episode (src/pipeline/messages.ts).
+ */
+export interface AnnounceOptions {
+  /** This invocation opened the episode just now: nothing of it can exist yet, so nothing is read first. */
+  readonly fresh: boolean;
+  /** A person redelivered the event: a dead message gets one more try. */
+  readonly reviveDead?: boolean;
+  /** The destinations' ledgers as read before the answer, for the first conditional write. */
+  readonly ledgers?: ReadonlyMap<string, Entry | null>;
+}
+
+/** Time kept after looking up what failed, for the outbox write and the ledger before Slack's call. */
+const DETAIL_MARGIN_MS = 2_000;
+
+export const announce = async (
+  state: StreamState,
+  deps: PipelineDeps,
+  deadline: number,
+  options: AnnounceOptions,
+): Promise<Result> => {
+  const episode = state.episode;
+  if (!episode) return result("suppressed", "the episode closed before it was announced", undefined, state.stream);
+  const { first: event, openedBy: key } = episode;
+  const routes = announcedRoutes(episode);
+  // Only an announced failure is worth the lookup, done while the ledgers are written.
+  const detailed = routes.length > 0 ? withDetail(event, deps, deadline) : Promise.resolve(event);
+  let grouped = 0;
+  const outcomes = await Promise.all(
+    routes.map(async (route) => {
+      if (route.delivery === "message") return alone(route, state.stream, episode, detailed, deps, deadline, options);
+      if (await toDigest(route.destination, state.stream, episode, detailed, deps, !options.fresh)) grouped++;
+      return null;
+    }),
+  );
+  await detailed
+    .then((told) => rememberDetail(told, state.stream, episode, deps))
+    .catch((error: unknown) => {
+      // Best effort: only the reminders lose the detail.
+      deps.log("warn", "what failed not kept for reminders", { key, ...describeError(error) });
+    });
+  const sent = outcomes.filter((o): o is DeliverOutcome => o !== null);
+  if (sent.length === 0) {
+    return grouped > 0
+      ? result("queued", "storm: grouped into the next digest", key, state.stream)
+      : result("suppressed", "already in its storm digest", key, state.stream);
+  }
+  return fromDelivery(combine(sent), result("queued", "episode opened", key, state.stream));
+};
+
+/**
+ * Alone in one destination: let in by its ledger (a replay finds itself there), the message written
+ * claimed for the slot the same write reserved, then posted. Should the ledger have filled since the
+ * answer, the episode goes to that destination's digest after all.
+ */
+const alone = async (
+  route: AnnouncedRoute,
+  stream: string,
+  episode: Episode,
+  detailed: Promise<FailureEvent>,
+  deps: PipelineDeps,
+  deadline: number,
+  options: AnnounceOptions,
+): Promise<DeliverOutcome | null> => {
+  const planned = openingMessages(episode).find((m) => m.destination === route.destination);
+  if (!planned) return null;
+  if (!options.fresh) {
+    const existing = await deps.store.get(planned.key);
+    if (existing) {
+      const again = options.reviveDead === true;
+      return deliver({ key: planned.key, written: existing }, deps, { deadline, reviveDead: again });
+    }
+  }
+  const event = episode.first;
+  const initial = options.ledgers?.get(route.destination);
+  const letIn = await conditionalUpdate(
+    deps.store,
+    keys.ledger(route.destination),
+    parseLedger,
+    (ledger): Decision<number | null> => {
+      const opener = openerOf(episode, stream);
+      if (stormDecision(ledger, opener, deps.config) === "digest") return { write: false, value: null };
+      const now = deps.now();
+      const claim = claimOf(event, stream, episode.id, now);
+      const { next, slotAt } = admit(ledger, opener, claim, now, deps.slackIntervalMs, deps.config);
+      return { write: true, next, value: slotAt };
+    },
+    { sleep: deps.sleep, ...(initial === undefined ? {} : { initial }) },
+  );
+  // A ledger too contended to write is a storm too: errors only go towards the digest.
+  if (letIn.kind === "contention" || letIn.value === null) {
+    await demote(stream, episode, route.destination, deps);
+    await toDigest(route.destination, stream, episode, detailed, deps, !options.fresh);
+    deps.log("info", "storm: the destination's ledger filled meanwhile; the episode goes to its digest", {
+      key: episode.openedBy,
+      destination: route.destination,
+    });
+    return null;
+  }
+  const told = await detailed;
+  const mention = mentionFor(deps.config.routing.mentions, told);
+  const enqueued = await enqueue(
+    {
+      at: planned.at,
+      id: planned.id,
+      kind: planned.kind,
+      summary: summary(told.outcome, told),
+      message: formatFailure(told, mention === null ? {} : { mention }),
+      cause: episode.openedBy,
+      destination: planned.destination,
+      ...(planned.startsThread ? { startsThread: true } : {}),
+    },
+    deps,
+    { slotAt: letIn.value },
+  );
+  return deliver(enqueued, deps, { deadline });
+};
+
+const toDigest = async (
+  destination: string,
+  stream: string,
+  episode: Episode,
+  detailed: Promise<FailureEvent>,
+  deps: PipelineDeps,
+  replay: boolean,
+): Promise<boolean> => {
+  const event = await detailed;
+  return writeDigestItem(
+    digestItemKey(destination, episode, "failure"),
+    { kind: "failure", event, stream, episode, destination, at: episode.receivedAt },
+    deps,
+    replay,
+  );
+};
+
+/** The episode's route to `destination` becomes a digest (its stream record says so, for its recovery). */
+const demote = async (stream: string, episode: Episode, destination: string, deps: PipelineDeps) => {
+  await conditionalUpdate(
+    deps.store,
+    keys.stream(stream),
+    (value) => parseStream(value, stream),
+    (state): Decision<null> => {
+      const open = state?.episode;
+      if (!state || open?.id !== episode.id || !open.routes) return { write: false, value: null };
+      const routes = open.routes.map((r) => (r.destination === destination ? { ...r, delivery: "digest" as const } : r));
+      const delivery = routes.some((r) => r.delivery === "message") ? "message" : "digest";
+      return { write: true, next: { ...state, episode: { ...open, routes, delivery } }, value: null };
+    },
+    { sleep: deps.sleep },
+  );
+};
+
+/**
+ * The event with what failed, when a source can tell more than its webhook did. The lookup must end early
+ * enough for the message to be sent before `deadline`, as it would have been without it.
+ */
+const withDetail = async (event: FailureEvent, deps: PipelineDeps, deadline: number): Promise<FailureEvent> => {
+  if (!deps.detailFailure || (event.failedAt?.jobs.length ?? 0) > 0) return event;
+  try {
+    return await deps.detailFailure(event, deadline - deps.slackTimeoutMs - DETAIL_MARGIN_MS);
+  } catch (error) {
+    deps.log("warn", "failed job not looked up; the message goes without it", {
+      key: idempotencyKey(event),
+      ...describeError(error),
+    });
+    return event;
+  }
+};
+
+/** What failed, written into the open episode's first event once it is known (one conditional write). */
+const rememberDetail = async (told: FailureEvent, stream: string, episode: Episode, deps: PipelineDeps) => {
+  const failedAt = told.failedAt ?? null;
+  if (failedAt === null || (episode.first.failedAt?.jobs.length ?? 0) > 0) return;
+  await conditionalUpdate(
+    deps.store,
+    keys.stream(stream),
+    (value) => parseStream(value, stream),
+    (state): Decision<null> => {
+      const open = state?.episode;
+      if (!state || open?.id !== episode.id || (open.first.failedAt?.jobs.length ?? 0) > 0)
+        return { write: false, value: null };
+      return { write: true, next: { ...state, episode: { ...open, first: { ...open.first, failedAt } } }, value: null };
+    },
+    { sleep: deps.sleep },
+  );
+};

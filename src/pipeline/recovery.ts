@@ -1,0 +1,155 @@
+import { StoreUnavailableError } from "../errors.ts";
+import { idempotencyKey, type RunEvent, streamKey } from "../event.ts";
+import { formatRecovery, formatResolved } from "../slack/format.ts";
+import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
+import type { Entry } from "../store/store.ts";
+import { readStream } from "./accept.ts";
+import { deliver, enqueue } from "./deliver.ts";
+import { summary, writeDigestItem } from "./digest-items.ts";
+import { announcedRoutes, closeEpisode, decideSuccess, type Episode, recordSuccess } from "./episodes.ts";
+import { keys } from "./keys.ts";
+import { parseLedger, releaseClaims } from "./ledger.ts";
+import { digestItemKey, recoveryMessages } from "./messages.ts";
+import type { PipelineDeps } from "./pipeline.ts";
+import { combine, fromDelivery, type Result, result, runs } from "./result.ts";
+
+/** An episode a success closed, as its recovery needs it. `at`: when the closing success arrived. */
+export interface Closed {
+  readonly episode: Episode;
+  readonly event: RunEvent;
+  readonly at: number;
+}
+
+/**
+ * A success on its stream, in one conditional write: it closes the open episode (a recovery), or, with
+ * none open, becomes the stream's newest run (so that an older failure delivered later stays silent).
+ * `entry`: the stream as read before the answer, for the first attempt.
+ */
+export const closeStream = async (
+  event: RunEvent,
+  entry: Entry | null,
+  deps: PipelineDeps,
+  attempts?: number,
+): Promise<({ readonly kind: "closed" } & Closed) | { readonly kind: "result"; readonly result: Result }> => {
+  const key = idempotencyKey(event);
+  const stream = streamKey(event);
+  const at = deps.now();
+  type Step = { readonly kind: "closed"; readonly episode: Episode } | { readonly kind: "result"; readonly result: Result };
+  const updated = await conditionalUpdate(
+    deps.store,
+    keys.stream(stream),
+    readStream(stream),
+    (state): Decision<Step> => {
+      const decision = decideSuccess(state, event);
+      if (decision.kind === "stale") {
+        return { write: false, value: { kind: "result", result: result("ignored", decision.reason, key, stream) } };
+      }
+      if (decision.kind === "no_episode") {
+        const remembered = result("ignored", "success; no open episode (remembered as the newest run)", key, stream);
+        return { write: true, next: recordSuccess(state, event, key), value: { kind: "result", result: remembered } };
+      }
+      return {
+        write: true,
+        next: closeEpisode(state, event, key, at),
+        value: { kind: "closed", episode: decision.episode },
+      };
+    },
+    { initial: entry, sleep: deps.sleep, ...(attempts === undefined ? {} : { attempts }) },
+  );
+  if (updated.kind === "contention") {
+    throw new StoreUnavailableError("set", new Error(`stream ${stream} changed too often to record the event`));
+  }
+  const step = updated.value;
+  return step.kind === "result" ? step : { kind: "closed", episode: step.episode, event, at };
+};
+
+/** After the answer: a success with no episode open is remembered; one that found an episode closes it. */
+export const rememberSuccess = async (
+  event: RunEvent,
+  entry: Entry | null,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<Result> => {
+  const closed = await closeStream(event, entry, deps);
+  if (closed.kind === "result") return closed.result;
+  return announceRecovery(closed, deps, deadline, {});
+};
+
+/**
+ * The recovery follows the opening to every destination it went to: alone where the failure went alone
+ * (after it, and in its thread with the Slack app, whose failure message is also updated in place to say
+ * it recovered), into the recovery digest where the failure was in a digest. The episode's commit stops
+ * folding in each destination, whether or not a message is sent.
+ */
+export const announceRecovery = async (
+  closed: Closed,
+  deps: PipelineDeps,
+  deadline: number,
+  options: { readonly reviveDead?: boolean },
+): Promise<Result> => {
+  const { episode, event, at } = closed;
+  const key = idempotencyKey(event);
+  const stream = streamKey(event);
+  const what = `recovered after ${runs(episode.failedRuns)}`;
+  const routes = announcedRoutes(episode);
+  const notify = deps.config.notifyRecovery;
+  const alone = routes.filter((r) => r.delivery === "message");
+  if (!notify) {
+    await Promise.all(alone.map((r) => release(r.destination, episode.id, deps)));
+    return result("suppressed", `${what}; no message (NOTIFY_RECOVERY=false)`, key, stream);
+  }
+  const recovery = { openedAt: episode.openedAt, failedRuns: episode.failedRuns, firstFailureUrl: episode.first.logsUrl };
+  const grouped = routes.filter((r) => r.delivery === "digest");
+  await Promise.all(
+    grouped.map((r) =>
+      writeDigestItem(
+        digestItemKey(r.destination, episode, "recovery"),
+        { kind: "recovery", event, stream, episode, destination: r.destination, at },
+        deps,
+        true,
+      ),
+    ),
+  );
+  const planned = recoveryMessages(episode, at);
+  if (planned.length === 0) {
+    if (grouped.length > 0) return result("queued", `${what}; grouped into the next recovery digest`, key, stream);
+    const why = episode.delivery === "muted" ? "the route is muted" : "the episode was folded";
+    return result("suppressed", `${what}; no message (${why})`, key, stream);
+  }
+  const outcomes = await Promise.all(
+    planned.map(async (message) => {
+      const enqueued = await enqueue(
+        {
+          at: message.at,
+          id: message.id,
+          kind: message.kind,
+          summary: summary(message.edit ? "marked recovered" : "recovered", event),
+          message: message.edit ? formatResolved(episode.first, event, recovery) : formatRecovery(event, recovery),
+          cause: key,
+          destination: message.destination,
+          ...(message.after ? { after: message.after } : {}),
+          ...(message.thread ? { thread: message.thread } : {}),
+          ...(message.edit ? { edit: true } : {}),
+        },
+        deps,
+      );
+      return deliver(enqueued, deps, { deadline, ...(options.reviveDead ? { reviveDead: true } : {}) });
+    }),
+  );
+  await Promise.all(alone.map((r) => release(r.destination, episode.id, deps)));
+  return fromDelivery(combine(outcomes), result("queued", what, key, stream));
+};
+
+/** The episode's commit claim leaves the destination's ledger (its recovery posts nothing there). */
+const release = async (destination: string, episodeId: string, deps: PipelineDeps): Promise<void> => {
+  await conditionalUpdate(
+    deps.store,
+    keys.ledger(destination),
+    parseLedger,
+    (ledger): Decision<null> =>
+      ledger.claims.some((c) => c.episodeId === episodeId)
+        ? { write: true, next: releaseClaims(ledger, episodeId), value: null }
+        : { write: false, value: null },
+    { sleep: deps.sleep },
+  );
+};

@@ -1,0 +1,97 @@
+import { isFailureEvent } from "../../event.ts";
+import { DEFAULT_DESTINATION } from "../../routing/routes.ts";
+import { DIGEST_MAX_CHARS, digestChunks, formatDigest, formatFailure, formatRecovery } from "../../slack/format.ts";
+import { readMany } from "../../store/read-many.ts";
+import { type Enqueued, enqueue } from "../deliver.ts";
+import { hash, keys, PREFIX } from "../keys.ts";
+import type { PipelineDeps } from "../pipeline.ts";
+import { parseDigestItem } from "../records.ts";
+import { type DigestItem, digestReady } from "../storms.ts";
+
+/**
+ * A digest of one (the storm's tail, a lone recovery of a storm's site) reads better as the ordinary
+ * message of its kind.
+ */
+const digestMessage = (
+  items: readonly DigestItem[],
+  kind: DigestItem["kind"],
+  part: { index: number; count: number; totalSites: number },
+) => {
+  const [only] = items;
+  if (items.length === 1 && only) {
+    return kind === "failure" && isFailureEvent(only.event)
+      ? formatFailure(only.event, {})
+      : formatRecovery(only.event, {
+          openedAt: only.episode.openedAt,
+          failedRuns: only.episode.failedRuns,
+          firstFailureUrl: only.episode.firstLogsUrl,
+        });
+  }
+  return formatDigest(
+    items.map((item) => ({ event: item.event })),
+    kind,
+    { maxChars: DIGEST_MAX_CHARS, part },
+  );
+};
+
+/**
+ * Storm digests: once the oldest waiting item has waited STORM_GROUP_WAIT_SECONDS from its event's
+ * arrival, one message per destination and kind (storms are per destination: each channel gets the
+ * digest of its own sites), in parts of at most 40 sites. Returns what it queued, for the caller to send.
+ * The listing may miss items written at that moment: they make the next sweep's digest (a straggler).
+ */
+export const flushDigests = async (deps: PipelineDeps): Promise<Enqueued[]> => {
+  const itemKeys = await deps.store.list(PREFIX.digest);
+  if (itemKeys.length === 0) return [];
+  const values = await readMany(deps.store, itemKeys);
+  const items: Array<{ key: string; item: DigestItem }> = [];
+  for (const [i, key] of itemKeys.entries()) {
+    const item = values[i] === null ? null : parseDigestItem(values[i]);
+    if (item) items.push({ key, item });
+    else if (values[i] !== null) await deps.store.delete(key);
+  }
+  const queued: Enqueued[] = [];
+  const groups = new Map<string, Array<{ key: string; item: DigestItem }>>();
+  for (const entry of items) {
+    const id = `${entry.item.destination}\n${entry.item.kind}`;
+    groups.set(id, [...(groups.get(id) ?? []), entry]);
+  }
+  for (const group of groups.values()) {
+    const first = group[0];
+    if (first === undefined) continue;
+    const { kind, destination } = first.item;
+    const waiting = group.map(({ item }) => item);
+    if (!digestReady(waiting, deps.now(), deps.config.stormGroupWaitSeconds)) continue;
+    const oldest = Math.min(...waiting.map((item) => item.at));
+    // Items written before routing keep the id they had; the others carry their destination.
+    const where = destination === DEFAULT_DESTINATION ? "" : `:${destination}`;
+    const base = `digest:${kind}${where}:${hash(group.map(({ key }) => key).join("\n"), 32)}`;
+    const chunks = digestChunks(waiting);
+    for (const [index, chunk] of chunks.entries()) {
+      queued.push(
+        await enqueue(
+          {
+            // One millisecond apart, so that the parts are sent in order.
+            at: oldest + index,
+            id: `${base}:${index}`,
+            kind: chunk.length === 1 ? (kind === "failure" ? "failure" : "recovery") : "digest",
+            summary: `${kind} digest: ${chunk.length} sites${chunks.length > 1 ? ` (${index + 1}/${chunks.length})` : ""}`,
+            message: digestMessage(chunk, kind, { index, count: chunks.length, totalSites: group.length }),
+            cause: null,
+            destination,
+          },
+          deps,
+        ),
+      );
+    }
+    // The trace first, then the item: never a moment with neither (keys.ts, `digested/`).
+    await Promise.all(
+      group.map(async ({ key }) => {
+        await deps.store.set(keys.digested(key), { v: 1, at: deps.now() });
+        await deps.store.delete(key);
+      }),
+    );
+    deps.log("info", "storm digest queued", { kind, destination, sites: group.length });
+  }
+  return queued;
+};

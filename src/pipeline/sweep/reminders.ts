@@ -1,0 +1,65 @@
+import { formatReminder } from "../../slack/format.ts";
+import { conditionalUpdate, type Decision } from "../../store/conditional-update.ts";
+import { enqueue } from "../deliver.ts";
+import { type Episode, markReminded, reminderDue } from "../episodes.ts";
+import { keys } from "../keys.ts";
+import { reminderMessages } from "../messages.ts";
+import type { PipelineDeps } from "../pipeline.ts";
+import { parseStream } from "../records.ts";
+import type { OpenEpisode } from "./scan.ts";
+
+/**
+ * One reminder per REMINDER_HOURS for each episode still open, to every destination its opening went to
+ * (with the Slack app, in the failure message's thread). Which episodes are due comes from the scan's
+ * record: only those are read.
+ */
+export const queueReminders = async (deps: PipelineDeps, open: readonly OpenEpisode[]): Promise<number> => {
+  const hours = deps.config.reminderHours;
+  if (hours <= 0) return 0;
+  const now = deps.now();
+  let queued = 0;
+  for (const candidate of open) {
+    if (!candidate.announced || now - candidate.remindedAt < hours * 3_600_000) continue;
+    const { stream } = candidate;
+    const updated = await conditionalUpdate(
+      deps.store,
+      keys.stream(stream),
+      (value) => parseStream(value, stream),
+      (state): Decision<Episode | null> => {
+        if (!state?.episode || !reminderDue(state.episode, hours, now)) return { write: false, value: null };
+        const next = markReminded(state, now);
+        return { write: true, next, value: next.episode ?? null };
+      },
+      { attempts: 3 },
+    );
+    if (updated.kind !== "done" || updated.value === null) continue;
+    const episode = updated.value;
+    const message = formatReminder(
+      episode.first,
+      {
+        openedAt: episode.openedAt,
+        failedRuns: episode.failedRuns,
+        lastFailureAt: episode.lastFailureAt,
+        lastLogsUrl: episode.lastLogsUrl,
+      },
+      now,
+    );
+    for (const planned of reminderMessages(episode, now)) {
+      await enqueue(
+        {
+          at: planned.at,
+          id: planned.id,
+          kind: "reminder",
+          summary: `still failing: ${episode.first.site} ${episode.first.workflow}`,
+          message,
+          cause: null,
+          destination: planned.destination,
+          ...(planned.thread ? { thread: planned.thread } : {}),
+        },
+        deps,
+      );
+    }
+    queued++;
+  }
+  return queued;
+};

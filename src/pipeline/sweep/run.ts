@@ -1,0 +1,142 @@
+import { StoreUnavailableError } from "../../errors.ts";
+import { recordHistory } from "../../history/record-history.ts";
+import { describeError } from "../../log.ts";
+import { deliver } from "../deliver.ts";
+import { keys } from "../keys.ts";
+import type { PipelineDeps } from "../pipeline.ts";
+import { parseLease } from "../records.ts";
+import { flushDigests } from "./digests.ts";
+import { prune } from "./prune.ts";
+import { queueReminders } from "./reminders.ts";
+import type { SweepReport } from "./retention.ts";
+import { type ScanResult, scanStreams } from "./scan.ts";
+import { sendDue } from "./send-due.ts";
+
+/**
+ * The sweep, run every minute by Netlify's scheduler (locally: POST /.netlify/functions/sweep), is the
+ * safety net under every delivery (docs/architecture.md, "The sweep"). Its steps, in order: scan the
+ * streams (finish what an invocation left undone, keep the open index), flush storm digests, queue
+ * reminders, record the board's history, send what is due in the outbox (≈1 message/s per destination),
+ * prune, and redeliver GitHub's failed deliveries when configured. One sweep at a time, through a lease;
+ * but the digests have a lease of their own, so that a sweep still pacing the outbox never holds back a
+ * digest that is due: the next sweep flushes and sends it. A step that fails is logged and the next one
+ * runs: only an unreachable store ends a sweep early.
+ */
+
+/** Scheduled functions may run 30 s (https://docs.netlify.com/build/functions/scheduled-functions/). */
+export const SWEEP_BUDGET_MS = 25_000;
+const SWEEP_LEASE_MS = 55_000;
+const DIGEST_LEASE_MS = 20_000;
+
+export interface SweepOptions {
+  /** Extra step, e.g. asking GitHub to redeliver failed deliveries. Returns how many it redelivered. */
+  readonly redeliver?: (deps: PipelineDeps, deadline: number) => Promise<number>;
+}
+
+const acquire = async (deps: PipelineDeps, key: string, ms: number): Promise<{ etag: string } | null> => {
+  const entry = await deps.store.get(key);
+  if (entry && parseLease(entry.value).until > deps.now()) return null;
+  const written = await deps.store.set(
+    key,
+    { v: 1, until: deps.now() + ms },
+    entry ? { onlyIfMatch: entry.etag } : { onlyIfNew: true },
+  );
+  return written.modified ? { etag: written.etag } : null;
+};
+
+const release = async (deps: PipelineDeps, key: string, lease: { etag: string }): Promise<void> => {
+  await deps.store.set(key, { v: 1, until: 0 }, { onlyIfMatch: lease.etag }).catch(() => undefined);
+};
+
+/** The digests that are due, under their own lease, sent at once (each destination's pace holds). */
+const digestsStep = async (deps: PipelineDeps, deadline: number): Promise<Partial<SweepReport>> => {
+  const lease = await acquire(deps, keys.digestLock, DIGEST_LEASE_MS);
+  if (!lease) return { digests: 0 };
+  try {
+    const queued = await flushDigests(deps);
+    const sent = await Promise.all(queued.map((entry) => deliver(entry, deps, { deadline })));
+    return { digests: queued.length, sent: sent.filter((o) => o.kind === "sent").length };
+  } finally {
+    await release(deps, keys.digestLock, lease);
+  }
+};
+
+interface SweepStep {
+  readonly name: string;
+  readonly run: (deps: PipelineDeps, deadline: number, scan: ScanResult | null) => Promise<Partial<SweepReport>>;
+}
+
+const STEPS: readonly SweepStep[] = [
+  { name: "digests", run: digestsStep },
+  { name: "reminders", run: async (deps, _deadline, scan) => ({ reminders: await queueReminders(deps, scan?.open ?? []) }) },
+  // Before the outbox, which may spend the rest of the budget: the board's history (src/history/).
+  { name: "history", run: async (deps, _deadline, scan) => (scan ? { history: await recordHistory(deps, scan) } : {}) },
+  {
+    name: "outbox",
+    run: async (deps, deadline) => {
+      const part = { sent: 0, retrying: 0, dead: 0, deferred: 0 };
+      await sendDue(deps, deadline, part);
+      return part;
+    },
+  },
+  { name: "prune", run: async (deps, deadline) => ({ pruned: await prune(deps, deadline) }) },
+];
+
+const emptyReport = (): SweepReport => ({
+  recovered: 0,
+  digests: 0,
+  reminders: 0,
+  sent: 0,
+  retrying: 0,
+  dead: 0,
+  deferred: 0,
+  pruned: 0,
+  redelivered: 0,
+});
+
+const add = (report: SweepReport, part: Partial<SweepReport>) => {
+  const { sent, ...rest } = part;
+  Object.assign(report, rest);
+  if (sent !== undefined) report.sent += sent;
+};
+
+export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Promise<SweepReport> => {
+  const report = emptyReport();
+  const deadline = deps.now() + SWEEP_BUDGET_MS;
+  const lease = await acquire(deps, keys.sweepLock, SWEEP_LEASE_MS);
+  if (!lease) {
+    // Another sweep is still pacing the outbox: the digests that are due do not wait for it.
+    add(report, await digestsStep(deps, deadline));
+    const skipped = { ...report, skipped: "another sweep is running" };
+    deps.log("info", "sweep", { ...skipped });
+    return skipped;
+  }
+  const steps: SweepStep[] = [...STEPS];
+  const { redeliver } = options;
+  if (redeliver) steps.push({ name: "redeliver", run: async (d, at) => ({ redelivered: await redeliver(d, at) }) });
+  try {
+    let scan: ScanResult | null = null;
+    try {
+      scan = await scanStreams(deps, deadline);
+      report.recovered = scan.repaired;
+    } catch (error) {
+      deps.log("error", "sweep step failed", { step: "scan", ...describeError(error) });
+      if (error instanceof StoreUnavailableError) throw error;
+    }
+    for (const step of steps) {
+      try {
+        add(report, await step.run(deps, deadline, scan));
+      } catch (error) {
+        // One failing step must not starve the others (a broken digest must not stop retries); only an
+        // unreachable store, which every later step would meet too, ends the sweep (the route answers 503).
+        deps.log("error", "sweep step failed", { step: step.name, ...describeError(error) });
+        if (error instanceof StoreUnavailableError) throw error;
+      }
+    }
+  } finally {
+    await release(deps, keys.sweepLock, lease);
+  }
+  deps.log("info", "sweep", { ...report });
+  await deps.store.set(keys.sweepStatus, { v: 1, at: deps.now(), report }).catch(() => undefined); // GET /status
+  return report;
+};
