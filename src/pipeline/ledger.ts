@@ -1,4 +1,4 @@
-import { array, type infer as Infer, literal, number, object, optional, string } from "zod/mini";
+import { array, boolean, type infer as Infer, literal, number, object, optional, string } from "zod/mini";
 import type { Config } from "../config.ts";
 import type { FailureEvent } from "../event.ts";
 import { hash } from "./keys.ts";
@@ -24,7 +24,17 @@ const ledgerSchema = object({
   nextAt: number(),
   openers: optional(array(object({ episodeId: string(), stream: string(), at: number() }))),
   claims: optional(
-    array(object({ sha: string(), source: string(), stream: string(), episodeId: string(), at: number() })),
+    array(
+      object({
+        sha: string(),
+        source: string(),
+        stream: string(),
+        episodeId: string(),
+        at: number(),
+        /** Its episode recovered: the claim folds only while it is younger than FOLD_FRESH_MS. */
+        closed: optional(boolean()),
+      }),
+    ),
   ),
 });
 type Stored = Infer<typeof ledgerSchema>;
@@ -48,6 +58,11 @@ export const parseLedger = (value: unknown): Ledger => {
 
 /** Claims older than this no longer fold (a commit's other source reports within minutes). */
 export const CLAIM_MS = 7 * 86_400_000;
+/**
+ * A claim younger than this folds even once its episode has recovered: the other source's failure of the
+ * same commit, seconds later, is the same news.
+ */
+export const FOLD_FRESH_MS = 60_000;
 const MAX_CLAIMS = 200;
 
 type StormConfig = Pick<Config, "stormThreshold" | "stormWindowSeconds">;
@@ -88,7 +103,8 @@ export const admit = (
   const keepFrom = now - 2 * config.stormWindowSeconds * 1000;
   const openers = ledger.openers.filter((o) => o.at > keepFrom && o.episodeId !== opener.episodeId);
   const claims = ledger.claims.filter(
-    (c) => c.at > now - CLAIM_MS && !(claim && c.sha === claim.sha && c.source === claim.source),
+    (c) =>
+      now - c.at < (c.closed ? FOLD_FRESH_MS : CLAIM_MS) && !(claim && c.sha === claim.sha && c.source === claim.source),
   );
   const slot = reserve(ledger, now, intervalMs);
   return {
@@ -111,11 +127,15 @@ export const reserve = (
   return { next: { ...ledger, nextAt: intervalMs > 0 ? slotAt + intervalMs : ledger.nextAt }, slotAt };
 };
 
-/** A recovered episode's commit no longer folds anything. */
+/** A recovered episode's commit folds nothing more once its claim is FOLD_FRESH_MS old. */
 export const releaseClaims = (ledger: Ledger, episodeId: string): Ledger => ({
   ...ledger,
-  claims: ledger.claims.filter((c) => c.episodeId !== episodeId),
+  claims: ledger.claims.map((c) => (c.episodeId === episodeId ? { ...c, closed: true } : c)),
 });
+
+/** Whether releasing would change anything (a claim of that episode still open). */
+export const holdsClaim = (ledger: Ledger, episodeId: string): boolean =>
+  ledger.claims.some((c) => c.episodeId === episodeId && c.closed !== true);
 
 export const claimOf = (event: FailureEvent, stream: string, episodeId: string, now: number): Claim | null =>
   event.commit.sha ? { sha: event.commit.sha, source: event.source, stream, episodeId, at: now } : null;
@@ -127,5 +147,7 @@ export const claimOf = (event: FailureEvent, stream: string, episodeId: string, 
 export const foldingClaim = (ledger: Ledger, event: FailureEvent, now: number): Claim | null => {
   const { sha } = event.commit;
   if (!sha) return null;
-  return ledger.claims.find((c) => c.sha === sha && c.source !== event.source && now - c.at < CLAIM_MS) ?? null;
+  const folds = (c: Claim) =>
+    c.sha === sha && c.source !== event.source && now - c.at < (c.closed ? FOLD_FRESH_MS : CLAIM_MS);
+  return ledger.claims.find(folds) ?? null;
 };

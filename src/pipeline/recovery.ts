@@ -8,7 +8,7 @@ import { deliver, enqueue } from "./deliver.ts";
 import { summary, writeDigestItem } from "./digest-items.ts";
 import { announcedRoutes, closeEpisode, decideSuccess, type Episode, recordSuccess } from "./episodes.ts";
 import { keys } from "./keys.ts";
-import { parseLedger, releaseClaims } from "./ledger.ts";
+import { holdsClaim, parseLedger, releaseClaims } from "./ledger.ts";
 import { digestItemKey, recoveryMessages } from "./messages.ts";
 import type { PipelineDeps } from "./pipeline.ts";
 import { combine, fromDelivery, type Result, result, runs } from "./result.ts";
@@ -147,7 +147,7 @@ const release = async (destination: string, episodeId: string, deps: PipelineDep
     keys.ledger(destination),
     parseLedger,
     (ledger): Decision<null> =>
-      ledger.claims.some((c) => c.episodeId === episodeId)
+      holdsClaim(ledger, episodeId)
         ? { write: true, next: releaseClaims(ledger, episodeId), value: null }
         : { write: false, value: null },
     { sleep: deps.sleep },

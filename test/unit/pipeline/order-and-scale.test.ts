@@ -4,7 +4,7 @@ import { boundedEvent, type RunEvent } from "../../../src/event.ts";
 import { TIMEOUT_BACKOFF_MS } from "../../../src/pipeline/outbox.ts";
 import { accept, processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
-import { parseInflight, parseOutboxEntry, parseStream } from "../../../src/pipeline/records.ts";
+import { parseOutboxEntry, parseStream } from "../../../src/pipeline/records.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { DIGEST_SITES_PER_MESSAGE } from "../../../src/slack/format.ts";
 import { countingStore } from "../../../src/store/counting-store.ts";
@@ -16,6 +16,13 @@ type Fixture = ReturnType<typeof pipelineFixture>;
 const at = (minutes: number) => new Date(Date.parse("2026-11-27T10:00:00Z") + minutes * 60_000).toISOString();
 const run = (f: Fixture, event: RunEvent, store: Store = f.store) =>
   processVerdict(classify(event, f.deps.config), { ...f.deps, store }, f.deadline());
+
+/** The streams whose episode is open, from their records (the `open/` index is the sweep's). */
+const openStreams = (f: Fixture): string[] =>
+  Object.entries(f.store.snapshot())
+    .filter(([key]) => key.startsWith("streams/"))
+    .filter(([, value]) => parseStream(value, String((value as { stream: string }).stream))?.episode)
+    .map(([key]) => key);
 
 /** GitHub run n of one workflow and branch: started at minute n, finished `duration` minutes later. */
 const ghRun = (n: number, outcome: string, duration = 3) =>
@@ -37,7 +44,7 @@ describe("order: decisions follow the runs' own time, whatever the arrival order
       reason: expect.stringContaining("before the newest"),
     });
     expect(f.slack.messages).toHaveLength(0);
-    expect(await f.store.list("open/")).toEqual([]);
+    expect(openStreams(f)).toEqual([]);
   });
 
   it("an older failure finishing after a newer success (a slower run) stays silent too", async () => {
@@ -70,7 +77,7 @@ describe("order: decisions follow the runs' own time, whatever the arrival order
     const f = pipelineFixture();
     await run(f, ghRun(3, "failure"));
     expect(await run(f, ghRun(2, "success"))).toMatchObject({ status: "ignored" });
-    expect(await f.store.list("open/")).toHaveLength(1);
+    expect(openStreams(f)).toHaveLength(1);
     expect(f.slack.messages).toHaveLength(1);
     await run(f, ghRun(4, "success"));
     expect(f.slack.messages).toHaveLength(2);
@@ -105,91 +112,99 @@ describe("order: decisions follow the runs' own time, whatever the arrival order
       const f = pipelineFixture();
       for (const i of order) await run(f, runs[i] as RunEvent);
       // The newest run is a success: whatever came first, nothing is left open.
-      expect(await f.store.list("open/"), order.join(",")).toEqual([]);
+      expect(openStreams(f), order.join(",")).toEqual([]);
       expect(f.slack.messages.length, order.join(",")).toBeLessThanOrEqual(2);
     }
   });
 });
 
-describe("store round trips before the answer (accept) per path", () => {
-  const accepted = async (f: Fixture, event: RunEvent) => {
+describe("store calls per delivery, before the answer and in all (the inline send included)", () => {
+  /** One delivery: `accept` (before the answer), then what it leaves for after the answer. */
+  const counted = async (f: Fixture, event: RunEvent) => {
     const counter = countingStore(f.store);
     const verdict = classify(event, f.deps.config);
     if (verdict.kind === "ignored") throw new Error("expected a failure or a success");
-    const acceptance = await accept(verdict, { ...f.deps, store: counter.store });
-    return { acceptance, calls: counter.count() };
+    const deps = { ...f.deps, store: counter.store };
+    const accepted = await accept(verdict, deps);
+    const before = counter.count();
+    const final = accepted.after ? await accepted.after(deps, f.deadline()) : accepted.result;
+    return { answer: accepted.result, final, before, total: counter.count(), after: accepted.after };
   };
 
-  it("a new failure: 2 (the inbox write and the processed-event read, at once)", async () => {
-    const f = pipelineFixture();
-    const { acceptance, calls } = await accepted(f, ghRun(1, "failure"));
-    expect(acceptance.kind).toBe("accepted");
-    expect(calls).toBe(2);
+  it("a notified failure: 3 before the answer (stream and ledger read at once, the stream written), 6 in all", async () => {
+    const f = pipelineFixture({}, { intervalMs: 1_000 });
+    const { answer, final, before, total } = await counted(f, ghRun(1, "failure"));
+    expect(answer).toMatchObject({ status: "accepted" });
+    expect(final).toMatchObject({ status: "notified" });
+    expect(before).toBe(3);
+    expect(total).toBe(6);
   });
 
-  it("a redelivery of a processed failure: 2, answered duplicate", async () => {
-    const f = pipelineFixture();
-    await run(f, ghRun(1, "failure"));
-    const { acceptance, calls } = await accepted(f, ghRun(1, "failure"));
-    expect(acceptance).toMatchObject({ kind: "answered", result: { status: "duplicate" } });
-    expect(calls).toBe(2);
+  it("a digested failure (a storm): 3 before the answer, 4 in all", async () => {
+    const f = pipelineFixture({ STORM_THRESHOLD: "1" }, { intervalMs: 1_000 });
+    await run(f, githubEvent({ site: "acme/other", repository: "acme/other", runId: 77 }));
+    const { final, before, total } = await counted(f, ghRun(1, "failure"));
+    expect(final).toMatchObject({ status: "queued", reason: expect.stringContaining("digest") });
+    expect(before).toBe(3);
+    expect(total).toBe(4);
   });
 
-  it("a concurrent copy of a failure being processed: 3, answered duplicate", async () => {
+  it("a green run with no episode: 1 before the answer, 2 in all (remembered as the newest run)", async () => {
     const f = pipelineFixture();
-    await accepted(f, ghRun(1, "failure"));
-    const { acceptance, calls } = await accepted(f, ghRun(1, "failure"));
-    expect(acceptance).toMatchObject({ kind: "answered", result: { status: "duplicate" } });
-    expect(calls).toBe(3);
-  });
-
-  it("a success with no episode: 1 (a read), then, after the answer, remembered as the newest run", async () => {
-    const f = pipelineFixture();
-    const { acceptance, calls } = await accepted(f, ghRun(2, "success"));
-    expect(acceptance).toMatchObject({ kind: "answered", result: { status: "ignored" } });
-    expect(calls).toBe(1);
-    if (acceptance.kind !== "answered" || acceptance.followUp === null)
-      throw new Error("expected a follow-up");
-    await acceptance.followUp(f.deps, f.deadline());
+    const { answer, before, total } = await counted(f, ghRun(2, "success"));
+    expect(answer).toMatchObject({ status: "ignored" });
+    expect([before, total]).toEqual([1, 2]);
     // The older failure delivered now stays silent: the success was remembered.
     expect(await run(f, ghRun(1, "failure"))).toMatchObject({ status: "suppressed" });
     expect(f.slack.messages).toHaveLength(0);
   });
 
+  it("a counted failure of an open episode: 3, all before the answer", async () => {
+    const f = pipelineFixture();
+    await run(f, ghRun(1, "failure"));
+    const { final, before, total } = await counted(f, ghRun(2, "failure"));
+    expect(final).toMatchObject({ status: "suppressed", reason: expect.stringContaining("counted") });
+    expect([before, total]).toEqual([3, 3]);
+  });
+
+  it("a redelivery of a notified failure: 2 before its duplicate answer, its message checked after it", async () => {
+    const f = pipelineFixture();
+    await run(f, ghRun(1, "failure"));
+    const { answer, final, before, total } = await counted(f, ghRun(1, "failure"));
+    expect(answer).toMatchObject({ status: "duplicate" });
+    expect(final).toMatchObject({ status: "duplicate" });
+    expect([before, total]).toEqual([2, 3]);
+    expect(f.slack.messages).toHaveLength(1);
+  });
+
   it("a success racing a failure that opened an episode meanwhile closes it after the answer", async () => {
     const f = pipelineFixture();
-    const { acceptance } = await accepted(f, ghRun(2, "success"));
+    const verdict = classify(ghRun(2, "success"), f.deps.config);
+    if (verdict.kind === "ignored") throw new Error("expected a success");
+    const accepted = await accept(verdict, f.deps);
     await run(f, ghRun(1, "failure"));
     expect(f.slack.messages).toHaveLength(1);
-    if (acceptance.kind !== "answered" || acceptance.followUp === null)
-      throw new Error("expected a follow-up");
-    await acceptance.followUp(f.deps, f.deadline());
+    await accepted.after?.(f.deps, f.deadline());
     expect(f.slack.messages).toHaveLength(2);
     expect(textOf(f.slack.messages[1])).toMatch(/[Rr]ecovered/);
   });
 
-  it("a success that closes an episode: 3 (stream read, then the inbox)", async () => {
+  it("a success that closes an episode: 2 before the answer (its stream read and written)", async () => {
     const f = pipelineFixture();
     await run(f, ghRun(1, "failure"));
-    const { acceptance, calls } = await accepted(f, ghRun(2, "success"));
-    expect(acceptance.kind).toBe("accepted");
-    expect(calls).toBe(3);
+    const { answer, final, before } = await counted(f, ghRun(2, "success"));
+    expect(answer).toMatchObject({ status: "accepted" });
+    expect(final).toMatchObject({ status: "notified" });
+    expect(before).toBe(2);
   });
 
-  it("a stale success: 1", async () => {
+  it("a stale success: 1, nothing after", async () => {
     const f = pipelineFixture();
     await run(f, ghRun(3, "success"));
-    const { acceptance, calls } = await accepted(f, ghRun(2, "success"));
-    expect(acceptance).toMatchObject({ kind: "answered", result: { status: "ignored" } });
-    expect(calls).toBe(1);
-  });
-
-  it("whole notified failure (both halves): 14 round trips here, the outbox entry never read back", async () => {
-    // No rate slot in this fixture (its interval is 0): with one, 2 more (its read and its write).
-    const f = pipelineFixture();
-    const counter = countingStore(f.store);
-    expect(await run(f, ghRun(1, "failure"), counter.store)).toMatchObject({ status: "notified" });
-    expect(counter.count()).toBe(14);
+    const { answer, total, after } = await counted(f, ghRun(2, "success"));
+    expect(answer).toMatchObject({ status: "ignored" });
+    expect(total).toBe(1);
+    expect(after).toBeNull();
   });
 });
 
@@ -321,18 +336,16 @@ describe("storms hold their bound whatever the interleaving", () => {
 });
 
 describe("records stored before RunEvent.pipeline became workflow", () => {
-  it("still read: an inflight event and a stream's episode carry their workflow name over", async () => {
+  it("still read: a stream's episode carries its workflow name over", async () => {
     const f = pipelineFixture();
     await run(f, ghRun(1, "failure"));
     const snapshot = f.store.snapshot();
     const [streamKey, stream] = Object.entries(snapshot).find(([key]) => key.startsWith("streams/")) ?? [];
-    const legacy = JSON.parse(JSON.stringify(stream).replace('"workflow":', '"pipeline":'));
+    const { transitions: _counted, ...record } = stream as Record<string, unknown>;
+    const legacy = JSON.parse(JSON.stringify(record).replace('"workflow":', '"pipeline":'));
     expect(JSON.stringify(legacy)).not.toContain('"workflow"');
     const parsed = parseStream(legacy, String((stream as { stream: string }).stream));
     expect(parsed?.episode?.first.workflow).toBe("Build and deploy");
     expect(streamKey).toBeDefined();
-    const { workflow: _renamed, ...older } = ghRun(2, "failure");
-    const inflight = parseInflight({ v: 1, since: 1, event: { ...older, pipeline: "Old name" } });
-    expect(inflight?.event.workflow).toBe("Old name");
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config.ts";
 import type { RunEvent } from "../../../src/event.ts";
+import { parseLedger } from "../../../src/pipeline/ledger.ts";
 import { type PipelineDeps, processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
 import { parseOutboxEntry, parseThread } from "../../../src/pipeline/records.ts";
@@ -104,7 +105,7 @@ describe("routes through the pipeline", () => {
     t.clock.advance(48 * 3_600_000);
     await sweep(t.deps);
     expect(t.slack.sends.filter((s) => textOf(s.message).includes("acme/shop"))).toHaveLength(0);
-    expect((await t.store.list("storm/")).filter((key) => !key.startsWith("storm/default/"))).toEqual([]);
+    expect((await t.store.list("ledger/")).filter((key) => key !== "ledger/default")).toEqual([]);
   });
 
   it("storms are counted per destination: a flood of theme sites does not group the ops channel's failure", async () => {
@@ -113,8 +114,9 @@ describe("routes through the pipeline", () => {
     for (let i = 1; i <= 4; i++) themes.push(await t.run(failure(`acme/theme-${i}`)));
     expect(themes.map((r) => r.status)).toEqual(["notified", "notified", "queued", "queued"]);
     expect(await t.run(failure("acme/ops-db"))).toMatchObject({ status: "notified" });
-    expect((await t.store.list("storm/THEMES/")).length).toBe(4);
-    expect((await t.store.list("storm/OPS/")).length).toBe(1);
+    // Each destination's ledger lets in its own singles: two of the four theme sites, the ops failure.
+    expect(parseLedger(await t.store.read("ledger/THEMES")).openers).toHaveLength(2);
+    expect(parseLedger(await t.store.read("ledger/OPS")).openers).toHaveLength(1);
     expect((await t.store.list("digest/THEMES/")).length).toBe(2);
     t.clock.advance(31_000);
     await sweep(t.deps);
@@ -132,8 +134,8 @@ describe("routes through the pipeline", () => {
     const start = t.clock.now();
     expect(await t.run(failure("acme/theme-blue"))).toMatchObject({ status: "queued" });
     expect(t.slack.to("OPS")).toHaveLength(1);
-    expect(await t.store.get("rate/slack/THEMES")).toMatchObject({ value: { nextAt: start + 30_000 } });
-    expect(await t.store.get("rate/slack/OPS")).toMatchObject({ value: { nextAt: start + 1_100 } });
+    expect(await t.store.get("ledger/THEMES")).toMatchObject({ value: { nextAt: start + 30_000 } });
+    expect(await t.store.get("ledger/OPS")).toMatchObject({ value: { nextAt: start + 1_100 } });
     // OPS posts again at once (its own slot); THEMES waits for Retry-After.
     expect(await t.run(failure("acme/ops-db"))).toMatchObject({ status: "notified" });
     expect(t.clock.now() - start).toBeLessThan(30_000);

@@ -7,28 +7,22 @@ import { pipelineFixture } from "./support.ts";
 
 const HOUR = 3_600_000;
 
-/** A commit record (folding) older than its retention: the next prune removes it. */
-const expiredCommit = async (f: ReturnType<typeof pipelineFixture>, sha: string): Promise<string> => {
-  const key = keys.commit(`commit:${sha}`);
-  await f.store.set(key, {
-    v: 1,
-    source: "github",
-    stream: "github:acme/site:7:main",
-    episodeId: "e1",
-    at: f.clock.now() - RETENTION.commits - HOUR,
-  });
+/** A Slack app thread record older than its retention: the next prune removes it. */
+const expiredThread = async (f: ReturnType<typeof pipelineFixture>, id: string): Promise<string> => {
+  const key = keys.thread(id);
+  await f.store.set(key, { v: 1, channel: "C1", ts: "1.2", at: f.clock.now() - RETENTION.threads - HOUR });
   return key;
 };
 
 describe("sweep", () => {
   it("prunes at most hourly: what expires in between waits for the next hour", async () => {
     const f = pipelineFixture();
-    const early = await expiredCommit(f, "a".repeat(40));
+    const early = await expiredThread(f, "a");
     await sweep(f.deps);
     expect(await f.store.get(early)).toBeNull();
 
     f.clock.advance(HOUR / 2);
-    const late = await expiredCommit(f, "b".repeat(40));
+    const late = await expiredThread(f, "b");
     expect((await sweep(f.deps)).pruned).toBe(0);
     expect(await f.store.get(late)).not.toBeNull();
 
@@ -50,7 +44,7 @@ describe("sweep", () => {
       },
       f.deps,
     );
-    const expired = await expiredCommit(f, "c".repeat(40));
+    const expired = await expiredThread(f, "c");
     // One poison record behind the digest step (not the store being down: that may stop a sweep).
     const poisoned: Store = {
       get: (key) => f.store.get(key),
