@@ -13,8 +13,11 @@ import { join } from "node:path";
 import { getStore } from "@netlify/blobs";
 import { BlobsServer } from "@netlify/blobs/server";
 import { LARGE, seedBoard } from "../scripts/board-state.ts";
+import { loadConfig } from "../src/config.ts";
 import { recordHistory } from "../src/history/record-history.ts";
 import { memoryLogger } from "../src/log.ts";
+import type { PipelineDeps } from "../src/pipeline/pipeline.ts";
+import { scanStreams } from "../src/pipeline/sweep/scan.ts";
 import { handleStatus } from "../src/status/handle-status.ts";
 import { BlobsStore } from "../src/store/blobs-store.ts";
 import { MemoryStore } from "../src/store/memory-store.ts";
@@ -104,17 +107,29 @@ export const runBoard = async (): Promise<BoardResult> => {
     await seedBoard(blobs, NOW, LARGE);
     const blobsHtml = await timeRequests(blobs, "text/html", 5);
     const blobsJson = await timeRequests(blobs, "application/json", 5);
-    const deps = { store: blobs, now: () => NOW, log: memoryLogger().log };
+    /** The sweep's scan of the streams and its history step, at `now`. */
+    const historyStep = async (now: number) => {
+      const deps: PipelineDeps = {
+        config: loadConfig({}),
+        store: blobs,
+        slack: { send: async () => ({ kind: "dry_run" }) },
+        log: memoryLogger().log,
+        now: () => now,
+        sleep: async () => undefined,
+        slackIntervalMs: 0,
+        slackTimeoutMs: 5_000,
+      };
+      await recordHistory(deps, await scanStreams(deps, now + 25_000));
+    };
     let started = performance.now();
-    await recordHistory(deps);
+    await historyStep(NOW);
     const firstMs = performance.now() - started;
     started = performance.now();
-    await recordHistory({ ...deps, now: () => NOW + 60_000 });
+    await historyStep(NOW + 60_000);
     const secondMs = performance.now() - started;
-    for (let minute = 2; minute < 5; minute++)
-      await recordHistory({ ...deps, now: () => NOW + minute * 60_000 });
+    for (let minute = 2; minute < 5; minute++) await historyStep(NOW + minute * 60_000);
     started = performance.now();
-    await recordHistory({ ...deps, now: () => NOW + 5 * 60_000 });
+    await historyStep(NOW + 5 * 60_000);
     const steadyMs = performance.now() - started;
     return {
       open: LARGE.open,

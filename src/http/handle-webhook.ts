@@ -143,7 +143,12 @@ export const handleWebhook = async (req: Request, source: Source, deps: WebhookD
       onProcessed: (done) => {
         const total = { storeCalls: calls, ms: deps.now() - started };
         if ("result" in done) {
-          deps.log("info", "processed", { ...fields, decision: done.result.status, ...resultFields(done.result), ...total });
+          deps.log("info", "processed", {
+            ...fields,
+            decision: done.result.status,
+            ...resultFields(done.result),
+            ...total,
+          });
         } else {
           deps.log("error", "processing failed after the answer; the sweep's scan will finish it", {
             ...fields,

@@ -58,7 +58,10 @@ export const routeInput = (event: RunEvent): RouteInput => ({
   workflow: event.workflow,
 });
 
-export const accept = (verdict: Exclude<Verdict, { kind: "ignored" }>, deps: PipelineDeps): Promise<Accepted> =>
+export const accept = (
+  verdict: Exclude<Verdict, { kind: "ignored" }>,
+  deps: PipelineDeps,
+): Promise<Accepted> =>
   verdict.kind === "failure" ? acceptFailure(verdict.event, deps) : acceptSuccess(verdict.event, deps);
 
 interface Routing {
@@ -119,7 +122,10 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
     readStream(stream),
     (state): Decision<FailureStep> => {
       const decision = decideFailure(state, event, key);
-      const answer = (r: Result): Decision<FailureStep> => ({ write: false, value: { kind: "result", result: r } });
+      const answer = (r: Result): Decision<FailureStep> => ({
+        write: false,
+        value: { kind: "result", result: r },
+      });
       switch (decision.kind) {
         case "stale":
           return answer(result("suppressed", decision.reason, key, stream));
@@ -130,7 +136,11 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
           const episode = next.episode as Episode;
           const how = episode.delivery === "folded" ? "folded" : "counted";
           const reason = `${how}: episode open since ${episode.openedAt}, ${runs(episode.failedRuns)}`;
-          return { write: true, next, value: { kind: "result", result: result("suppressed", reason, key, stream) } };
+          return {
+            write: true,
+            next,
+            value: { kind: "result", result: result("suppressed", reason, key, stream) },
+          };
         }
         case "open": {
           if (decision.replay && state.episode && state.episode.delivery !== "pending") {
@@ -138,7 +148,10 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
           }
           // Arrival time: the storm window and the digest's wait count from it, whoever finishes the work.
           const opened = decision.replay && state.episode ? state : openEpisode(state, event, key, arrivedAt);
-          const next = routeEpisode(opened, routeOpening(event, opened.episode as Episode, stream, ledgers, deps));
+          const next = routeEpisode(
+            opened,
+            routeOpening(event, opened.episode as Episode, stream, ledgers, deps),
+          );
           return { write: true, next, value: { kind: "opened", state: next } };
         }
       }
@@ -146,14 +159,22 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
     { initial: entry, sleep: deps.sleep, attempts: ACCEPT_ATTEMPTS },
   );
   if (updated.kind === "contention") {
-    throw new StoreUnavailableError("set", new Error(`stream ${stream} changed too often to record the event`));
+    throw new StoreUnavailableError(
+      "set",
+      new Error(`stream ${stream} changed too often to record the event`),
+    );
   }
   const step = updated.value;
   if (step.kind === "result") return { result: step.result, after: null };
   if (step.kind === "replay") {
     // A person's redelivery gives a refused message one more try; a copy finds the message under way.
     return {
-      result: result("duplicate", "already recorded; its messages are checked after this answer", key, stream),
+      result: result(
+        "duplicate",
+        "already recorded; its messages are checked after this answer",
+        key,
+        stream,
+      ),
       after: async (later, deadline) =>
         asDuplicate(await announce(step.state, later, deadline, { fresh: false, reviveDead: true })),
     };
@@ -184,7 +205,8 @@ const acceptSuccess = async (event: RunEvent, deps: PipelineDeps): Promise<Accep
   const entry = await deps.store.get(keys.stream(stream));
   const state = readStream(stream)(entry?.value ?? null);
   const decision = decideSuccess(state, event);
-  if (decision.kind === "stale") return { result: result("ignored", decision.reason, key, stream), after: null };
+  if (decision.kind === "stale")
+    return { result: result("ignored", decision.reason, key, stream), after: null };
   if (decision.kind === "no_episode") {
     return {
       result: result("ignored", "success; no open episode", key, stream),

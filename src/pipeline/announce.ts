@@ -9,10 +9,11 @@ import { summary, writeDigestItem } from "./digest-items.ts";
 import type { AnnouncedRoute, Episode, StreamState } from "./episodes.ts";
 import { announcedRoutes } from "./episodes.ts";
 import { keys } from "./keys.ts";
-import { admit, claimOf, openerOf, parseLedger, stormDecision } from "./ledger.ts";
-import { digestItemKey, openingMessages } from "./messages.ts";
+import { admit, admitted, claimOf, openerOf, parseLedger, stormDecision } from "./ledger.ts";
+import { digestItemKey, openingMessages, type PlannedMessage } from "./messages.ts";
+import { readiness } from "./outbox.ts";
 import type { PipelineDeps } from "./pipeline.ts";
-import { parseStream } from "./records.ts";
+import { parseOutboxEntry, parseStream } from "./records.ts";
 import { combine, fromDelivery, type Result, result } from "./result.ts";
 
 /**
@@ -41,7 +42,8 @@ export const announce = async (
   options: AnnounceOptions,
 ): Promise<Result> => {
   const episode = state.episode;
-  if (!episode) return result("suppressed", "the episode closed before it was announced", undefined, state.stream);
+  if (!episode)
+    return result("suppressed", "the episode closed before it was announced", undefined, state.stream);
   const { first: event, openedBy: key } = episode;
   const routes = announcedRoutes(episode);
   // Only an announced failure is worth the lookup, done while the ledgers are written.
@@ -49,7 +51,8 @@ export const announce = async (
   let grouped = 0;
   const outcomes = await Promise.all(
     routes.map(async (route) => {
-      if (route.delivery === "message") return alone(route, state.stream, episode, detailed, deps, deadline, options);
+      if (route.delivery === "message")
+        return alone(route, state.stream, episode, detailed, deps, deadline, options);
       if (await toDigest(route.destination, state.stream, episode, detailed, deps, !options.fresh)) grouped++;
       return null;
     }),
@@ -87,9 +90,20 @@ const alone = async (
   if (!planned) return null;
   if (!options.fresh) {
     const existing = await deps.store.get(planned.key);
+    const held = parseOutboxEntry(existing?.value ?? null);
+    // Another sender (the invocation that opened the episode) is posting it: nothing more to do here.
+    if (held && readiness(held, deps.now()) === "in_flight") return { kind: "sent", dryRun: false };
     if (existing) {
       const again = options.reviveDead === true;
       return deliver({ key: planned.key, written: existing }, deps, { deadline, reviveDead: again });
+    }
+    // Let in already (by the attempt that opened it, which may still be writing its message): the
+    // message is written if still missing, and sent by whoever wrote it.
+    if (admitted(parseLedger(await deps.store.read(keys.ledger(route.destination))), episode.id)) {
+      const told = await detailed;
+      const enqueued = await enqueue(openingEntry(planned, episode, told, deps), deps);
+      if (!enqueued.written) return { kind: "sent", dryRun: false };
+      return deliver(enqueued, deps, { deadline });
     }
   }
   const event = episode.first;
@@ -119,22 +133,31 @@ const alone = async (
     return null;
   }
   const told = await detailed;
-  const mention = mentionFor(deps.config.routing.mentions, told);
+  // Claimed for its slot only when the post still fits before the deadline; else it waits for the sweep.
+  const slotAt = letIn.value;
+  const fits = Math.max(deps.now(), slotAt) + deps.slackTimeoutMs <= deadline;
   const enqueued = await enqueue(
-    {
-      at: planned.at,
-      id: planned.id,
-      kind: planned.kind,
-      summary: summary(told.outcome, told),
-      message: formatFailure(told, mention === null ? {} : { mention }),
-      cause: episode.openedBy,
-      destination: planned.destination,
-      ...(planned.startsThread ? { startsThread: true } : {}),
-    },
+    openingEntry(planned, episode, told, deps),
     deps,
-    { slotAt: letIn.value },
+    fits ? { slotAt } : undefined,
   );
+  if (!fits) return { kind: "queued", reason: "no time left to call Slack before answering" };
   return deliver(enqueued, deps, { deadline });
+};
+
+/** The failure message of an episode to one destination, as the outbox keeps it. */
+const openingEntry = (planned: PlannedMessage, episode: Episode, told: FailureEvent, deps: PipelineDeps) => {
+  const mention = mentionFor(deps.config.routing.mentions, told);
+  return {
+    at: planned.at,
+    id: planned.id,
+    kind: planned.kind,
+    summary: summary(told.outcome, told),
+    message: formatFailure(told, mention === null ? {} : { mention }),
+    cause: episode.openedBy,
+    destination: planned.destination,
+    ...(planned.startsThread ? { startsThread: true } : {}),
+  };
 };
 
 const toDigest = async (
@@ -163,7 +186,9 @@ const demote = async (stream: string, episode: Episode, destination: string, dep
     (state): Decision<null> => {
       const open = state?.episode;
       if (!state || open?.id !== episode.id || !open.routes) return { write: false, value: null };
-      const routes = open.routes.map((r) => (r.destination === destination ? { ...r, delivery: "digest" as const } : r));
+      const routes = open.routes.map((r) =>
+        r.destination === destination ? { ...r, delivery: "digest" as const } : r,
+      );
       const delivery = routes.some((r) => r.delivery === "message") ? "message" : "digest";
       return { write: true, next: { ...state, episode: { ...open, routes, delivery } }, value: null };
     },
@@ -175,7 +200,11 @@ const demote = async (stream: string, episode: Episode, destination: string, dep
  * The event with what failed, when a source can tell more than its webhook did. The lookup must end early
  * enough for the message to be sent before `deadline`, as it would have been without it.
  */
-const withDetail = async (event: FailureEvent, deps: PipelineDeps, deadline: number): Promise<FailureEvent> => {
+const withDetail = async (
+  event: FailureEvent,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<FailureEvent> => {
   if (!deps.detailFailure || (event.failedAt?.jobs.length ?? 0) > 0) return event;
   try {
     return await deps.detailFailure(event, deadline - deps.slackTimeoutMs - DETAIL_MARGIN_MS);
@@ -200,7 +229,11 @@ const rememberDetail = async (told: FailureEvent, stream: string, episode: Episo
       const open = state?.episode;
       if (!state || open?.id !== episode.id || (open.first.failedAt?.jobs.length ?? 0) > 0)
         return { write: false, value: null };
-      return { write: true, next: { ...state, episode: { ...open, first: { ...open.first, failedAt } } }, value: null };
+      return {
+        write: true,
+        next: { ...state, episode: { ...open, first: { ...open.first, failedAt } } },
+        value: null,
+      };
     },
     { sleep: deps.sleep },
   );

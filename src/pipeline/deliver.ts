@@ -5,8 +5,8 @@ import type { SendResult, SlackMessage, SlackSender } from "../slack/message.ts"
 import { conditionalUpdate } from "../store/conditional-update.ts";
 import type { Entry, Store } from "../store/store.ts";
 import { keys } from "./keys.ts";
-import { claim, type MessageKind, newEntry, type OutboxEntry, readiness, revive, settle } from "./outbox.ts";
 import { parseLedger, reserve } from "./ledger.ts";
+import { claim, type MessageKind, newEntry, type OutboxEntry, readiness, revive, settle } from "./outbox.ts";
 import { parseOutboxEntry, parseThread, type ThreadRecord } from "./records.ts";
 
 /** What sending needs: narrower than the pipeline's dependencies, so neither module imports the other. */

@@ -33,7 +33,11 @@ export const writeDigestItem = async (
     event,
     stream,
     episodeId: episode.id,
-    episode: { openedAt: episode.openedAt, failedRuns: episode.failedRuns, firstLogsUrl: episode.first.logsUrl },
+    episode: {
+      openedAt: episode.openedAt,
+      failedRuns: episode.failedRuns,
+      firstLogsUrl: episode.first.logsUrl,
+    },
     at,
   };
   if (replay && (await deps.store.read(keys.digested(key))) !== null) return false;

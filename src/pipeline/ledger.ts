@@ -53,7 +53,12 @@ export const emptyLedger = (): Ledger => ({ v: 1, nextAt: 0, openers: [], claims
 export const parseLedger = (value: unknown): Ledger => {
   const parsed = ledgerSchema.safeParse(value);
   if (!parsed.success) return emptyLedger();
-  return { v: 1, nextAt: parsed.data.nextAt, openers: parsed.data.openers ?? [], claims: parsed.data.claims ?? [] };
+  return {
+    v: 1,
+    nextAt: parsed.data.nextAt,
+    openers: parsed.data.openers ?? [],
+    claims: parsed.data.claims ?? [],
+  };
 };
 
 /** Claims older than this no longer fold (a commit's other source reports within minutes). */
@@ -73,13 +78,17 @@ export const openerOf = (episode: { id: string; receivedAt: number }, stream: st
   at: episode.receivedAt,
 });
 
+/** Whether the episode was let in (announced alone) in this destination. */
+export const admitted = (ledger: Ledger, episodeId: string): boolean =>
+  ledger.openers.some((o) => o.episodeId === episodeId);
+
 /**
  * Alone or in the digest, from what the ledger holds. An episode already let in stays alone (a replay
  * decides as the first attempt did); otherwise alone only while fewer than STORM_THRESHOLD other streams
  * were let in within the window before its arrival.
  */
 export const stormDecision = (ledger: Ledger, opener: Opener, config: StormConfig): "message" | "digest" => {
-  if (ledger.openers.some((o) => o.episodeId === opener.episodeId)) return "message";
+  if (admitted(ledger, opener.episodeId)) return "message";
   const since = opener.at - config.stormWindowSeconds * 1000;
   const others = new Set(
     ledger.openers.filter((o) => o.at > since && o.stream !== opener.stream).map((o) => o.stream),
@@ -104,7 +113,8 @@ export const admit = (
   const openers = ledger.openers.filter((o) => o.at > keepFrom && o.episodeId !== opener.episodeId);
   const claims = ledger.claims.filter(
     (c) =>
-      now - c.at < (c.closed ? FOLD_FRESH_MS : CLAIM_MS) && !(claim && c.sha === claim.sha && c.source === claim.source),
+      now - c.at < (c.closed ? FOLD_FRESH_MS : CLAIM_MS) &&
+      !(claim && c.sha === claim.sha && c.source === claim.source),
   );
   const slot = reserve(ledger, now, intervalMs);
   return {

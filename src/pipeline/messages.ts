@@ -53,7 +53,13 @@ export const recoveryMessages = (episode: Episode, at: number): PlannedMessage[]
       }
       const resolved = `${episode.id}:resolved${route.suffix}`;
       return [
-        { ...common, key: keys.outbox(at, recovered), id: recovered, kind: "recovery", thread: route.openingId },
+        {
+          ...common,
+          key: keys.outbox(at, recovered),
+          id: recovered,
+          kind: "recovery",
+          thread: route.openingId,
+        },
         {
           ...common,
           key: keys.outbox(at, resolved),

@@ -56,7 +56,11 @@ export interface RunOptions {
 }
 
 /** Both halves at once, for callers with no `waitUntil` (unit tests, scripts): the final result. */
-export const processVerdict = async (verdict: Verdict, deps: PipelineDeps, deadline: number): Promise<Result> => {
+export const processVerdict = async (
+  verdict: Verdict,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<Result> => {
   if (verdict.kind === "ignored") return result("ignored", verdict.reason);
   const accepted = await accept(verdict, deps);
   return accepted.after ? accepted.after(deps, deadline) : accepted.result;
@@ -85,7 +89,14 @@ export const run = async (verdict: Decided, options: RunOptions): Promise<Result
   const { after } = accepted;
   if (after) {
     const processBy = now() + PROCESS_BUDGET_MS;
-    defer(settle(retrying(() => after(options.depsUntil(processBy), processBy), processBy, options), options));
+    // Started once the answer is on its way (the next turn of the event loop), never before it.
+    const work = () => after(options.depsUntil(processBy), processBy);
+    defer(
+      settle(
+        nextTurn().then(() => retrying(work, processBy, options)),
+        options,
+      ),
+    );
   }
   return accepted.result;
 };
@@ -94,18 +105,25 @@ export const run = async (verdict: Decided, options: RunOptions): Promise<Result
  * Work after the answer, tried again while its budget lasts when the store failed: it is idempotent, and a
  * store slow under a burst (the local Blobs server) often answers the second time.
  */
-const retrying = async (work: () => Promise<Result>, deadline: number, options: RunOptions): Promise<Result> => {
+const retrying = async (
+  work: () => Promise<Result>,
+  deadline: number,
+  options: RunOptions,
+): Promise<Result> => {
   for (;;) {
     try {
       return await work();
     } catch (error) {
-      if (!(error instanceof StoreUnavailableError) || deadline - options.now() < RETRY_MARGIN_MS) throw error;
+      if (!(error instanceof StoreUnavailableError) || deadline - options.now() < RETRY_MARGIN_MS)
+        throw error;
       const deps = options.depsUntil(deadline);
       deps.log("warn", "store unavailable while processing; trying again", describeError(error));
       await deps.sleep(1_000);
     }
   }
 };
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 const settle = (work: Promise<Result>, options: RunOptions): Promise<void> =>
   work.then(

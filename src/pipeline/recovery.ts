@@ -34,7 +34,9 @@ export const closeStream = async (
   const key = idempotencyKey(event);
   const stream = streamKey(event);
   const at = deps.now();
-  type Step = { readonly kind: "closed"; readonly episode: Episode } | { readonly kind: "result"; readonly result: Result };
+  type Step =
+    | { readonly kind: "closed"; readonly episode: Episode }
+    | { readonly kind: "result"; readonly result: Result };
   const updated = await conditionalUpdate(
     deps.store,
     keys.stream(stream),
@@ -42,11 +44,23 @@ export const closeStream = async (
     (state): Decision<Step> => {
       const decision = decideSuccess(state, event);
       if (decision.kind === "stale") {
-        return { write: false, value: { kind: "result", result: result("ignored", decision.reason, key, stream) } };
+        return {
+          write: false,
+          value: { kind: "result", result: result("ignored", decision.reason, key, stream) },
+        };
       }
       if (decision.kind === "no_episode") {
-        const remembered = result("ignored", "success; no open episode (remembered as the newest run)", key, stream);
-        return { write: true, next: recordSuccess(state, event, key), value: { kind: "result", result: remembered } };
+        const remembered = result(
+          "ignored",
+          "success; no open episode (remembered as the newest run)",
+          key,
+          stream,
+        );
+        return {
+          write: true,
+          next: recordSuccess(state, event, key),
+          value: { kind: "result", result: remembered },
+        };
       }
       return {
         write: true,
@@ -57,7 +71,10 @@ export const closeStream = async (
     { initial: entry, sleep: deps.sleep, ...(attempts === undefined ? {} : { attempts }) },
   );
   if (updated.kind === "contention") {
-    throw new StoreUnavailableError("set", new Error(`stream ${stream} changed too often to record the event`));
+    throw new StoreUnavailableError(
+      "set",
+      new Error(`stream ${stream} changed too often to record the event`),
+    );
   }
   const step = updated.value;
   return step.kind === "result" ? step : { kind: "closed", episode: step.episode, event, at };
@@ -98,7 +115,11 @@ export const announceRecovery = async (
     await Promise.all(alone.map((r) => release(r.destination, episode.id, deps)));
     return result("suppressed", `${what}; no message (NOTIFY_RECOVERY=false)`, key, stream);
   }
-  const recovery = { openedAt: episode.openedAt, failedRuns: episode.failedRuns, firstFailureUrl: episode.first.logsUrl };
+  const recovery = {
+    openedAt: episode.openedAt,
+    failedRuns: episode.failedRuns,
+    firstFailureUrl: episode.first.logsUrl,
+  };
   const grouped = routes.filter((r) => r.delivery === "digest");
   await Promise.all(
     grouped.map((r) =>
@@ -112,7 +133,8 @@ export const announceRecovery = async (
   );
   const planned = recoveryMessages(episode, at);
   if (planned.length === 0) {
-    if (grouped.length > 0) return result("queued", `${what}; grouped into the next recovery digest`, key, stream);
+    if (grouped.length > 0)
+      return result("queued", `${what}; grouped into the next recovery digest`, key, stream);
     const why = episode.delivery === "muted" ? "the route is muted" : "the episode was folded";
     return result("suppressed", `${what}; no message (${why})`, key, stream);
   }
@@ -124,7 +146,9 @@ export const announceRecovery = async (
           id: message.id,
           kind: message.kind,
           summary: summary(message.edit ? "marked recovered" : "recovered", event),
-          message: message.edit ? formatResolved(episode.first, event, recovery) : formatRecovery(event, recovery),
+          message: message.edit
+            ? formatResolved(episode.first, event, recovery)
+            : formatRecovery(event, recovery),
           cause: key,
           destination: message.destination,
           ...(message.after ? { after: message.after } : {}),

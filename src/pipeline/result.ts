@@ -38,7 +38,12 @@ export const fromDelivery = (outcome: DeliverOutcome, processed: Result): Result
     case "sent":
       return result("notified", outcome.dryRun ? `${what} (dry run: printed to the log)` : what, key, stream);
     case "queued":
-      return result("queued", `${what}; message queued, the sweep will send it (${outcome.reason})`, key, stream);
+      return result(
+        "queued",
+        `${what}; message queued, the sweep will send it (${outcome.reason})`,
+        key,
+        stream,
+      );
     case "failed":
       return result("failed", `${what}; Slack refused the message: ${outcome.reason}`, key, stream);
   }

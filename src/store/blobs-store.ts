@@ -208,7 +208,9 @@ export class BlobsStore implements Store {
 
   async listVersions(prefix: string): Promise<Array<{ key: string; etag: string }>> {
     const { blobs } = await this.#call("list", () => this.#blobs.list({ prefix }));
-    return blobs.map(({ key, etag }) => ({ key, etag })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return blobs
+      .map(({ key, etag }) => ({ key, etag }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -1,6 +1,12 @@
 import { isFailureEvent } from "../../event.ts";
 import { DEFAULT_DESTINATION } from "../../routing/routes.ts";
-import { DIGEST_MAX_CHARS, digestChunks, formatDigest, formatFailure, formatRecovery } from "../../slack/format.ts";
+import {
+  DIGEST_MAX_CHARS,
+  digestChunks,
+  formatDigest,
+  formatFailure,
+  formatRecovery,
+} from "../../slack/format.ts";
 import { readMany } from "../../store/read-many.ts";
 import { type Enqueued, enqueue } from "../deliver.ts";
 import { hash, keys, PREFIX } from "../keys.ts";

@@ -16,7 +16,9 @@ export const prune = async (deps: PipelineDeps, deadline: number): Promise<numbe
     keys.pruneMark,
     parseLease,
     ({ at }) =>
-      now - at < PRUNE_EVERY_MS ? { write: false, value: false } : { write: true, next: { v: 1, at: now }, value: true },
+      now - at < PRUNE_EVERY_MS
+        ? { write: false, value: false }
+        : { write: true, next: { v: 1, at: now }, value: true },
     { attempts: 1 },
   );
   if (marked.kind !== "done" || !marked.value) return pruned;
@@ -42,7 +44,8 @@ export const prune = async (deps: PipelineDeps, deadline: number): Promise<numbe
     return thread === null || now - thread.at > RETENTION.threads;
   });
   await expired(PREFIX.streams, (v) => {
-    const name = typeof (v as { stream?: unknown } | null)?.stream === "string" ? (v as { stream: string }).stream : "";
+    const name =
+      typeof (v as { stream?: unknown } | null)?.stream === "string" ? (v as { stream: string }).stream : "";
     const state = parseStream(v, name);
     if (!state || state.episode !== null) return false;
     const last = Math.max(

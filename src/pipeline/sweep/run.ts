@@ -63,14 +63,24 @@ const digestsStep = async (deps: PipelineDeps, deadline: number): Promise<Partia
 
 interface SweepStep {
   readonly name: string;
-  readonly run: (deps: PipelineDeps, deadline: number, scan: ScanResult | null) => Promise<Partial<SweepReport>>;
+  readonly run: (
+    deps: PipelineDeps,
+    deadline: number,
+    scan: ScanResult | null,
+  ) => Promise<Partial<SweepReport>>;
 }
 
 const STEPS: readonly SweepStep[] = [
   { name: "digests", run: digestsStep },
-  { name: "reminders", run: async (deps, _deadline, scan) => ({ reminders: await queueReminders(deps, scan?.open ?? []) }) },
+  {
+    name: "reminders",
+    run: async (deps, _deadline, scan) => ({ reminders: await queueReminders(deps, scan?.open ?? []) }),
+  },
   // Before the outbox, which may spend the rest of the budget: the board's history (src/history/).
-  { name: "history", run: async (deps, _deadline, scan) => (scan ? { history: await recordHistory(deps, scan) } : {}) },
+  {
+    name: "history",
+    run: async (deps, _deadline, scan) => (scan ? { history: await recordHistory(deps, scan) } : {}),
+  },
   {
     name: "outbox",
     run: async (deps, deadline) => {
@@ -113,7 +123,8 @@ export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Pro
   }
   const steps: SweepStep[] = [...STEPS];
   const { redeliver } = options;
-  if (redeliver) steps.push({ name: "redeliver", run: async (d, at) => ({ redelivered: await redeliver(d, at) }) });
+  if (redeliver)
+    steps.push({ name: "redeliver", run: async (d, at) => ({ redelivered: await redeliver(d, at) }) });
   try {
     let scan: ScanResult | null = null;
     try {

@@ -114,7 +114,12 @@ const repair = async (state: StreamState, latest: Transition, deps: PipelineDeps
   }
   const closed = state.lastClosed;
   if (latest.kind === "close" && closed?.episode && closed.event && closed.receivedAt !== undefined) {
-    await announceRecovery({ episode: closed.episode, event: closed.event, at: closed.receivedAt }, deps, deadline, {});
+    await announceRecovery(
+      { episode: closed.episode, event: closed.event, at: closed.receivedAt },
+      deps,
+      deadline,
+      {},
+    );
   }
 };
 
@@ -127,12 +132,18 @@ export const scanStreams = async (deps: PipelineDeps, deadline: number): Promise
   const changed = listed
     .filter(({ key, etag }) => etag === "" || scan.streams[hash(key)]?.e !== hash(etag))
     .slice(0, MAX_SCAN_READS);
-  const values = await readMany(deps.store, changed.map(({ key }) => key));
+  const values = await readMany(
+    deps.store,
+    changed.map(({ key }) => key),
+  );
   const transitions: Transition[] = [];
   let repaired = 0;
   for (const [i, { key, etag }] of changed.entries()) {
     const value = values[i];
-    const name = typeof (value as { stream?: unknown } | null)?.stream === "string" ? (value as { stream: string }).stream : "";
+    const name =
+      typeof (value as { stream?: unknown } | null)?.stream === "string"
+        ? (value as { stream: string }).stream
+        : "";
     const state = parseStream(value, name);
     const id = hash(key);
     if (!state) {
@@ -140,28 +151,33 @@ export const scanStreams = async (deps: PipelineDeps, deadline: number): Promise
       delete scan.streams[id];
       continue;
     }
-    const counted = scan.streams[id]?.q ?? 0;
-    const fresh = (state.transitions ?? []).filter((t) => t.seq > counted);
-    const latest = fresh.at(-1);
-    const arrival = latest ? arrivalOf(state, latest) : null;
-    if (latest && arrival !== null && now - arrival < REPAIR_AFTER_MS) continue; // its invocation is on it
-    if (latest && arrival !== null && now - arrival < REPAIR_WITHIN_MS && deps.now() < deadline) {
-      await repair(state, latest, deps, deadline);
-      repaired++;
-    }
-    transitions.push(...fresh);
-    scan.streams[id] = { e: hash(etag), q: latest?.seq ?? counted };
     const before = scan.open[state.stream];
     const open = summarise(state, before);
     if (open) {
       if (before?.episodeId !== open.episodeId) {
-        await deps.store.set(keys.open(state.stream), { v: 1, stream: state.stream, episodeId: open.episodeId });
+        await deps.store.set(keys.open(state.stream), {
+          v: 1,
+          stream: state.stream,
+          episodeId: open.episodeId,
+        });
       }
       scan.open[state.stream] = open;
     } else if (before) {
       await deps.store.delete(keys.open(state.stream));
       delete scan.open[state.stream];
     }
+    const counted = scan.streams[id]?.q ?? 0;
+    const fresh = (state.transitions ?? []).filter((t) => t.seq > counted);
+    const latest = fresh.at(-1);
+    const arrival = latest ? arrivalOf(state, latest) : null;
+    // Too fresh: its own invocation is on it. Read again next time, counted then.
+    if (latest && arrival !== null && now - arrival < REPAIR_AFTER_MS) continue;
+    if (latest && arrival !== null && now - arrival < REPAIR_WITHIN_MS && deps.now() < deadline) {
+      await repair(state, latest, deps, deadline);
+      repaired++;
+    }
+    transitions.push(...fresh);
+    scan.streams[id] = { e: hash(etag), q: latest?.seq ?? counted };
   }
   await deps.store.set(keys.scan, { v: 1, at: now, streams: scan.streams, open: scan.open });
   transitions.sort((a, b) => a.at - b.at);

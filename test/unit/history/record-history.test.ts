@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../../src/config.ts";
 import type { FailureEvent } from "../../../src/event.ts";
 import {
   applyToDay,
@@ -12,10 +13,13 @@ import { recordHistory } from "../../../src/history/record-history.ts";
 import { memoryLogger } from "../../../src/log.ts";
 import { closeEpisode, emptyStream, openEpisode } from "../../../src/pipeline/episodes.ts";
 import { keys } from "../../../src/pipeline/keys.ts";
+import type { PipelineDeps } from "../../../src/pipeline/pipeline.ts";
 import { parseStream } from "../../../src/pipeline/records.ts";
+import { scanStreams } from "../../../src/pipeline/sweep/scan.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
 import { asFailure, githubEvent } from "../../fixtures/events.ts";
 import { Clock } from "../clock.ts";
+import { FakeSlack } from "../fake-slack.ts";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -26,17 +30,28 @@ const setup = (start = NOON) => {
   const store = new MemoryStore();
   const clock = new Clock(start);
   const logs = memoryLogger();
-  const deps = { store, now: clock.now, log: logs.log };
+  const deps: PipelineDeps = {
+    config: loadConfig({}),
+    store,
+    slack: new FakeSlack(),
+    log: logs.log,
+    now: clock.now,
+    sleep: clock.sleep,
+    slackIntervalMs: 0,
+    slackTimeoutMs: 5_000,
+  };
+  /** The sweep's scan of the streams, then its history step. */
+  const history = async () => recordHistory(deps, await scanStreams(deps, clock.now() + 25_000));
   const streamOf = (site: string, workflowId = 7) => `github:${site}:${workflowId}:main`;
-  /** Opens an episode the way the pipeline does: the stream record, then the open index. */
+  /** Opens an episode as the pipeline does (long enough ago that the scan has nothing to finish). */
   const fail = async (site: string, at: number, workflowId = 7) => {
     const stream = streamOf(site, workflowId);
     const event = asFailure(
       githubEvent({ site, repository: site, workflowId, runId: at, occurredAt: new Date(at).toISOString() }),
     ) as FailureEvent;
-    const state = openEpisode(emptyStream(stream), event, `github:${site}:${at}:1`, clock.now());
+    const previous = parseStream(await store.read(keys.stream(stream)), stream) ?? emptyStream(stream);
+    const state = openEpisode(previous, event, `github:${site}:${at}:1`, clock.now() - 2 * HOUR);
     await store.set(keys.stream(stream), state);
-    await store.set(keys.open(stream), { v: 1, stream, episodeId: state.episode?.id });
   };
   const recover = async (site: string, at: number, workflowId = 7) => {
     const stream = streamOf(site, workflowId);
@@ -51,17 +66,16 @@ const setup = (start = NOON) => {
       occurredAt: new Date(at).toISOString(),
     });
     await store.set(keys.stream(stream), closeEpisode(state, success, `github:${site}:${at}:1`));
-    await store.delete(keys.open(stream));
   };
   const day = async (name: string) => parseHistoryDay((await store.get(keys.history(name)))?.value, name);
-  return { store, clock, deps, logs, fail, recover, day };
+  return { store, clock, deps, logs, fail, recover, day, history };
 };
 
 describe("the sweep's history step", () => {
   it("counts an episode once when it opens, adds broken time every run, and records its recovery", async () => {
     const t = setup();
     await t.fail("acme/shop", NOON - 30 * MIN);
-    expect(await recordHistory(t.deps)).toEqual({ opened: 1, closed: 0, days: 1 });
+    expect(await t.history()).toEqual({ opened: 1, closed: 0, days: 1 });
     expect(await t.day("2026-11-27")).toMatchObject({
       opened: 1,
       closed: 0,
@@ -69,13 +83,13 @@ describe("the sweep's history step", () => {
     });
 
     t.clock.advance(10 * MIN);
-    expect(await recordHistory(t.deps)).toEqual({ opened: 0, closed: 0, days: 1 });
+    expect(await t.history()).toEqual({ opened: 0, closed: 0, days: 1 });
     expect((await t.day("2026-11-27"))?.sites).toEqual([{ site: "acme/shop", ms: 40 * MIN }]);
 
     // Recovered 5 minutes after that sweep (the run's own time); the next sweep sees it 10 minutes after.
     await t.recover("acme/shop", t.clock.now() + 5 * MIN);
     t.clock.advance(10 * MIN);
-    expect(await recordHistory(t.deps)).toEqual({ opened: 0, closed: 1, days: 1 });
+    expect(await t.history()).toEqual({ opened: 0, closed: 1, days: 1 });
     const day = await t.day("2026-11-27");
     expect(day).toMatchObject({ opened: 1, closed: 1, sites: [{ site: "acme/shop", ms: 45 * MIN }] });
     expect(day?.recoveries).toEqual([
@@ -92,15 +106,35 @@ describe("the sweep's history step", () => {
 
     // Nothing open any more: later sweeps add nothing.
     t.clock.advance(10 * MIN);
-    expect(await recordHistory(t.deps)).toEqual({ opened: 0, closed: 0, days: 0 });
+    expect(await t.history()).toEqual({ opened: 0, closed: 0, days: 0 });
     expect((await t.day("2026-11-27"))?.sites).toEqual([{ site: "acme/shop", ms: 45 * MIN }]);
+  });
+
+  it("counts an episode that opens and closes between two sweeps, and a stream that recovers and fails again", async () => {
+    const t = setup();
+    await t.history();
+    await t.fail("acme/flaky", NOON + MIN);
+    await t.recover("acme/flaky", NOON + 2 * MIN);
+    await t.fail("acme/flaky", NOON + 3 * MIN);
+    await t.recover("acme/flaky", NOON + 4 * MIN);
+    await t.fail("acme/flaky", NOON + 5 * MIN);
+    t.clock.advance(10 * MIN);
+    expect(await t.history()).toEqual({ opened: 3, closed: 2, days: 1 });
+    const day = await t.day("2026-11-27");
+    expect(day).toMatchObject({ opened: 3, closed: 2 });
+    expect(day?.recoveries.map((r) => r.closedAt)).toEqual([NOON + 2 * MIN, NOON + 4 * MIN]);
+    // Broken 1 + 1 minutes, then from 12:05 until this sweep at 12:10: 7 minutes in all.
+    expect(day?.sites).toEqual([{ site: "acme/flaky", ms: 7 * MIN }]);
+    // Counted once: the next sweep sees nothing new.
+    t.clock.advance(MIN);
+    expect(await t.history()).toMatchObject({ opened: 0, closed: 0 });
   });
 
   it("splits broken time at UTC midnight and counts a site's overlapping streams once", async () => {
     const t = setup(Date.parse("2026-11-28T01:00:00Z"));
     await t.fail("acme/blog", Date.parse("2026-11-27T23:00:00Z"), 1);
     await t.fail("acme/blog", Date.parse("2026-11-27T23:30:00Z"), 2);
-    await recordHistory(t.deps);
+    await t.history();
     expect(await t.day("2026-11-27")).toMatchObject({ opened: 2, sites: [{ site: "acme/blog", ms: HOUR }] });
     expect(await t.day("2026-11-28")).toMatchObject({ opened: 0, sites: [{ site: "acme/blog", ms: HOUR }] });
   });
@@ -145,10 +179,10 @@ describe("the sweep's history step", () => {
     const t = setup(Date.parse("2026-11-27T23:59:00Z"));
     for (const name of ["2026-10-01", "2026-10-28", "2026-10-29", "2026-11-27"])
       await t.store.set(keys.history(name), emptyDay(name));
-    await recordHistory(t.deps); // first run: prunes
+    await t.history(); // first run: prunes
     expect(await t.store.list("history/")).toEqual(["history/2026-10-29", "history/2026-11-27"]);
     t.clock.advance(2 * MIN); // 2026-11-28: 2026-10-29 is now 31 days back
-    await recordHistory(t.deps);
+    await t.history();
     expect(await t.store.list("history/")).toEqual(["history/2026-11-27"]);
   });
 
@@ -157,7 +191,7 @@ describe("the sweep's history step", () => {
     await t.store.set(keys.historyTracker, { v: 2, junk: true });
     await t.store.set(keys.history("2026-11-27"), { v: 1, day: "2026-11-26" });
     await t.fail("acme/docs", NOON - MIN);
-    expect(await recordHistory(t.deps)).toMatchObject({ opened: 1 });
+    expect(await t.history()).toMatchObject({ opened: 1 });
     expect(await t.day("2026-11-27")).toMatchObject({ opened: 1, sites: [{ site: "acme/docs", ms: MIN }] });
   });
 });

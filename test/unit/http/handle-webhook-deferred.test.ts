@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config.ts";
+import { StoreUnavailableError } from "../../../src/errors.ts";
 import type { WebhookDeps } from "../../../src/http/handle-webhook.ts";
 import { handleWebhook } from "../../../src/http/handle-webhook.ts";
-import { EVENT_LEASE_MS } from "../../../src/pipeline/pipeline.ts";
-import { parseInflight } from "../../../src/pipeline/records.ts";
+import { REPAIR_AFTER_MS } from "../../../src/pipeline/sweep/scan.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { baseEnv, type SourceCase, sources, webhookHarness } from "../support.ts";
 
 /**
  * With Netlify's `context.waitUntil` (the `defer` dependency), a failure is answered 202 "accepted" as soon
- * as it is in the inbox; processing, the message included, follows the answer and logs a "processed" line.
+ * as it is recorded in its stream; its message follows the answer and logs a "processed" line.
  */
 const deferred = (c: SourceCase) => {
   const h = webhookHarness(baseEnv);
@@ -26,25 +26,22 @@ const deferred = (c: SourceCase) => {
 };
 
 describe.each(sources)("$name, answered before processing (waitUntil)", (c) => {
-  it("a failure: 202 accepted after the inbox write alone, then one message and a processed line", async () => {
+  it("a failure: 202 accepted once recorded (3 store calls), then one message: 6 store calls in all", async () => {
     const d = deferred(c);
     const signed = await c.signed(c.failure());
     const answer = await d.post(signed.request());
     expect(answer).toMatchObject({ status: 202, body: { status: "accepted" } });
-    // Before the answer: the inbox write and the processed-event read. Nothing sent yet.
-    expect(d.h.slack.attempts).toHaveLength(0);
+    // Before the answer: the stream and the ledger read at once, then the stream written.
     expect(d.h.deliveryLines()).toEqual([
-      expect.objectContaining({ decision: "accepted", status: 202, storeCalls: 2 }),
+      expect.objectContaining({ decision: "accepted", status: 202, storeCalls: 3 }),
     ]);
     expect(d.pending).toHaveLength(1);
     await d.settle();
     expect(d.h.slack.attempts).toHaveLength(1);
     const processed = d.h.logs.lines.filter((line) => line.msg === "processed");
     expect(processed).toEqual([
-      expect.objectContaining({ decision: "notified", delivery: expect.anything() }),
+      expect.objectContaining({ decision: "notified", delivery: expect.anything(), storeCalls: 6 }),
     ]);
-    expect(Number(processed[0]?.storeCalls)).toBeGreaterThan(2);
-    expect(Object.keys(d.h.store.snapshot()).filter((key) => key.startsWith("inflight/"))).toEqual([]);
   });
 
   it("the same delivery again: 200 duplicate, nothing more sent", async () => {
@@ -69,65 +66,56 @@ describe.each(sources)("$name, answered before processing (waitUntil)", (c) => {
     expect(d.h.slack.attempts).toHaveLength(1);
   });
 
-  it("processing that fails after the answer is logged, and leaves the event in the inbox for the sweep", async () => {
+  it("processing that fails after the answer is logged; the sweep's scan finishes it, once", async () => {
     const d = deferred(c);
     const signed = await c.signed(c.failure());
-    const original = d.h.store.list.bind(d.h.store);
-    d.h.store.list = async (prefix) => {
-      if (prefix.startsWith("storm/")) throw new Error("list exploded");
-      return original(prefix);
+    const original = d.h.store.set.bind(d.h.store);
+    d.h.store.set = async (key, value, condition) => {
+      if (key.startsWith("ledger/")) throw new Error("ledger write exploded");
+      return original(key, value, condition);
     };
     expect((await d.post(signed.request())).status).toBe(202);
     await d.settle();
     expect(d.h.logs.lines).toContainEqual(
       expect.objectContaining({
         level: "error",
-        msg: "processing failed after the answer; the sweep will finish it",
+        msg: "processing failed after the answer; the sweep's scan will finish it",
       }),
     );
-    const inbox = Object.entries(d.h.store.snapshot()).filter(([key]) => key.startsWith("inflight/"));
-    expect(inbox).toHaveLength(1);
-    // Released: the next sweep takes it at once, not after the 60 s lease (the clock has not moved).
-    expect(d.h.logs.lines).toContainEqual(expect.objectContaining({ released: true }));
-    expect(parseInflight(inbox[0]?.[1])?.releasedAt).toBeTypeOf("number");
-    d.h.store.list = original;
-    const report = await sweep(d.h.deps.pipeline(loadConfig(baseEnv)));
-    expect(report.recovered).toBe(1);
+    d.h.store.set = original;
+    const pipeline = () => d.h.deps.pipeline(loadConfig(baseEnv));
+    // Left to its own invocation for REPAIR_AFTER_MS, then announced by the scan.
+    expect((await sweep(pipeline())).recovered).toBe(0);
+    d.h.advance(REPAIR_AFTER_MS);
+    expect((await sweep(pipeline())).recovered).toBe(1);
     expect(d.h.slack.attempts).toHaveLength(1);
-    expect(Object.keys(d.h.store.snapshot()).filter((key) => key.startsWith("inflight/"))).toEqual([]);
+    d.h.advance(REPAIR_AFTER_MS);
+    expect((await sweep(pipeline())).recovered).toBe(0);
+    expect(d.h.slack.attempts).toHaveLength(1);
   });
 
-  it("an entry that could not be released waits for its lease: the sweep leaves it until then", async () => {
+  it("recorded, but too late for the answer (503): processed right after it, not left for a redelivery", async () => {
     const d = deferred(c);
     const signed = await c.signed(c.failure());
-    // The store fails once the event is in the inbox: processing fails, and so does the release.
-    let broken = false;
-    const store = d.h.store;
-    const methods = ["get", "read", "set", "delete", "list"] as const;
-    const originals = Object.fromEntries(methods.map((m) => [m, store[m].bind(store)]));
-    for (const m of methods) {
-      Object.assign(store, {
-        [m]: async (...args: unknown[]) => {
-          if (broken) throw new Error(`${m} exploded`);
-          const done = await (originals[m] as (...a: unknown[]) => Promise<unknown>)(...args);
-          if (m === "set" && String(args[0]).startsWith("inflight/")) broken = true;
-          return done;
-        },
-      });
-    }
-    expect((await d.post(signed.request())).status).toBe(202);
-    await d.settle();
-    expect(d.h.logs.lines).toContainEqual(
-      expect.objectContaining({
-        msg: "processing failed after the answer; the sweep will finish it",
-        released: false,
-      }),
-    );
-    broken = false;
-    expect((await sweep(d.h.deps.pipeline(loadConfig(baseEnv)))).recovered).toBe(0);
+    const original = d.h.store.set.bind(d.h.store);
+    let late = true;
+    d.h.store.set = async (key, value, condition) => {
+      const written = await original(key, value, condition);
+      if (late && key.startsWith("streams/")) {
+        late = false;
+        // The write landed, but after the answer's deadline: the call is reported as failed.
+        throw new StoreUnavailableError("set", new Error("no answer from Netlify Blobs within 8000 ms"));
+      }
+      return written;
+    };
+    expect(await d.post(signed.request())).toMatchObject({ status: 503 });
     expect(d.h.slack.attempts).toHaveLength(0);
-    d.h.advance(EVENT_LEASE_MS);
-    expect((await sweep(d.h.deps.pipeline(loadConfig(baseEnv)))).recovered).toBe(1);
+    expect(d.pending).toHaveLength(1);
+    await d.settle();
+    expect(d.h.slack.attempts).toHaveLength(1);
+    // GitHub's redelivery of the 503 later is a duplicate.
+    expect(await d.post(signed.request())).toMatchObject({ status: 200, body: { status: "duplicate" } });
+    await d.settle();
     expect(d.h.slack.attempts).toHaveLength(1);
   });
 

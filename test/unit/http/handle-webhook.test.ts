@@ -575,12 +575,12 @@ describe("handleWebhook, rules shared by both sources", () => {
   );
 
   it.each(sources)(
-    "$name: store failing after the claim → 503; a redelivery once the claim's lease ended notifies once",
+    "$name: store failing before the event is recorded → 503, nothing half-written; a redelivery notifies once",
     async (c) => {
       const h = webhookHarness(baseEnv);
       const calls = () => Object.values(h.store.calls).reduce((sum, n) => sum + n, 0);
       const set = h.store.set.bind(h.store);
-      // The store goes away after the idempotency claim (two writes) went through.
+      // The store goes away after the stream and the ledger were read, before the event is recorded.
       h.store.set = (...args) => {
         if (calls() >= 2) h.store.fail = true;
         return set(...args);
@@ -590,7 +590,7 @@ describe("handleWebhook, rules shared by both sources", () => {
         status: 503,
         body: { code: "store_unavailable" },
       });
-      expect(storedKeys(h.store.snapshot(), "inflight/")).toHaveLength(1);
+      expect(storedKeys(h.store.snapshot(), "streams/")).toHaveLength(0);
       expect(h.slack.attempts).toHaveLength(0);
 
       h.store.fail = false;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config.ts";
 import { memoryLogger } from "../../../src/log.ts";
 import { keys } from "../../../src/pipeline/keys.ts";
+import { scanStreams } from "../../../src/pipeline/sweep/scan.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { handleStatus } from "../../../src/status/handle-status.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
@@ -84,6 +85,8 @@ describe("GET /status: what it says", () => {
     await h.post((await github.signed(github.failure())).request(), github.source);
     await h.post((await netlify.signed(netlify.failure())).request(), netlify.source);
     await h.post((await github.signed(failedRunPayload({ workflowId: 2002 }))).request(), github.source);
+    // The open index is the sweep's (its scan of the streams).
+    await scanStreams(h.deps.pipeline(loadConfig(env)), Date.now() + 25_000);
 
     const before = await call(
       { authorization: `Bearer ${TOKEN}`, accept: "application/json" },
@@ -131,6 +134,7 @@ describe("GET /status: what it says", () => {
   it("answers a browser with a readable page of the same data", async () => {
     const h = webhookHarness(env);
     await h.post((await github.signed(github.failure())).request(), github.source);
+    await scanStreams(h.deps.pipeline(loadConfig(env)), Date.now() + 25_000);
     const { response, text } = await call(
       { authorization: basic("", TOKEN), accept: "text/html" },
       { store: h.store },
