@@ -109,13 +109,15 @@ type FailureStep =
 const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<Accepted> => {
   const key = idempotencyKey(event);
   const stream = streamKey(event);
+  // Arrival: the storm window and the digest's wait count from it, however slow the store and whoever
+  // finishes the work.
+  const arrivedAt = deps.now();
   const { destinations } = matchRoute(deps.config.routing.rules, routeInput(event));
   const [entry, ...ledgerEntries] = await Promise.all([
     deps.store.get(keys.stream(stream)),
     ...destinations.map((d) => deps.store.get(keys.ledger(d))),
   ]);
   const ledgers = new Map(destinations.map((d, i) => [d, ledgerEntries[i] ?? null]));
-  const arrivedAt = deps.now();
   const updated = await conditionalUpdate(
     deps.store,
     keys.stream(stream),
@@ -146,7 +148,6 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
           if (decision.replay && state.episode && state.episode.delivery !== "pending") {
             return { write: false, value: { kind: "replay", state } };
           }
-          // Arrival time: the storm window and the digest's wait count from it, whoever finishes the work.
           const opened = decision.replay && state.episode ? state : openEpisode(state, event, key, arrivedAt);
           const next = routeEpisode(
             opened,

@@ -51,10 +51,14 @@ export const announce = async (
   let grouped = 0;
   const outcomes = await Promise.all(
     routes.map(async (route) => {
-      if (route.delivery === "message")
-        return alone(route, state.stream, episode, detailed, deps, deadline, options);
-      if (await toDigest(route.destination, state.stream, episode, detailed, deps, !options.fresh)) grouped++;
-      return null;
+      const outcome =
+        route.delivery === "message"
+          ? await alone(route, state.stream, episode, detailed, deps, deadline, options)
+          : (await toDigest(route.destination, state.stream, episode, detailed, deps, !options.fresh))
+            ? "grouped"
+            : null;
+      if (outcome === "grouped") grouped++;
+      return outcome === "grouped" ? null : outcome;
     }),
   );
   await detailed
@@ -85,7 +89,7 @@ const alone = async (
   deps: PipelineDeps,
   deadline: number,
   options: AnnounceOptions,
-): Promise<DeliverOutcome | null> => {
+): Promise<DeliverOutcome | "grouped" | null> => {
   const planned = openingMessages(episode).find((m) => m.destination === route.destination);
   if (!planned) return null;
   if (!options.fresh) {
@@ -125,12 +129,12 @@ const alone = async (
   // A ledger too contended to write is a storm too: errors only go towards the digest.
   if (letIn.kind === "contention" || letIn.value === null) {
     await demote(stream, episode, route.destination, deps);
-    await toDigest(route.destination, stream, episode, detailed, deps, !options.fresh);
+    const grouped = await toDigest(route.destination, stream, episode, detailed, deps, !options.fresh);
     deps.log("info", "storm: the destination's ledger filled meanwhile; the episode goes to its digest", {
       key: episode.openedBy,
       destination: route.destination,
     });
-    return null;
+    return grouped ? "grouped" : null;
   }
   const told = await detailed;
   // Claimed for its slot only when the post still fits before the deadline; else it waits for the sweep.

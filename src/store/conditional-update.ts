@@ -25,6 +25,8 @@ export interface UpdateOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** The record as the caller already read it: the first attempt decides on it instead of reading again. */
   readonly initial?: Entry | null;
+  /** Told the etag of the write that succeeded (a lease released later with it). */
+  readonly onWritten?: (etag: string) => void;
 }
 
 const DEFAULT_ATTEMPTS = 25;
@@ -49,7 +51,10 @@ export const conditionalUpdate = async <S, T>(
       decision.next,
       entry ? { onlyIfMatch: entry.etag } : { onlyIfNew: true },
     );
-    if (result.modified) return { kind: "done", value: decision.value, written: true };
+    if (result.modified) {
+      options.onWritten?.(result.etag);
+      return { kind: "done", value: decision.value, written: true };
+    }
     if (options.sleep) await options.sleep(backoff(attempt));
   }
   return { kind: "contention", attempts };

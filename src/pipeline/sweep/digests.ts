@@ -9,7 +9,7 @@ import {
 } from "../../slack/format.ts";
 import { readMany } from "../../store/read-many.ts";
 import { type Enqueued, enqueue } from "../deliver.ts";
-import { hash, keys, PREFIX } from "../keys.ts";
+import { hash, keyPart, keys, PREFIX, timeOfKey } from "../keys.ts";
 import type { PipelineDeps } from "../pipeline.ts";
 import { parseDigestItem } from "../records.ts";
 import { type DigestItem, digestReady } from "../storms.ts";
@@ -56,6 +56,14 @@ export const flushDigests = async (deps: PipelineDeps): Promise<Enqueued[]> => {
     if (item) items.push({ key, item });
     else if (values[i] !== null) await deps.store.delete(key);
   }
+  // Where a storm's digest already went out, its stragglers follow at the next sweep: the wait counts
+  // from the storm's first failure, not from each straggler's (the traces keep the items' arrival times).
+  const traces = await deps.store.list(PREFIX.digested);
+  const window = deps.config.stormWindowSeconds * 1000;
+  const ongoing = (destination: string, from: number) => {
+    const prefix = `${PREFIX.digested}${keyPart(destination)}/`;
+    return traces.some((trace) => trace.startsWith(prefix) && timeOfKey(trace) >= from - window);
+  };
   const queued: Enqueued[] = [];
   const groups = new Map<string, Array<{ key: string; item: DigestItem }>>();
   for (const entry of items) {
@@ -67,8 +75,10 @@ export const flushDigests = async (deps: PipelineDeps): Promise<Enqueued[]> => {
     if (first === undefined) continue;
     const { kind, destination } = first.item;
     const waiting = group.map(({ item }) => item);
-    if (!digestReady(waiting, deps.now(), deps.config.stormGroupWaitSeconds)) continue;
     const oldest = Math.min(...waiting.map((item) => item.at));
+    const due =
+      digestReady(waiting, deps.now(), deps.config.stormGroupWaitSeconds) || ongoing(destination, oldest);
+    if (!due) continue;
     // Items written before routing keep the id they had; the others carry their destination.
     const where = destination === DEFAULT_DESTINATION ? "" : `:${destination}`;
     const base = `digest:${kind}${where}:${hash(group.map(({ key }) => key).join("\n"), 32)}`;

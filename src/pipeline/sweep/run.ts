@@ -1,6 +1,7 @@
 import { StoreUnavailableError } from "../../errors.ts";
 import { recordHistory } from "../../history/record-history.ts";
 import { describeError } from "../../log.ts";
+import { conditionalUpdate, type Decision } from "../../store/conditional-update.ts";
 import { deliver } from "../deliver.ts";
 import { keys } from "../keys.ts";
 import type { PipelineDeps } from "../pipeline.ts";
@@ -27,21 +28,28 @@ import { sendDue } from "./send-due.ts";
 export const SWEEP_BUDGET_MS = 25_000;
 const SWEEP_LEASE_MS = 55_000;
 const DIGEST_LEASE_MS = 20_000;
+/** How long the scan may spend announcing again what invocations left undone, per sweep. */
+const SCAN_REPAIR_MS = 8_000;
 
 export interface SweepOptions {
   /** Extra step, e.g. asking GitHub to redeliver failed deliveries. Returns how many it redelivered. */
   readonly redeliver?: (deps: PipelineDeps, deadline: number) => Promise<number>;
 }
 
+/** A lease on `key` for `ms`, or null while another holder's lasts (a few conditional attempts). */
 const acquire = async (deps: PipelineDeps, key: string, ms: number): Promise<{ etag: string } | null> => {
-  const entry = await deps.store.get(key);
-  if (entry && parseLease(entry.value).until > deps.now()) return null;
-  const written = await deps.store.set(
+  let etag: string | null = null;
+  const taken = await conditionalUpdate(
+    deps.store,
     key,
-    { v: 1, until: deps.now() + ms },
-    entry ? { onlyIfMatch: entry.etag } : { onlyIfNew: true },
+    parseLease,
+    (lease): Decision<boolean> =>
+      lease.until > deps.now()
+        ? { write: false, value: false }
+        : { write: true, next: { v: 1, until: deps.now() + ms }, value: true },
+    { attempts: 5, sleep: deps.sleep, onWritten: (written) => (etag = written) },
   );
-  return written.modified ? { etag: written.etag } : null;
+  return taken.kind === "done" && taken.value && etag !== null ? { etag } : null;
 };
 
 const release = async (deps: PipelineDeps, key: string, lease: { etag: string }): Promise<void> => {
@@ -71,7 +79,6 @@ interface SweepStep {
 }
 
 const STEPS: readonly SweepStep[] = [
-  { name: "digests", run: digestsStep },
   {
     name: "reminders",
     run: async (deps, _deadline, scan) => ({ reminders: await queueReminders(deps, scan?.open ?? []) }),
@@ -91,6 +98,24 @@ const STEPS: readonly SweepStep[] = [
   },
   { name: "prune", run: async (deps, deadline) => ({ pruned: await prune(deps, deadline) }) },
 ];
+
+/**
+ * One step, its failure logged: one failing step must not starve the others (a broken digest must not stop
+ * retries); only an unreachable store, which every later step would meet too, ends the sweep (503).
+ */
+const runStep = async (
+  name: string,
+  run: () => Promise<Partial<SweepReport>>,
+  deps: PipelineDeps,
+): Promise<Partial<SweepReport>> => {
+  try {
+    return await run();
+  } catch (error) {
+    deps.log("error", "sweep step failed", { step: name, ...describeError(error) });
+    if (error instanceof StoreUnavailableError) throw error;
+    return {};
+  }
+};
 
 const emptyReport = (): SweepReport => ({
   recovered: 0,
@@ -126,23 +151,21 @@ export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Pro
   if (redeliver)
     steps.push({ name: "redeliver", run: async (d, at) => ({ redelivered: await redeliver(d, at) }) });
   try {
+    // Due digests first: they wait for nothing the other steps do.
+    add(report, await runStep("digests", () => digestsStep(deps, deadline), deps));
     let scan: ScanResult | null = null;
-    try {
-      scan = await scanStreams(deps, deadline);
-      report.recovered = scan.repaired;
-    } catch (error) {
-      deps.log("error", "sweep step failed", { step: "scan", ...describeError(error) });
-      if (error instanceof StoreUnavailableError) throw error;
-    }
+    await runStep(
+      "scan",
+      async () => {
+        // Repairs get a slice of the budget: the outbox after them must keep its time.
+        scan = await scanStreams(deps, Math.min(deadline, deps.now() + SCAN_REPAIR_MS));
+        return { recovered: scan.repaired };
+      },
+      deps,
+    ).then((part) => add(report, part));
     for (const step of steps) {
-      try {
-        add(report, await step.run(deps, deadline, scan));
-      } catch (error) {
-        // One failing step must not starve the others (a broken digest must not stop retries); only an
-        // unreachable store, which every later step would meet too, ends the sweep (the route answers 503).
-        deps.log("error", "sweep step failed", { step: step.name, ...describeError(error) });
-        if (error instanceof StoreUnavailableError) throw error;
-      }
+      const scanned: ScanResult | null = scan;
+      add(report, await runStep(step.name, () => step.run(deps, deadline, scanned), deps));
     }
   } finally {
     await release(deps, keys.sweepLock, lease);

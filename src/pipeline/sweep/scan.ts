@@ -1,5 +1,5 @@
 import { boolean, literal, number, object, record, string } from "zod/mini";
-import { readMany } from "../../store/read-many.ts";
+import { READ_WAVE, readMany } from "../../store/read-many.ts";
 import { announce } from "../announce.ts";
 import type { StreamState, Transition } from "../episodes.ts";
 import { hash, keys, PREFIX } from "../keys.ts";
@@ -138,8 +138,8 @@ export const scanStreams = async (deps: PipelineDeps, deadline: number): Promise
   );
   const transitions: Transition[] = [];
   let repaired = 0;
-  for (const [i, { key, etag }] of changed.entries()) {
-    const value = values[i];
+  /** One changed stream: its open index, then what its newest transition still needs. */
+  const visit = async (key: string, etag: string, value: unknown): Promise<void> => {
     const name =
       typeof (value as { stream?: unknown } | null)?.stream === "string"
         ? (value as { stream: string }).stream
@@ -149,7 +149,7 @@ export const scanStreams = async (deps: PipelineDeps, deadline: number): Promise
     if (!state) {
       // Gone (pruned) or unreadable: nothing to count or announce.
       delete scan.streams[id];
-      continue;
+      return;
     }
     const before = scan.open[state.stream];
     const open = summarise(state, before);
@@ -171,13 +171,21 @@ export const scanStreams = async (deps: PipelineDeps, deadline: number): Promise
     const latest = fresh.at(-1);
     const arrival = latest ? arrivalOf(state, latest) : null;
     // Too fresh: its own invocation is on it. Read again next time, counted then.
-    if (latest && arrival !== null && now - arrival < REPAIR_AFTER_MS) continue;
-    if (latest && arrival !== null && now - arrival < REPAIR_WITHIN_MS && deps.now() < deadline) {
+    if (latest && arrival !== null && now - arrival < REPAIR_AFTER_MS) return;
+    if (latest && arrival !== null && now - arrival < REPAIR_WITHIN_MS) {
+      // Past the deadline, left for the next scan (its etag is not recorded).
+      if (deps.now() >= deadline) return;
       await repair(state, latest, deps, deadline);
       repaired++;
     }
     transitions.push(...fresh);
     scan.streams[id] = { e: hash(etag), q: latest?.seq ?? counted };
+  };
+  // In waves, as the reads: on a slow store, one stream at a time would spend the sweep's budget.
+  for (let i = 0; i < changed.length; i += READ_WAVE) {
+    await Promise.all(
+      changed.slice(i, i + READ_WAVE).map(({ key, etag }, j) => visit(key, etag, values[i + j] ?? null)),
+    );
   }
   await deps.store.set(keys.scan, { v: 1, at: now, streams: scan.streams, open: scan.open });
   transitions.sort((a, b) => a.at - b.at);
