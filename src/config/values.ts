@@ -1,4 +1,5 @@
 import { pipe, string, transform, url, type ZodMiniType } from "zod/mini";
+import { compileGlob, type GlobMatcher } from "../text/glob.ts";
 
 /**
  * The kinds of value a variable can hold, as zod/mini schemas from the raw text to the value. Messages
@@ -25,7 +26,8 @@ export const GITHUB_CONCLUSIONS = [
 /** A watched branch: the glob as written, and what it matches. */
 export interface BranchGlob {
   readonly glob: string;
-  readonly pattern: RegExp;
+  /** Matched in linear time (src/text/glob.ts). */
+  readonly pattern: GlobMatcher;
 }
 
 /** Built once, on first use: most cold starts answer an ignored delivery and never parse a value. */
@@ -42,25 +44,10 @@ export const list = (value: string, separator: RegExp = /,/): string[] =>
 
 /**
  * Branch globs as GitHub's workflow filters read them: `*` matches anything but `/`, `**` matches
- * anything, `?` one character. https://docs.github.com/actions/reference/workflow-syntax-for-github-actions#filter-pattern-cheat-sheet
+ * anything, `?` one character. Not a RegExp (the name stays for its callers): a matcher that runs in
+ * linear time whatever the glob (src/text/glob.ts). https://docs.github.com/actions/reference/workflow-syntax-for-github-actions#filter-pattern-cheat-sheet
  */
-export const globToRegExp = (glob: string): RegExp => {
-  let source = "";
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i] as string;
-    if (char === "*" && glob[i + 1] === "*") {
-      source += ".*";
-      i++;
-    } else if (char === "*") {
-      source += "[^/]*";
-    } else if (char === "?") {
-      source += "[^/]";
-    } else {
-      source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-    }
-  }
-  return new RegExp(`^${source}$`);
-};
+export const globToRegExp = (glob: string): GlobMatcher => compileGlob(glob);
 
 const integers = new Map<string, ValueSchema<number>>();
 /** A whole number within [min, max]. */

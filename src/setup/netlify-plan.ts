@@ -1,3 +1,4 @@
+import { compileGlob } from "../text/glob.ts";
 import { type ForeignHook, vigieHooks } from "./vigie-hooks.ts";
 
 /**
@@ -104,13 +105,10 @@ export const netlifyHookBody = (
 
 /**
  * Site names matched by `--sites`: `*` matches any run of characters, `?` one; no glob means every site.
+ * In linear time (src/text/glob.ts): a site name has no `/`, so `*` and `**` agree.
  */
 export const siteMatcher = (glob: string | undefined): ((name: string) => boolean) => {
   if (glob === undefined || glob === "") return () => true;
-  const source = glob
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  const pattern = new RegExp(`^${source}$`);
-  return (name) => pattern.test(name);
+  const matcher = compileGlob(glob);
+  return (name) => matcher.test(name);
 };
