@@ -122,6 +122,37 @@ export const text = once(
 );
 
 /**
+ * Why a secret was refused, when saying so cannot reveal it: parse.ts shows these messages for secrets,
+ * and only these (any other problem with a secret is "invalid value (not shown, it is a secret)").
+ */
+export const SHOWABLE = { showable: true } as const;
+
+/**
+ * A secret or token: trimmed text of printable ASCII only. Secrets travel in or are compared with HTTP
+ * headers (`X-Gitlab-Token`, `Authorization: Bearer`), which arrive as latin1: a secret with any other
+ * character could never match, so it is refused here, with what to do, rather than failing every request.
+ */
+export const secretText = once(
+  (): ValueSchema<string> =>
+    pipe(
+      string(),
+      transform((value: string, ctx) => {
+        const trimmed = value.trim();
+        if (!/^[\x20-\x7e]*$/.test(trimmed)) {
+          ctx.issues.push({
+            code: "custom",
+            input: value,
+            message:
+              "has a character that is not printable ASCII (an accent, a typographic quote, a control character?): HTTP headers carry ASCII only, so it could never match; set it again with letters, digits and punctuation",
+            params: SHOWABLE,
+          });
+        }
+        return trimmed;
+      }),
+    ),
+);
+
+/**
  * GitLab's signing token is `whsec_` then the base64 of a 32-byte key
  * (https://gitlab.com/gitlab-org/gitlab/-/merge_requests/231325); standardwebhooks decodes it strictly.
  */

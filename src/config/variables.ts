@@ -6,6 +6,7 @@ import {
   flag,
   httpUrl,
   integer,
+  secretText,
   signingToken,
   text,
   type ValueSchema,
@@ -74,7 +75,7 @@ const variable = <T, D extends string | null, O extends OnInvalid>(
 ): Variable<T, D, O> => spec;
 
 const secret = (feature: Feature, meaning: string) =>
-  variable({ feature, secret: true, default: null, onInvalid: "off", schema: text, meaning });
+  variable({ feature, secret: true, default: null, onInvalid: "off", schema: secretText, meaning });
 
 export const VARIABLES = {
   GITHUB_WEBHOOK_SECRET: secret(
@@ -154,7 +155,7 @@ export const VARIABLES = {
     secret: true,
     default: null,
     onInvalid: "off",
-    schema: text,
+    schema: secretText,
     meaning:
       "Optional Slack app token (`xoxb-…`, scope `chat:write`): channel ids (`#C…`) become destinations, with threads and updates in place. Never logged.",
   }),
