@@ -91,6 +91,21 @@ export const flag = once(
     ),
 );
 
+/** SLACK_MENTIONS_BY: whom a run's mention may be looked up by (src/routing/mentions.ts). */
+export type MentionsBy = "any" | "login";
+export const mentionsBy = once(
+  (): ValueSchema<MentionsBy> =>
+    pipe(
+      string(),
+      transform((value: string, ctx): MentionsBy => {
+        const normalised = value.trim().toLowerCase();
+        if (normalised === "any" || normalised === "login") return normalised;
+        ctx.issues.push({ code: "custom", input: value, message: `must be any or login, got "${value}"` });
+        return "any";
+      }),
+    ),
+);
+
 /** An http(s) URL, trimmed. */
 export const httpUrl = once(
   (): ValueSchema<string> =>

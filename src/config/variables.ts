@@ -6,6 +6,8 @@ import {
   flag,
   httpUrl,
   integer,
+  type MentionsBy,
+  mentionsBy,
   secretText,
   signingToken,
   text,
@@ -149,6 +151,15 @@ export const VARIABLES = {
     schema: text,
     meaning:
       "`who=SlackUserId` pairs separated by `,` (who: GitHub login, GitLab username or commit author e-mail): the person who triggered a failed run is mentioned. Invalid: no mentions.",
+  }),
+  SLACK_MENTIONS_BY: variable<MentionsBy, "any", "default">({
+    feature: "slack",
+    secret: false,
+    default: "any",
+    onInvalid: "default",
+    schema: mentionsBy,
+    meaning:
+      "`any`: a run's trigger is looked up in `SLACK_MENTIONS` by login/username, then by the commit author's e-mail (which anyone who pushes can set); `login`: by the authenticated login/username only.",
   }),
   SLACK_BOT_TOKEN: variable({
     feature: "slack",
