@@ -1,5 +1,5 @@
 /**
- * A `fetch` that keeps credentials on their own origin (docs/architecture.md, "Credentials stay home").
+ * A `fetch` that keeps credentials on their own origin (docs/architecture.md, "Trust boundaries").
  * Every API client of vigie goes through it: GitHub (@octokit/request's `request.fetch`), Netlify, GitLab,
  * the Slack Web API (WebClient's `fetch`) and the GitHub jobs lookup.
  *

@@ -1,5 +1,5 @@
 /**
- * Which hooks are vigie's (docs/architecture.md, "Hooks vigie did not create"): a hook is vigie's only when
+ * Which hooks are vigie's (docs/architecture.md, "Trust boundaries"): a hook is vigie's only when
  * its URL is exactly the target URL of `setup` (`--url`) or another of vigie's own URLs (VIGIE_URL's).
  * Another tool's hook, or a staging vigie's, at the same path on another host is not: `setup` reports it
  * and never modifies or deletes it, and `doctor` does not judge it.
