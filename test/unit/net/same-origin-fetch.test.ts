@@ -143,7 +143,7 @@ describe("sameOriginFetch", () => {
     await expect(bounded(chunked.url)).rejects.toThrow(/larger than 1000 bytes/);
     const response = await bounded(small.url);
     expect(await response.json()).toEqual({ ok: true });
-    expect(response.url).toBe(small.url + "/");
+    expect(response.url).toBe(`${small.url}/`);
   });
 
   it("takes a Request as input", async () => {

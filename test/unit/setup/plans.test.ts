@@ -67,7 +67,9 @@ describe("planGithubHook", () => {
     // VIGIE_URL's hook is vigie's own: moved to the new URL.
     const moved = planGithubHook([staging], URL_GH, ["https://staging.example/webhooks/github"]);
     expect(moved).toMatchObject({ action: "update", hookId: 9, foreign: [] });
-    expect(moved.action === "update" && moved.changes[0]).toBe("URL is https://staging.example/webhooks/github");
+    expect(moved.action === "update" && moved.changes[0]).toBe(
+      "URL is https://staging.example/webhooks/github",
+    );
   });
 });
 
@@ -112,14 +114,24 @@ describe("planNetlifySite", () => {
       ],
       want,
     );
-    expect(plan).toEqual({ site, actions: [], ok: ["deploy_failed", "deploy_created"], duplicates: [], foreign: [] });
+    expect(plan).toEqual({
+      site,
+      actions: [],
+      ok: ["deploy_failed", "deploy_created"],
+      duplicates: [],
+      foreign: [],
+    });
   });
 
   it("leaves another tool's hook at vigie's path alone (reported), and creates vigie's", () => {
-    const other = { data: { url: "https://other-tool.example/webhooks/netlify", signature_secret: "theirs" } };
+    const other = {
+      data: { url: "https://other-tool.example/webhooks/netlify", signature_secret: "theirs" },
+    };
     const plan = planNetlifySite(site, [nfHook("deploy_failed", other), nfHook("deploy_created")], want);
     expect(plan.actions).toEqual([{ kind: "create", event: "deploy_failed" }]);
-    expect(plan.foreign).toEqual([{ id: "h-deploy_failed", url: "https://other-tool.example/webhooks/netlify" }]);
+    expect(plan.foreign).toEqual([
+      { id: "h-deploy_failed", url: "https://other-tool.example/webhooks/netlify" },
+    ]);
   });
 
   it("fixes vigie's hook at VIGIE_URL's old URL instead of adding one", () => {
@@ -201,7 +213,10 @@ const glHook = (overrides: Partial<GitlabHook> = {}): GitlabHook => ({
 
 describe("planGitlabHook", () => {
   it("creates the hook when none has the URL, and changes nothing when it is right", () => {
-    expect(planGitlabHook([glHook({ url: "https://other.example" })], URL_GL)).toEqual({ action: "create", foreign: [] });
+    expect(planGitlabHook([glHook({ url: "https://other.example" })], URL_GL)).toEqual({
+      action: "create",
+      foreign: [],
+    });
     expect(planGitlabHook([glHook()], URL_GL)).toEqual({ action: "none", hookId: 3, foreign: [] });
   });
 
