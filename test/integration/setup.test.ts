@@ -480,6 +480,28 @@ describe("credentials stay on their own origin", () => {
   });
 });
 
+describe("setup reads large listings", () => {
+  it("GitLab: a page of 200,000 hooks (past what push(...page) can spread) is read", async () => {
+    const hooks = JSON.stringify(
+      Array.from({ length: 200_000 }, (_, id) => ({ id, url: "https://x.example/h" })),
+    );
+    const state: GitlabState = {
+      group: { id: 9, full_path: "acme" },
+      projects: [],
+      hooks: {},
+      intercept: (req) => (req.path === "/groups/9/hooks" ? { status: 200, raw: hooks } : undefined),
+    };
+    const api = await started(gitlabStandIn(state));
+    const result = await runScript("setup.ts", ["gitlab", "--group", "9", "--url", VIGIE], {
+      GITLAB_API_URL: api.url,
+      GITLAB_TOKEN: "gl-token",
+      GITLAB_WEBHOOK_TOKEN: "gl-hook-token",
+    });
+    expect(result.stdout).toContain("would create the hook");
+    expect(result.code).toBe(0);
+  });
+});
+
 describe("setup changes only vigie's hooks", () => {
   it("Netlify: another tool's hook and a staging vigie's at /webhooks/netlify are reported, never rewritten", async () => {
     const theirs = (id: string, url: string, event: string) => ({
