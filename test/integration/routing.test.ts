@@ -253,4 +253,21 @@ describe("routing to several destinations (real functions, webhook and Web API s
     expect(shown).not.toMatch(/(?<!\\\\)\*\*now/);
     expect(raw).not.toContain("](https://evil.example");
   });
+
+  it("Slack app: an error text carrying the bot token is retried, and the token is never logged", async () => {
+    api.setRespond((call) =>
+      call.text.includes("rt-org/app-leaky")
+        ? webApiReply.error(`invalid_auth for ${BOT_TOKEN}`)
+        : webApiReply.ok(),
+    );
+    const answer = await fail("rt-org/app-leaky");
+    expect(answer.json?.status).not.toBe("failed");
+    const tried = () => api.calls.filter((call) => call.text.includes("rt-org/app-leaky")).length;
+    for (let wait = 0; tried() === 0 && wait < 50; wait++) await new Promise((r) => setTimeout(r, 100));
+    await vigie.sweep();
+    expect(tried()).toBeGreaterThanOrEqual(1);
+    expect(vigie.logs()).not.toContain(BOT_TOKEN);
+    expect(vigie.logs()).toContain("[redacted]");
+    api.setRespond(null);
+  });
 });
