@@ -256,7 +256,7 @@ const checkStatus = async (options: Options, env: Env, deps: DoctorDeps): Promis
   }
   let response: Response;
   try {
-    response = await sameOriginFetch({ fetch: deps.fetch, maxBytes: 1024 * 1024 })(url, {
+    response = await sameOriginFetch({ fetch: deps.fetch, maxBytes: 8 * 1024 * 1024 })(url, {
       headers: { authorization: `Bearer ${token}`, accept: "application/json" },
       signal: AbortSignal.timeout(15_000),
     });

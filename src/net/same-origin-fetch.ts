@@ -11,6 +11,7 @@
  *   becomes a GET without body, as browsers do (https://fetch.spec.whatwg.org/#http-redirect-fetch).
  *   Once credentials are dropped they stay dropped for the rest of the chain.
  * - `init.redirect: "error"` still throws on any redirect, `"manual"` still returns the 3xx as it is.
+ * - `timeoutMs` bounds each call in time (joined with the caller's own `signal`, if any).
  * - `maxBytes` bounds the answer's body: a larger `content-length` is refused before reading, and a body
  *   that grows past the bound is cut off and throws `ResponseTooLargeError`. The returned Response then
  *   holds the body in memory (at most `maxBytes`). Without `maxBytes` the body streams through untouched,
@@ -41,6 +42,8 @@ export interface SameOriginFetchOptions {
   readonly maxRedirects?: number | undefined;
   /** The answer's body is at most this many bytes; unset: unbounded and streamed. */
   readonly maxBytes?: number | undefined;
+  /** Each call (every hop, and the body when bounded) within this many ms, with the caller's signal. */
+  readonly timeoutMs?: number | undefined;
 }
 
 /** A redirect (or a page link) to another origin that vigie will not follow with what it carries. */
@@ -140,6 +143,11 @@ export const sameOriginFetch = (options: SameOriginFetchOptions = {}): typeof gl
   const wrapped = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const base = options.fetch ?? globalThis.fetch;
     const parts = await partsOf(input, init);
+    if (options.timeoutMs !== undefined) {
+      const timeout = AbortSignal.timeout(options.timeoutMs);
+      const own = parts.init?.signal;
+      parts.init = { ...parts.init, signal: own ? AbortSignal.any([own, timeout]) : timeout };
+    }
     const origin = parts.url;
     const mode = init?.redirect ?? (input instanceof Request ? input.redirect : "follow");
     let { url, method, body } = parts;

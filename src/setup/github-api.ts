@@ -22,12 +22,15 @@ const PER_PAGE = 100;
 const MAX_PAGES = 10;
 /** One answer of the API is at most this big: a page of 100 hooks is a few tens of KB. */
 export const GITHUB_MAX_BYTES = 4 * 1024 * 1024;
+/** And answers within this long (each call). */
+export const GITHUB_TIMEOUT_MS = 30_000;
 
 /**
  * The GitHub REST API through @octokit/request, at GITHUB_API_URL (GitHub Enterprise Server too), over
  * sameOriginFetch: GITHUB_TOKEN never follows a redirect to another origin, and every answer is bounded
- * by GITHUB_MAX_BYTES. Listings read pages until a short one; a page that repeats the one before ends the
- * listing, and one that does not end within MAX_PAGES is an error, never a plan made from part of it.
+ * by GITHUB_MAX_BYTES and GITHUB_TIMEOUT_MS. Listings read pages until a short one; a page that repeats
+ * the one before ends the listing, and one that does not end within MAX_PAGES is an error, never a plan
+ * made from part of it.
  */
 export const githubApi = (settings: {
   readonly token: string;
@@ -37,7 +40,13 @@ export const githubApi = (settings: {
   const request = octokitRequest.defaults({
     baseUrl: settings.apiUrl,
     headers: { authorization: `Bearer ${settings.token}`, "x-github-api-version": "2022-11-28" },
-    request: { fetch: sameOriginFetch({ fetch: settings.fetch, maxBytes: GITHUB_MAX_BYTES }) },
+    request: {
+      fetch: sameOriginFetch({
+        fetch: settings.fetch,
+        maxBytes: GITHUB_MAX_BYTES,
+        timeoutMs: GITHUB_TIMEOUT_MS,
+      }),
+    },
   });
   return {
     async listOrgHooks(org) {

@@ -1,6 +1,8 @@
-import { escapeMarkdown } from "../text/escape-markdown.ts";
-import { httpUrl } from "./escape.ts";
+import { ESCAPE, httpUrl } from "./escape.ts";
 import type { Block, SlackMessage, TextObject } from "./message.ts";
+
+/** Mattermost renders Markdown: its escaper (src/slack/escape.ts). */
+const escapeMarkdown = ESCAPE.markdown;
 
 /**
  * The same message as Slack's legacy attachments, for hooks that speak Slack's format but do not render

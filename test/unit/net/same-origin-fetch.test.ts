@@ -146,6 +146,11 @@ describe("sameOriginFetch", () => {
     expect(response.url).toBe(`${small.url}/`);
   });
 
+  it("bounds each call in time with timeoutMs", async () => {
+    const silent = await origin(() => undefined);
+    await expect(sameOriginFetch({ timeoutMs: 100 })(silent.url)).rejects.toThrow(/timeout|aborted/i);
+  });
+
   it("takes a Request as input", async () => {
     const a = await origin();
     const response = await sameOriginFetch()(
