@@ -16,9 +16,9 @@ import { apiProblem } from "./api-problem.ts";
 
 export const DOCTOR_USAGE = `Usage: npm run doctor [-- --url BASE] [--org ORG] [--group GROUP] [--sites GLOB]
 
-Checks every variable, the webhooks registered on GitHub (GITHUB_TOKEN, --org or GITHUB_ORG), on each
-Netlify site (NETLIFY_AUTH_TOKEN), on GitLab (GITLAB_TOKEN and --group), and with --url (or VIGIE_URL) the
-deployed vigie's GET /status (VIGIE_STATUS_TOKEN). One line per check, ✓ or ✗ with what to do.
+Checks every variable and, with --url (or VIGIE_URL), vigie's webhooks at exactly that URL on GitHub
+(GITHUB_TOKEN, --org or GITHUB_ORG), on each Netlify site (NETLIFY_AUTH_TOKEN), on GitLab (GITLAB_TOKEN and
+--group), and the deployed vigie's GET /status (VIGIE_STATUS_TOKEN). One line per check, ✓ or ✗ with what to do.
 Exit: 0 all well, 1 something is ✗, 2 usage error.`;
 
 /** One line of the report: ✓ ok, – not checked (or off on purpose), ✗ a problem, with what to do. */
