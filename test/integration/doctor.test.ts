@@ -232,6 +232,7 @@ describe("npm run doctor", () => {
 
   it("says once who answered what, and names the network (not the token) when nothing answered", async () => {
     const status = await started(statusStandIn("st-token", statusBody()));
+    // A port that was just listened on, then closed: nothing answers there.
     const closed = await otherOrigin();
     await closed.close();
     const result = await run(await world(status.url), status.url, {
