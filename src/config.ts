@@ -106,7 +106,11 @@ export const parseConfig = (env: Env): Config => {
       effect: "off",
     });
   }
-  const routed = parseRouting(env, { defaultUrl: v.SLACK_WEBHOOK_URL ?? null, apiUrl: v.SLACK_API_URL });
+  const routed = parseRouting(env, {
+    defaultUrl: v.SLACK_WEBHOOK_URL ?? null,
+    apiUrl: v.SLACK_API_URL,
+    mentionsBy: v.SLACK_MENTIONS_BY,
+  });
   problems.push(...routed.problems.map((problem) => ({ ...problem, feature: "slack" as const })));
   return {
     githubSecrets: secrets(v.GITHUB_WEBHOOK_SECRET, v.GITHUB_WEBHOOK_SECRET_PREVIOUS),

@@ -38,7 +38,10 @@ export const parseVariable = <N extends VariableName>(
   if (isBlank(raw)) return { value: fallback(), problem: null };
   const result = schema.safeParse(raw);
   if (result.success) return { value: result.data as ValueOf<N>, problem: null };
-  const detail = result.error.issues[0]?.message ?? "invalid value";
+  const issue = result.error.issues[0];
+  const detail = issue?.message ?? "invalid value";
+  // A secret's problem is shown only when its schema marked it showable (it says why, never the value).
+  const showable = (issue as { params?: { showable?: unknown } } | undefined)?.params?.showable === true;
   const instead =
     spec.onInvalid === "default"
       ? `; using the default${spec.default === null ? ` (${spec.defaultText ?? "unset"})` : ` (${spec.default})`}`
@@ -53,7 +56,7 @@ export const parseVariable = <N extends VariableName>(
       variable: name,
       feature: spec.feature,
       // A secret's value is never quoted, not even in the log.
-      message: `${spec.secret ? "invalid value (not shown, it is a secret)" : detail}${instead}`,
+      message: `${spec.secret && !showable ? "invalid value (not shown, it is a secret)" : detail}${instead}`,
       effect: spec.onInvalid,
     },
   };

@@ -1,4 +1,5 @@
 import { pipe, string, transform, url, type ZodMiniType } from "zod/mini";
+import { compileGlob, type GlobMatcher } from "../text/glob.ts";
 
 /**
  * The kinds of value a variable can hold, as zod/mini schemas from the raw text to the value. Messages
@@ -25,7 +26,8 @@ export const GITHUB_CONCLUSIONS = [
 /** A watched branch: the glob as written, and what it matches. */
 export interface BranchGlob {
   readonly glob: string;
-  readonly pattern: RegExp;
+  /** Matched in linear time (src/text/glob.ts). */
+  readonly pattern: GlobMatcher;
 }
 
 /** Built once, on first use: most cold starts answer an ignored delivery and never parse a value. */
@@ -42,25 +44,10 @@ export const list = (value: string, separator: RegExp = /,/): string[] =>
 
 /**
  * Branch globs as GitHub's workflow filters read them: `*` matches anything but `/`, `**` matches
- * anything, `?` one character. https://docs.github.com/actions/reference/workflow-syntax-for-github-actions#filter-pattern-cheat-sheet
+ * anything, `?` one character. Not a RegExp (the name stays for its callers): a matcher that runs in
+ * linear time whatever the glob (src/text/glob.ts). https://docs.github.com/actions/reference/workflow-syntax-for-github-actions#filter-pattern-cheat-sheet
  */
-export const globToRegExp = (glob: string): RegExp => {
-  let source = "";
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i] as string;
-    if (char === "*" && glob[i + 1] === "*") {
-      source += ".*";
-      i++;
-    } else if (char === "*") {
-      source += "[^/]*";
-    } else if (char === "?") {
-      source += "[^/]";
-    } else {
-      source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-    }
-  }
-  return new RegExp(`^${source}$`);
-};
+export const globToRegExp = (glob: string): GlobMatcher => compileGlob(glob);
 
 const integers = new Map<string, ValueSchema<number>>();
 /** A whole number within [min, max]. */
@@ -104,6 +91,21 @@ export const flag = once(
     ),
 );
 
+/** SLACK_MENTIONS_BY: whom a run's mention may be looked up by (src/routing/mentions.ts). */
+export type MentionsBy = "any" | "login";
+export const mentionsBy = once(
+  (): ValueSchema<MentionsBy> =>
+    pipe(
+      string(),
+      transform((value: string, ctx): MentionsBy => {
+        const normalised = value.trim().toLowerCase();
+        if (normalised === "any" || normalised === "login") return normalised;
+        ctx.issues.push({ code: "custom", input: value, message: `must be any or login, got "${value}"` });
+        return "any";
+      }),
+    ),
+);
+
 /** An http(s) URL, trimmed. */
 export const httpUrl = once(
   (): ValueSchema<string> =>
@@ -131,6 +133,37 @@ export const text = once(
     pipe(
       string(),
       transform((value: string) => value.trim()),
+    ),
+);
+
+/**
+ * Why a secret was refused, when saying so cannot reveal it: parse.ts shows these messages for secrets,
+ * and only these (any other problem with a secret is "invalid value (not shown, it is a secret)").
+ */
+export const SHOWABLE = { showable: true } as const;
+
+/**
+ * A secret or token: trimmed text of printable ASCII only. Secrets travel in or are compared with HTTP
+ * headers (`X-Gitlab-Token`, `Authorization: Bearer`), which arrive as latin1: a secret with any other
+ * character could never match, so it is refused here, with what to do, rather than failing every request.
+ */
+export const secretText = once(
+  (): ValueSchema<string> =>
+    pipe(
+      string(),
+      transform((value: string, ctx) => {
+        const trimmed = value.trim();
+        if (!/^[\x20-\x7e]*$/.test(trimmed)) {
+          ctx.issues.push({
+            code: "custom",
+            input: value,
+            message:
+              "has a character that is not printable ASCII (an accent, a typographic quote, a control character?): HTTP headers carry ASCII only, so it could never match; set it again with letters, digits and punctuation",
+            params: SHOWABLE,
+          });
+        }
+        return trimmed;
+      }),
     ),
 );
 

@@ -6,6 +6,9 @@ import {
   flag,
   httpUrl,
   integer,
+  type MentionsBy,
+  mentionsBy,
+  secretText,
   signingToken,
   text,
   type ValueSchema,
@@ -74,7 +77,7 @@ const variable = <T, D extends string | null, O extends OnInvalid>(
 ): Variable<T, D, O> => spec;
 
 const secret = (feature: Feature, meaning: string) =>
-  variable({ feature, secret: true, default: null, onInvalid: "off", schema: text, meaning });
+  variable({ feature, secret: true, default: null, onInvalid: "off", schema: secretText, meaning });
 
 export const VARIABLES = {
   GITHUB_WEBHOOK_SECRET: secret(
@@ -149,12 +152,21 @@ export const VARIABLES = {
     meaning:
       "`who=SlackUserId` pairs separated by `,` (who: GitHub login, GitLab username or commit author e-mail): the person who triggered a failed run is mentioned. Invalid: no mentions.",
   }),
+  SLACK_MENTIONS_BY: variable<MentionsBy, "any", "default">({
+    feature: "slack",
+    secret: false,
+    default: "any",
+    onInvalid: "default",
+    schema: mentionsBy,
+    meaning:
+      "`any`: a run's trigger is looked up in `SLACK_MENTIONS` by login/username, then by the commit author's e-mail (which anyone who pushes can set); `login`: by the authenticated login/username only.",
+  }),
   SLACK_BOT_TOKEN: variable({
     feature: "slack",
     secret: true,
     default: null,
     onInvalid: "off",
-    schema: text,
+    schema: secretText,
     meaning:
       "Optional Slack app token (`xoxb-…`, scope `chat:write`): channel ids (`#C…`) become destinations, with threads and updates in place. Never logged.",
   }),

@@ -1,19 +1,24 @@
 import { parseArgs } from "node:util";
 import { describeConfig } from "../config/describe.ts";
 import { type Env, parseVariable } from "../config/parse.ts";
-import { describeApiError, EXIT, type Io, UsageError } from "../setup/cli.ts";
+import { sameOriginFetch } from "../net/same-origin-fetch.ts";
+import { describeApiFailure } from "../setup/api-failure.ts";
+import { EXIT, type Io, UsageError, vigieUrlHook } from "../setup/cli.ts";
 import { type GithubApi, githubApi } from "../setup/github-api.ts";
 import { githubHookProblems } from "../setup/github-plan.ts";
 import { type GitlabApi, gitlabApi } from "../setup/gitlab-api.ts";
 import { gitlabHookProblems } from "../setup/gitlab-plan.ts";
 import { type NetlifyApi, netlifyApi } from "../setup/netlify-api.ts";
 import { planNetlifySite, siteMatcher } from "../setup/netlify-plan.ts";
+import { vigieHooks } from "../setup/vigie-hooks.ts";
+import { printable } from "../text/printable.ts";
+import { apiProblem } from "./api-problem.ts";
 
 export const DOCTOR_USAGE = `Usage: npm run doctor [-- --url BASE] [--org ORG] [--group GROUP] [--sites GLOB]
 
-Checks every variable, the webhooks registered on GitHub (GITHUB_TOKEN, --org or GITHUB_ORG), on each
-Netlify site (NETLIFY_AUTH_TOKEN), on GitLab (GITLAB_TOKEN and --group), and with --url (or VIGIE_URL) the
-deployed vigie's GET /status (VIGIE_STATUS_TOKEN). One line per check, ✓ or ✗ with what to do.
+Checks every variable and, with --url (or VIGIE_URL), vigie's webhooks at exactly that URL on GitHub
+(GITHUB_TOKEN, --org or GITHUB_ORG), on each Netlify site (NETLIFY_AUTH_TOKEN), on GitLab (GITLAB_TOKEN and
+--group), and the deployed vigie's GET /status (VIGIE_STATUS_TOKEN). One line per check, ✓ or ✗ with what to do.
 Exit: 0 all well, 1 something is ✗, 2 usage error.`;
 
 /** One line of the report: ✓ ok, – not checked (or off on purpose), ✗ a problem, with what to do. */
@@ -49,13 +54,8 @@ const off = (label: string, text: string): Check => ({ state: "off", label, text
 const problem = (label: string, text: string, fix: string): Check => ({ state: "problem", label, text, fix });
 
 const route = (base: string | undefined, path: string) => (base === undefined ? undefined : `${base}${path}`);
-const pathOf = (url: string | undefined): string | null => {
-  try {
-    return url === undefined ? null : new URL(url).pathname;
-  } catch {
-    return null;
-  }
-};
+/** A hook is vigie's only at its exact URL (src/setup/vigie-hooks.ts): without one, hooks are not judged. */
+const NO_URL = "not checked: pass --url BASE or set VIGIE_URL (a hook is vigie's only at its exact URL)";
 
 const checkGithub = async (options: Options, env: Env, deps: DoctorDeps): Promise<Check[]> => {
   const label = "GitHub hook";
@@ -67,13 +67,13 @@ const checkGithub = async (options: Options, env: Env, deps: DoctorDeps): Promis
     deps.github ??
     githubApi({ token, apiUrl: parseVariable(env, "GITHUB_API_URL").value ?? "https://api.github.com" });
   const url = route(options.base, "/webhooks/github");
-  const setup = `npm run setup -- github --org ${org} --url ${url ?? "URL"} --apply`;
+  if (url === undefined) return [off(label, NO_URL)];
+  const setup = `npm run setup -- github --org ${org} --url ${url} --apply`;
+  const owner = vigieHooks(url, vigieUrlHook(env, "/webhooks/github"));
   try {
-    const hooks = (await api.listOrgHooks(org)).filter((hook) =>
-      url === undefined ? pathOf(hook.config.url) === "/webhooks/github" : hook.config.url === url,
-    );
+    const hooks = (await api.listOrgHooks(org)).filter((hook) => owner.isOurs(hook.config.url));
     const [hook] = hooks;
-    if (!hook) return [problem(label, `no webhook of ${org} posts to ${url ?? "…/webhooks/github"}`, setup)];
+    if (!hook) return [problem(label, `no webhook of ${org} posts to ${url}`, setup)];
     const checks: Check[] = [];
     const problems = githubHookProblems(hook);
     checks.push(
@@ -105,15 +105,23 @@ const checkGithub = async (options: Options, env: Env, deps: DoctorDeps): Promis
     );
     return checks;
   } catch (error) {
-    return [
-      problem(
-        label,
-        `GitHub answered ${describeApiError(error)}`,
+    const { text, fix } = apiProblem(error, env, {
+      name: "GitHub",
+      api: "GITHUB_API_URL",
+      token: "GITHUB_TOKEN",
+      tokenFix:
         "check GITHUB_TOKEN (admin:org_hook, or organisation Webhooks: read) and the organisation name",
-      ),
-    ];
+    });
+    return [problem(label, text, fix)];
   }
 };
+
+const NETLIFY = {
+  name: "Netlify",
+  api: "NETLIFY_API_URL",
+  token: "NETLIFY_AUTH_TOKEN",
+  tokenFix: "check NETLIFY_AUTH_TOKEN (a personal access token)",
+} as const;
 
 const checkNetlify = async (options: Options, env: Env, deps: DoctorDeps): Promise<Check[]> => {
   const label = "Netlify hooks";
@@ -127,12 +135,13 @@ const checkNetlify = async (options: Options, env: Env, deps: DoctorDeps): Promi
       apiUrl: parseVariable(env, "NETLIFY_API_URL").value ?? "https://api.netlify.com/api/v1",
     });
   const url = route(options.base, "/webhooks/netlify");
-  // Without a base URL, vigie's hooks are recognised by their path and their host is not judged.
+  if (url === undefined) return [off(label, NO_URL)];
   const want = {
-    url: url ?? "https://vigie.invalid/webhooks/netlify",
+    url,
     secret: parseVariable(env, "NETLIFY_WEBHOOK_SECRET").value ?? "",
+    ours: vigieUrlHook(env, "/webhooks/netlify"),
   };
-  const setup = `npm run setup -- netlify --url ${url ?? "URL"} --apply`;
+  const setup = `npm run setup -- netlify --url ${url} --apply`;
   try {
     const sites = await api.listSites();
     const glob = options.sites;
@@ -146,11 +155,7 @@ const checkNetlify = async (options: Options, env: Env, deps: DoctorDeps): Promi
             ...action,
             changes:
               action.kind === "update"
-                ? action.changes.filter(
-                    (change) =>
-                      (url !== undefined || !change.startsWith("URL is")) &&
-                      (want.secret !== "" || !change.startsWith("signed")),
-                  )
+                ? action.changes.filter((change) => want.secret !== "" || !change.startsWith("signed"))
                 : [],
           }))
           .filter((action) => action.kind !== "update" || action.changes.length > 0);
@@ -172,26 +177,16 @@ const checkNetlify = async (options: Options, env: Env, deps: DoctorDeps): Promi
               ),
         );
       } catch (error) {
-        checks.push(
-          problem(
-            `Netlify ${site.name}`,
-            `Netlify answered ${describeApiError(error)}`,
-            "run the doctor again; check NETLIFY_AUTH_TOKEN",
-          ),
-        );
+        const { text, fix } = apiProblem(error, env, NETLIFY);
+        checks.push(problem(`Netlify ${site.name}`, text, fix));
       }
     }
     return checks.length > 0
       ? checks
       : [off(label, `no site${glob ? ` matches ${glob}` : " in this account"}`)];
   } catch (error) {
-    return [
-      problem(
-        label,
-        `Netlify answered ${describeApiError(error)}`,
-        "check NETLIFY_AUTH_TOKEN (a personal access token)",
-      ),
-    ];
+    const { text, fix } = apiProblem(error, env, NETLIFY);
+    return [problem(label, text, fix)];
   }
 };
 
@@ -211,15 +206,16 @@ const checkGitlab = async (options: Options, env: Env, deps: DoctorDeps): Promis
       deps.fetch,
     );
   const url = route(options.base, "/webhooks/gitlab");
+  if (url === undefined) return [off(label, NO_URL)];
+  const owner = vigieHooks(url, vigieUrlHook(env, "/webhooks/gitlab"));
   try {
     const groupId = await api.groupId(options.group);
     const hooks = (await api.listHooks({ kind: "groups", id: groupId })).filter((hook) =>
-      url === undefined ? pathOf(hook.url) === "/webhooks/gitlab" : hook.url === url,
+      owner.isOurs(hook.url),
     );
     const [hook] = hooks;
-    const setup = `npm run setup -- gitlab --group ${options.group} --url ${url ?? "URL"} --apply (or --projects)`;
-    if (!hook)
-      return [problem(label, `group ${options.group} has no hook to ${url ?? "…/webhooks/gitlab"}`, setup)];
+    const setup = `npm run setup -- gitlab --group ${options.group} --url ${url} --apply (or --projects)`;
+    if (!hook) return [problem(label, `group ${options.group} has no hook to ${url}`, setup)];
     const problems = gitlabHookProblems(hook);
     return [
       problems.length === 0
@@ -227,13 +223,13 @@ const checkGitlab = async (options: Options, env: Env, deps: DoctorDeps): Promis
         : problem(label, `group ${options.group}: hook ${hook.id}: ${problems.join("; ")}`, setup),
     ];
   } catch (error) {
-    return [
-      problem(
-        label,
-        `GitLab answered ${describeApiError(error)}`,
-        "check GITLAB_TOKEN (api scope) and the group",
-      ),
-    ];
+    const { text, fix } = apiProblem(error, env, {
+      name: "GitLab",
+      api: "GITLAB_API_URL",
+      token: "GITLAB_TOKEN",
+      tokenFix: "check GITLAB_TOKEN (api scope) and the group",
+    });
+    return [problem(label, text, fix)];
   }
 };
 
@@ -260,7 +256,7 @@ const checkStatus = async (options: Options, env: Env, deps: DoctorDeps): Promis
   }
   let response: Response;
   try {
-    response = await (deps.fetch ?? fetch)(url, {
+    response = await sameOriginFetch({ fetch: deps.fetch, maxBytes: 8 * 1024 * 1024 })(url, {
       headers: { authorization: `Bearer ${token}`, accept: "application/json" },
       signal: AbortSignal.timeout(15_000),
     });
@@ -268,7 +264,7 @@ const checkStatus = async (options: Options, env: Env, deps: DoctorDeps): Promis
     return [
       problem(
         label,
-        `${url} did not answer: ${describeApiError(error)}`,
+        `${url} did not answer: ${describeApiFailure(error, "vigie", new URL(url).host).text}`,
         "check --url, and that the site is deployed",
       ),
     ];
@@ -336,9 +332,14 @@ const MARK: Readonly<Record<Check["state"], string>> = { ok: "✓", off: "–", 
 export const runDoctor = async (
   argv: readonly string[],
   env: Env,
-  io: Io,
+  unsafeIo: Io,
   deps: DoctorDeps = {},
 ): Promise<number> => {
+  // Hook URLs, site names and API messages come from the APIs: nothing of theirs may drive the terminal.
+  const io: Io = {
+    out: (line) => unsafeIo.out(printable(line, { keepNewlines: true })),
+    err: (line) => unsafeIo.err(printable(line, { keepNewlines: true })),
+  };
   let options: Options;
   try {
     const { values, positionals } = parseArgs({

@@ -6,6 +6,11 @@ import type { RunEvent } from "../event.ts";
  * commit author's e-mail). The person who triggered a failed run is mentioned as `<@U…>`, and only from
  * this operator-set map: a mention is never built from payload text, so a commit message or a crafted
  * login cannot ping anyone the operator did not list. Pure.
+ *
+ * The login (GitHub) or username (GitLab) is the authenticated account that triggered the run; the
+ * commit author's e-mail is whatever the pusher wrote in the commit (`git config user.email`), so anyone
+ * who can push can be mentioned as someone else's address. `SLACK_MENTIONS_BY=login` leaves the e-mail
+ * keys out: only the login/username is looked up.
  */
 
 /** Slack user ids: U… (or W… in Enterprise Grid). https://docs.slack.dev/reference/objects/user-object */
@@ -29,7 +34,10 @@ export const hashEmail = (email: string): string =>
  * Keys are lower-cased (GitHub logins, GitLab usernames and e-mail addresses are not case-sensitive);
  * e-mail addresses are kept as `hashEmail` of themselves, as events carry them.
  */
-export const parseMentions = (text: string | undefined): ReadonlyMap<string, string> => {
+export const parseMentions = (
+  text: string | undefined,
+  by: "any" | "login" = "any",
+): ReadonlyMap<string, string> => {
   const mentions = new Map<string, string>();
   for (const pair of (text ?? "").split(",").map((part) => part.trim())) {
     if (pair === "") continue;
@@ -44,6 +52,8 @@ export const parseMentions = (text: string | undefined): ReadonlyMap<string, str
         `"${id}" (for ${who}) is not a Slack user id: U or W then capitals and digits, from the person's profile, "Copy member ID"`,
       );
     }
+    // An e-mail key is still checked above (a typo is an error either way), then left out by `login`.
+    if (who.includes("@") && by === "login") continue;
     mentions.set(who.includes("@") ? hashEmail(who) : who.toLowerCase(), id);
   }
   return mentions;

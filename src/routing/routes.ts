@@ -1,4 +1,4 @@
-import { globToRegExp } from "../config/values.ts";
+import { compileGlob, type GlobMatcher } from "../text/glob.ts";
 
 /**
  * `ROUTES`: where each run's messages go, after Alertmanager's routes (docs/architecture.md, "Where
@@ -29,7 +29,8 @@ export const CHANNEL_ID = /^#[CGD][A-Z0-9]{6,}$/;
 export interface RouteCondition {
   readonly field: RouteField;
   readonly glob: string;
-  readonly pattern: RegExp;
+  /** Matched in linear time, whatever the operator wrote (src/text/glob.ts). */
+  readonly pattern: GlobMatcher;
 }
 
 export interface RouteRule {
@@ -133,8 +134,7 @@ const conditionOf = (token: string, fail: (problem: string) => never): RouteCond
     fail(`unknown source "${glob}" (sources: ${ROUTE_SOURCES.join(", ")})`);
   }
   // Repository and site names are not case-sensitive; branches and workflow names are.
-  const exact = globToRegExp(glob);
-  const pattern = field === "site" || field === "source" ? new RegExp(exact.source, "i") : exact;
+  const pattern = compileGlob(glob, { ignoreCase: field === "site" || field === "source" });
   return { field: field as RouteField, glob, pattern };
 };
 

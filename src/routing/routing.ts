@@ -71,6 +71,8 @@ export const parseRouting = (
     readonly defaultUrl: string | null;
     /** SLACK_API_URL as the table parsed it (undefined: invalid, a problem of its own). */
     readonly apiUrl: string | undefined;
+    /** SLACK_MENTIONS_BY: `login` leaves the e-mail keys of SLACK_MENTIONS out. */
+    readonly mentionsBy?: "any" | "login" | undefined;
   },
 ): { routing: Routing; problems: RoutingProblem[] } => {
   const problems: RoutingProblem[] = [];
@@ -154,7 +156,7 @@ export const parseRouting = (
   }
   let mentions: ReadonlyMap<string, string> = new Map();
   try {
-    mentions = parseMentions(env.SLACK_MENTIONS);
+    mentions = parseMentions(env.SLACK_MENTIONS, settings.mentionsBy ?? "any");
   } catch (error) {
     if (!(error instanceof MentionError)) throw error;
     problems.push({

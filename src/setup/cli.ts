@@ -42,12 +42,11 @@ export const hookUrl = (given: string | undefined, env: Env, route: string): str
   return url.toString();
 };
 
-/** An API error as one line: the status and the API's own message, never a token. */
-export const describeApiError = (error: unknown): string => {
-  if (error instanceof Error) {
-    const status = (error as { status?: unknown }).status;
-    const message = error.message.split("\n")[0]?.slice(0, 200) ?? "";
-    return typeof status === "number" ? `${status} ${message}` : message;
+/** VIGIE_URL's hook URL for `route`, when VIGIE_URL is set: vigie's own too (src/setup/vigie-hooks.ts). */
+export const vigieUrlHook = (env: Env, route: string): string[] => {
+  try {
+    return parseVariable(env, "VIGIE_URL").value === undefined ? [] : [hookUrl(undefined, env, route)];
+  } catch {
+    return [];
   }
-  return String(error);
 };

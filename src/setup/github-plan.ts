@@ -1,3 +1,5 @@
+import { type ForeignHook, vigieHooks } from "./vigie-hooks.ts";
+
 /**
  * The GitHub organisation webhook vigie needs, and what to do to get there: pure, from the listing of
  * `GET /orgs/{org}/hooks` (https://docs.github.com/rest/orgs/webhooks#list-organization-webhooks).
@@ -19,15 +21,16 @@ export interface GithubHook {
 /** Only `workflow_run`: vigie answers every other event 200 ignored, a wasted invocation each. */
 export const GITHUB_EVENTS = ["workflow_run"] as const;
 
+/** Hooks that are vigie's and more than one (kept, reported), and look-alikes that are not (left alone). */
+interface Reported {
+  readonly duplicates: readonly number[];
+  readonly foreign: readonly ForeignHook[];
+}
+
 export type GithubPlan =
-  | { readonly action: "create"; readonly duplicates: readonly number[] }
-  | {
-      readonly action: "update";
-      readonly hookId: number;
-      readonly changes: readonly string[];
-      readonly duplicates: readonly number[];
-    }
-  | { readonly action: "none"; readonly hookId: number; readonly duplicates: readonly number[] };
+  | ({ readonly action: "create" } & Reported)
+  | ({ readonly action: "update"; readonly hookId: number; readonly changes: readonly string[] } & Reported)
+  | ({ readonly action: "none"; readonly hookId: number } & Reported);
 
 /** What is wrong with a hook, one phrase per problem; empty when it is right. */
 export const githubHookProblems = (hook: GithubHook): string[] => {
@@ -44,16 +47,32 @@ export const githubHookProblems = (hook: GithubHook): string[] => {
   return problems;
 };
 
-/** The hook whose URL is `url` (the first, if several: the others are reported, never deleted). */
-export const planGithubHook = (hooks: readonly GithubHook[], url: string): GithubPlan => {
-  const matching = hooks.filter((hook) => hook.name === "web" && hook.config.url === url);
+/**
+ * The hook whose URL is `url`, else one at another of vigie's own URLs (`ours`: VIGIE_URL's, when the
+ * deploy moved), which is then moved to `url`. Several: the first is used, the others reported, never
+ * deleted. A hook at any other URL is not vigie's, even with vigie's path: reported in `foreign` when it
+ * looks like one, never changed.
+ */
+export const planGithubHook = (
+  hooks: readonly GithubHook[],
+  url: string,
+  ours: readonly string[] = [],
+): GithubPlan => {
+  const owner = vigieHooks(url, ours);
+  const matching = hooks
+    .filter((hook) => hook.name === "web" && owner.isOurs(hook.config.url))
+    .sort((a, b) => Number(b.config.url === url) - Number(a.config.url === url));
+  const foreign = hooks
+    .filter((hook) => owner.looksLikeOurs(hook.config.url) && !matching.includes(hook))
+    .map((hook) => ({ id: hook.id, url: hook.config.url ?? "" }));
   const [hook, ...others] = matching;
   const duplicates = others.map((other) => other.id);
-  if (!hook) return { action: "create", duplicates };
+  if (!hook) return { action: "create", duplicates, foreign };
   const changes = githubHookProblems(hook);
+  if (hook.config.url !== url) changes.unshift(`URL is ${hook.config.url}`);
   return changes.length === 0
-    ? { action: "none", hookId: hook.id, duplicates }
-    : { action: "update", hookId: hook.id, changes, duplicates };
+    ? { action: "none", hookId: hook.id, duplicates, foreign }
+    : { action: "update", hookId: hook.id, changes, duplicates, foreign };
 };
 
 /** The body of a create or an update (https://docs.github.com/rest/orgs/webhooks#create-an-organization-webhook). */

@@ -1,3 +1,4 @@
+import { sameOriginFetch } from "../net/same-origin-fetch.ts";
 import { type GitlabHook, nextGitlabPage } from "./gitlab-plan.ts";
 
 export interface GitlabProject {
@@ -26,19 +27,35 @@ export class GitlabApiError extends Error {
   }
 }
 
-const MAX_PAGES = 100;
+/** A listing longer than this many pages of 100 is refused rather than read in part. */
+export const GITLAB_MAX_PAGES = 100;
+/** One answer of the API is at most this big (a page of 100 projects is well under 1 MiB). */
+export const GITLAB_MAX_BYTES = 8 * 1024 * 1024;
+
+/** A listing that does not end: more pages than GITLAB_MAX_PAGES. */
+export class ListingTooLongError extends Error {
+  constructor(what: string, pages: number) {
+    super(`GitLab's listing of ${what} has more than ${pages} pages: not read in part`);
+    this.name = "ListingTooLongError";
+  }
+}
 
 /**
  * The GitLab REST API with fetch, at GITLAB_API_URL, authenticated by `PRIVATE-TOKEN`
- * (https://docs.gitlab.com/api/rest/authentication/). Listings follow every page.
+ * (https://docs.gitlab.com/api/rest/authentication/), through sameOriginFetch: the token never follows a
+ * redirect to another origin, and a 307/308 of a write (whose body holds GITLAB_WEBHOOK_TOKEN) is never
+ * re-sent there. Listings follow every page on GitLab's own origin; a `rel="next"` link to another origin
+ * is refused, a page seen twice ends the listing, and a listing that does not end within GITLAB_MAX_PAGES
+ * is an error (a plan made from part of the hooks could create one twice).
  */
 export const gitlabApi = (
   settings: { readonly token: string; readonly apiUrl: string },
   fetchImpl: typeof fetch = fetch,
 ): GitlabApi => {
+  const fetchSafely = sameOriginFetch({ fetch: fetchImpl, maxBytes: GITLAB_MAX_BYTES });
   const call = async (method: string, path: string | URL, body?: object): Promise<Response> => {
     const url = typeof path === "string" ? new URL(`${settings.apiUrl}${path}`) : path;
-    const response = await fetchImpl(url, {
+    const response = await fetchSafely(url, {
       method,
       headers: {
         "PRIVATE-TOKEN": settings.token,
@@ -52,16 +69,23 @@ export const gitlabApi = (
       throw new GitlabApiError(response.status, `${method} ${url.pathname}`, await response.text());
     return response;
   };
-  const listAll = async <T>(path: string): Promise<T[]> => {
-    const items: T[] = [];
+  const listAll = async <T extends { readonly id: number }>(path: string): Promise<T[]> => {
+    const items = new Map<number, T>();
+    const seen = new Set<string>();
     let url: URL | null = new URL(`${settings.apiUrl}${path}`);
     url.searchParams.set("per_page", "100");
-    for (let page = 0; url !== null && page < MAX_PAGES; page++) {
+    for (let page = 0; url !== null; page++) {
+      if (seen.has(url.href)) break;
+      if (page >= GITLAB_MAX_PAGES) throw new ListingTooLongError(url.pathname, GITLAB_MAX_PAGES);
+      seen.add(url.href);
       const response: Response = await call("GET", url);
-      items.push(...((await response.json()) as T[]));
+      const batch: unknown = await response.json();
+      if (!Array.isArray(batch)) throw new Error(`GitLab's ${url.pathname} did not answer a list`);
+      // One by one: spreading a large page into push() would overflow the stack.
+      for (const item of batch as T[]) items.set(item.id, item);
       url = nextGitlabPage(response.headers, url);
     }
-    return items;
+    return [...items.values()];
   };
   return {
     async groupId(group) {

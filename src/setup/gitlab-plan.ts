@@ -1,3 +1,6 @@
+import { CrossOriginError } from "../net/same-origin-fetch.ts";
+import { type ForeignHook, vigieHooks } from "./vigie-hooks.ts";
+
 /**
  * The GitLab webhook vigie needs (a group's, or each project's), and what to do to get there: pure, from
  * `GET /groups/:id/hooks` or `GET /projects/:id/hooks` (https://docs.gitlab.com/api/group_webhooks/,
@@ -14,10 +17,15 @@ export interface GitlabHook {
   readonly alert_status?: string;
 }
 
+/** Look-alikes that are not vigie's (same path, another URL): reported, never changed. */
+interface Reported {
+  readonly foreign: readonly ForeignHook[];
+}
+
 export type GitlabPlan =
-  | { readonly action: "create" }
-  | { readonly action: "update"; readonly hookId: number; readonly changes: readonly string[] }
-  | { readonly action: "none"; readonly hookId: number };
+  | ({ readonly action: "create" } & Reported)
+  | ({ readonly action: "update"; readonly hookId: number; readonly changes: readonly string[] } & Reported)
+  | ({ readonly action: "none"; readonly hookId: number } & Reported);
 
 export const gitlabHookProblems = (hook: GitlabHook): string[] => {
   const problems: string[] = [];
@@ -31,13 +39,23 @@ export const gitlabHookProblems = (hook: GitlabHook): string[] => {
   return problems;
 };
 
-export const planGitlabHook = (hooks: readonly GitlabHook[], url: string): GitlabPlan => {
-  const hook = hooks.find((candidate) => candidate.url === url);
-  if (!hook) return { action: "create" };
+/** The hook at `url`, else at another of vigie's own URLs (`ours`), moved to `url`; see planGithubHook. */
+export const planGitlabHook = (
+  hooks: readonly GitlabHook[],
+  url: string,
+  ours: readonly string[] = [],
+): GitlabPlan => {
+  const owner = vigieHooks(url, ours);
+  const hook = hooks.find((candidate) => candidate.url === url) ?? hooks.find((c) => owner.isOurs(c.url));
+  const foreign = hooks
+    .filter((candidate) => candidate !== hook && owner.looksLikeOurs(candidate.url))
+    .map(({ id, url: at }) => ({ id, url: at }));
+  if (!hook) return { action: "create", foreign };
   const changes = gitlabHookProblems(hook);
+  if (hook.url !== url) changes.unshift(`URL is ${hook.url}`);
   return changes.length === 0
-    ? { action: "none", hookId: hook.id }
-    : { action: "update", hookId: hook.id, changes };
+    ? { action: "none", hookId: hook.id, foreign }
+    : { action: "update", hookId: hook.id, changes, foreign };
 };
 
 /** The body of a create or an update (saving a hook also re-enables one GitLab disabled). */
@@ -52,6 +70,7 @@ export const gitlabHookBody = (url: string, token: string) => ({
 /**
  * The next page of a GitLab listing: `x-next-page` (offset pagination), else the `rel="next"` link
  * (keyset pagination). https://docs.gitlab.com/api/rest/#pagination
+ * A link to another origin than the page's throws CrossOriginError: the token would go with it.
  */
 export const nextGitlabPage = (headers: Headers, current: URL): URL | null => {
   const nextPage = headers.get("x-next-page");
@@ -65,5 +84,8 @@ export const nextGitlabPage = (headers: Headers, current: URL): URL | null => {
     ?.split(",")
     .map((part) => /<([^>]+)>\s*;\s*rel="next"/.exec(part))
     .find((m) => m !== null);
-  return match?.[1] ? new URL(match[1]) : null;
+  if (!match?.[1]) return null;
+  const next = new URL(match[1], current);
+  if (next.origin !== current.origin) throw new CrossOriginError('a rel="next" link', current, next);
+  return next;
 };

@@ -1,4 +1,4 @@
-import { NetlifyAPI } from "@netlify/api";
+import { sameOriginFetch } from "../net/same-origin-fetch.ts";
 import type { NetlifyHook, NetlifySite } from "./netlify-plan.ts";
 
 /** A hook type as `GET /hooks/types` lists it (https://open-api.netlify.com/#tag/hookType). */
@@ -19,50 +19,101 @@ export interface NetlifyApi {
 
 const PER_PAGE = 100;
 const MAX_PAGES = 100;
+/** One answer is at most this big: a page of 100 sites is well under 1 MiB. */
+export const NETLIFY_MAX_BYTES = 8 * 1024 * 1024;
+/** A 429 is waited out this many times at most, each wait at least 1 s and at most a minute. */
+const MAX_RATE_LIMITED = 5;
+const MAX_WAIT_MS = 60_000;
 
-interface Client {
-  listHookTypes(): Promise<unknown>;
-  listSites(params: { filter: string; page: number; per_page: number }): Promise<unknown>;
-  listHooksBySiteId(params: { site_id: string }): Promise<unknown>;
-  createHookBySiteId(params: { site_id: string; body: object }): Promise<unknown>;
-  updateHook(params: { hook_id: string; body: object }): Promise<unknown>;
-  enableHook(params: { hook_id: string }): Promise<unknown>;
+export class NetlifyApiError extends Error {
+  readonly status: number;
+  constructor(status: number, what: string, body: string) {
+    super(`Netlify answered ${status} to ${what}${body ? `: ${body.slice(0, 200)}` : ""}`);
+    this.name = "NetlifyApiError";
+    this.status = status;
+  }
 }
 
 /**
- * Netlify's API through its own client, @netlify/api, at NETLIFY_API_URL. The client waits out a 429
- * itself until the time in `X-RateLimit-Reset` (at least 1 s, up to 5 times: its lib/methods/retry.js),
- * so a few hundred sites go through Netlify's rate limit without failing.
+ * Netlify's API (https://open-api.netlify.com) at NETLIFY_API_URL, with fetch through sameOriginFetch:
+ * NETLIFY_AUTH_TOKEN never follows a redirect to another origin, a write is never re-sent there (its body
+ * holds NETLIFY_WEBHOOK_SECRET), and every answer is bounded. A 429 is waited out until the time in
+ * `X-RateLimit-Reset` (epoch seconds; at least 1 s, up to 5 times), as Netlify's own client does, so a few
+ * hundred sites go through the rate limit without failing.
  */
-export const netlifyApi = (settings: { readonly token: string; readonly apiUrl: string }): NetlifyApi => {
-  const base = new URL(settings.apiUrl);
-  const client = new NetlifyAPI(settings.token, {
-    scheme: base.protocol.replace(/:$/, ""),
-    host: base.host,
-    pathPrefix: base.pathname.replace(/\/+$/, ""),
-    userAgent: "vigie-setup",
-  }) as unknown as Client;
+export const netlifyApi = (settings: {
+  readonly token: string;
+  readonly apiUrl: string;
+  readonly fetch?: typeof fetch;
+  readonly sleep?: (ms: number) => Promise<void>;
+}): NetlifyApi => {
+  const base = settings.apiUrl.replace(/\/+$/, "");
+  const fetchSafely = sameOriginFetch({ fetch: settings.fetch, maxBytes: NETLIFY_MAX_BYTES });
+  const sleep = settings.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const call = async (method: string, path: string, body?: object): Promise<unknown> => {
+    const url = new URL(`${base}${path}`);
+    for (let attempt = 0; ; attempt++) {
+      const response = await fetchSafely(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${settings.token}`,
+          accept: "application/json",
+          "user-agent": "vigie-setup",
+          ...(body ? { "content-type": "application/json" } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(30_000),
+      });
+      if (response.status === 429 && attempt < MAX_RATE_LIMITED) {
+        await response.body?.cancel().catch(() => undefined);
+        const reset = Number(response.headers.get("x-ratelimit-reset"));
+        const wait = Number.isFinite(reset) ? reset * 1000 - Date.now() : 0;
+        await sleep(Math.min(Math.max(wait, 1000), MAX_WAIT_MS));
+        continue;
+      }
+      const text = await response.text();
+      if (!response.ok) throw new NetlifyApiError(response.status, `${method} ${url.pathname}`, text);
+      try {
+        return text === "" ? null : JSON.parse(text);
+      } catch {
+        throw new NetlifyApiError(response.status, `${method} ${url.pathname}`, "not JSON");
+      }
+    }
+  };
+  const list = async <T>(path: string): Promise<T[]> => {
+    const answer = await call("GET", path);
+    if (!Array.isArray(answer)) throw new Error(`Netlify's ${path} did not answer a list`);
+    return answer as T[];
+  };
   return {
-    listHookTypes: async () => (await client.listHookTypes()) as NetlifyHookType[],
+    listHookTypes: () => list<NetlifyHookType>("/hooks/types"),
     async listSites() {
-      const sites: NetlifySite[] = [];
-      for (let page = 1; page <= MAX_PAGES; page++) {
-        const batch = (await client.listSites({ filter: "all", page, per_page: PER_PAGE })) as NetlifySite[];
-        sites.push(...batch.map(({ id, name }) => ({ id, name })));
+      const sites = new Map<string, NetlifySite>();
+      let previous = "";
+      for (let page = 1; ; page++) {
+        if (page > MAX_PAGES)
+          throw new Error(`Netlify lists more than ${MAX_PAGES} pages of sites: not read in part`);
+        const batch = await list<NetlifySite>(`/sites?filter=all&page=${page}&per_page=${PER_PAGE}`);
+        const ids = batch.map((site) => site.id).join(",");
+        if (ids === previous) break;
+        previous = ids;
+        for (const { id, name } of batch) sites.set(id, { id, name });
         if (batch.length < PER_PAGE) break;
       }
-      return sites;
+      return [...sites.values()];
     },
-    listHooks: async (siteId) => (await client.listHooksBySiteId({ site_id: siteId })) as NetlifyHook[],
+    listHooks: (siteId) => list<NetlifyHook>(`/hooks?site_id=${encodeURIComponent(siteId)}`),
     async createHook(siteId, body) {
-      const hook = (await client.createHookBySiteId({ site_id: siteId, body })) as { id: string };
-      return hook.id;
+      const hook = (await call("POST", `/hooks?site_id=${encodeURIComponent(siteId)}`, body)) as {
+        id?: unknown;
+      };
+      return String(hook?.id);
     },
     async updateHook(hookId, body) {
-      await client.updateHook({ hook_id: hookId, body });
+      await call("PUT", `/hooks/${encodeURIComponent(hookId)}`, body);
     },
     async enableHook(hookId) {
-      await client.enableHook({ hook_id: hookId });
+      await call("POST", `/hooks/${encodeURIComponent(hookId)}/enable`);
     },
   };
 };

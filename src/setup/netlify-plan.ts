@@ -1,3 +1,6 @@
+import { compileGlob } from "../text/glob.ts";
+import { type ForeignHook, vigieHooks } from "./vigie-hooks.ts";
+
 /**
  * The two outgoing webhooks each Netlify site needs, and what to do to get there: pure, from the listing
  * of `GET /hooks?site_id=…` (https://open-api.netlify.com/#tag/hook). A hook of type `url` posts the deploy
@@ -38,30 +41,31 @@ export interface NetlifySitePlan {
   readonly ok: readonly NetlifyEvent[];
   /** More than one of vigie's hooks for an event: one is kept, the others reported (never deleted). */
   readonly duplicates: readonly string[];
+  /** Hooks at vigie's path but another URL (another tool, a staging vigie): reported, never changed. */
+  readonly foreign: ReadonlyArray<ForeignHook<string>>;
 }
 
-/** A hook that is vigie's: its URL is `url`, or it ends with vigie's Netlify route (an old deploy's URL). */
-const isVigieHook = (hook: NetlifyHook, url: string): boolean => {
-  if (hook.type !== "url" || hook.data.url === undefined) return false;
-  if (hook.data.url === url) return true;
-  try {
-    return new URL(hook.data.url).pathname === new URL(url).pathname;
-  } catch {
-    return false;
-  }
-};
-
+/**
+ * A site's hooks against what vigie wants. A hook is vigie's only when its URL is exactly `want.url`, or
+ * another of vigie's own URLs (`want.ours`: VIGIE_URL's, when the deploy moved; such a hook is moved to
+ * `want.url`). Any other hook is never changed, whatever its path.
+ */
 export const planNetlifySite = (
   site: NetlifySite,
   hooks: readonly NetlifyHook[],
-  want: { readonly url: string; readonly secret: string },
+  want: { readonly url: string; readonly secret: string; readonly ours?: readonly string[] },
 ): NetlifySitePlan => {
   const actions: NetlifyAction[] = [];
   const ok: NetlifyEvent[] = [];
   const duplicates: string[] = [];
+  const owner = vigieHooks(want.url, want.ours ?? []);
+  const isVigieHook = (hook: NetlifyHook): boolean => hook.type === "url" && owner.isOurs(hook.data.url);
+  const foreign = hooks
+    .filter((hook) => !isVigieHook(hook) && owner.looksLikeOurs(hook.data.url))
+    .map((hook) => ({ id: hook.id, url: hook.data.url ?? "" }));
   for (const event of NETLIFY_EVENTS) {
     const candidates = hooks
-      .filter((hook) => hook.event === event && isVigieHook(hook, want.url))
+      .filter((hook) => hook.event === event && isVigieHook(hook))
       // The one at the right URL first, then an enabled one.
       .sort(
         (a, b) =>
@@ -84,7 +88,7 @@ export const planNetlifySite = (
     if (hook.disabled) actions.push({ kind: "enable", event, hookId: hook.id });
     if (changes.length === 0 && !hook.disabled) ok.push(event);
   }
-  return { site, actions, ok, duplicates };
+  return { site, actions, ok, duplicates, foreign };
 };
 
 /** The body of a create or an update. */
@@ -101,13 +105,10 @@ export const netlifyHookBody = (
 
 /**
  * Site names matched by `--sites`: `*` matches any run of characters, `?` one; no glob means every site.
+ * In linear time (src/text/glob.ts): a site name has no `/`, so `*` and `**` agree.
  */
 export const siteMatcher = (glob: string | undefined): ((name: string) => boolean) => {
   if (glob === undefined || glob === "") return () => true;
-  const source = glob
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  const pattern = new RegExp(`^${source}$`);
-  return (name) => pattern.test(name);
+  const matcher = compileGlob(glob);
+  return (name) => matcher.test(name);
 };

@@ -1,6 +1,9 @@
 import { parseArgs } from "node:util";
-import type { Env } from "../config/parse.ts";
-import { describeApiError, EXIT, hookUrl, type Io, MissingSetting, setting, UsageError } from "./cli.ts";
+import { type Env, parseVariable } from "../config/parse.ts";
+import type { VariableName } from "../config/variables.ts";
+import { printable } from "../text/printable.ts";
+import { describeApiFailure, hostOf } from "./api-failure.ts";
+import { EXIT, hookUrl, type Io, MissingSetting, setting, UsageError, vigieUrlHook } from "./cli.ts";
 import { type GithubApi, githubApi } from "./github-api.ts";
 import { githubHookBody, planGithubHook } from "./github-plan.ts";
 import { type GitlabApi, type GitlabScope, gitlabApi } from "./gitlab-api.ts";
@@ -46,7 +49,9 @@ const setupGithub = async (values: Options, env: Env, io: Io, apis: SetupApis): 
       apiUrl: setting(env, "GITHUB_API_URL", ""),
     });
   io.out(`GitHub organisation ${org}: webhook ${url}`);
-  const plan = planGithubHook(await api.listOrgHooks(org), url);
+  const plan = planGithubHook(await api.listOrgHooks(org), url, vigieUrlHook(env, "/webhooks/github"));
+  for (const hook of plan.foreign)
+    io.out(`  ! hook ${hook.id} posts to ${hook.url}: not vigie's at this URL, left as it is`);
   for (const id of plan.duplicates)
     io.out(`  ! hook ${id} has the same URL: every run would be delivered twice; delete it on GitHub`);
   let hookId: number;
@@ -110,13 +115,17 @@ const setupNetlify = async (values: Options, env: Env, io: Io, apis: SetupApis):
   io.out(
     `Netlify: ${sites.length} site${sites.length === 1 ? "" : "s"}${values.sites ? ` matching ${values.sites}` : ""}, hooks to ${url}`,
   );
-  const want = { url, secret };
+  const want = { url, secret, ours: vigieUrlHook(env, "/webhooks/netlify") };
   const counts = { right: 0, changed: 0, toChange: 0, failed: 0 };
   for (const site of sites) {
     try {
       const plan = planNetlifySite(site, await api.listHooks(site.id), want);
       for (const id of plan.duplicates)
         io.out(`  ! ${site.name}: hook ${id} duplicates one of vigie's; delete it in Netlify`);
+      for (const hook of plan.foreign)
+        io.out(
+          `  ! ${site.name}: hook ${hook.id} posts to ${hook.url}: not vigie's at this URL, left as it is`,
+        );
       if (plan.actions.length === 0) {
         counts.right++;
         io.out(`  ✓ ${site.name}: deploy_failed and deploy_created hooks are right`);
@@ -148,7 +157,7 @@ const setupNetlify = async (values: Options, env: Env, io: Io, apis: SetupApis):
       io.out(`  + ${site.name}: ${said(true)}`);
     } catch (error) {
       counts.failed++;
-      io.out(`  ✗ ${site.name}: ${describeApiError(error)}`);
+      io.out(`  ✗ ${site.name}: ${explain(error, "netlify", env)}`);
     }
   }
   io.out(
@@ -190,7 +199,9 @@ const setupGitlab = async (values: Options, env: Env, io: Io, apis: SetupApis): 
   let pending = 0;
   for (const { name, scope } of scopes) {
     try {
-      const plan = planGitlabHook(await api.listHooks(scope), url);
+      const plan = planGitlabHook(await api.listHooks(scope), url, vigieUrlHook(env, "/webhooks/gitlab"));
+      for (const hook of plan.foreign)
+        io.out(`  ! ${name}: hook ${hook.id} posts to ${hook.url}: not vigie's at this URL, left as it is`);
       if (plan.action === "none") {
         io.out(`  ✓ ${name}: hook ${plan.hookId} is right`);
       } else if (!values.apply) {
@@ -206,7 +217,7 @@ const setupGitlab = async (values: Options, env: Env, io: Io, apis: SetupApis): 
       }
     } catch (error) {
       failed++;
-      io.out(`  ✗ ${name}: ${describeApiError(error)}`);
+      io.out(`  ✗ ${name}: ${explain(error, "gitlab", env)}`);
     }
   }
   if (pending > 0) io.out(dryRunNote);
@@ -222,13 +233,38 @@ type Options = {
   apply?: boolean;
 };
 
+type Target = "github" | "netlify" | "gitlab";
+const PROVIDERS: Readonly<
+  Record<Target, { readonly name: string; readonly api: VariableName; readonly token: VariableName }>
+> = {
+  github: { name: "GitHub", api: "GITHUB_API_URL", token: "GITHUB_TOKEN" },
+  netlify: { name: "Netlify", api: "NETLIFY_API_URL", token: "NETLIFY_AUTH_TOKEN" },
+  gitlab: { name: "GitLab", api: "GITLAB_API_URL", token: "GITLAB_TOKEN" },
+};
+
+/** A failed call as one line, with what to check: the token when it was refused, the URL when unreachable. */
+export const explain = (error: unknown, target: Target, env: Env): string => {
+  const provider = PROVIDERS[target];
+  const apiUrl = String(parseVariable(env, provider.api).value ?? "");
+  const failure = describeApiFailure(error, provider.name, hostOf(apiUrl));
+  if (failure.kind === "refused_token") return `${failure.text} → check ${provider.token}`;
+  if (failure.kind === "unreachable" || failure.kind === "timeout")
+    return `${failure.text} → check ${provider.api} and the network`;
+  return failure.text;
+};
+
 /** `npm run setup -- <github|netlify|gitlab> …`; returns the exit code. */
 export const runSetup = async (
   argv: readonly string[],
   env: Env,
-  io: Io,
+  unsafeIo: Io,
   apis: SetupApis = {},
 ): Promise<number> => {
+  // Hook URLs, site and project names come from the APIs: nothing of theirs may drive the terminal.
+  const io: Io = {
+    out: (line) => unsafeIo.out(printable(line, { keepNewlines: true })),
+    err: (line) => unsafeIo.err(printable(line, { keepNewlines: true })),
+  };
   let values: Options;
   let target: string | undefined;
   try {
@@ -266,7 +302,11 @@ export const runSetup = async (
       io.err(`${error.message}\n\n${SETUP_USAGE}`);
       return EXIT.usage;
     }
-    io.err(error instanceof MissingSetting ? error.message : `failed: ${describeApiError(error)}`);
+    io.err(
+      error instanceof MissingSetting
+        ? error.message
+        : `failed: ${explain(error, target === "netlify" || target === "gitlab" ? target : "github", env)}`,
+    );
     return EXIT.problem;
   }
 };

@@ -6,11 +6,24 @@
  * never as a mention or a forged link. Other mrkdwn marks (`*`, `_`, `~`, backticks) only change emphasis.
  */
 
+import { escapeMarkdown } from "../text/escape-markdown.ts";
+
 const ENTITIES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
 
 /** Escapes `&`, `<` and `>` for a mrkdwn text object (and the fallback `text`, which is mrkdwn too). */
 export const escapeMrkdwn = (text: string): string =>
   text.replace(/[&<>]/g, (char) => ENTITIES[char] ?? char);
+
+/**
+ * The markup a destination renders, and its one escaper for payload text, chosen by the destination's
+ * kind, never by the caller: Slack (incoming webhooks, the Web API) renders mrkdwn; Mattermost
+ * (`SLACK_WEBHOOK_FORMAT=attachments`, src/slack/attachments.ts), Teams and Discord render Markdown.
+ */
+export type Markup = "mrkdwn" | "markdown";
+export const ESCAPE: Readonly<Record<Markup, (text: string) => string>> = {
+  mrkdwn: (text) => escapeMrkdwn(text),
+  markdown: (text) => escapeMarkdown(text),
+};
 
 const ELLIPSIS = "…";
 /** The entities `escapeMrkdwn` produces; truncation never splits one. */

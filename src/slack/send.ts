@@ -2,6 +2,7 @@ import type { FetchFunction } from "@slack/webhook";
 import { lazyImport } from "../lazy-import.ts";
 import type { Logger } from "../log.ts";
 import type { MessageFormat } from "../routing/routing.ts";
+import { redact as redactTokens } from "../text/redact.ts";
 import { toAttachments } from "./attachments.ts";
 import { httpUrl } from "./escape.ts";
 import {
@@ -82,8 +83,9 @@ const redactor = (url: string): ((text: string) => string) => {
   return (text) => ordered.reduce((acc, secret) => acc.replaceAll(secret, "[webhook url]"), text);
 };
 
+/** One line, bounded, with anything token-shaped masked: what Slack said is provider text. */
 const bound = (text: string): string => {
-  const line = text.replace(/\s+/g, " ").trim();
+  const line = redactTokens(text).replace(/\s+/g, " ").trim();
   return line.length <= REASON_MAX ? line : `${line.slice(0, REASON_MAX - 1)}…`;
 };
 

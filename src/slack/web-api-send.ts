@@ -1,6 +1,8 @@
 import type { LogLevel, Logger as SlackLogger } from "@slack/web-api";
 import { lazyImport } from "../lazy-import.ts";
 import type { Logger } from "../log.ts";
+import { sameOriginFetch } from "../net/same-origin-fetch.ts";
+import { redact as redactText } from "../text/redact.ts";
 import {
   logSendFailure,
   MAX_RETRY_AFTER_MS,
@@ -22,7 +24,11 @@ import {
  * `retryAfter` in seconds), and the outbox retries, across invocations, honouring Retry-After per channel
  * (`rate/slack/<destination>`, the destination being `#<channel>`). Its `timeout` aborts the request (AbortSignal.timeout).
  * Errors are classified like the webhook sender's: `channel_not_found`, `not_in_channel`, `invalid_auth`…
- * are permanent (dead, logged with the fix); 429, 5xx, timeouts and network errors are retryable.
+ * are permanent (dead, logged with the fix); 429, 5xx, timeouts and network errors are retryable. Only
+ * Slack's own error codes can be permanent: a 200 whose body is not Slack's JSON (a proxy's HTML page, an
+ * empty body) reaches us as a "platform error" whose `error` is that text, and is retried with back-off.
+ * Every reason is redacted (the bot token, anything token-shaped) before it is logged or returned, so
+ * what the outbox stores as `lastError` is already clean.
  * https://docs.slack.dev/reference/methods/chat.postMessage#errors
  */
 type WebApiModule = typeof import("@slack/web-api");
@@ -45,6 +51,11 @@ export interface WebApiSenderOptions {
 }
 
 type Failed = Extract<SendResult, { kind: "retryable" | "dead" }>;
+
+/** How Slack's error codes look (`channel_not_found`, `invalid_auth`); anything else is not Slack's. */
+const SLACK_ERROR_CODE = /^[a-z][a-z0-9_]{1,79}$/;
+/** Slack's answers are small; a bigger one is not Slack's. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /** Platform errors worth another try; every other `error` is permanent. */
 const TRANSIENT = new Set([
@@ -96,7 +107,7 @@ const quietLogger = (log: Logger): SlackLogger => ({
 export const createWebApiSender = (options: WebApiSenderOptions): SlackSender => {
   const { token, channel, log } = options;
   const defaultTimeout = options.timeoutMs ?? SLACK_TIMEOUT_MS;
-  const redact = (text: string) => text.replaceAll(token, "[token]");
+  const redact = (text: string) => redactText(text, [token]);
 
   const classify = (error: unknown, lib: WebApiModule | null, timeout: number): Failed => {
     if (lib !== null && error instanceof lib.WebAPIRateLimitedError) {
@@ -109,13 +120,22 @@ export const createWebApiSender = (options: WebApiSenderOptions): SlackSender =>
       };
     }
     if (lib !== null && error instanceof lib.WebAPIPlatformError) {
-      const code = String(error.data.error).slice(0, 100);
-      return TRANSIENT.has(code)
-        ? { kind: "retryable", reason: code, status: 200, retryAfterMs: null }
-        : { kind: "dead", reason: code, status: 200 };
+      const said: unknown = error.data.error;
+      if (typeof said !== "string" || !SLACK_ERROR_CODE.test(said)) {
+        const text = typeof said === "string" ? said.replace(/\s+/g, " ").trim() : "";
+        return {
+          kind: "retryable",
+          reason: redact(`answer is not Slack's JSON${text ? `: ${text}` : " (empty)"}`).slice(0, 200),
+          status: 200,
+          retryAfterMs: null,
+        };
+      }
+      return TRANSIENT.has(said)
+        ? { kind: "retryable", reason: said, status: 200, retryAfterMs: null }
+        : { kind: "dead", reason: said, status: 200 };
     }
     if (lib !== null && error instanceof lib.WebAPIHTTPError) {
-      const reason = `http ${error.statusCode}`;
+      const reason = redact(`http ${error.statusCode}`);
       return error.statusCode >= 500 || error.statusCode === 408
         ? { kind: "retryable", reason, status: error.statusCode, retryAfterMs: null }
         : { kind: "dead", reason, status: error.statusCode };
@@ -158,7 +178,8 @@ export const createWebApiSender = (options: WebApiSenderOptions): SlackSender =>
         logger: quietLogger(log),
         // A method name is never an absolute URL here; keep every call under SLACK_API_URL.
         allowAbsoluteUrls: false,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
+        // Same origin only, and a bounded answer (src/net/same-origin-fetch.ts).
+        fetch: sameOriginFetch({ fetch: options.fetch, maxBytes: MAX_ANSWER_BYTES }),
       });
       const content = { channel, text: message.text, blocks: message.blocks };
       if (sendOptions.updateTs !== undefined) {

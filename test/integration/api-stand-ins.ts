@@ -13,12 +13,22 @@ export interface Recorded {
   readonly body: unknown;
   readonly authorization: string | undefined;
   readonly privateToken: string | undefined;
+  /** Every header as it arrived. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
-type Handler = (
-  req: Recorded,
-  url: URL,
-) => { status: number; body?: unknown; headers?: Record<string, string> };
+export interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Sent as it is, not as JSON. */
+  raw?: string | Buffer;
+}
+
+type Handler = (req: Recorded, url: URL) => Answer;
+
+/** Answers a test puts before a stand-in's own (a redirect, a page link, a strange body). */
+export type Intercept = (req: Recorded, url: URL) => Answer | undefined;
 
 export interface StandIn {
   readonly url: string;
@@ -32,7 +42,12 @@ const readJson = async (req: IncomingMessage): Promise<unknown> => {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString("utf8");
-  return text === "" ? undefined : JSON.parse(text);
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 };
 
 const serve = async (prefix: string, handler: Handler): Promise<StandIn> => {
@@ -46,11 +61,12 @@ const serve = async (prefix: string, handler: Handler): Promise<StandIn> => {
         body: await readJson(req),
         authorization: req.headers.authorization,
         privateToken: req.headers["private-token"] as string | undefined,
+        headers: { ...req.headers },
       };
       requests.push(recorded);
       const answer = handler(recorded, url);
       res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
-      res.end(answer.body === undefined ? "" : JSON.stringify(answer.body));
+      res.end(answer.raw ?? (answer.body === undefined ? "" : JSON.stringify(answer.body)));
     })().catch((error: unknown) => {
       res.writeHead(500);
       res.end(String(error));
@@ -88,12 +104,15 @@ export interface GithubState {
     event: string;
     status: string;
   }>;
+  intercept?: Intercept;
 }
 
 /** GitHub: an organisation's hooks and their deliveries (https://docs.github.com/rest/orgs/webhooks). */
 export const githubStandIn = (org: string, state: GithubState): Promise<StandIn> => {
   let nextId = 100;
   return serve("", (req, url) => {
+    const intercepted = state.intercept?.(req, url);
+    if (intercepted) return intercepted;
     if (req.authorization !== "Bearer gh-token") return { status: 401, body: { message: "Bad credentials" } };
     const base = `/orgs/${org}/hooks`;
     if (req.method === "GET" && req.path === base) return { status: 200, body: page(state.hooks, url) };
@@ -131,12 +150,15 @@ export interface NetlifyState {
   rateLimited: number;
   /** Sites whose hook listing answers 500. */
   failing?: string[];
+  intercept?: Intercept;
 }
 
 /** Netlify: sites and outgoing hooks (https://open-api.netlify.com/#tag/hook). */
 export const netlifyStandIn = (state: NetlifyState): Promise<StandIn> => {
   let nextId = 1;
   return serve("/api/v1", (req, url) => {
+    const intercepted = state.intercept?.(req, url);
+    if (intercepted) return intercepted;
     if (req.authorization !== "Bearer nf-token") return { status: 401, body: { message: "Access Denied" } };
     if (state.rateLimited > 0) {
       state.rateLimited--;
@@ -196,12 +218,15 @@ export interface GitlabState {
   group: { id: number; full_path: string };
   projects: Array<{ id: number; path_with_namespace: string }>;
   hooks: Record<string, Array<Record<string, unknown> & { id: number; url: string }>>;
+  intercept?: Intercept;
 }
 
 /** GitLab: a group, its projects (offset pagination with x-next-page), group and project hooks. */
 export const gitlabStandIn = (state: GitlabState): Promise<StandIn> => {
   let nextId = 1;
   return serve("/api/v4", (req, url) => {
+    const intercepted = state.intercept?.(req, url);
+    if (intercepted) return intercepted;
     if (req.privateToken !== "gl-token") return { status: 401, body: { message: "401 Unauthorized" } };
     if (req.method === "GET" && req.path === `/groups/${encodeURIComponent(state.group.full_path)}`) {
       return { status: 200, body: state.group };
@@ -237,6 +262,14 @@ export const gitlabStandIn = (state: GitlabState): Promise<StandIn> => {
     return { status: 404, body: { message: "404 Not Found" } };
   });
 };
+
+/**
+ * A second origin (another port of 127.0.0.1, so another origin), where a redirect or a page link sends
+ * the client: it records what arrives (did a token or a secret leave?) and answers `answer` (an empty JSON
+ * list by default).
+ */
+export const otherOrigin = (answer: Handler = () => ({ status: 200, body: [] })): Promise<StandIn> =>
+  serve("", answer);
 
 /** A deployed vigie's `GET /status`, answering `body` to the right bearer token. */
 export const statusStandIn = (token: string, body: unknown): Promise<StandIn> =>

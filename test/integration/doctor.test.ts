@@ -11,6 +11,7 @@ import {
   gitlabStandIn,
   type NetlifyState,
   netlifyStandIn,
+  otherOrigin,
   statusStandIn,
 } from "./api-stand-ins.ts";
 import { runScript } from "./run-script.ts";
@@ -214,5 +215,35 @@ describe("npm run doctor", () => {
     expect(bad.code).toBe(1);
     expect((await runScript("doctor.ts", ["--url", "ftp://x"], {})).code).toBe(2);
     expect((await runScript("doctor.ts", ["extra"], {})).code).toBe(2);
+  });
+
+  it("a hook at vigie's path on another host is not taken for vigie's", async () => {
+    const status = await started(statusStandIn("st-token", statusBody()));
+    const state = await world(status.url);
+    const staging = "https://staging.example/webhooks/gitlab";
+    state.gitlab.hooks["groups/9"] = [{ id: 3, url: staging, pipeline_events: true, push_events: false }];
+    for (const hook of state.netlify.hooks)
+      hook.data = { url: "https://other-tool.example/webhooks/netlify" };
+    const result = await run(state, status.url);
+    expect(result.stdout).toContain(`✗ GitLab hook: group acme has no hook to ${status.url}/webhooks/gitlab`);
+    expect(result.stdout).toMatch(/✗ Netlify shop: no deploy_failed hook; no deploy_created hook/);
+    expect(result.code).toBe(1);
+  });
+
+  it("says once who answered what, and names the network (not the token) when nothing answered", async () => {
+    const status = await started(statusStandIn("st-token", statusBody()));
+    // A port that was just listened on, then closed: nothing answers there.
+    const closed = await otherOrigin();
+    await closed.close();
+    const result = await run(await world(status.url), status.url, {
+      GITLAB_TOKEN: "wrong-token",
+      GITHUB_API_URL: closed.url,
+    });
+    expect(result.stdout).toMatch(/✗ GitLab hook: GitLab answered 401 to GET \S+: .*→ check GITLAB_TOKEN/);
+    expect(result.stdout.match(/GitLab answered 401/g)).toHaveLength(1);
+    expect(result.stdout).toMatch(
+      /✗ GitHub hook: cannot reach 127\.0\.0\.1:\d+: connection refused \(ECONNREFUSED\) → check GITHUB_API_URL/,
+    );
+    expect(result.stdout).not.toContain("check GITHUB_TOKEN");
   });
 });

@@ -69,7 +69,10 @@ describe("routing to several destinations (real functions, webhook and Web API s
         SLACK_WEBHOOK_FORMAT_MM: "attachments",
         SLACK_BOT_TOKEN: BOT_TOKEN,
         SLACK_API_URL: api.url,
+        // Globs that backtracked as regular expressions: seconds (BRANCHES) to hours (ROUTES) per run.
+        BRANCHES: "main,deploy-preview/**,release-*-*-*-*-*",
         ROUTES: [
+          "site:**a**a**a**a**a**a**a**b -> OPS",
           "site:rt-org/theme-* -> THEMES, OPS",
           "branch:deploy-preview/** -> none",
           `site:rt-org/app-* -> #${CHANNEL}`,
@@ -206,5 +209,65 @@ describe("routing to several destinations (real functions, webhook and Web API s
     const logs = vigie.logs();
     expect(logs).not.toContain(BOT_TOKEN);
     expect(logs).not.toContain(new URL(themes.url).pathname);
+  });
+
+  it("globs answer in linear time: a long pushed branch and a long site name against starry globs", async () => {
+    const started = Date.now();
+    const branch = `release-${"-".repeat(150)}x/`;
+    expect(await fail("rt-org/glob-branch", { branch })).toMatchObject({
+      status: 200,
+      json: { status: "ignored" },
+    });
+    const site = `rt-org/${"a".repeat(93)}`;
+    expect(await fail(site)).toMatchObject({ status: 200, json: { status: "notified" } });
+    await waitForDeliveredNaming(main, site);
+    // The backtracking expressions took 11.5 s on the branch alone, past GitHub's 10 s.
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+
+  it("a Mattermost destination gets payload text neutralised for Markdown", async () => {
+    const deploy = failedDeploy({
+      id: "674a1f3c9b2e4d0077000002",
+      site_id: "5a9b7c3d-0000-4000-8000-00000000a1b2",
+      name: "rt-mm-inject",
+      title: "@channel @here see [prize](https://evil.example) ![x](https://evil.example/p.png) **now**",
+      error_message: "Failed: @all `rm -rf` _gone_",
+    });
+    const answer = await postNetlify(vigie.url, deploy, { secret: NETLIFY_SECRET });
+    // Queued when the destination's pace slot was taken by the test before: the sweep sends it then.
+    expect(["notified", "queued"]).toContain(answer.json?.status);
+    if (answer.json?.status === "queued") {
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      await vigie.sweep();
+    }
+    const [request] = await waitForDeliveredNaming(mattermost, "rt-mm-inject");
+    const raw = request?.raw ?? "";
+    const body = JSON.parse(raw) as { text: string; attachments: Array<Record<string, unknown>> };
+    // What Mattermost renders as markup: outside link targets and code blocks (shown verbatim).
+    const shown = JSON.stringify(body)
+      .replace(/\]\([^)]*\)/g, "]")
+      .replace(/```.*?```/g, "");
+    expect(raw).toContain("```\\nFailed: @all `rm -rf` _gone_\\n```");
+    expect(shown).not.toMatch(/@(channel|here|all)\b/);
+    expect(shown).not.toMatch(/(?<!\\\\)\[prize\]/);
+    expect(shown).not.toMatch(/(?<!\\\\)\*\*now/);
+    expect(raw).not.toContain("](https://evil.example");
+  });
+
+  it("Slack app: an error text carrying the bot token is retried, and the token is never logged", async () => {
+    api.setRespond((call) =>
+      call.text.includes("rt-org/app-leaky")
+        ? webApiReply.error(`invalid_auth for ${BOT_TOKEN}`)
+        : webApiReply.ok(),
+    );
+    const answer = await fail("rt-org/app-leaky");
+    expect(answer.json?.status).not.toBe("failed");
+    const tried = () => api.calls.filter((call) => call.text.includes("rt-org/app-leaky")).length;
+    for (let wait = 0; tried() === 0 && wait < 50; wait++) await new Promise((r) => setTimeout(r, 100));
+    await vigie.sweep();
+    expect(tried()).toBeGreaterThanOrEqual(1);
+    expect(vigie.logs()).not.toContain(BOT_TOKEN);
+    expect(vigie.logs()).toContain("[redacted]");
+    api.setRespond(null);
   });
 });

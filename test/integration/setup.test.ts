@@ -11,6 +11,7 @@ import {
   gitlabStandIn,
   type NetlifyState,
   netlifyStandIn,
+  otherOrigin,
   type StandIn,
 } from "./api-stand-ins.ts";
 import { runScript } from "./run-script.ts";
@@ -298,5 +299,309 @@ describe("npm run setup -- gitlab", () => {
       env(api),
     );
     expect(api.writes()).toHaveLength(count);
+  });
+});
+
+/** The tokens and secrets of these tests: none may reach the second origin. */
+const SECRETS = ["gh-token", "gh-secret", "nf-token", "nf-secret", "gl-token", "gl-hook-token"];
+const leaked = (other: StandIn): string[] =>
+  SECRETS.filter((secret) => JSON.stringify(other.requests).includes(secret));
+
+describe("credentials stay on their own origin", () => {
+  const glEnv = (api: StandIn) => ({
+    GITLAB_API_URL: api.url,
+    GITLAB_TOKEN: "gl-token",
+    GITLAB_WEBHOOK_TOKEN: "gl-hook-token",
+  });
+  const glState = (intercept: NonNullable<GitlabState["intercept"]>): GitlabState => ({
+    group: { id: 9, full_path: "acme" },
+    projects: [{ id: 1, path_with_namespace: "acme/p1" }],
+    hooks: {},
+    intercept,
+  });
+
+  it('GitLab: a rel="next" link to another origin is refused with a clear error; the token never goes there', async () => {
+    const other = await started(otherOrigin());
+    const api = await started(
+      gitlabStandIn(
+        glState((req) =>
+          req.path === "/groups/9/projects"
+            ? {
+                status: 200,
+                body: [{ id: 1, path_with_namespace: "acme/p1" }],
+                headers: { link: `<${other.url}/steal?page=2>; rel="next"` },
+              }
+            : undefined,
+        ),
+      ),
+    );
+    const result = await runScript(
+      "setup.ts",
+      ["gitlab", "--group", "9", "--url", VIGIE, "--projects"],
+      glEnv(api),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /rel="next" link .* to another origin, http:\/\/127\.0\.0\.1:\d+: not followed/,
+    );
+    expect(other.requests).toEqual([]);
+  });
+
+  it("GitLab: a 302 to another origin is followed without PRIVATE-TOKEN", async () => {
+    const other = await started(otherOrigin());
+    const api = await started(
+      gitlabStandIn(
+        glState((req) =>
+          req.path === "/groups/9/hooks" && req.method === "GET"
+            ? { status: 302, headers: { location: `${other.url}/elsewhere` } }
+            : undefined,
+        ),
+      ),
+    );
+    await runScript("setup.ts", ["gitlab", "--group", "9", "--url", VIGIE], glEnv(api));
+    expect(other.requests.map((request) => request.path)).toEqual(["/elsewhere"]);
+    expect(leaked(other)).toEqual([]);
+  });
+
+  it("GitLab: a 307 of a PUT to another origin never re-sends its body (GITLAB_WEBHOOK_TOKEN)", async () => {
+    const other = await started(otherOrigin(() => ({ status: 200, body: { id: 5 } })));
+    const state = glState((req) =>
+      req.method === "PUT" ? { status: 307, headers: { location: `${other.url}/hooks/5` } } : undefined,
+    );
+    state.hooks["groups/9"] = [{ id: 5, url: `${VIGIE}/webhooks/gitlab`, pipeline_events: false }];
+    const api = await started(gitlabStandIn(state));
+    const result = await runScript(
+      "setup.ts",
+      ["gitlab", "--group", "9", "--url", VIGIE, "--apply"],
+      glEnv(api),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ group 9: GitLab: a redirect with a body from .* not followed/);
+    expect(other.requests).toEqual([]);
+  });
+
+  it("GitLab: a listing whose pages repeat ends, and setup creates the hook once", async () => {
+    const state = glState((req, url) =>
+      req.path === "/groups/9/hooks" && req.method === "GET"
+        ? {
+            status: 200,
+            body: (state.hooks["groups/9"] ?? []).slice(0, 1),
+            headers: { "x-next-page": url.searchParams.get("page") === "2" ? "1" : "2" },
+          }
+        : undefined,
+    );
+    const api = await started(gitlabStandIn(state));
+    for (let run = 0; run < 2; run++) {
+      const result = await runScript(
+        "setup.ts",
+        ["gitlab", "--group", "9", "--url", VIGIE, "--apply"],
+        glEnv(api),
+      );
+      expect(result.code).toBe(0);
+    }
+    expect(state.hooks["groups/9"]).toHaveLength(1);
+    // Three requests per listing (page 1, page 2, page 1 again; then page 2 repeats), not a hundred.
+    expect(
+      api.requests.filter((request) => request.path === "/groups/9/hooks" && request.method === "GET"),
+    ).toHaveLength(6);
+  });
+
+  it("GitHub: a 307 of a PATCH to another origin never re-sends the body (GITHUB_WEBHOOK_SECRET)", async () => {
+    const other = await started(otherOrigin(() => ({ status: 200, body: {} })));
+    const state: GithubState = {
+      hooks: [
+        {
+          id: 5,
+          name: "web",
+          active: false,
+          events: ["workflow_run"],
+          config: { url: `${VIGIE}/webhooks/github`, content_type: "json" },
+        },
+      ],
+      deliveries: [],
+      intercept: (req) =>
+        req.method === "PATCH"
+          ? { status: 307, headers: { location: `${other.url}/orgs/acme/hooks/5` } }
+          : undefined,
+    };
+    const api = await started(githubStandIn("acme", state));
+    const result = await runScript("setup.ts", ["github", "--org", "acme", "--url", VIGIE, "--apply"], {
+      GITHUB_API_URL: api.url,
+      GITHUB_TOKEN: "gh-token",
+      GITHUB_WEBHOOK_SECRET: "gh-secret",
+    });
+    expect(result.code).toBe(1);
+    expect(other.requests).toEqual([]);
+    expect(result.stderr).toContain("not followed with credentials");
+  });
+
+  it("Netlify: a 307 of a POST to another origin sends neither NETLIFY_AUTH_TOKEN nor the hook's secret", async () => {
+    const other = await started(otherOrigin(() => ({ status: 201, body: { id: "x" } })));
+    const state: NetlifyState = {
+      sites: [{ id: "s1", name: "shop" }],
+      hooks: [],
+      rateLimited: 0,
+      intercept: (req) =>
+        req.method === "POST"
+          ? { status: 307, headers: { location: `${other.url}/api/v1/hooks?site_id=s1` } }
+          : undefined,
+    };
+    const api = await started(netlifyStandIn(state));
+    const result = await runScript("setup.ts", ["netlify", "--url", VIGIE, "--apply"], {
+      NETLIFY_API_URL: api.url,
+      NETLIFY_AUTH_TOKEN: "nf-token",
+      NETLIFY_WEBHOOK_SECRET: "nf-secret",
+    });
+    expect(result.code).toBe(1);
+    expect(leaked(other)).toEqual([]);
+  });
+
+  it("GitHub: an answer larger than the bound is refused, not read", async () => {
+    const huge = JSON.stringify(
+      Array.from({ length: 60_000 }, (_, id) => ({
+        id,
+        name: "web",
+        active: true,
+        events: [],
+        config: { url: `https://x.example/${"p".repeat(60)}` },
+      })),
+    );
+    const api = await started(
+      githubStandIn("acme", { hooks: [], deliveries: [], intercept: () => ({ status: 200, raw: huge }) }),
+    );
+    const result = await runScript("setup.ts", ["github", "--org", "acme", "--url", VIGIE], {
+      GITHUB_API_URL: api.url,
+      GITHUB_TOKEN: "gh-token",
+      GITHUB_WEBHOOK_SECRET: "gh-secret",
+    });
+    expect(huge.length).toBeGreaterThan(4 * 1024 * 1024);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/larger than \d+ bytes/);
+  });
+});
+
+describe("setup reads large listings", () => {
+  it("GitLab: a page of 200,000 hooks (past what push(...page) can spread) is read", async () => {
+    const hooks = JSON.stringify(
+      Array.from({ length: 200_000 }, (_, id) => ({ id, url: "https://x.example/h" })),
+    );
+    const state: GitlabState = {
+      group: { id: 9, full_path: "acme" },
+      projects: [],
+      hooks: {},
+      intercept: (req) => (req.path === "/groups/9/hooks" ? { status: 200, raw: hooks } : undefined),
+    };
+    const api = await started(gitlabStandIn(state));
+    const result = await runScript("setup.ts", ["gitlab", "--group", "9", "--url", VIGIE], {
+      GITLAB_API_URL: api.url,
+      GITLAB_TOKEN: "gl-token",
+      GITLAB_WEBHOOK_TOKEN: "gl-hook-token",
+    });
+    expect(result.stdout).toContain("would create the hook");
+    expect(result.code).toBe(0);
+  });
+});
+
+describe("setup changes only vigie's hooks", () => {
+  it("Netlify: another tool's hook and a staging vigie's at /webhooks/netlify are reported, never rewritten", async () => {
+    const theirs = (id: string, url: string, event: string) => ({
+      id,
+      site_id: "s1",
+      type: "url",
+      event,
+      data: { url, signature_secret: "their-secret" },
+      disabled: false,
+    });
+    const state: NetlifyState = {
+      sites: [{ id: "s1", name: "shop" }],
+      hooks: [
+        theirs("tool", "https://other-tool.example/webhooks/netlify", "deploy_failed"),
+        theirs("staging", "https://staging-vigie.example/webhooks/netlify", "deploy_created"),
+      ],
+      rateLimited: 0,
+    };
+    const before = structuredClone(state.hooks);
+    const api = await started(netlifyStandIn(state));
+    const result = await runScript("setup.ts", ["netlify", "--url", VIGIE, "--apply"], {
+      NETLIFY_API_URL: api.url,
+      NETLIFY_AUTH_TOKEN: "nf-token",
+      NETLIFY_WEBHOOK_SECRET: "nf-secret",
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "hook tool posts to https://other-tool.example/webhooks/netlify: not vigie's",
+    );
+    expect(state.hooks.slice(0, 2)).toEqual(before);
+    expect(api.writes().every((request) => request.method === "POST" && request.path === "/hooks")).toBe(
+      true,
+    );
+    expect(state.hooks.filter((hook) => hook.data.url === `${VIGIE}/webhooks/netlify`)).toHaveLength(2);
+  });
+
+  it("GitLab and GitHub: a hook at vigie's path on another host is left as it is", async () => {
+    const gl: GitlabState = {
+      group: { id: 9, full_path: "acme" },
+      projects: [],
+      hooks: { "groups/9": [{ id: 1, url: "https://staging.example/webhooks/gitlab", push_events: true }] },
+    };
+    const glApi = await started(gitlabStandIn(gl));
+    const glRun = await runScript("setup.ts", ["gitlab", "--group", "9", "--url", VIGIE, "--apply"], {
+      GITLAB_API_URL: glApi.url,
+      GITLAB_TOKEN: "gl-token",
+      GITLAB_WEBHOOK_TOKEN: "gl-hook-token",
+    });
+    expect(glRun.stdout).toContain("hook 1 posts to https://staging.example/webhooks/gitlab: not vigie's");
+    expect(glApi.writes().map((request) => request.method)).toEqual(["POST"]);
+    expect(gl.hooks["groups/9"]?.[0]).toMatchObject({
+      url: "https://staging.example/webhooks/gitlab",
+      push_events: true,
+    });
+  });
+});
+
+describe("setup says what happened", () => {
+  it("an unreachable API is said so (not 'answered 500'), with the variable to check", async () => {
+    // A port that was just listened on, then closed: nothing answers there.
+    const closed = await otherOrigin();
+    await closed.close();
+    const result = await runScript("setup.ts", ["github", "--org", "acme", "--url", VIGIE], {
+      GITHUB_API_URL: closed.url,
+      GITHUB_TOKEN: "gh-token",
+      GITHUB_WEBHOOK_SECRET: "gh-secret",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /cannot reach 127\.0\.0\.1:\d+: connection refused \(ECONNREFUSED\) → check GITHUB_API_URL/,
+    );
+    expect(result.stderr).not.toMatch(/answered 500/);
+  });
+
+  it("a refused token names its variable", async () => {
+    const api = await started(githubStandIn("acme", { hooks: [], deliveries: [] }));
+    const result = await runScript("setup.ts", ["github", "--org", "acme", "--url", VIGIE], {
+      GITHUB_API_URL: api.url,
+      GITHUB_TOKEN: "wrong-token",
+      GITHUB_WEBHOOK_SECRET: "gh-secret",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/GitHub answered 401: Bad credentials.* → check GITHUB_TOKEN/);
+  });
+
+  it("control characters in API strings never reach the terminal", async () => {
+    const api = await started(
+      netlifyStandIn({
+        sites: [{ id: "s1", name: "shop\u001b]0;owned\u0007\u001b[2J" }],
+        hooks: [],
+        rateLimited: 0,
+      }),
+    );
+    const result = await runScript("setup.ts", ["netlify", "--url", VIGIE], {
+      NETLIFY_API_URL: api.url,
+      NETLIFY_AUTH_TOKEN: "nf-token",
+      NETLIFY_WEBHOOK_SECRET: "nf-secret",
+    });
+    expect(result.stdout).toContain("shop ]0;owned  [2J");
+    expect(result.stdout).not.toContain("\u001b");
+    expect(result.stdout).not.toContain("\u0007");
   });
 });

@@ -110,6 +110,21 @@ describe("loadConfig", () => {
     expect(sendingBlocker(config)?.message).not.toContain("very-secret-token");
   });
 
+  it.each(["GITLAB_WEBHOOK_TOKEN", "GITHUB_WEBHOOK_SECRET", "VIGIE_STATUS_TOKEN", "SLACK_BOT_TOKEN"])(
+    "%s with a character that is not ASCII is refused with why, never quoting it",
+    (name) => {
+      const config = loadConfig({ [name]: "s\u00e9cret-t\u2019oken" });
+      expect(config.problems).toEqual([
+        expect.objectContaining({
+          variable: name,
+          message: expect.stringMatching(/not printable ASCII.*HTTP headers/),
+        }),
+      ]);
+      expect(JSON.stringify(config.problems)).not.toContain("cret-t");
+      expect(loadConfig({ [name]: "plain-ascii_secret!" }).problems).toEqual([]);
+    },
+  );
+
   it("logs each problem once per parse, as an error naming the variable", () => {
     const logger = memoryLogger();
     const env = { REMINDER_HOURS: "abc", GITHUB_ORG: "acme" };

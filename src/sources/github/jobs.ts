@@ -3,6 +3,8 @@ import { array, nullable, number, object, optional, string } from "zod/mini";
 import type { FailedAt, GithubRunEvent } from "../../event.ts";
 import { type FailedJob, failedAt, MAX_FAILED_JOBS } from "../../failed-at.ts";
 import { describeError, type Logger } from "../../log.ts";
+import { CrossOriginError, ResponseTooLargeError, sameOriginFetch } from "../../net/same-origin-fetch.ts";
+import { redact } from "../../text/redact.ts";
 
 /**
  * What failed in a GitHub run: its failed jobs, the first failed step of each, and the failure annotation
@@ -22,6 +24,11 @@ import { describeError, type Logger } from "../../log.ts";
  * detail, and without it, it goes out as before; one log line says why.
  */
 
+/**
+ * One answer is at most this big: a page of 100 jobs with their steps is about 200 KB. GitHub's answers
+ * are bounded by size as well as by time (a 30 MB answer in 3 s would otherwise sit in memory).
+ */
+export const JOBS_MAX_BYTES = 2 * 1024 * 1024;
 /** The whole lookup (every page, every annotation) gets at most this long. */
 export const JOBS_TIMEOUT_MS = 3_000;
 /** Pages of 100 jobs: a matrix expands to at most 256 jobs per workflow run. */
@@ -130,7 +137,8 @@ export type JobsProblem =
   | "rate_limited"
   | "unreachable"
   | "error"
-  | "bad_response";
+  | "bad_response"
+  | "too_large";
 
 export interface JobsResult {
   readonly failedAt: FailedAt | null;
@@ -146,6 +154,8 @@ export interface JobsOptions {
   readonly log: Logger;
   /** Injected in tests; @octokit/request by default. */
   readonly request?: typeof octokitRequest;
+  /** The fetch under sameOriginFetch (tests); globalThis.fetch by default. */
+  readonly fetch?: typeof globalThis.fetch;
   readonly now?: () => number;
 }
 
@@ -167,11 +177,17 @@ export const explainJobsError = (
   if (timedOut) {
     return { kind: "timeout", message: `GitHub API did not answer within ${JOBS_TIMEOUT_MS / 1000} s` };
   }
+  // octokit wraps what fetch threw (our bound, a refused redirect) in a RequestError: look at the cause.
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  if (cause instanceof ResponseTooLargeError) {
+    return { kind: "too_large", message: `GitHub's answer is larger than ${cause.maxBytes} bytes: not read` };
+  }
+  if (cause instanceof CrossOriginError) return { kind: "error", message: redact(cause.message) };
   const { status, response } = (error ?? {}) as { status?: unknown; response?: { headers?: unknown } };
   if (typeof status !== "number" || response === undefined) {
     return {
       kind: "unreachable",
-      message: `GitHub API unreachable (${String(describeError(error).error)}); check GITHUB_API_URL`,
+      message: `GitHub API unreachable (${redact(String(describeError(error).error)).slice(0, 200)}); check GITHUB_API_URL`,
     };
   }
   const headers = response.headers;
@@ -183,12 +199,13 @@ export const explainJobsError = (
   ) {
     const reset = headerNumber(headers, "x-ratelimit-reset");
     const retryAfter = headerNumber(headers, "retry-after");
-    const until =
-      reset !== null
-        ? ` until ${new Date(reset * 1000).toISOString()}`
-        : retryAfter !== null
-          ? ` for ${retryAfter} s`
-          : "";
+    // An absurd reset (past year 275760) is no date: toISOString would throw a RangeError.
+    const resetAt = reset === null ? Number.NaN : new Date(reset * 1000).getTime();
+    const until = Number.isFinite(resetAt)
+      ? ` until ${new Date(resetAt).toISOString()}`
+      : retryAfter !== null
+        ? ` for ${retryAfter} s`
+        : "";
     return { kind: "rate_limited", message: `GitHub API rate limit reached for GITHUB_TOKEN${until}` };
   }
   if (status === 401 || status === 403) {
@@ -212,6 +229,8 @@ export const createJobsLookup = (settings: JobsSettings, options: JobsOptions): 
   // tokens both work as Bearer). octokit redacts the authorization header in the errors it throws.
   const github = (options.request ?? octokitRequest).defaults({
     baseUrl: settings.apiUrl,
+    // GITHUB_TOKEN stays on GITHUB_API_URL's origin, and every answer is bounded (src/net/same-origin-fetch.ts).
+    request: { fetch: sameOriginFetch({ fetch: options.fetch, maxBytes: JOBS_MAX_BYTES }) },
     headers: {
       authorization: `Bearer ${settings.token}`,
       "x-github-api-version": API_VERSION,

@@ -51,7 +51,9 @@ interface Jws {
 /** The parts of an HS256 JWS in compact form, or undefined when it is not one (before any secret is used). */
 const parseToken = (token: string): Jws | undefined => {
   const segments = token.split(".");
-  if (segments.length !== 3 || !segments.every((segment) => SEGMENT.test(segment))) return undefined;
+  // A length of 1 mod 4 is no base64url at all (6 bits cannot end a byte); Buffer would decode it anyway.
+  if (segments.length !== 3 || !segments.every((s) => SEGMENT.test(s) && s.length % 4 !== 1))
+    return undefined;
   const [encodedHeader, encodedClaims, signature] = segments as [string, string, string];
   const header = decodeObject(encodedHeader);
   // Pinned: never let the token's header choose (alg "none", HS512, RS256 with a public key...). No extension

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../../src/config.ts";
 import type { FailureEvent } from "../../../src/event.ts";
 import { hashEmail, MentionError, mentionFor, parseMentions } from "../../../src/routing/mentions.ts";
 import { formatFailure } from "../../../src/slack/format.ts";
@@ -45,6 +46,29 @@ describe("mentionFor and the message", () => {
     expect(mentionFor(mentions, event("someone", "Ada@Example.com"))).toBe("U0ADA");
     expect(mentionFor(mentions, event("someone", "other@example.com"))).toBeNull();
     expect(mentionFor(mentions, event(null, null))).toBeNull();
+  });
+
+  it("SLACK_MENTIONS_BY=login: a commit's e-mail (anyone who pushes sets it) mentions no one", () => {
+    const byLogin = parseMentions("octocat=U0123ABCD,ada@example.com=U0ADA", "login");
+    expect(mentionFor(byLogin, event("OctoCat", null))).toBe("U0123ABCD");
+    expect(mentionFor(byLogin, event("someone", "ada@example.com"))).toBeNull();
+    // An e-mail key is still checked: a wrong id is an error in either mode.
+    expect(() => parseMentions("ada@example.com=nobody", "login")).toThrow(MentionError);
+  });
+
+  it("SLACK_MENTIONS_BY reaches the routing through the configuration", () => {
+    const env = {
+      SLACK_MENTIONS: "ada@example.com=U0ADA",
+      SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/x",
+    };
+    expect(loadConfig(env).routing.mentions.size).toBe(1);
+    expect(loadConfig({ ...env, SLACK_MENTIONS_BY: "login" }).routing.mentions.size).toBe(0);
+    expect(loadConfig({ ...env, SLACK_MENTIONS_BY: "emails" }).problems).toEqual([
+      expect.objectContaining({
+        variable: "SLACK_MENTIONS_BY",
+        message: expect.stringMatching(/any or login/),
+      }),
+    ]);
   });
 
   it("puts <@U…> in the message and its fallback; payload text never becomes a mention", () => {

@@ -18,12 +18,18 @@ describe("planGithubHook", () => {
     expect(planGithubHook([ghHook({ id: 1, config: { url: "https://ci.example/hook" } })], URL_GH)).toEqual({
       action: "create",
       duplicates: [],
+      foreign: [],
     });
     expect(planGithubHook([], URL_GH).action).toBe("create");
   });
 
   it("changes nothing when the hook is right (idempotent)", () => {
-    expect(planGithubHook([ghHook()], URL_GH)).toEqual({ action: "none", hookId: 7, duplicates: [] });
+    expect(planGithubHook([ghHook()], URL_GH)).toEqual({
+      action: "none",
+      hookId: 7,
+      duplicates: [],
+      foreign: [],
+    });
   });
 
   it.each<[string, Partial<GithubHook> & { config?: GithubHook["config"] }, RegExp]>([
@@ -47,7 +53,23 @@ describe("planGithubHook", () => {
       action: "none",
       hookId: 1,
       duplicates: [2],
+      foreign: [],
     });
+  });
+
+  it("a hook at vigie's path on another host is not vigie's: reported, never updated", () => {
+    const staging = ghHook({ id: 9, config: { url: "https://staging.example/webhooks/github" } });
+    expect(planGithubHook([staging], URL_GH)).toEqual({
+      action: "create",
+      duplicates: [],
+      foreign: [{ id: 9, url: "https://staging.example/webhooks/github" }],
+    });
+    // VIGIE_URL's hook is vigie's own: moved to the new URL.
+    const moved = planGithubHook([staging], URL_GH, ["https://staging.example/webhooks/github"]);
+    expect(moved).toMatchObject({ action: "update", hookId: 9, foreign: [] });
+    expect(moved.action === "update" && moved.changes[0]).toBe(
+      "URL is https://staging.example/webhooks/github",
+    );
   });
 });
 
@@ -92,17 +114,34 @@ describe("planNetlifySite", () => {
       ],
       want,
     );
-    expect(plan).toEqual({ site, actions: [], ok: ["deploy_failed", "deploy_created"], duplicates: [] });
+    expect(plan).toEqual({
+      site,
+      actions: [],
+      ok: ["deploy_failed", "deploy_created"],
+      duplicates: [],
+      foreign: [],
+    });
   });
 
-  it("fixes vigie's hook at an old URL (same route, another host) instead of adding one", () => {
+  it("leaves another tool's hook at vigie's path alone (reported), and creates vigie's", () => {
+    const other = {
+      data: { url: "https://other-tool.example/webhooks/netlify", signature_secret: "theirs" },
+    };
+    const plan = planNetlifySite(site, [nfHook("deploy_failed", other), nfHook("deploy_created")], want);
+    expect(plan.actions).toEqual([{ kind: "create", event: "deploy_failed" }]);
+    expect(plan.foreign).toEqual([
+      { id: "h-deploy_failed", url: "https://other-tool.example/webhooks/netlify" },
+    ]);
+  });
+
+  it("fixes vigie's hook at VIGIE_URL's old URL instead of adding one", () => {
     const plan = planNetlifySite(
       site,
       [
         nfHook("deploy_failed", { data: { url: "https://old-vigie.netlify.app/webhooks/netlify" } }),
         nfHook("deploy_created"),
       ],
-      want,
+      { ...want, ours: ["https://old-vigie.netlify.app/webhooks/netlify"] },
     );
     expect(plan.actions).toEqual([
       {
@@ -174,8 +213,11 @@ const glHook = (overrides: Partial<GitlabHook> = {}): GitlabHook => ({
 
 describe("planGitlabHook", () => {
   it("creates the hook when none has the URL, and changes nothing when it is right", () => {
-    expect(planGitlabHook([glHook({ url: "https://other.example" })], URL_GL)).toEqual({ action: "create" });
-    expect(planGitlabHook([glHook()], URL_GL)).toEqual({ action: "none", hookId: 3 });
+    expect(planGitlabHook([glHook({ url: "https://other.example" })], URL_GL)).toEqual({
+      action: "create",
+      foreign: [],
+    });
+    expect(planGitlabHook([glHook()], URL_GL)).toEqual({ action: "none", hookId: 3, foreign: [] });
   });
 
   it.each<[Partial<GitlabHook>, RegExp]>([

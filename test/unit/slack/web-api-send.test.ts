@@ -84,3 +84,54 @@ describe("createWebApiSender", () => {
     expect(JSON.stringify(closed)).not.toContain(TOKEN);
   });
 });
+
+describe("createWebApiSender: answers that are not Slack's", () => {
+  /** The real stand-in's request, answered by what a proxy in front of Slack might say. */
+  const answering = (body: string, contentType: string) =>
+    createWebApiSender({
+      token: TOKEN,
+      apiUrl: api.url,
+      channel: "C0123ABCD",
+      timeoutMs: 2_000,
+      log: memoryLogger().log,
+      fetch: async (input, init) => {
+        await fetch(input, init);
+        return new Response(body, { status: 200, headers: { "content-type": contentType } });
+      },
+    });
+
+  it.each([
+    ["an HTML page", "<html><body>502 Bad Gateway</body></html>", "text/html"],
+    ["an empty body", "", "application/json"],
+    ["JSON that is not Slack's", '{"status":"maintenance"}', "application/json"],
+  ])("a 200 with %s is retryable, not dead", async (_, body, contentType) => {
+    const result = await answering(body, contentType).send(message);
+    expect(result).toMatchObject({ kind: "retryable", status: 200 });
+    expect(result.kind === "retryable" && result.reason).toMatch(/^answer is not Slack's JSON/);
+  });
+
+  it("Slack's error text is redacted before it is logged or returned (what the outbox stores)", async () => {
+    const logs = memoryLogger();
+    api.setRespond(() => webApiReply.error(`invalid_auth for ${TOKEN}`));
+    const result = await sender(logs).send(message);
+    expect(JSON.stringify(result)).not.toContain(TOKEN);
+    expect(JSON.stringify(result)).toContain("[redacted]");
+    expect(logs.text()).not.toContain(TOKEN);
+    // Another workspace's token, not ours, is masked all the same.
+    api.setRespond(() => webApiReply.error("invalid_auth: xoxp-1111-2222-abcdef"));
+    expect(JSON.stringify(await sender(logs).send(message))).not.toContain("xoxp-1111");
+  });
+
+  it("a redirect is never followed with the token", async () => {
+    const result = await createWebApiSender({
+      token: TOKEN,
+      apiUrl: api.url,
+      channel: "C0123ABCD",
+      timeoutMs: 2_000,
+      log: memoryLogger().log,
+      fetch: async () =>
+        new Response(null, { status: 302, headers: { location: "http://127.0.0.1:9/steal" } }),
+    }).send(message);
+    expect(result).toMatchObject({ kind: "retryable", status: null });
+  });
+});

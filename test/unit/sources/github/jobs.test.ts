@@ -322,3 +322,45 @@ describe("createJobsLookup (against a local stand-in for the GitHub API)", () =>
     expect(found.problem?.kind).toBe("unreachable");
   });
 });
+
+describe("createJobsLookup: what GitHub's answers may not do", () => {
+  const event = githubEvent();
+  const withFetch = (fetchImpl: typeof fetch, logs = memoryLogger()) =>
+    createJobsLookup({ token: TOKEN, apiUrl: "http://127.0.0.1:9" }, { log: logs.log, fetch: fetchImpl })(
+      event,
+      Date.now() + 10_000,
+    );
+
+  it("an answer larger than its bound is not read, and the message goes without the detail", async () => {
+    const huge = JSON.stringify({ total_count: 1, jobs: [], padding: "x".repeat(3 * 1024 * 1024) });
+    const found = await withFetch(
+      async () => new Response(huge, { headers: { "content-type": "application/json" } }),
+    );
+    expect(found).toMatchObject({ failedAt: null, problem: { kind: "too_large" } });
+  });
+
+  it("a redirect to another origin is followed without GITHUB_TOKEN", async () => {
+    const seen: Array<{ url: string; authorization: string | null }> = [];
+    await withFetch(async (input, init) => {
+      const url = String(input);
+      seen.push({ url, authorization: new Headers(init?.headers).get("authorization") });
+      return url.startsWith("http://127.0.0.1:9/")
+        ? new Response(null, { status: 302, headers: { location: "https://elsewhere.example/jobs" } })
+        : new Response(JSON.stringify({ total_count: 0, jobs: [] }), {
+            headers: { "content-type": "application/json" },
+          });
+    });
+    expect(seen.map((request) => request.authorization)).toEqual([`Bearer ${TOKEN}`, null]);
+  });
+
+  it("an absurd x-ratelimit-reset says rate limited (no RangeError)", () => {
+    const error = Object.assign(new Error("API rate limit exceeded"), {
+      status: 403,
+      response: { headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "99999999999999" } },
+    });
+    expect(explainJobsError(error, false)).toEqual({
+      kind: "rate_limited",
+      message: "GitHub API rate limit reached for GITHUB_TOKEN",
+    });
+  });
+});

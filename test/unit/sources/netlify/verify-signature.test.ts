@@ -31,6 +31,17 @@ const KNOWN = {
 };
 
 describe("verifySignature (Netlify JWS)", () => {
+  it("refuses a segment of length 1 mod 4 (no base64url), even signed, as jose does", async () => {
+    const [header = "", claims = ""] = KNOWN.token.split(".");
+    let padded = header;
+    while (padded.length % 4 !== 1) padded += "A";
+    expect(padded.length % 4).toBe(1);
+    const signature = createHmac("sha256", KNOWN.secret).update(`${padded}.${claims}`).digest("base64url");
+    const token = `${padded}.${claims}.${signature}`;
+    await expect(jwtVerify(token, bytes(KNOWN.secret))).rejects.toThrow();
+    await expect(verifySignature([KNOWN.secret], bytes(KNOWN.body), token)).resolves.toBe(false);
+  });
+
   it("accepts the known-answer token, which carries neither exp nor iat", async () => {
     await expect(verifySignature([KNOWN.secret], bytes(KNOWN.body), KNOWN.token)).resolves.toBe(true);
     await expect(verifySignature([KNOWN.secret], bytes(`${KNOWN.body} `), KNOWN.token)).resolves.toBe(false);
