@@ -68,7 +68,7 @@ export const openSection = (report: StatusReport, now: number, filtered: boolean
   const singles = rows.filter((row) => row.kind === "one");
   return html`${heading}
 ${truncated ? html`<p class="warn">Only ${list.length} of ${open} are listed.</p>` : ""}
-${filtered ? html`<p class="muted">${plural(list.length, "episode")} match the filter.</p>` : ""}
+${filtered ? html`<p class="muted">The filter shows ${list.length} of them.</p>` : ""}
 ${groups.map((row) => groupBlock(row, now))}
 ${
   singles.length > 0

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type BoardFilter, filterForm, isFiltered, NO_FILTER } from "./board-filter.ts";
+import { applyFilter, type BoardFilter, filterForm, isFiltered, NO_FILTER } from "./board-filter.ts";
 import { duration, time } from "./board-format.ts";
 import { type Html, html, raw } from "./html.ts";
 import type { StatusReport } from "./read-status.ts";
@@ -100,6 +100,7 @@ const banners = (report: StatusReport, now: number, local: boolean): Html => {
 export const renderStatus = (report: StatusReport, options: RenderOptions = {}): string => {
   const now = options.now ?? Date.parse(report.generatedAt);
   const filter = options.filter ?? NO_FILTER;
+  const shown = applyFilter(report, filter);
   const open = report.episodes.open;
   return `${html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -117,8 +118,8 @@ ${banners(report, now, options.local === true)}
   }</p>
 ${filterForm(filter)}</header>
 <main>
-${openSection(report, now, isFiltered(filter))}
-${recoveriesSection(report)}
+${openSection(shown, now, isFiltered(filter))}
+${recoveriesSection(shown)}
 ${outboxSection(report)}
 ${historySection(report)}
 </main>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { lastDays } from "../../../src/history/history-day.ts";
 import { duration } from "../../../src/status/board-format.ts";
-import { escapeText, html as template, raw } from "../../../src/status/html.ts";
+import { escapeText, raw, html as template } from "../../../src/status/html.ts";
 import type { StatusReport } from "../../../src/status/read-status.ts";
 import { renderStatus } from "../../../src/status/render-status.ts";
 
@@ -193,7 +193,9 @@ describe("the board, from a fixed state", () => {
     expect(html).toContain('<a href="https://acme.slack.com/archives/C1/p1">Slack</a>');
     expect(html).toContain('<a href="https://app.netlify.com/sites/acme-docs/deploys/1">logs</a>');
     expect(html).toContain("Recovered in the last 24 h");
-    expect(html).toMatch(/-blog<br>.*<td data-label="source">gitlab<\/td><td data-label="branch">main<\/td><td data-label="broken for">1 h<\/td>/);
+    expect(html).toMatch(
+      /-blog<br>.*<td data-label="source">gitlab<\/td><td data-label="branch">main<\/td><td data-label="broken for">1 h<\/td>/,
+    );
     expect(html).toContain("channel_not_found");
     expect(html).toContain("create a new incoming webhook");
     expect(html).toContain("3 messages waiting (1 retrying after an error)");
