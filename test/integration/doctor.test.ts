@@ -210,7 +210,9 @@ describe("npm run doctor", () => {
     const dry = await started(statusStandIn("st-token", statusBody({ dryRun: true })));
     const result = await run(await world(dry.url), dry.url);
     expect(result.stdout).toContain("✓ Deployed config: valid");
-    expect(result.stdout).toMatch(/✗ Deployed Slack: DRY RUN: SLACK_WEBHOOK_URL is unset on the deployed site/);
+    expect(result.stdout).toMatch(
+      /✗ Deployed Slack: DRY RUN: SLACK_WEBHOOK_URL is unset on the deployed site/,
+    );
     expect(result.code).toBe(1);
     const other = await started(statusStandIn("st-token", { hello: "world" }));
     const strange = await run(await world(other.url), other.url);
