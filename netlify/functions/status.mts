@@ -4,8 +4,8 @@ import { statusDeps } from "../../src/status/status-deps.ts";
 
 /**
  * What is broken right now: JSON for `Accept: application/json`, else a page; and the resend of dead
- * messages (`POST /status/outbox/resend`). Off without VIGIE_STATUS_TOKEN.
+ * messages (`POST /status/outbox/resend`) and what explain reads (`GET /status/explain`). Off without VIGIE_STATUS_TOKEN.
  */
 export default async (req: Request): Promise<Response> => handleStatus(req, statusDeps());
 
-export const config: Config = { path: ["/status", "/status/outbox/resend"] };
+export const config: Config = { path: ["/status", "/status/outbox/resend", "/status/explain"] };

@@ -13,9 +13,12 @@ const loadBoard = lazyImport(() =>
   ),
 );
 const loadResend = lazyImport(() => import("./resend-route.ts"));
+const loadExplain = lazyImport(() => import("../explain/explain-site.ts"));
 
 /** The route that puts dead messages back to waiting (resend-route.ts). */
 export const RESEND_PATH = "/status/outbox/resend";
+/** What `npm run explain -- SITE --url BASE` reads: `?site=SITE` (src/explain/). */
+export const EXPLAIN_PATH = "/status/explain";
 
 export interface StatusDeps {
   readonly env: Env;
@@ -33,7 +36,8 @@ const notFound = () =>
  * `GET /status`: off (404) while VIGIE_STATUS_TOKEN is unset; otherwise the token is required (401 with
  * `WWW-Authenticate: Basic`, so a browser asks for it). JSON for `Accept: application/json`, else a page
  * (`?site=&source=&branch=` filter its lists). `POST /status/outbox/resend`, with the same token, puts
- * dead messages back to waiting (resend-route.ts). One log line per request; the token and the
+ * dead messages back to waiting (resend-route.ts); `GET /status/explain?site=SITE` answers what
+ * `npm run explain` shows (src/explain/). One log line per request; the token and the
  * Authorization header never reach it.
  */
 export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Response> => {
@@ -48,7 +52,8 @@ export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Resp
   };
   if (config.statusToken === null) return answer(notFound(), "off");
   const url = new URL(req.url);
-  const resend = url.pathname.replace(/\/+$/, "") === RESEND_PATH;
+  const path = url.pathname.replace(/\/+$/, "");
+  const resend = path === RESEND_PATH;
   if (resend ? req.method !== "POST" : req.method !== "GET" && req.method !== "HEAD")
     return answer(methodNotAllowed(resend ? "POST" : "GET, HEAD"), "method_not_allowed");
   if (!authorize(req.headers.get("authorization"), config.statusToken)) {
@@ -71,6 +76,19 @@ export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Resp
       const { handleResend } = await loadResend();
       const { response, decision, fields } = await handleResend(req, deps.store(), now);
       return answer(response, decision, fields);
+    }
+    if (path === EXPLAIN_PATH) {
+      const site = url.searchParams.get("site")?.trim().slice(0, 300) ?? "";
+      if (site === "")
+        return answer(
+          jsonResponse(400, { status: "error", code: "bad_request", reason: "pass ?site=SITE" }),
+          "explain_refused",
+        );
+      const { explainSite } = await loadExplain();
+      const explanation = await explainSite(deps.store(), config, site);
+      return answer(jsonResponse(200, { ...explanation }, { "cache-control": "no-store" }), "explain", {
+        streams: explanation.streams.length,
+      });
     }
     const { BOARD_CSP, parseBoardFilter, readStatus, renderStatus } = await loadBoard();
     const report = await readStatus(deps.store(), config, now);
