@@ -194,7 +194,7 @@ describe("the board, from a fixed state", () => {
     expect(html).toContain('<a href="https://app.netlify.com/sites/acme-docs/deploys/1">logs</a>');
     expect(html).toContain("Recovered in the last 24 h");
     expect(html).toMatch(
-      /-blog<br>.*<td data-label="source">gitlab<\/td><td data-label="branch">main<\/td><td data-label="broken for">1 h<\/td>/,
+      /-blog<br>.*<td role="cell" data-label="source">gitlab<\/td><td role="cell" data-label="branch">main<\/td><td role="cell" data-label="broken for">1 h<\/td>/,
     );
     expect(html).toContain("channel_not_found");
     expect(html).toContain("create a new incoming webhook");
@@ -202,7 +202,7 @@ describe("the board, from a fixed state", () => {
     expect(html).toContain("Configuration problems: SLACK_WEBHOOK_URL, ROUTES");
     expect(html).toContain("Last sweep 9 min ago");
     expect(html).toContain("check the scheduled function");
-    expect(html).toContain('<th scope="col">site</th>');
+    expect(html).toContain('<th scope="col" role="columnheader">site</th>');
     expect(html).toContain('<meta http-equiv="refresh" content="60">');
   });
 
@@ -217,9 +217,9 @@ describe("the board, from a fixed state", () => {
     expect(html).toMatch(/<svg [^>]*><title>Episodes opened per day over the last 30 days: 60 in all/);
     expect(html).toContain("<title>2026-11-27: 4 opened, 2 closed</title>");
     expect(html).toContain("Broken time per site over the last 30 days, the 2 worst: acme/&lt;script");
-    expect(html).toContain('<th scope="row">2026-10-29</th><td data-label="opened" class="num">0</td>');
-    expect(html).toContain('<td data-label="broken">40 h</td>');
-    expect(html).toContain('<td data-label="broken">1.5 h</td>');
+    expect(html).toContain('<th scope="row" role="rowheader">2026-10-29</th><td role="cell" data-label="opened" class="num">0</td>');
+    expect(html).toContain('<td role="cell" data-label="broken">40 h</td>');
+    expect(html).toContain('<td role="cell" data-label="broken">1.5 h</td>');
   });
 
   it("says so when everything is fine and nothing happened", () => {
