@@ -7,6 +7,7 @@
  * Needs Chromium (Debian: `apt-get install chromium fonts-lato fonts-noto-color-emoji`); CHROMIUM=path picks
  * another binary. `--html-only` writes the pages without screenshots. With ImageMagick's `convert`, the PNGs
  * are stripped of their timestamps and quantised, so that they stay small and identical from run to run.
+ * The committed pictures are replaced only with `--write`; otherwise they go to a temporary directory.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -29,7 +30,10 @@ import { failedStage } from "../src/sources/netlify/failed-stage.ts";
 import { asFailure, githubEvent, netlifyEvent } from "../test/fixtures/events.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const OUT = join(ROOT, "docs", "messages");
+const { values } = parseArgs({
+  options: { "html-only": { type: "boolean", default: false }, write: { type: "boolean", default: false } },
+});
+const OUT = values.write ? join(ROOT, "docs", "messages") : mkdtempSync(join(tmpdir(), "vigie-pictures-"));
 const WIDTH = 720;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -417,6 +421,15 @@ const which = (names: string[]): string | null => {
   return null;
 };
 
+/** Whether fontconfig knows a colour emoji font: without one the emoji render as empty boxes. */
+const emojiFont = (): boolean | null => {
+  try {
+    return /emoji/i.test(execFileSync("fc-list", [], { stdio: "pipe" }).toString());
+  } catch {
+    return null;
+  }
+};
+
 /** ImageMagick's own convert, not a stand-in that only knows a few of its options. */
 const imageMagick = (): string | null => {
   for (const name of ["magick", "convert"]) {
@@ -489,8 +502,6 @@ const screenshot = (binary: string, magick: string | null, file: string, source:
 
 // ---------------------------------------------------------------------------------------------------------
 
-const { values } = parseArgs({ options: { "html-only": { type: "boolean", default: false } } });
-
 mkdirSync(OUT, { recursive: true });
 // The pages are only the inputs of the pictures: they go to a temporary directory, not into the repository.
 const HTML = mkdtempSync(join(tmpdir(), "vigie-messages-"));
@@ -515,7 +526,16 @@ if (!values["html-only"]) {
     );
     process.exit(1);
   }
+  const emoji = emojiFont();
+  if (emoji !== true)
+    console.warn(
+      emoji === null
+        ? "cannot tell whether an emoji font is installed (no fc-list): the emoji may render as empty boxes"
+        : "no emoji font: the emoji will render as empty boxes (apt-get install fonts-noto-color-emoji)",
+    );
   const magick = imageMagick();
   if (magick === null) console.warn("no ImageMagick: the PNGs are Chromium's own (bigger, with timestamps)");
   for (const { file, source } of pages) console.log(`wrote ${screenshot(binary, magick, file, source)}`);
+  if (!values.write)
+    console.log("(the committed pictures are unchanged: npm run render-messages -- --write replaces them)");
 }
