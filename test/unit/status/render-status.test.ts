@@ -217,7 +217,9 @@ describe("the board, from a fixed state", () => {
     expect(html).toMatch(/<svg [^>]*><title>Episodes opened per day over the last 30 days: 60 in all/);
     expect(html).toContain("<title>2026-11-27: 4 opened, 2 closed</title>");
     expect(html).toContain("Broken time per site over the last 30 days, the 2 worst: acme/&lt;script");
-    expect(html).toContain('<th scope="row" role="rowheader">2026-10-29</th><td role="cell" data-label="opened" class="num">0</td>');
+    expect(html).toContain(
+      '<th scope="row" role="rowheader">2026-10-29</th><td role="cell" data-label="opened" class="num">0</td>',
+    );
     expect(html).toContain('<td role="cell" data-label="broken">40 h</td>');
     expect(html).toContain('<td role="cell" data-label="broken">1.5 h</td>');
   });
