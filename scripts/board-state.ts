@@ -19,6 +19,8 @@ import type { Store } from "../src/store/store.ts";
 import { asFailure, githubEvent, gitlabEvent, netlifyEvent } from "../test/fixtures/events.ts";
 
 const MIN = 60_000;
+/** The index of today in lastDays(). */
+const HISTORY_LAST = lastDays(0).length - 1;
 const HOUR = 60 * MIN;
 
 export interface BoardSize {
@@ -30,6 +32,8 @@ export interface BoardSize {
   readonly recoveriesPerDay: number;
   readonly deadMessages: number;
   readonly waitingMessages: number;
+  /** Sites that recovered together an hour ago (the end of a storm): one folded row on the board. */
+  readonly stormRecoveries?: number;
 }
 
 export const SCREENSHOT: BoardSize = {
@@ -38,6 +42,7 @@ export const SCREENSHOT: BoardSize = {
   recoveriesPerDay: 2,
   deadMessages: 1,
   waitingMessages: 2,
+  stormRecoveries: 12,
 };
 export const LARGE: BoardSize = {
   open: 500,
@@ -149,6 +154,19 @@ export const seedBoard = async (store: Store, now: number, size: BoardSize): Pro
         logsUrl: `https://github.com/acme/site/actions/runs/${d * 1000 + r}`,
       };
     });
+    if (d === HISTORY_LAST) {
+      const at = now - HOUR;
+      for (let r = 0; r < (size.stormRecoveries ?? 0); r++)
+        recoveries.push({
+          site: `acme/theme-site-${r + 1}`,
+          source: "github",
+          branch: "main",
+          workflow: "Build and deploy",
+          openedAt: at - 40 * MIN,
+          closedAt: at - r * 2_000,
+          logsUrl: `https://github.com/acme/theme-site-${r + 1}/actions/runs/${r + 1}`,
+        });
+    }
     const opened = ((d * 5 + 3) % 7) * wave;
     writes.push(() =>
       store.set(

@@ -7,9 +7,10 @@
  * Needs Chromium (Debian: `apt-get install chromium fonts-lato fonts-noto-color-emoji`); CHROMIUM=path picks
  * another binary. `--html-only` writes the pages without screenshots. With ImageMagick's `convert`, the PNGs
  * are stripped of their timestamps and quantised, so that they stay small and identical from run to run.
+ * The committed pictures are replaced only with `--write`; otherwise they go to a temporary directory.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,12 +25,16 @@ import {
   formatReminder,
   validateMessage,
 } from "../src/slack/format.ts";
-import type { Block, SlackMessage, TextObject } from "../src/slack/message.ts";
 import { failedStage } from "../src/sources/netlify/failed-stage.ts";
 import { asFailure, githubEvent, netlifyEvent } from "../test/fixtures/events.ts";
+import { emojiFont, imageMagick, which } from "./picture-tools.ts";
+import { type Sample, slackPage } from "./slack-page.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const OUT = join(ROOT, "docs", "messages");
+const { values } = parseArgs({
+  options: { "html-only": { type: "boolean", default: false }, write: { type: "boolean", default: false } },
+});
+const OUT = values.write ? join(ROOT, "docs", "messages") : mkdtempSync(join(tmpdir(), "vigie-pictures-"));
 const WIDTH = 720;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -212,15 +217,6 @@ const recoveryEvents: RunEvent[] = stormEvents
     occurredAt: at(STORM, 47 * MINUTE + i * 6000),
   }));
 
-interface Sample {
-  /** docs/messages/<kind>.png, as the README names them. */
-  readonly kind: string;
-  readonly title: string;
-  /** When Slack received it, shown next to the app name. */
-  readonly postedAt: string;
-  readonly message: SlackMessage;
-}
-
 const reminderNow = Date.parse(netlifyFailure.occurredAt) + 26 * HOUR;
 
 const samples: Sample[] = [
@@ -284,148 +280,7 @@ const samples: Sample[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------------------
-// Slack mrkdwn → HTML, for the parts of it vigie writes.
-
-const html = (text: string): string =>
-  text.replace(
-    /[&<>"]/g,
-    (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[char] ?? char,
-  );
-
-/** Slack escapes exactly these three; what the reader sees is the character. */
-const unescapeSlack = (text: string): string =>
-  text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
-
-/** Text as the reader sees it, made safe for HTML. */
-const shown = (text: string): string => html(unescapeSlack(text));
-
-/** *bold*, _italic_, ~strike~: the marks must touch a word on the inside and a boundary on the outside. */
-const emphasis = (text: string): string => {
-  const mark = (char: string) =>
-    new RegExp(
-      `(^|[\\s(\\[{"'.,;:!?\\u2026-])\\${char}(?=\\S)([^${char}\\n]*?\\S)\\${char}(?=$|[\\s)\\]}"'.,;:!?\\u2026-])`,
-      "g",
-    );
-  return text
-    .replace(mark("*"), "$1<b>$2</b>")
-    .replace(mark("_"), "$1<i>$2</i>")
-    .replace(mark("~"), "$1<s>$2</s>");
-};
-
-/** Renders one `<…>` token: a link, a date (as its fallback text, like a client that cannot format it), a mention. */
-const angle = (inner: string): string => {
-  const bar = inner.indexOf("|");
-  const target = bar === -1 ? inner : inner.slice(0, bar);
-  const label = bar === -1 ? null : inner.slice(bar + 1);
-  if (target.startsWith("!date^")) {
-    const fallback = label ?? target;
-    return `<span class="date">${shown(fallback)}</span>`;
-  }
-  if (target.startsWith("!") || target.startsWith("@") || target.startsWith("#")) {
-    return `<span class="mention">${shown(label ?? target.replace(/^!/, "@"))}</span>`;
-  }
-  const href = unescapeSlack(target);
-  return `<a href="${html(href)}">${shown(label ?? target)}</a>`;
-};
-
-const mrkdwn = (source: string): string => {
-  const held: string[] = [];
-  const hold = (rendered: string): string => `\u{e000}${held.push(rendered) - 1}\u{e001}`;
-  let text = source
-    .replace(/```([\s\S]*?)```/g, (_, code: string) => hold(`<pre>${shown(code.replace(/^\n/, ""))}</pre>`))
-    .replace(/`([^`\n]+)`/g, (_, code: string) => hold(`<code>${shown(code)}</code>`))
-    .replace(/<([^<>\n]+)>/g, (_, inner: string) => hold(angle(inner)));
-  text = emphasis(shown(text)).replace(/\n/g, "<br>");
-  // A code block is a block: the line breaks around it are its margins.
-  text = text.replace(/(<br>)?(\u{e000}\d+\u{e001})(<br>)?/gu, (whole, _before, token: string) =>
-    held[Number(token.slice(1, -1))]?.startsWith("<pre>") ? token : whole,
-  );
-  return text.replace(/\u{e000}(\d+)\u{e001}/gu, (_, index: string) => held[Number(index)] ?? "");
-};
-
-const textObject = (object: TextObject): string =>
-  object.type === "mrkdwn" ? mrkdwn(object.text) : shown(object.text).replace(/\n/g, "<br>");
-
-const renderBlock = (block: Block): string => {
-  switch (block.type) {
-    case "header":
-      return `<div class="header">${html(block.text.text)}</div>`;
-    case "section": {
-      const text = block.text ? `<div class="text">${textObject(block.text)}</div>` : "";
-      const fields = block.fields?.length
-        ? `<div class="fields">${block.fields.map((f) => `<div class="field">${textObject(f)}</div>`).join("")}</div>`
-        : "";
-      return `<div class="section">${text}${fields}</div>`;
-    }
-    case "context":
-      return `<div class="context">${block.elements.map((e) => `<span>${textObject(e)}</span>`).join("")}</div>`;
-    case "divider":
-      return `<hr class="divider">`;
-    case "actions":
-      return `<div class="actions">${block.elements
-        .map((b) => `<a class="button" href="${html(b.url)}">${html(b.text.text)}</a>`)
-        .join("")}</div>`;
-  }
-};
-
-/** "9:44 AM", as Slack shows a message's time (here in UTC, for a stable picture). */
-const clock = (iso: string): string => {
-  const date = new Date(iso);
-  const hours = date.getUTCHours();
-  return `${hours % 12 === 0 ? 12 : hours % 12}:${String(date.getUTCMinutes()).padStart(2, "0")} ${hours < 12 ? "AM" : "PM"}`;
-};
-
-/** Slack's message view, imitated; read at run time and inlined into each page (self-contained). */
-const CSS = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "render-messages.css"), "utf8");
-
-/** A lookout's eye: vigie is French for the lookout at the masthead. */
-const AVATAR = `<svg role="img" aria-label="vigie" viewBox="0 0 24 24" fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12z"/><circle cx="12" cy="12" r="3" fill="#fff"/></svg>`;
-
-const page = (sample: Sample): string => `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=${WIDTH}">
-<title>vigie: ${html(sample.title)}</title>
-<!-- Generated by scripts/render-messages.ts from the real formatters; do not edit. -->
-<style>${CSS}</style>
-</head>
-<body>
-<div class="window">
-<div class="message">
-<div class="avatar">${AVATAR}</div>
-<div class="body">
-<div class="meta"><span class="name">vigie</span><span class="badge">APP</span><span class="time">${clock(sample.postedAt)}</span></div>
-${sample.message.blocks.map(renderBlock).join("\n")}
-</div>
-</div>
-</div>
-</body>
-</html>
-`;
-
-// ---------------------------------------------------------------------------------------------------------
 // Screenshots.
-
-const which = (names: string[]): string | null => {
-  for (const name of names) {
-    try {
-      execFileSync("sh", ["-c", `command -v "$1"`, "sh", name], { stdio: "pipe" });
-      return name;
-    } catch {}
-  }
-  return null;
-};
-
-/** ImageMagick's own convert, not a stand-in that only knows a few of its options. */
-const imageMagick = (): string | null => {
-  for (const name of ["magick", "convert"]) {
-    try {
-      if (execFileSync(name, ["-version"], { stdio: "pipe" }).toString().includes("ImageMagick")) return name;
-    } catch {}
-  }
-  return null;
-};
 
 const CHROMIUM_FLAGS = [
   "--headless",
@@ -489,8 +344,6 @@ const screenshot = (binary: string, magick: string | null, file: string, source:
 
 // ---------------------------------------------------------------------------------------------------------
 
-const { values } = parseArgs({ options: { "html-only": { type: "boolean", default: false } } });
-
 mkdirSync(OUT, { recursive: true });
 // The pages are only the inputs of the pictures: they go to a temporary directory, not into the repository.
 const HTML = mkdtempSync(join(tmpdir(), "vigie-messages-"));
@@ -500,7 +353,7 @@ for (const sample of samples) {
   if (violations.length > 0)
     throw new Error(`${sample.kind}: Slack would refuse it:\n${violations.join("\n")}`);
   const file = join(HTML, `${sample.kind}.html`);
-  const source = page(sample);
+  const source = slackPage(sample, WIDTH);
   writeFileSync(file, source);
   pages.push({ file, source });
 }
@@ -515,7 +368,16 @@ if (!values["html-only"]) {
     );
     process.exit(1);
   }
+  const emoji = emojiFont();
+  if (emoji !== true)
+    console.warn(
+      emoji === null
+        ? "cannot tell whether an emoji font is installed (no fc-list): the emoji may render as empty boxes"
+        : "no emoji font: the emoji will render as empty boxes (apt-get install fonts-noto-color-emoji)",
+    );
   const magick = imageMagick();
   if (magick === null) console.warn("no ImageMagick: the PNGs are Chromium's own (bigger, with timestamps)");
   for (const { file, source } of pages) console.log(`wrote ${screenshot(binary, magick, file, source)}`);
+  if (!values.write)
+    console.log("(the committed pictures are unchanged: npm run render-messages -- --write replaces them)");
 }

@@ -284,6 +284,10 @@ const main = async (): Promise<void> => {
     if (!existsSync(LAST_SEND)) fail("nothing sent yet: --same resends the previous delivery");
     const previous = JSON.parse(readFileSync(LAST_SEND, "utf8")) as Delivery;
     process.exitCode = (await send(origin, { ...previous, label: `${previous.label}, again` })) ? 0 : 1;
+    // The answer comes before vigie looks at the message again; the log says what that came to.
+    console.log(
+      "  (the answer is given before vigie retries its message: the `processed` line in the log of npm start says what that came to)",
+    );
     return;
   }
 

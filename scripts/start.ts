@@ -6,7 +6,8 @@
  * Scheduled functions never run by themselves locally, so this script runs the sweep every minute
  * (`POST /.netlify/functions/sweep`, as Netlify's scheduler would) unless VIGIE_LOCAL_SWEEP=false.
  * The runtime serves the functions as deployed, one bundle each (scripts/build-functions.ts), built here
- * and rebuilt whenever a source changes. Extra arguments go to the CLI: `npm start -- --debug`.
+ * and rebuilt whenever a source changes. Extra arguments go to the CLI: `npm start -- --debug`, except
+ * `--blocks`: a dry run then also logs each message's Block Kit JSON (src/slack/send.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -17,6 +18,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { configBanner } from "../src/config/describe.ts";
 import { parseVariable } from "../src/config/parse.ts";
+import { parseConfig } from "../src/config.ts";
+import { isDryRun } from "../src/status/dry-run.ts";
 import { watchFunctions } from "./build-functions.ts";
 import { loadDotEnv } from "./dotenv.ts";
 
@@ -98,6 +101,9 @@ const main = async (): Promise<void> => {
   const origin = `http://localhost:${port}`;
   const sweepUrl = `${origin}/.netlify/functions/sweep`;
   const localSweep = parseVariable(process.env, "VIGIE_LOCAL_SWEEP").value;
+  const cliArgs = process.argv.slice(2).filter((arg) => arg !== "--blocks");
+  if (cliArgs.length < process.argv.length - 2) process.env.VIGIE_DRY_RUN_BLOCKS = "true";
+  const statusToken = parseVariable(process.env, "VIGIE_STATUS_TOKEN").value;
 
   const lines = [
     "",
@@ -105,6 +111,7 @@ const main = async (): Promise<void> => {
     `  GitHub webhook    POST ${origin}/webhooks/github`,
     `  Netlify webhook   POST ${origin}/webhooks/netlify`,
     `  GitLab webhook    POST ${origin}/webhooks/gitlab`,
+    `  Status board      ${origin}/status${statusToken === undefined ? " (off: set VIGIE_STATUS_TOKEN to open it)" : " (any user name, VIGIE_STATUS_TOKEN as password)"}`,
     `  Sweep             POST ${sweepUrl}`,
     localSweep
       ? "                    run by this script every 60 s (VIGIE_LOCAL_SWEEP=false turns that off)"
@@ -114,6 +121,11 @@ const main = async (): Promise<void> => {
     `  Settings          ${loaded ? ".env, then the environment (the environment wins); restart after editing .env" : "the environment (no .env file: cp .env.example .env, then restart)"}`,
     "",
     ...configBanner(process.env),
+    ...(isDryRun(parseConfig(process.env).routing)
+      ? [
+          "  Dry run           each message is printed here as a short block (npm start -- --blocks adds its Block Kit JSON)",
+        ]
+      : []),
     "",
   ];
   lines.push(`  Try               npm run send -- failure${port === 8888 ? "" : ` --port ${port}`}`, "");
@@ -134,7 +146,7 @@ const main = async (): Promise<void> => {
 
   const child = spawn(
     process.execPath,
-    [netlifyCli(), "functions:serve", "--offline", "--port", String(port), ...process.argv.slice(2)],
+    [netlifyCli(), "functions:serve", "--offline", "--port", String(port), ...cliArgs],
     { cwd: ROOT, stdio: "inherit", env: process.env },
   );
 

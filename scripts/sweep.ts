@@ -1,8 +1,9 @@
 /**
- * `npm run sweep`: runs the sweep once, now, against the local state of `npm start` (the Blobs sandbox in
- * .netlify/blobs-serve, reached as `npm run outbox` reaches it), and prints its report. Locally,
- * `POST /.netlify/functions/sweep` answers the CLI's note about scheduled functions instead of the report.
- * Messages go to SLACK_WEBHOOK_URL as the running functions' would (dry run without it).
+ * `npm run sweep [-- --json]`: runs the sweep once, now, against the local state of `npm start` (the Blobs
+ * sandbox in .netlify/blobs-serve, reached as `npm run outbox` reaches it), and prints its report: one
+ * readable line on stdout (`--json`: the report as JSON), vigie's log lines on stderr, each on its own line.
+ * Locally, `POST /.netlify/functions/sweep` answers the CLI's note about scheduled functions instead of the
+ * report. Messages go to their destinations as the running functions' would (a dry run without a URL).
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -13,7 +14,8 @@ import { createLogger } from "../src/log.ts";
 import { sweep } from "../src/pipeline/sweep.ts";
 import { createRedeliverer } from "../src/redelivery/redeliverer.ts";
 import { SLACK_INTERVAL_MS } from "../src/runtime.ts";
-import { createDryRunSender, createSlackSender, SLACK_TIMEOUT_MS } from "../src/slack/send.ts";
+import { createSlackRouter } from "../src/slack/router.ts";
+import { SLACK_TIMEOUT_MS } from "../src/slack/send.ts";
 import { BlobsStore } from "../src/store/blobs-store.ts";
 import { loadDotEnv, ROOT } from "./dotenv.ts";
 
@@ -45,10 +47,8 @@ try {
   const deps = {
     config,
     store,
-    slack:
-      config.slackWebhookUrl === null
-        ? createDryRunSender(log)
-        : createSlackSender({ url: config.slackWebhookUrl, timeoutMs: SLACK_TIMEOUT_MS, log }),
+    // Every destination, as the functions' (not only SLACK_WEBHOOK_URL).
+    slack: createSlackRouter(config.routing, { timeoutMs: SLACK_TIMEOUT_MS, log }),
     log,
     now: Date.now,
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
@@ -59,7 +59,12 @@ try {
     deps,
     config.githubRedelivery ? { redeliver: createRedeliverer(config.githubRedelivery, { log }) } : {},
   );
-  console.log(JSON.stringify({ status: "swept", ...report }, null, 2));
+  if (process.argv.includes("--json")) console.log(JSON.stringify({ status: "swept", ...report }));
+  else if (report.skipped !== undefined) console.log(`Sweep skipped: ${report.skipped}.`);
+  else
+    console.log(
+      `Swept: ${report.sent} sent, ${report.retrying} retrying, ${report.dead} dead, ${report.digests} digests, ${report.reminders} reminders, ${report.recovered} recovered, ${report.pruned} pruned.`,
+    );
 } finally {
   await server.stop();
 }

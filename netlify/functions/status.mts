@@ -2,7 +2,10 @@ import type { Config } from "@netlify/functions";
 import { handleStatus } from "../../src/status/handle-status.ts";
 import { statusDeps } from "../../src/status/status-deps.ts";
 
-/** What is broken right now: JSON for `Accept: application/json`, else a page. Off without VIGIE_STATUS_TOKEN. */
+/**
+ * What is broken right now: JSON for `Accept: application/json`, else a page; and the resend of dead
+ * messages (`POST /status/outbox/resend`) and what explain reads (`GET /status/explain`). Off without VIGIE_STATUS_TOKEN.
+ */
 export default async (req: Request): Promise<Response> => handleStatus(req, statusDeps());
 
-export const config: Config = { path: "/status" };
+export const config: Config = { path: ["/status", "/status/outbox/resend", "/status/explain"] };

@@ -1,8 +1,7 @@
 import { parseArgs } from "node:util";
 import { describeConfig } from "../config/describe.ts";
 import { type Env, parseVariable } from "../config/parse.ts";
-import { sameOriginFetch } from "../net/same-origin-fetch.ts";
-import { describeApiFailure } from "../setup/api-failure.ts";
+import { parseConfig } from "../config.ts";
 import { EXIT, type Io, UsageError, vigieUrlHook } from "../setup/cli.ts";
 import { type GithubApi, githubApi } from "../setup/github-api.ts";
 import { githubHookProblems } from "../setup/github-plan.ts";
@@ -11,23 +10,27 @@ import { gitlabHookProblems } from "../setup/gitlab-plan.ts";
 import { type NetlifyApi, netlifyApi } from "../setup/netlify-api.ts";
 import { planNetlifySite, siteMatcher } from "../setup/netlify-plan.ts";
 import { vigieHooks } from "../setup/vigie-hooks.ts";
+import { isDryRun } from "../status/dry-run.ts";
 import { printable } from "../text/printable.ts";
 import { apiProblem } from "./api-problem.ts";
+import { type Check, off, ok, problem } from "./check.ts";
+import { checkStatus } from "./check-status.ts";
+import { checkWorkflows } from "./check-workflows.ts";
+import { sendTest } from "./send-test.ts";
+
+export { SWEEP_STALE_MS } from "./check-status.ts";
+export type { Check };
 
 export const DOCTOR_USAGE = `Usage: npm run doctor [-- --url BASE] [--org ORG] [--group GROUP] [--sites GLOB]
+       npm run doctor -- --send-test [DESTINATION]
+       npm run doctor -- --workflows [--org ORG]
 
 Checks every variable and, with --url (or VIGIE_URL), vigie's webhooks at exactly that URL on GitHub
 (GITHUB_TOKEN, --org or GITHUB_ORG), on each Netlify site (NETLIFY_AUTH_TOKEN), on GitLab (GITLAB_TOKEN and
---group), and the deployed vigie's GET /status (VIGIE_STATUS_TOKEN). One line per check, ✓ or ✗ with what to do.
+--group), and the deployed vigie's GET /status (VIGIE_STATUS_TOKEN). One line per check: ✓, – (not checked here) or ✗
+with what to do. --send-test posts one message marked [TEST] to each destination (or DESTINATION) and
+says what it answered. --workflows lists the organisation's workflows that still post to Slack themselves.
 Exit: 0 all well, 1 something is ✗, 2 usage error.`;
-
-/** One line of the report: ✓ ok, – not checked (or off on purpose), ✗ a problem, with what to do. */
-export interface Check {
-  readonly state: "ok" | "off" | "problem";
-  readonly label: string;
-  readonly text: string;
-  readonly fix?: string;
-}
 
 export interface DoctorDeps {
   readonly github?: GithubApi;
@@ -46,12 +49,6 @@ interface Options {
 
 /** How many recent deliveries of the GitHub hook are looked at. */
 export const RECENT_DELIVERIES = 30;
-/** The sweep runs every minute: a last run older than this means the scheduled function is not running. */
-export const SWEEP_STALE_MS = 5 * 60_000;
-
-const ok = (label: string, text: string): Check => ({ state: "ok", label, text });
-const off = (label: string, text: string): Check => ({ state: "off", label, text });
-const problem = (label: string, text: string, fix: string): Check => ({ state: "problem", label, text, fix });
 
 const route = (base: string | undefined, path: string) => (base === undefined ? undefined : `${base}${path}`);
 /** A hook is vigie's only at its exact URL (src/setup/vigie-hooks.ts): without one, hooks are not judged. */
@@ -233,99 +230,6 @@ const checkGitlab = async (options: Options, env: Env, deps: DoctorDeps): Promis
   }
 };
 
-interface StatusBody {
-  config?: { valid?: boolean; problems?: string[] };
-  outbox?: { waiting?: number; dead?: number };
-  episodes?: { open?: number };
-  sweep?: { lastRunAt?: string | null };
-}
-
-const checkStatus = async (options: Options, env: Env, deps: DoctorDeps): Promise<Check[]> => {
-  const label = "Status route";
-  if (options.base === undefined) return [off(label, "not checked: pass --url BASE or set VIGIE_URL")];
-  const token = parseVariable(env, "VIGIE_STATUS_TOKEN").value;
-  const url = `${options.base}/status`;
-  if (token === undefined) {
-    return [
-      problem(
-        label,
-        `cannot read ${url}: VIGIE_STATUS_TOKEN is unset here`,
-        "set VIGIE_STATUS_TOKEN to the deployed site's value",
-      ),
-    ];
-  }
-  let response: Response;
-  try {
-    response = await sameOriginFetch({ fetch: deps.fetch, maxBytes: 8 * 1024 * 1024 })(url, {
-      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
-      signal: AbortSignal.timeout(15_000),
-    });
-  } catch (error) {
-    return [
-      problem(
-        label,
-        `${url} did not answer: ${describeApiFailure(error, "vigie", new URL(url).host).text}`,
-        "check --url, and that the site is deployed",
-      ),
-    ];
-  }
-  if (response.status === 404) {
-    return [
-      problem(
-        label,
-        `${url} answered 404`,
-        "set VIGIE_STATUS_TOKEN in the site's environment (Functions scope) and redeploy",
-      ),
-    ];
-  }
-  if (response.status === 401)
-    return [
-      problem(
-        label,
-        `${url} refused the token (401)`,
-        "use the same VIGIE_STATUS_TOKEN as the deployed site",
-      ),
-    ];
-  if (!response.ok)
-    return [problem(label, `${url} answered ${response.status}`, "read the status function's log")];
-  const body = (await response.json()) as StatusBody;
-  const checks: Check[] = [];
-  checks.push(
-    body.config?.valid
-      ? ok("Deployed config", "valid")
-      : problem(
-          "Deployed config",
-          `problems with ${(body.config?.problems ?? []).join(", ")}`,
-          'read the function log ("configuration problem") and fix those variables on Netlify',
-        ),
-  );
-  const dead = body.outbox?.dead ?? 0;
-  checks.push(
-    dead === 0
-      ? ok("Outbox", `${body.outbox?.waiting ?? 0} waiting, none dead`)
-      : problem(
-          "Outbox",
-          `${dead} dead message${dead > 1 ? "s" : ""} (Slack refused them)`,
-          "read their reasons: npx netlify blobs:list vigie --prefix outbox/ (on a linked clone), then fix SLACK_WEBHOOK_URL",
-        ),
-  );
-  const lastRun = body.sweep?.lastRunAt ? Date.parse(body.sweep.lastRunAt) : Number.NaN;
-  const now = (deps.now ?? Date.now)();
-  checks.push(
-    Number.isFinite(lastRun) && now - lastRun <= SWEEP_STALE_MS
-      ? ok("Sweep", `last ran ${Math.round((now - lastRun) / 1000)} s ago`)
-      : problem(
-          "Sweep",
-          Number.isFinite(lastRun)
-            ? `last ran ${Math.round((now - lastRun) / 60_000)} min ago`
-            : "has never run",
-          "check the scheduled function (Netlify → Logs → Functions → sweep); it runs on the published deploy only",
-        ),
-  );
-  checks.push(ok("Open episodes", String(body.episodes?.open ?? 0)));
-  return checks;
-};
-
 const MARK: Readonly<Record<Check["state"], string>> = { ok: "✓", off: "–", problem: "✗" };
 
 /** `npm run doctor`; returns the exit code. */
@@ -341,6 +245,7 @@ export const runDoctor = async (
     err: (line) => unsafeIo.err(printable(line, { keepNewlines: true })),
   };
   let options: Options;
+  let mode: { kind: "checks" } | { kind: "send-test"; only: string | undefined } | { kind: "workflows" };
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -350,6 +255,8 @@ export const runDoctor = async (
         org: { type: "string" },
         group: { type: "string" },
         sites: { type: "string" },
+        "send-test": { type: "boolean" },
+        workflows: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -357,7 +264,15 @@ export const runDoctor = async (
       io.out(DOCTOR_USAGE);
       return EXIT.ok;
     }
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    const extra = values["send-test"] ? positionals.slice(1) : positionals;
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
+    if (values["send-test"] && values.workflows)
+      throw new UsageError("--send-test and --workflows go one at a time");
+    mode = values["send-test"]
+      ? { kind: "send-test", only: positionals[0] }
+      : values.workflows
+        ? { kind: "workflows" }
+        : { kind: "checks" };
     const base = values.url ?? parseVariable(env, "VIGIE_URL").value;
     if (base !== undefined && !/^https?:\/\/[^/]+/.test(base))
       throw new UsageError(`--url ${base} is not an http(s) URL`);
@@ -366,10 +281,20 @@ export const runDoctor = async (
     io.err(`${error instanceof Error ? error.message : String(error)}\n\n${DOCTOR_USAGE}`);
     return EXIT.usage;
   }
+  if (mode.kind === "send-test") return report(await sendTest(env, mode.only, deps), io);
+  if (mode.kind === "workflows") return report(await checkWorkflows(options, env, deps), io);
+  // A dry run is npm start's friendly default, but a vigie that sends nothing must never look healthy.
+  const dryRun = isDryRun(parseConfig(env).routing);
   const config: Check[] = describeConfig(env).lines.map((line) =>
     line.state === "problem"
       ? problem(line.label, line.text, "fix it in .env or the site's environment")
-      : { state: line.state, label: line.label, text: line.text },
+      : dryRun && line.label === "Slack"
+        ? problem(
+            line.label,
+            `${line.text}: NOTHING IS SENT for runs routed to default`,
+            "set SLACK_WEBHOOK_URL (a dry run is fine for trying vigie locally, never for a deploy)",
+          )
+        : { state: line.state, label: line.label, text: line.text },
   );
   const checks = [
     ...config,
@@ -378,6 +303,10 @@ export const runDoctor = async (
     ...(await checkGitlab(options, env, deps)),
     ...(await checkStatus(options, env, deps)),
   ];
+  return report(checks, io);
+};
+
+const report = (checks: readonly Check[], io: Io): number => {
   for (const check of checks) {
     io.out(`${MARK[check.state]} ${check.label}: ${check.text}${check.fix ? ` → ${check.fix}` : ""}`);
   }

@@ -1,6 +1,7 @@
 import type { FailureEvent, RunEvent } from "../event.ts";
 import { shortSha } from "../event.ts";
 import { SLACK_USER_ID } from "../routing/mentions.ts";
+import { UNNAMED_PIPELINE } from "../sources/gitlab/normalise.ts";
 import {
   actionsBlock,
   bounded,
@@ -55,21 +56,28 @@ export interface ReminderEpisode {
   readonly lastLogsUrl: string;
 }
 
+/** A GitLab pipeline without `workflow:name`: its name says nothing, so the header says "GitLab pipeline". */
+const unnamedPipeline = (event: RunEvent): boolean =>
+  event.source === "gitlab" && event.workflow === UNNAMED_PIPELINE;
+
 const what = (event: RunEvent): string =>
   event.outcome === "deploy_error"
     ? "Netlify deploy failed"
-    : `${truncate(collapseSpaces(event.workflow), PIPELINE_IN_HEADER_MAX)} ${outcomeWords(event.outcome)}`;
+    : `${unnamedPipeline(event) ? "GitLab pipeline" : truncate(collapseSpaces(event.workflow), PIPELINE_IN_HEADER_MAX)} ${outcomeWords(event.outcome)}`;
 
 const siteLink = (event: RunEvent): string =>
   link(bounded(event.siteUrl), collapseSpaces(event.site), SITE_MAX);
 const siteLabel = (event: RunEvent): string =>
   event.source === "github" ? "Repository" : event.source === "gitlab" ? "Project" : "Site";
 
-/** Workflow (GitHub), Pipeline (GitLab) or deploy Context (Netlify). */
+/** Workflow (GitHub), Pipeline (GitLab, when it has a name) or deploy Context (Netlify). */
 const pipelineField = (event: RunEvent): readonly [string, string | null] =>
   event.source === "netlify"
     ? ["Context", value(event.context)]
-    : [event.source === "github" ? "Workflow" : "Pipeline", value(event.workflow)];
+    : [
+        event.source === "github" ? "Workflow" : "Pipeline",
+        unnamedPipeline(event) ? null : value(event.workflow),
+      ];
 
 /** Short sha linked to the commit, then the first line of its message. */
 const commitText = (event: RunEvent): string | null => {

@@ -223,14 +223,70 @@ export const createSlackSender = (options: SlackSenderOptions): SlackSender => {
   return { send };
 };
 
-/** SLACK_WEBHOOK_URL unset: the message is written to the log as one JSON line, nothing is sent. */
-export const createDryRunSender = (log: Logger): SlackSender => ({
-  send: async (message, options = {}) => {
-    log("info", "dry run: SLACK_WEBHOOK_URL is unset, message not sent", {
-      ...(options.destination === undefined ? {} : { destination: options.destination }),
-      text: message.text,
-      blocks: message.blocks,
-    });
-    return { kind: "dry_run" };
-  },
-});
+/** Slack mrkdwn as a person reads it in a terminal: `<url|text>` → `text (url)`, entities decoded. */
+const plainText = (mrkdwn: string): string =>
+  mrkdwn
+    .replace(/<([^|>]+)\|([^>]+)>/g, "$2 ($1)")
+    .replace(/<([^>]+)>/g, "$1")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
+
+/**
+ * A message as a short block of text for the dry run's reader: where it would go, then its header,
+ * sections, fields (what failed), context and buttons, one line each.
+ */
+export const readableMessage = (message: SlackMessage, destination: string): string => {
+  const lines: string[] = [];
+  for (const block of message.blocks) {
+    switch (block.type) {
+      case "header":
+      case "section":
+        if (block.text) lines.push(plainText(block.text.text));
+        if (block.type === "section")
+          for (const field of block.fields ?? []) lines.push(plainText(field.text).replace(/\n/, ": "));
+        break;
+      case "context":
+        lines.push(...block.elements.map((element) => plainText(element.text)));
+        break;
+      case "actions":
+        lines.push(...block.elements.map((button) => `[${button.text.text}] ${button.url}`));
+        break;
+      case "divider":
+        break;
+    }
+  }
+  if (lines.length === 0) lines.push(plainText(message.text));
+  const body = lines.flatMap((line) => line.split("\n")).map((line) => `│ ${line}`);
+  return [`┌ dry run → ${destination} (not sent: SLACK_WEBHOOK_URL is unset)`, ...body, "└"].join("\n");
+};
+
+export interface DryRunOptions {
+  /** Also put the Block Kit JSON in the log line (`npm start -- --blocks`, VIGIE_DRY_RUN_BLOCKS=true). */
+  readonly blocks?: boolean;
+  /** Where the readable block goes (the terminal of `npm start`). */
+  readonly write?: (text: string) => void;
+}
+
+/**
+ * SLACK_WEBHOOK_URL unset: nothing is sent. The message is printed as a short readable block, and the
+ * log gets one JSON line (its text and destination; its Block Kit JSON only when asked).
+ */
+export const createDryRunSender = (
+  log: Logger,
+  options: DryRunOptions = { blocks: process.env.VIGIE_DRY_RUN_BLOCKS === "true" },
+): SlackSender => {
+  const write = options.write ?? ((text: string) => void process.stdout.write(`${text}\n`));
+  return {
+    send: async (message, sendOptions = {}) => {
+      const destination = sendOptions.destination ?? "default";
+      write(readableMessage(message, destination));
+      log("info", "dry run: SLACK_WEBHOOK_URL is unset, message not sent", {
+        destination,
+        text: message.text,
+        ...(options.blocks ? { blocks: message.blocks } : {}),
+      });
+      return { kind: "dry_run" };
+    },
+  };
+};

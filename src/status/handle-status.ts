@@ -8,11 +8,17 @@ import { authorize } from "./authorize.ts";
 
 /** What an authorised request needs, loaded then: a refused or switched-off request never parses it. */
 const loadBoard = lazyImport(() =>
-  Promise.all([import("./read-status.ts"), import("./render-status.ts")]).then(([read, render]) => ({
-    ...read,
-    ...render,
-  })),
+  Promise.all([import("./read-status.ts"), import("./render-status.ts"), import("./board-filter.ts")]).then(
+    ([read, render, filter]) => ({ ...read, ...render, ...filter }),
+  ),
 );
+const loadResend = lazyImport(() => import("./resend-route.ts"));
+const loadExplain = lazyImport(() => import("../explain/explain-site.ts"));
+
+/** The route that puts dead messages back to waiting (resend-route.ts). */
+export const RESEND_PATH = "/status/outbox/resend";
+/** What `npm run explain -- SITE --url BASE` reads: `?site=SITE` (src/explain/). */
+export const EXPLAIN_PATH = "/status/explain";
 
 export interface StatusDeps {
   readonly env: Env;
@@ -28,8 +34,11 @@ const notFound = () =>
 
 /**
  * `GET /status`: off (404) while VIGIE_STATUS_TOKEN is unset; otherwise the token is required (401 with
- * `WWW-Authenticate: Basic`, so a browser asks for it). JSON for `Accept: application/json`, else a page.
- * One log line per request; the token and the Authorization header never reach it.
+ * `WWW-Authenticate: Basic`, so a browser asks for it). JSON for `Accept: application/json`, else a page
+ * (`?site=&source=&branch=` filter its lists). `POST /status/outbox/resend`, with the same token, puts
+ * dead messages back to waiting (resend-route.ts); `GET /status/explain?site=SITE` answers what
+ * `npm run explain` shows (src/explain/). One log line per request; the token and the
+ * Authorization header never reach it.
  */
 export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Response> => {
   const config = loadConfig(deps.env, deps.log);
@@ -42,8 +51,11 @@ export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Resp
     return response;
   };
   if (config.statusToken === null) return answer(notFound(), "off");
-  if (req.method !== "GET" && req.method !== "HEAD")
-    return answer(methodNotAllowed("GET, HEAD"), "method_not_allowed");
+  const url = new URL(req.url);
+  const path = url.pathname.replace(/\/+$/, "");
+  const resend = path === RESEND_PATH;
+  if (resend ? req.method !== "POST" : req.method !== "GET" && req.method !== "HEAD")
+    return answer(methodNotAllowed(resend ? "POST" : "GET, HEAD"), "method_not_allowed");
   if (!authorize(req.headers.get("authorization"), config.statusToken)) {
     return answer(
       jsonResponse(
@@ -60,23 +72,50 @@ export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Resp
   }
   try {
     const now = deps.now?.() ?? Date.now();
-    const { BOARD_CSP, readStatus, renderStatus } = await loadBoard();
+    if (resend) {
+      const { handleResend } = await loadResend();
+      const { response, decision, fields } = await handleResend(req, deps.store(), now);
+      return answer(response, decision, fields);
+    }
+    if (path === EXPLAIN_PATH) {
+      const site = url.searchParams.get("site")?.trim().slice(0, 300) ?? "";
+      if (site === "")
+        return answer(
+          jsonResponse(400, { status: "error", code: "bad_request", reason: "pass ?site=SITE" }),
+          "explain_refused",
+        );
+      const { explainSite } = await loadExplain();
+      const explanation = await explainSite(deps.store(), config, site);
+      return answer(jsonResponse(200, { ...explanation }, { "cache-control": "no-store" }), "explain", {
+        streams: explanation.streams.length,
+      });
+    }
+    const { BOARD_CSP, parseBoardFilter, readStatus, renderStatus } = await loadBoard();
     const report = await readStatus(deps.store(), config, now);
     const headers = { "cache-control": "no-store" };
     if (/\bapplication\/json\b/i.test(req.headers.get("accept") ?? "")) {
       return answer(jsonResponse(200, { ...report }, headers), "json");
     }
     return answer(
-      new Response(req.method === "HEAD" ? null : renderStatus(report, now), {
-        status: 200,
-        headers: {
-          "content-type": "text/html; charset=utf-8",
-          "content-security-policy": BOARD_CSP,
-          "x-content-type-options": "nosniff",
-          "referrer-policy": "no-referrer",
-          ...headers,
+      new Response(
+        req.method === "HEAD"
+          ? null
+          : renderStatus(report, {
+              now,
+              local: deps.env.NETLIFY_DEV === "true",
+              filter: parseBoardFilter(url.searchParams),
+            }),
+        {
+          status: 200,
+          headers: {
+            "content-type": "text/html; charset=utf-8",
+            "content-security-policy": BOARD_CSP,
+            "x-content-type-options": "nosniff",
+            "referrer-policy": "no-referrer",
+            ...headers,
+          },
         },
-      }),
+      ),
       "html",
     );
   } catch (error) {

@@ -7,6 +7,7 @@ import { keys, PREFIX } from "../pipeline/keys.ts";
 import { parseLease, parseOutboxEntry, parseThread } from "../pipeline/records.ts";
 import { isChannel } from "../routing/routing.ts";
 import type { Store } from "../store/store.ts";
+import { isDryRun } from "./dry-run.ts";
 
 /**
  * What `GET /status` reports, as JSON and as the board (render-status.ts): whether the configuration is
@@ -33,6 +34,8 @@ export interface OpenEpisode {
   readonly logsUrl: string;
   /** The Slack message, when the episode keeps a link to it (Slack app mode); null otherwise. */
   readonly slackUrl: string | null;
+  /** The failure's error signature, when the store has one: the board groups episodes that share it. */
+  readonly signature?: string | null;
 }
 
 export interface DeadMessage {
@@ -46,6 +49,8 @@ export interface DeadMessage {
 export interface StatusReport {
   readonly generatedAt: string;
   readonly config: { readonly valid: boolean; readonly problems: readonly string[] };
+  /** Some message would be printed instead of sent (the default destination is a dry run): src/status/dry-run.ts. */
+  readonly dryRun: boolean;
   readonly outbox: {
     /** Messages not sent yet (pending or being sent), among those read. */
     readonly waiting: number;
@@ -177,6 +182,7 @@ export const readStatus = async (store: Store, config: Config, now: number): Pro
       valid: config.problems.length === 0,
       problems: [...new Set(config.problems.map((problem) => problem.variable))],
     },
+    dryRun: isDryRun(config.routing),
     outbox: {
       waiting: waiting.length,
       retrying: waiting.filter((entry) => entry.attempts > 0).length,

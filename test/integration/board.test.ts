@@ -99,7 +99,18 @@ describe("the board, end to end", { shuffle: false }, () => {
     vigie,
   }) => {
     const directory = await mkdtemp(join(tmpdir(), "vigie-board-"));
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium" });
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    });
     try {
       // Without credentials the browser is challenged (a navigation would stop at the login prompt).
       const refused = await (await browser.newContext()).request.get(`${vigie.url}/status`);
@@ -129,8 +140,28 @@ describe("the board, end to end", { shuffle: false }, () => {
       expect(await charts.count()).toBe(2);
       expect(await charts.first().getAttribute("aria-label")).toMatch(/^Episodes opened per day/);
       expect(await page.locator("svg rect.bar").count()).toBeGreaterThan(0);
-      // Readable on a phone: the page itself does not scroll sideways (wide tables scroll in their box).
+      // Readable on a phone: nothing scrolls sideways, the page or a table (tables become cards).
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(
+        await page.evaluate(() =>
+          Math.max(...[...document.querySelectorAll("table")].map((t) => t.scrollWidth)),
+        ),
+      ).toBeLessThanOrEqual(390);
+      // The summary line first, the filter form works without a script, a favicon.
+      await expect(page.locator("p.summary").textContent()).resolves.toMatch(
+        /^2 broken · 1 recovered in 24 h · 1 dead · sweep \d+ s ago$/,
+      );
+      expect(await page.locator('link[rel="icon"]').getAttribute("href")).toMatch(/^data:image\/svg\+xml,/);
+      await page.locator('input[name="site"]').fill("shop");
+      await page.getByRole("button", { name: "Filter" }).click();
+      await page.waitForURL(/\?site=shop/);
+      await expect(
+        page
+          .getByRole("rowheader", { name: /acme\/board-shop/ })
+          .first()
+          .isVisible(),
+      ).resolves.toBe(true);
+      await expect(page.getByText("The filter shows 1 of them.").isVisible()).resolves.toBe(true);
       const shot = join(directory, "board.png");
       await page.screenshot({ path: shot, fullPage: true });
       expect((await stat(shot)).size).toBeGreaterThan(10_000);

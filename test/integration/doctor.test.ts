@@ -207,6 +207,20 @@ describe("npm run doctor", () => {
     expect(result.code).toBe(1);
   });
 
+  it("exits 1 when the deployed vigie is a dry run, or answers something that is not its status", async () => {
+    const dry = await started(statusStandIn("st-token", statusBody({ dryRun: true })));
+    const result = await run(await world(dry.url), dry.url);
+    expect(result.stdout).toContain("✓ Deployed config: valid");
+    expect(result.stdout).toMatch(
+      /✗ Deployed Slack: DRY RUN: SLACK_WEBHOOK_URL is unset on the deployed site/,
+    );
+    expect(result.code).toBe(1);
+    const other = await started(statusStandIn("st-token", { hello: "world" }));
+    const strange = await run(await world(other.url), other.url);
+    expect(strange.stdout).toContain("answered something that is not vigie's status");
+    expect(strange.code).toBe(1);
+  });
+
   it("exits 1 on a local configuration problem, and 2 on a usage error", async () => {
     const status = await started(statusStandIn("st-token", statusBody()));
     const bad = await run(await world(status.url), status.url, { SLACK_WEBHOOK_URL: "not-a-url" });

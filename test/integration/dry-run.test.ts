@@ -5,8 +5,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
-import { validateMessage } from "../../src/slack/format.ts";
-import type { SlackMessage } from "../../src/slack/message.ts";
 import { failedRunPayload } from "../fixtures/github.ts";
 import { failedDeploy } from "../fixtures/netlify.ts";
 import { vigieTest, vigieWith } from "./fixture.ts";
@@ -21,12 +19,14 @@ import {
   testEnv,
 } from "./support.ts";
 
+const STATUS_TOKEN = "it-status-token-dry-run";
+
 const it = vigieTest
   /** No SLACK_WEBHOOK_URL: dry run. */
   .extend(
     "dryRun",
     { scope: "file" },
-    vigieWith(() => testEnv(null)),
+    vigieWith(() => testEnv(null, { VIGIE_STATUS_TOKEN: STATUS_TOKEN })),
   )
   /** No GITHUB_WEBHOOK_SECRET; Slack is the stand-in. */
   .extend(
@@ -57,14 +57,10 @@ describe("configuration edges, end to end", () => {
         .filter((line) => typeof line.text === "string" && line.text.includes(repo));
       expect(printed).toHaveLength(1);
       expect(String(printed[0]?.msg)).toMatch(/dry run/i);
-      const message = {
-        text: printed[0]?.text,
-        blocks: printed[0]?.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-      } as SlackMessage;
-      expect(validateMessage(message)).toEqual([]);
-      expect(JSON.stringify(message.blocks)).toContain(repo);
+      expect(printed[0]?.destination).toBe("default");
+      // Block Kit JSON only behind a flag (npm start -- --blocks); a person reads a short block instead.
+      expect(printed[0]).not.toHaveProperty("blocks");
+      await dryRun.waitForLog(/┌ dry run → default \(not sent: SLACK_WEBHOOK_URL is unset\)\n│ .*it-dry-run/);
       // The answer (202 accepted, before processing), then what processing came to.
       expect(deliveryLines(dryRun, delivery)).toEqual([
         expect.objectContaining({ decision: "accepted", status: 202 }),
@@ -88,6 +84,23 @@ describe("configuration edges, end to end", () => {
       expect(
         dryRun.logLines().filter((line) => typeof line.text === "string" && line.text.includes(repo)),
       ).toHaveLength(1);
+    });
+  });
+
+  describe("a dry run never looks healthy", () => {
+    it("the status JSON says dryRun: true and the board says so first (a notice under npm start)", async ({
+      dryRun,
+    }) => {
+      const headers = { authorization: `Bearer ${STATUS_TOKEN}` };
+      const json = await fetch(`${dryRun.url}/status`, {
+        headers: { ...headers, accept: "application/json" },
+      });
+      expect(json.status).toBe(200);
+      expect(await json.json()).toMatchObject({ dryRun: true });
+      const page = await (await fetch(`${dryRun.url}/status`, { headers })).text();
+      expect(page).toContain('<p class="banner notice" role="status">Dry run: SLACK_WEBHOOK_URL is unset');
+      expect(page).not.toContain("Configuration valid");
+      expect(page).toMatch(/<title>[^<]*DRY RUN · /);
     });
   });
 

@@ -45,8 +45,18 @@ describe("npm run sweep", () => {
     cleanups.push(() => slack.close());
     const result = await runScript("sweep.ts", ["--dir", directory], { SLACK_WEBHOOK_URL: slack.url });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ status: "swept", sent: 1, dead: 0 });
+    // The report alone on stdout, one readable line; each log line on its own line of stderr.
+    expect(result.stdout).toMatch(
+      /^Swept: 1 sent, 0 retrying, 0 dead, 0 digests, 0 reminders, 0 recovered, \d+ pruned\.\n$/,
+    );
+    const logLines = result.stderr.trimEnd().split("\n");
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const line of logLines) expect(() => JSON.parse(line)).not.toThrow();
     expect(slack.delivered()).toHaveLength(1);
+    const again = await runScript("sweep.ts", ["--dir", directory, "--json"], {
+      SLACK_WEBHOOK_URL: slack.url,
+    });
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: "swept", sent: 0, dead: 0 });
   });
 
   it("refuses to send with an invalid Slack URL (exit 1), naming the variable only", async () => {

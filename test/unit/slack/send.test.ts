@@ -253,11 +253,23 @@ describe("parseRetryAfter", () => {
 });
 
 describe("createDryRunSender", () => {
-  it("logs the fallback text and blocks as one JSON line and sends nothing", async () => {
+  it("prints a readable block, logs the text as one JSON line (Block Kit only when asked) and sends nothing", async () => {
     const logger = memoryLogger();
-    const result = await createDryRunSender(logger.log).send(message);
+    const printed: string[] = [];
+    const result = await createDryRunSender(logger.log, { write: (text) => printed.push(text) }).send(
+      message,
+      {
+        destination: "THEMES",
+      },
+    );
     expect(result).toEqual({ kind: "dry_run" });
     expect(logger.lines).toHaveLength(1);
-    expect(logger.lines[0]).toMatchObject({ level: "info", text: message.text, blocks: message.blocks });
+    expect(logger.lines[0]).toMatchObject({ level: "info", text: message.text, destination: "THEMES" });
+    expect(logger.lines[0]).not.toHaveProperty("blocks");
+    expect(printed).toHaveLength(1);
+    expect(printed[0]?.split("\n")[0]).toBe("┌ dry run → THEMES (not sent: SLACK_WEBHOOK_URL is unset)");
+    const withBlocks = memoryLogger();
+    await createDryRunSender(withBlocks.log, { blocks: true, write: () => {} }).send(message);
+    expect(withBlocks.lines[0]).toMatchObject({ destination: "default", blocks: message.blocks });
   });
 });

@@ -148,3 +148,47 @@ describe("GET /status: what it says", () => {
     expect(response.headers.get("content-security-policy")).not.toMatch(/script-src|unsafe-inline/);
   });
 });
+
+describe("GET /status: a dry run, the filter, the explain route", () => {
+  it("says dryRun in the JSON without SLACK_WEBHOOK_URL, and false with it", async () => {
+    const dry = await call(
+      { authorization: `Bearer ${TOKEN}`, accept: "application/json" },
+      { env: { ...env, SLACK_WEBHOOK_URL: undefined } },
+    );
+    expect(JSON.parse(dry.text)).toMatchObject({ dryRun: true, config: { valid: true } });
+    const live = await call({ authorization: `Bearer ${TOKEN}`, accept: "application/json" });
+    expect(JSON.parse(live.text)).toMatchObject({ dryRun: false });
+  });
+
+  it("filters the board's lists from the query string; the form may submit to the page only", async () => {
+    const h = webhookHarness(env);
+    await h.post((await github.signed(failedRunPayload({ repo: "acme/shop" }))).request(), github.source);
+    await h.post((await github.signed(failedRunPayload({ repo: "acme/blog" }))).request(), github.source);
+    const response = await handleStatus(
+      new Request("https://vigie.example/status?site=shop&source=github", {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      }),
+      { env, log: memoryLogger().log, store: () => h.store },
+    );
+    const page = await response.text();
+    expect(page).toContain("Broken now: 2 open episodes");
+    expect(page).toContain("The filter shows 1 of them.");
+    expect(page).toContain("acme/shop");
+    expect(page).not.toContain("acme/blog");
+    expect(response.headers.get("content-security-policy")).toContain("form-action 'self'");
+  });
+
+  it("GET /status/explain needs a site (400), and the token like the board", async () => {
+    const store = new MemoryStore();
+    const ask = (url: string, headers: Record<string, string>) =>
+      handleStatus(new Request(url, { headers }), { env, log: memoryLogger().log, store: () => store });
+    expect(
+      (await ask("https://vigie.example/status/explain", { authorization: `Bearer ${TOKEN}` })).status,
+    ).toBe(400);
+    expect((await ask("https://vigie.example/status/explain?site=x", {})).status).toBe(401);
+    const answer = await ask("https://vigie.example/status/explain?site=x", {
+      authorization: `Bearer ${TOKEN}`,
+    });
+    expect(await answer.json()).toMatchObject({ site: "x", streams: [] });
+  });
+});

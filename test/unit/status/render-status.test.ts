@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { lastDays } from "../../../src/history/history-day.ts";
-import { escapeHtml } from "../../../src/status/escape-html.ts";
+import { duration } from "../../../src/status/board-format.ts";
+import { escapeText, raw, html as template } from "../../../src/status/html.ts";
 import type { StatusReport } from "../../../src/status/read-status.ts";
-import { duration, renderStatus } from "../../../src/status/render-status.ts";
+import { renderStatus } from "../../../src/status/render-status.ts";
 
 const NOW = Date.parse("2026-11-27T12:00:00Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -11,6 +12,7 @@ const HOSTILE = `<script>alert("x")</script>&"'<img src=x onerror=alert(1)>`;
 const empty = (): StatusReport => ({
   generatedAt: iso(NOW),
   config: { valid: true, problems: [] },
+  dryRun: false,
   outbox: { waiting: 0, retrying: 0, dead: 0, deadMessages: [], total: 0, truncated: false },
   episodes: { open: 0, list: [], truncated: false },
   recoveries: [],
@@ -107,17 +109,25 @@ const full = (): StatusReport => ({
   },
 });
 
-describe("escapeHtml", () => {
+describe("the html template", () => {
   it("escapes the five characters that end text or an attribute", () => {
-    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
+    expect(escapeText(`<a href="x" title='y'>&</a>`)).toBe(
       "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;",
+    );
+  });
+
+  it("escapes every interpolation, in lists too, unless it is markup or marked raw", () => {
+    const name = `<b title="x">'&'</b>`;
+    const out = template`<p title="${name}">${name} ${[name, template`<i>${name}</i>`]} ${raw("<hr>")} ${3} ${null}${false}</p>`;
+    expect(String(out)).toBe(
+      '<p title="&lt;b title=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;">&lt;b title=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/b&gt; &lt;b title=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;<i>&lt;b title=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;</i> <hr> 3 </p>',
     );
   });
 });
 
 describe("the board, from a fixed state", () => {
   it("escapes every payload string: no tag, attribute or javascript: link comes from a name", () => {
-    const html = renderStatus(full(), NOW);
+    const html = renderStatus(full(), { now: NOW });
     expect(html).not.toContain("<script");
     expect(html).not.toContain("<img");
     expect(html).not.toMatch(/href="javascript:/i);
@@ -131,8 +141,15 @@ describe("the board, from a fixed state", () => {
         "body",
         "br",
         "caption",
+        "button",
+        "code",
         "details",
-        "div",
+        "form",
+        "input",
+        "label",
+        "link",
+        "option",
+        "select",
         "g",
         "h1",
         "h2",
@@ -164,10 +181,10 @@ describe("the board, from a fixed state", () => {
     );
   });
 
-  it("shows one of each kind: open episodes oldest first with what failed, links, a recovery, a dead message, problems, a stale sweep", () => {
-    const html = renderStatus(full(), NOW);
+  it("shows one of each kind: open episodes in natural order of sites with what failed, links, a recovery, a dead message, problems, a stale sweep", () => {
+    const html = renderStatus(full(), { now: NOW });
     expect(html).toContain("Broken now: 2 open episodes");
-    expect(html.indexOf("acme/&lt;script")).toBeLessThan(html.indexOf("acme-docs"));
+    expect(html.indexOf("acme-docs")).toBeLessThan(html.indexOf("acme/&lt;script"));
     expect(html).toContain("3 h 12 min");
     expect(html).toContain('<time datetime="2026-11-27T08:48:00.000Z">2026-11-27 08:48 UTC</time>');
     expect(html).toContain('<a href="https://github.com/acme/site/actions/runs/1/job/2">build &lt;script');
@@ -176,19 +193,21 @@ describe("the board, from a fixed state", () => {
     expect(html).toContain('<a href="https://acme.slack.com/archives/C1/p1">Slack</a>');
     expect(html).toContain('<a href="https://app.netlify.com/sites/acme-docs/deploys/1">logs</a>');
     expect(html).toContain("Recovered in the last 24 h");
-    expect(html).toMatch(/-blog<br>.*<td>gitlab<\/td><td>main<\/td><td>1 h<\/td>/);
+    expect(html).toMatch(
+      /-blog<br>.*<td role="cell" data-label="source">gitlab<\/td><td role="cell" data-label="branch">main<\/td><td role="cell" data-label="broken for">1 h<\/td>/,
+    );
     expect(html).toContain("channel_not_found");
     expect(html).toContain("create a new incoming webhook");
     expect(html).toContain("3 messages waiting (1 retrying after an error)");
     expect(html).toContain("Configuration problems: SLACK_WEBHOOK_URL, ROUTES");
     expect(html).toContain("Last sweep 9 min ago");
     expect(html).toContain("check the scheduled function");
-    expect(html).toContain('<th scope="col">site</th>');
+    expect(html).toContain('<th scope="col" role="columnheader">site</th>');
     expect(html).toContain('<meta http-equiv="refresh" content="60">');
   });
 
   it("draws the charts as SVG images with text alternatives and a data table", () => {
-    const html = renderStatus(full(), NOW);
+    const html = renderStatus(full(), { now: NOW });
     const svgs = [...html.matchAll(/<svg [^>]*>/g)].map((m) => m[0]);
     expect(svgs).toHaveLength(2);
     for (const svg of svgs) {
@@ -198,25 +217,27 @@ describe("the board, from a fixed state", () => {
     expect(html).toMatch(/<svg [^>]*><title>Episodes opened per day over the last 30 days: 60 in all/);
     expect(html).toContain("<title>2026-11-27: 4 opened, 2 closed</title>");
     expect(html).toContain("Broken time per site over the last 30 days, the 2 worst: acme/&lt;script");
-    expect(html).toContain('<th scope="row">2026-10-29</th><td class="num">0</td>');
-    expect(html).toContain('<td class="num">40 h</td>');
-    expect(html).toContain('<td class="num">1.5 h</td>');
+    expect(html).toContain(
+      '<th scope="row" role="rowheader">2026-10-29</th><td role="cell" data-label="opened" class="num">0</td>',
+    );
+    expect(html).toContain('<td role="cell" data-label="broken">40 h</td>');
+    expect(html).toContain('<td role="cell" data-label="broken">1.5 h</td>');
   });
 
   it("says so when everything is fine and nothing happened", () => {
-    const html = renderStatus(empty(), NOW);
+    const html = renderStatus(empty(), { now: NOW });
     expect(html).toContain("Nothing is broken.");
     expect(html).toContain("No recovery in the last 24 h.");
     expect(html).toContain("0 messages waiting (0 retrying after an error)");
     expect(html).toContain("No broken time recorded.");
     expect(html).toContain("Configuration valid");
-    expect(html).toContain("Last sweep 30 s ago");
+    expect(html).toContain("sweep 30 s ago");
     expect(html).not.toContain("check the scheduled function");
     expect(html).toContain("Episodes opened per day over the last 30 days: 0 in all");
   });
 
   it("warns when the sweep never ran", () => {
-    expect(renderStatus({ ...empty(), sweep: { lastRunAt: null, stale: true } }, NOW)).toContain(
+    expect(renderStatus({ ...empty(), sweep: { lastRunAt: null, stale: true } }, { now: NOW })).toContain(
       "The sweep has never run",
     );
   });

@@ -57,10 +57,21 @@ describe("GitLab messages", () => {
   });
 
   it("a recovery names the pipeline", () => {
-    const event = { ...eventOf(failedBuildPipeline()), outcome: "success", failedAt: null };
+    const event = {
+      ...eventOf(failedBuildPipeline({ name: "Build and deploy" })),
+      outcome: "success",
+      failedAt: null,
+    };
     const message = formatRecovery(event, { openedAt: "2026-11-27T09:00:00Z", failedRuns: 2 });
     expect(validateMessage(message)).toEqual([]);
-    expect(all(message)).toContain("*Pipeline*\npipeline");
+    expect(all(message)).toContain("*Pipeline*\nBuild and deploy");
+  });
+
+  it("an unnamed pipeline reads as a GitLab pipeline, without a redundant Pipeline: pipeline field", () => {
+    const text = all(failure(failedBuildPipeline()));
+    expect(text).toContain("❌ GitLab pipeline failed");
+    expect(text).not.toMatch(/\*Pipeline\*\npipeline/);
+    expect(text).not.toMatch(/❌ pipeline failed/);
   });
 
   it("escapes every payload string: project, name, ref, source, commit, author, user, jobs, URLs", () => {

@@ -1,0 +1,115 @@
+import type { Env } from "../config/parse.ts";
+import { loadConfig, sendingBlocker } from "../config.ts";
+import { memoryLogger } from "../log.ts";
+import { canonicalDestination } from "../routing/routes.ts";
+import { describeDestination } from "../routing/routing.ts";
+import type { SlackMessage } from "../slack/message.ts";
+import { createSlackRouter } from "../slack/router.ts";
+import { type Check, ok, problem } from "./check.ts";
+
+/**
+ * `npm run doctor -- --send-test [DESTINATION]`: one clearly marked test message to each destination
+ * (or the one named), through the same senders the functions use, and what each answered; so that a new
+ * webhook is checked before the first real failure.
+ */
+export const SEND_TEST_TIMEOUT_MS = 10_000;
+
+export const testMessage = (destination: string, now: number): SlackMessage => {
+  const when = `${new Date(now).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  const text = `[TEST] vigie test message to ${destination}: not a failure, nothing to do (sent by npm run doctor -- --send-test at ${when})`;
+  return {
+    text,
+    blocks: [
+      { type: "header", text: { type: "plain_text", text: "[TEST] vigie test message", emoji: false } },
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: `Not a failure, nothing to do. If you can read this, vigie's destination *${destination}* works.`,
+        },
+      },
+      {
+        type: "context",
+        elements: [{ type: "mrkdwn", text: `Sent by \`npm run doctor -- --send-test\` at ${when}` }],
+      },
+    ],
+    unfurl_links: false,
+    unfurl_media: false,
+  };
+};
+
+export const sendTest = async (
+  env: Env,
+  only: string | undefined,
+  deps: { readonly fetch?: typeof fetch; readonly now?: () => number },
+): Promise<Check[]> => {
+  const config = loadConfig(env);
+  const blocker = sendingBlocker(config);
+  if (blocker)
+    return [
+      problem(
+        "Test message",
+        `not sent: ${blocker.variable}: ${blocker.message}`,
+        "fix that variable, then try again",
+      ),
+    ];
+  const { destinations } = config.routing;
+  const names = only === undefined ? [...destinations.keys()] : [canonicalDestination(only)];
+  const logs = memoryLogger();
+  const router = createSlackRouter(config.routing, {
+    timeoutMs: SEND_TEST_TIMEOUT_MS,
+    log: logs.log,
+    fetch: deps.fetch,
+  });
+  const now = (deps.now ?? Date.now)();
+  const checks: Check[] = [];
+  for (const name of names) {
+    const label = `Test to ${name}`;
+    const destination = destinations.get(name);
+    if (destination === undefined) {
+      checks.push(
+        problem(
+          label,
+          `no destination ${name}`,
+          `set SLACK_WEBHOOK_URL_${name}, or pick one of ${[...destinations.keys()].join(", ")}`,
+        ),
+      );
+      continue;
+    }
+    const where = describeDestination(destination);
+    const result = await router.send(testMessage(name, now), { destination: name });
+    switch (result.kind) {
+      case "sent":
+        checks.push(ok(label, `${where} accepted it: look for the message marked [TEST]`));
+        break;
+      case "dry_run":
+        checks.push(
+          problem(label, "DRY RUN: nothing was sent (SLACK_WEBHOOK_URL is unset)", "set SLACK_WEBHOOK_URL"),
+        );
+        break;
+      case "dead": {
+        const hint = logs.lines.findLast((line) => typeof line.hint === "string")?.hint;
+        checks.push(
+          problem(
+            label,
+            `${where} refused it: ${result.reason}`,
+            typeof hint === "string" ? hint : `check ${where}`,
+          ),
+        );
+        break;
+      }
+      case "retryable":
+        checks.push(
+          problem(
+            label,
+            `${where} did not take it: ${result.reason}`,
+            result.status === 429
+              ? "rate limited: try again in a minute"
+              : "try again later; check the destination's status page",
+          ),
+        );
+        break;
+    }
+  }
+  return checks;
+};
