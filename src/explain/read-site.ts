@@ -104,8 +104,10 @@ export const readRun = async (store: Store, idempotencyKey: string, stream: stri
     messageKeys,
   });
   if (state === null) return run(null, "no record of its stream (pruned 90 days after it closed)");
-  const { episode, lastClosed } = state;
-  if (episode?.openedBy === idempotencyKey) {
+  const { lastClosed } = state;
+  const closedEpisode = lastClosed?.episode?.openedBy === idempotencyKey ? lastClosed.episode : null;
+  const episode = state.episode?.openedBy === idempotencyKey ? state.episode : closedEpisode;
+  if (episode) {
     const keysOf = openingMessages(episode).map((m) => m.key);
     const how =
       episode.delivery === "folded"
@@ -116,7 +118,11 @@ export const readRun = async (store: Store, idempotencyKey: string, stream: stri
             ? "grouped into its storm digest"
             : "announced";
     const status = keysOf.length > 0 ? "notified" : episode.delivery === "digest" ? "queued" : "suppressed";
-    return run(status, `opened the episode: ${how}`, keysOf);
+    return run(
+      status,
+      `opened the episode${episode === closedEpisode ? " (since closed)" : ""}: ${how}`,
+      keysOf,
+    );
   }
   if (lastClosed?.closedBy === idempotencyKey) {
     const keysOf =
@@ -128,7 +134,9 @@ export const readRun = async (store: Store, idempotencyKey: string, stream: stri
   if (state.recent.includes(idempotencyKey)) {
     return run(
       "suppressed",
-      episode ? "counted in the open episode" : "remembered: a success, or a result older than the newest",
+      state.episode
+        ? "counted in the open episode"
+        : "remembered: a success, or a result older than the newest",
     );
   }
   return run(null, "not among the stream's recent runs");

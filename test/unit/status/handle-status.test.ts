@@ -164,6 +164,7 @@ describe("GET /status: a dry run, the filter, the explain route", () => {
     const h = webhookHarness(env);
     await h.post((await github.signed(failedRunPayload({ repo: "acme/shop" }))).request(), github.source);
     await h.post((await github.signed(failedRunPayload({ repo: "acme/blog" }))).request(), github.source);
+    await scanStreams(h.deps.pipeline(loadConfig(env)), Date.now() + 25_000);
     const response = await handleStatus(
       new Request("https://vigie.example/status?site=shop&source=github", {
         headers: { authorization: `Bearer ${TOKEN}` },
