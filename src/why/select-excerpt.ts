@@ -1,0 +1,189 @@
+import { isErrorLine, isGenericError, isStackFrame } from "./error-lines.ts";
+import { type LogLine, logLines } from "./log-lines.ts";
+import { maskSecrets } from "./mask-secrets.ts";
+
+/**
+ * The excerpt of a failed job's log: at most 12 lines of at most 200 characters, 1,500 in all, from the
+ * step (GitHub) or section (GitLab) that failed, around its first telling error line, else that step's last
+ * lines; every line masked (mask-secrets.ts). Pure and bounded: a log longer than MAX_LOG_CHARS is read from
+ * its tail only (the error is at the end), a line longer than a few thousand characters is cut before it
+ * is looked at. docs/architecture.md, "Why it failed".
+ */
+export const EXCERPT_MAX_LINES = 12;
+export const EXCERPT_LINE_MAX = 200;
+export const EXCERPT_MAX_CHARS = 1_500;
+/** What is read of a log: its tail (2 MiB of text at most; fetch-log.ts reads no more bytes than that). */
+export const MAX_LOG_CHARS = 2 * 1024 * 1024;
+/** Lines of context kept above the key error line. */
+const CONTEXT_BEFORE = 2;
+/** A line is looked at (masked, matched) up to here only: a 100 KB line costs no more than a short one. */
+const LINE_SCAN_MAX = 4_000;
+
+export interface Excerpt {
+  readonly lines: readonly string[];
+  /** The line that says what went wrong (masked, cut), for the signature; the last line without one. */
+  readonly key: string;
+}
+
+interface Item {
+  readonly text: string;
+  /** `##[error]` from the runner or the step. */
+  readonly reported: boolean;
+}
+
+interface Block {
+  readonly name: string;
+  /** Steps after the failed one and runner housekeeping: never where a job failed. */
+  readonly after: boolean;
+  readonly items: Item[];
+}
+
+/** GitLab sections that run whatever happened: a failure is not theirs unless nothing else failed. */
+const HOUSEKEEPING =
+  /^(?:cleanup_file_variables|upload_artifacts_on_(?:failure|success)|archive_cache(?:_on_failure)?|after_script|cleanup.*)$/;
+const POST_STEP = /^(?:Post job cleanup\.|Cleaning up orphan processes)$/;
+
+const blocksOf = (lines: readonly LogLine[]): Block[] => {
+  const blocks: Block[] = [];
+  const sections: string[] = [];
+  let current: Block = { name: "", after: false, items: [] };
+  let inStepHeader = false;
+  const start = (name: string, after: boolean) => {
+    if (current.items.length > 0) blocks.push(current);
+    current = { name, after, items: [] };
+  };
+  for (const line of lines) {
+    switch (line.kind) {
+      case "group":
+        // `##[group]Run …` opens a step; the group then lists its script, `with:` and `env:` (not output).
+        if (line.text.startsWith("Run ")) {
+          start(line.text.slice(4), current.after);
+          inStepHeader = true;
+        } else if (line.text !== "" && !inStepHeader)
+          current.items.push({ text: line.text, reported: false });
+        break;
+      case "endgroup":
+        inStepHeader = false;
+        break;
+      case "section-start":
+        sections.push(line.name);
+        start(line.name, HOUSEKEEPING.test(line.name));
+        if (line.text !== "") current.items.push({ text: line.text, reported: false });
+        break;
+      case "section-end": {
+        const at = sections.lastIndexOf(line.name);
+        if (at !== -1) sections.splice(at);
+        const parent = sections[sections.length - 1] ?? "";
+        start(parent, HOUSEKEEPING.test(parent));
+        break;
+      }
+      case "error":
+        inStepHeader = false;
+        if (line.text !== "") current.items.push({ text: line.text, reported: true });
+        break;
+      case "text":
+        if (POST_STEP.test(line.text)) {
+          start("post", true);
+          inStepHeader = false;
+        } else if (!inStepHeader && line.text.trim() !== "") {
+          current.items.push({ text: line.text, reported: false });
+        }
+        break;
+    }
+  }
+  if (current.items.length > 0) blocks.push(current);
+  return blocks;
+};
+
+const telling = (item: Item): boolean =>
+  (item.reported || isErrorLine(item.text)) && !isGenericError(item.text);
+const anyError = (item: Item): boolean => item.reported || isErrorLine(item.text);
+
+/**
+ * The failed step: the one holding the first `##[error]` (GitHub's runner reports every failed step so),
+ * else the last one with a telling error, else the last with any error, else the last one that ran.
+ */
+const failedBlock = (blocks: readonly Block[]): Block | null => {
+  const steps = blocks.filter((block) => !block.after);
+  return (
+    steps.find((block) => block.items.some((item) => item.reported)) ??
+    steps.findLast((block) => block.items.some(telling)) ??
+    steps.findLast((block) => block.items.some(anyError)) ??
+    steps[steps.length - 1] ??
+    blocks.find((block) => block.items.some(anyError)) ??
+    blocks[blocks.length - 1] ??
+    null
+  );
+};
+
+/** At most `max` code points, "…" marking a cut. */
+const cut = (text: string, max: number): string => {
+  if (text.length <= max) return text;
+  const characters = Array.from(text);
+  return characters.length <= max ? text : `${characters.slice(0, max - 1).join("")}…`;
+};
+
+/**
+ * A line as it may be kept: cut at a space before LINE_SCAN_MAX first (no token then straddles the cut),
+ * masked, then cut to EXCERPT_LINE_MAX.
+ */
+const keepable = (text: string): string => {
+  let scanned = text;
+  if (scanned.length > LINE_SCAN_MAX) {
+    const space = scanned.lastIndexOf(" ", LINE_SCAN_MAX);
+    scanned = scanned.slice(0, space > 0 ? space : LINE_SCAN_MAX);
+  }
+  return cut(maskSecrets(scanned).trimEnd(), EXCERPT_LINE_MAX);
+};
+
+/** The lines to show from `items`, starting at `from`: repeated stack frames and generic errors dropped. */
+const windowFrom = (items: readonly Item[], from: number, key: number): string[] => {
+  const lines: string[] = [];
+  let total = 0;
+  let previousFrame = false;
+  for (let i = from; i < items.length && lines.length < EXCERPT_MAX_LINES; i++) {
+    const item = items[i] as Item;
+    const frame = isStackFrame(item.text);
+    // A stack's first frame says where; the others only fill the excerpt.
+    if (frame && previousFrame) continue;
+    previousFrame = frame;
+    if (i > key && isGenericError(item.text)) continue;
+    const line = keepable(item.text);
+    const size = Array.from(line).length + (lines.length > 0 ? 1 : 0);
+    if (total + size > EXCERPT_MAX_CHARS) break;
+    lines.push(line);
+    total += size;
+  }
+  return lines;
+};
+
+/**
+ * The excerpt of one job's log, or null when the log has no line to show. `partialStart`: `log` is a tail
+ * that may begin in the middle of a line (that fragment is not shown).
+ */
+export const selectExcerpt = (log: string, options: { partialStart?: boolean } = {}): Excerpt | null => {
+  const tail = log.length > MAX_LOG_CHARS;
+  const text = tail ? log.slice(-MAX_LOG_CHARS) : log;
+  const blocks = blocksOf(logLines(text, tail || options.partialStart === true));
+  const block = failedBlock(blocks);
+  if (block === null) return null;
+  const { items } = block;
+  let key = items.findIndex(telling);
+  if (key === -1) key = items.findIndex(anyError);
+  if (key === -1) {
+    // No error line: the step's last lines, which show where it stopped.
+    let from = items.length;
+    let total = 0;
+    while (from > 0 && items.length - from < EXCERPT_MAX_LINES) {
+      const size = Math.min(Array.from((items[from - 1] as Item).text).length, EXCERPT_LINE_MAX) + 1;
+      if (total + size > EXCERPT_MAX_CHARS) break;
+      total += size;
+      from -= 1;
+    }
+    const lines = windowFrom(items, from, items.length);
+    const last = lines[lines.length - 1];
+    return last === undefined ? null : { lines, key: last };
+  }
+  const lines = windowFrom(items, Math.max(0, key - CONTEXT_BEFORE), key);
+  return lines.length === 0 ? null : { lines, key: keepable((items[key] as Item).text) };
+};
