@@ -14,6 +14,8 @@ export const EXCERPT_LINE_MAX = 200;
 export const EXCERPT_MAX_CHARS = 1_500;
 /** What is read of a log: its tail (2 MiB of text at most; fetch-log.ts reads no more bytes than that). */
 export const MAX_LOG_CHARS = 2 * 1024 * 1024;
+/** How much of the key error line is signed. */
+const KEY_MAX = 1_000;
 /** Lines of context kept above the key error line. */
 const CONTEXT_BEFORE = 2;
 /** A line is looked at (masked, matched) up to here only: a 100 KB line costs no more than a short one. */
@@ -21,7 +23,10 @@ const LINE_SCAN_MAX = 4_000;
 
 export interface Excerpt {
   readonly lines: readonly string[];
-  /** The line that says what went wrong (masked, cut), for the signature; the last line without one. */
+  /**
+   * The line that says what went wrong (masked, at most KEY_MAX characters), for the signature; the last
+   * line shown when none does.
+   */
   readonly key: string;
 }
 
@@ -127,13 +132,13 @@ const cut = (text: string, max: number): string => {
  * A line as it may be kept: cut at a space before LINE_SCAN_MAX first (no token then straddles the cut),
  * masked, then cut to EXCERPT_LINE_MAX.
  */
-const keepable = (text: string): string => {
+const keepable = (text: string, max = EXCERPT_LINE_MAX): string => {
   let scanned = text;
   if (scanned.length > LINE_SCAN_MAX) {
     const space = scanned.lastIndexOf(" ", LINE_SCAN_MAX);
     scanned = scanned.slice(0, space > 0 ? space : LINE_SCAN_MAX);
   }
-  return cut(maskSecrets(scanned).trimEnd(), EXCERPT_LINE_MAX);
+  return cut(maskSecrets(scanned).trimEnd(), max);
 };
 
 /** The lines to show from `items`, starting at `from`: repeated stack frames and generic errors dropped. */
@@ -185,5 +190,6 @@ export const selectExcerpt = (log: string, options: { partialStart?: boolean } =
     return last === undefined ? null : { lines, key: last };
   }
   const lines = windowFrom(items, Math.max(0, key - CONTEXT_BEFORE), key);
-  return lines.length === 0 ? null : { lines, key: keepable((items[key] as Item).text) };
+  // The key is signed whole (up to KEY_MAX): cut at 200, two sites' same error would be cut apart.
+  return lines.length === 0 ? null : { lines, key: keepable((items[key] as Item).text, KEY_MAX) };
 };

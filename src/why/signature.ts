@@ -8,6 +8,8 @@ import { createHash } from "node:crypto";
  * - paths below a workspace → `<ws>/`: GitHub's `/home/runner/work/<repo>/<repo>/`, GitLab's
  *   `/builds/<group>/<project>/` (known from the site's path), Netlify's `/opt/build/repo/`, Windows' `D:\a\<repo>\<repo>\`, and any
  *   `/tmp/…` or `/var/folders/…` scratch directory;
+ * - quoted absolute paths (`"/posts/hello"`, a page of this site) → `"<path>"`; relative ones (a theme's
+ *   `"partials/header"`) are what the error is about and stay;
  * - the site's own name (the repository `org/site`, its last part, the Netlify site name) → `<site>`;
  * - UUIDs, hex hashes of 7+ digits, ISO times → `<id>`, `<hash>`, `<time>`; durations (`12.3s`, `450 ms`,
  *   `2m3s`) → `<duration>`; sizes (`12.5 MB`) → `<size>`; remaining numbers → `<n>`.
@@ -44,6 +46,7 @@ export const normaliseErrorLine = (line: string, site: string | null = null): st
     }
   }
   return text
+    .replace(/(["'])\/[^"'\s]*\1/g, "$1<path>$1")
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<id>")
     .replace(/\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?/g, "<time>")
     .replace(/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b/gi, "<hash>")
