@@ -7,6 +7,7 @@ import { keys, PREFIX } from "../pipeline/keys.ts";
 import { parseLease, parseOutboxEntry, parseThread } from "../pipeline/records.ts";
 import { isChannel } from "../routing/routing.ts";
 import type { Store } from "../store/store.ts";
+import { failureSignature } from "../why/failure-signature.ts";
 
 /**
  * What `GET /status` reports, as JSON and as the board (render-status.ts): whether the configuration is
@@ -29,6 +30,8 @@ export interface OpenEpisode {
     readonly outcome: string;
     readonly detail: string | null;
     readonly jobs: FailedAt["jobs"];
+    /** The first failed job's error signature (src/why/signature.ts): equal for the same error. */
+    readonly signature: string | null;
   };
   readonly logsUrl: string;
   /** The Slack message, when the episode keeps a link to it (Slack app mode); null otherwise. */
@@ -213,6 +216,7 @@ export const readStatus = async (store: Store, config: Config, now: number): Pro
             outcome: episode.first.outcome,
             detail: episode.first.detail,
             jobs: episode.first.failedAt?.jobs ?? [],
+            signature: failureSignature(episode.first.failedAt),
           },
           logsUrl: episode.lastLogsUrl,
           slackUrl,

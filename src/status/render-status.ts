@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { escapeHtml } from "./escape-html.ts";
 import type { OpenEpisode, StatusReport } from "./read-status.ts";
 import { brokenTimeChart, failuresChart, hours } from "./render-charts.ts";
+import { renderExcerpt, renderSignatureGroups } from "./render-why.ts";
 
 /**
  * The board: what is broken right now, across every site, for a browser (docs/architecture.md, "The
@@ -22,6 +23,7 @@ table{border-collapse:collapse;width:100%}th,td{padding:.35rem .5rem;text-align:
 th{font-weight:600}td.num{text-align:right}
 .muted{color:var(--muted)}ul.jobs{margin:0;padding-left:1rem}
 .chart{width:100%;max-width:42rem;height:auto;display:block}
+details.why pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85em;margin:.3rem 0}
 .chart .bar{fill:var(--red)}.chart .base{stroke:#8888}.chart text{font-size:11px;fill:currentColor}
 @media (max-width:40rem){body{padding:.5rem}th,td{padding:.3rem}}
 `;
@@ -92,7 +94,7 @@ const whatFailed = (episode: OpenEpisode): string => {
       const where = [job.stage, job.step].filter((part) => part !== null).join(" › ");
       return `<li>${link(job.url, job.name)}${where ? ` <span class="muted">(${e(where)})</span>` : ""}${job.error ? `: ${e(job.error)}` : ""}</li>`;
     })
-    .join("")}</ul>`;
+    .join("")}</ul>${renderExcerpt(jobs)}`;
 };
 
 const episodeRows = (report: StatusReport, now: number): string[] =>
@@ -107,6 +109,7 @@ const openSection = (report: StatusReport, now: number): string => {
   if (open === 0) return `${heading}\n<p class="ok">Nothing is broken.</p>`;
   return `${heading}
 ${truncated ? `<p class="warn">Only ${list.length} of ${open} are listed.</p>` : ""}
+${renderSignatureGroups(list)}
 ${table(
   "Open episodes, the longest broken first",
   ["site", "source", "branch", "what failed", "broken for", "failed runs", "links"],

@@ -54,6 +54,7 @@ const full = (): StatusReport => ({
         failed: {
           outcome: "failure",
           detail: null,
+          signature: null,
           jobs: [
             {
               name: `build ${HOSTILE}`,
@@ -79,6 +80,7 @@ const full = (): StatusReport => ({
         failed: {
           outcome: "deploy_error",
           detail: `Failed during stage 'building site' ${HOSTILE}`,
+          signature: null,
           jobs: [],
         },
         logsUrl: "https://app.netlify.com/sites/acme-docs/deploys/1",
