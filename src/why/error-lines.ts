@@ -10,6 +10,7 @@ const ERROR_SHAPES: readonly RegExp[] = [
   /^(?:\[[^\]]{1,40}\]\s*)?(?:error|fatal|panic|failure|failed)(?:\[[^\]]*\])?(?:[:!]|\s+[A-Z0-9]{2,}\d|\s)/i,
   /\b(?:ERROR|FATAL|FAILED|FAILURE)\b/,
   /\bError:/,
+  /\b(?:fatal error|error|fatal):\s/i,
   /^npm (?:ERR!|error)\b/,
   /^\s*(?:✘|✖|×|❌|⨯)/u,
   /\b[A-Z][A-Za-z]*Exception\b/,

@@ -38,6 +38,8 @@ const URL_TOKEN_USER = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]{20,}@/gi;
 const AUTH_HEADER =
   /\b(authorization|proxy-authorization|x-api-key|private-token|x-gitlab-token)(\s*[:=]\s*)(?:(?:bearer|basic|token)\s+)?\S+/gi;
 const BEARER = /\b(bearer|token)(\s+)[A-Za-z0-9._~+/-]{16,}=*/gi;
+const SECRET_KEY = "[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)";
+const QUOTED_VALUE = new RegExp(`\\b(${SECRET_KEY}["']?\\s*[:=]\\s*)(["'])[^"'\\n]*\\2`, "gi");
 const KEY_VALUE =
   /\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?)(\s*[:=]\s*["']?)(?![*]{3})[^\s"',;]{4,}/gi;
 const CANDIDATE = /[A-Za-z0-9+/=_-]{32,}/g;
@@ -74,6 +76,7 @@ export const maskSecrets = (line: string): string => {
     .replace(URL_TOKEN_USER, `$1${MASK}@`)
     .replace(AUTH_HEADER, `$1$2${MASK}`)
     .replace(BEARER, `$1$2${MASK}`)
+    .replace(QUOTED_VALUE, `$1$2${MASK}$2`)
     .replace(KEY_VALUE, `$1$2${MASK}`);
   return masked.replace(CANDIDATE, (token) => (looksRandom(token) ? MASK : token));
 };

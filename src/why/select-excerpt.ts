@@ -128,16 +128,11 @@ const cut = (text: string, max: number): string => {
   return characters.length <= max ? text : `${characters.slice(0, max - 1).join("")}…`;
 };
 
-/**
- * A line as it may be kept: cut at a space before LINE_SCAN_MAX first (no token then straddles the cut),
- * masked, then cut to EXCERPT_LINE_MAX.
- */
+/** A line as it may be kept: cut to LINE_SCAN_MAX first, masked, then cut to `max` (EXCERPT_LINE_MAX). */
 const keepable = (text: string, max = EXCERPT_LINE_MAX): string => {
-  let scanned = text;
-  if (scanned.length > LINE_SCAN_MAX) {
-    const space = scanned.lastIndexOf(" ", LINE_SCAN_MAX);
-    scanned = scanned.slice(0, space > 0 ? space : LINE_SCAN_MAX);
-  }
+  // Cut far beyond what is shown: a token the cut splits could only come into view if masking removed
+  // thousands of characters before it.
+  const scanned = text.length > LINE_SCAN_MAX ? text.slice(0, LINE_SCAN_MAX) : text;
   return cut(maskSecrets(scanned).trimEnd(), max);
 };
 
