@@ -92,17 +92,23 @@ export const fetchLogTail = async (request: LogRequest): Promise<LogFetch> => {
   const fetchImpl = request.fetch ?? fetch;
   // Not every host takes a suffix range (it may answer 400 or 416): then the log is asked for whole.
   let ranged = true;
+  let notReady = false;
   for (;;) {
     const headers = ranged
       ? { ...request.headers, range: `bytes=-${MAX_LOG_BYTES}` }
       : { ...request.headers };
     const left = request.deadline - now();
-    if (left <= 0) return { kind: "problem", problem: "timeout", status: null };
+    if (left <= 0) {
+      return notReady
+        ? { kind: "problem", problem: "not_found", status: 404 }
+        : { kind: "problem", problem: "timeout", status: null };
+    }
     const signal = AbortSignal.timeout(left);
     try {
       const response = await requestWithoutLeak(request.url, request.credentials, headers, signal, fetchImpl);
       if (response.status === 404 && request.retryNotFound) {
         await response.body?.cancel().catch(() => undefined);
+        notReady = true;
         const wait = Math.min(RETRY_MS, request.deadline - now());
         if (wait <= 0) return { kind: "problem", problem: "not_found", status: 404 };
         await sleep(wait);

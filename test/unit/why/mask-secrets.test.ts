@@ -17,13 +17,25 @@ describe("maskSecrets", () => {
       "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
       "aws_secret_access_key = ***",
     ],
-    ["user:password in a URL", "git clone https://deploy:hunter2@git.example/x.git", "git clone https://***@git.example/x.git"],
+    [
+      "user:password in a URL",
+      "git clone https://deploy:hunter2@git.example/x.git",
+      "git clone https://***@git.example/x.git",
+    ],
     ["a token as a URL's user", "https://x0aB9cD8eF7gH6iJ5kL4mN3oP2@host/repo", "https://***@host/repo"],
     ["an Authorization header", "> Authorization: Bearer abc.def.ghi", "> Authorization: ***"],
     ["a PRIVATE-TOKEN header", "PRIVATE-TOKEN: my-private-value", "PRIVATE-TOKEN: ***"],
     ["a password pair", 'password="correct horse"', 'password="***"'],
-    ["an npm token", "//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789", "//registry.npmjs.org/:_authToken=***"],
-    ["a JWT", "id eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "id ***"],
+    [
+      "an npm token",
+      "//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789",
+      "//registry.npmjs.org/:_authToken=***",
+    ],
+    [
+      "a JWT",
+      "id eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+      "id ***",
+    ],
     ["a PEM key", "-----BEGIN RSA PRIVATE KEY----- MIIEpAIBAAKCAQEA", "***"],
     ["a random-looking string", "key Zx9Qm2Lp7Vt4Rk8Wn3Yb6Hc1Jd5Fg0SeA1", "key ***"],
   ])("masks %s", (_name, line, masked) => {

@@ -30,13 +30,17 @@ describe("selectExcerpt over real-shaped logs", () => {
     expect(text).not.toMatch(/2026-12-07T/);
     expect(text).not.toContain("\u001b");
     // The step's header group (script, shell, env) and the runner's generic closing line are not output.
-    expect(text).not.toMatch(/shell: |HUGO_ENVIRONMENT|Process completed with exit code|Post job cleanup|git version/);
+    expect(text).not.toMatch(
+      /shell: |HUGO_ENVIRONMENT|Process completed with exit code|Post job cleanup|git version/,
+    );
   });
 
   it("npm: the 404 that explains it, not `code E404` or the debug log path", () => {
     const { lines, key } = excerptOf("github-npm.log");
     withinBounds(lines);
-    expect(key).toBe("npm error 404 Not Found - GET https://registry.npmjs.org/@acme%2ftheme-utils - Not found");
+    expect(key).toBe(
+      "npm error 404 Not Found - GET https://registry.npmjs.org/@acme%2ftheme-utils - Not found",
+    );
     expect(lines).toContain("npm error 404  '@acme/theme-utils@^2.3.0' is not in this registry.");
     expect(lines.join("\n")).not.toContain("A complete log of this run");
   });
@@ -82,7 +86,11 @@ describe("selectExcerpt over real-shaped logs", () => {
   });
 
   it("without any error line: the failed step's last lines", () => {
-    const log = ["##[group]Run ./deploy.sh", "##[endgroup]", ...Array.from({ length: 30 }, (_, i) => `step ${i}`)]
+    const log = [
+      "##[group]Run ./deploy.sh",
+      "##[endgroup]",
+      ...Array.from({ length: 30 }, (_, i) => `step ${i}`),
+    ]
       .map((line) => `2026-12-07T10:00:00.0000000Z ${line}`)
       .join("\n");
     const excerpt = selectExcerpt(log);
@@ -125,7 +133,13 @@ describe("selectExcerpt is bounded", () => {
         fc.array(
           fc.oneof(
             fc.string({ maxLength: 400 }),
-            fc.constantFrom("##[error]boom", "##[group]Run x", "##[endgroup]", "Error: failed", "section_start:1:step_script\r\u001b[0K"),
+            fc.constantFrom(
+              "##[error]boom",
+              "##[group]Run x",
+              "##[endgroup]",
+              "Error: failed",
+              "section_start:1:step_script\r\u001b[0K",
+            ),
           ),
           { maxLength: 80 },
         ),

@@ -17,25 +17,54 @@ describe("errorSignature", () => {
 
   it("different errors are different signatures", () => {
     const signatures = new Set(
-      ["github-hugo.log", "github-npm.log", "github-rsync.log", "github-upload-http.log", "gitlab-sftp.trace"].map(
-        (name) => errorSignature(keyOf(name), "acme/site-a"),
-      ),
+      [
+        "github-hugo.log",
+        "github-npm.log",
+        "github-rsync.log",
+        "github-upload-http.log",
+        "gitlab-sftp.trace",
+      ].map((name) => errorSignature(keyOf(name), "acme/site-a")),
     );
     expect(signatures.size).toBe(5);
-    expect(errorSignature("partial \"partials/header\" not found")).not.toBe(
-      errorSignature("partial \"partials/footer\" not found"),
+    expect(errorSignature('partial "partials/header" not found')).not.toBe(
+      errorSignature('partial "partials/footer" not found'),
     );
   });
 
   it.each([
     ["workspace paths", "/home/runner/work/site-a/site-a/layouts/x.html", null, "<ws>/layouts/x.html"],
     ["Netlify's build dir", "/opt/build/repo/layouts/x.html", null, "<ws>/layouts/x.html"],
-    ["GitLab's builds dir", "/builds/acme/sites/site-f/layouts/x.html", "acme/sites/site-f", "<ws>/layouts/x.html"],
-    ["the site's own name", "cannot deploy site-a to site-a.example.org", "acme/site-a", "cannot deploy <site> to <site>.example.org"],
-    ["not inside another word", "deploy app failed in application", "acme/app", "deploy <site> failed in application"],
+    [
+      "GitLab's builds dir",
+      "/builds/acme/sites/site-f/layouts/x.html",
+      "acme/sites/site-f",
+      "<ws>/layouts/x.html",
+    ],
+    [
+      "the site's own name",
+      "cannot deploy site-a to site-a.example.org",
+      "acme/site-a",
+      "cannot deploy <site> to <site>.example.org",
+    ],
+    [
+      "not inside another word",
+      "deploy app failed in application",
+      "acme/app",
+      "deploy <site> failed in application",
+    ],
     ["URLs", "GET https://api.example/v1/sites/42?token=x failed", null, "get <url> failed"],
-    ["durations", "timed out after 12.5s (450 ms, 2m)", null, "timed out after <duration> (<duration>, <duration>)"],
-    ["hashes and ids", "commit 3f1c2a9 upload 7f9c2e4a-1b3d-4c5e-8f7a-9b0c1d2e3f4a", null, "commit <hash> upload <id>"],
+    [
+      "durations",
+      "timed out after 12.5s (450 ms, 2m)",
+      null,
+      "timed out after <duration> (<duration>, <duration>)",
+    ],
+    [
+      "hashes and ids",
+      "commit 3f1c2a9 upload 7f9c2e4a-1b3d-4c5e-8f7a-9b0c1d2e3f4a",
+      null,
+      "commit <hash> upload <id>",
+    ],
     ["times", "at 2026-12-07T10:00:00Z", null, "at <time>"],
     ["sizes", "file too large: 48.2 MB", null, "file too large: <size>"],
     ["numbers", "exit code 137 at line 12:7", null, "exit code <n> at line <n>:<n>"],
