@@ -102,8 +102,10 @@ export const createDetailFailure = (settings: DetailSettings, options: DetailOpt
       }
       bytes += fetched.bytesRead;
       const excerpt = selectExcerpt(fetched.text, { partialStart: !fetched.whole });
+      // The key error line is the job's short error when its source gave none (GitHub without annotations).
       Object.assign(job, {
         excerpt: excerpt?.lines ?? null,
+        error: job.error ?? excerpt?.key ?? null,
         signature: errorSignature(excerpt?.key ?? job.error, event.site),
       });
     }

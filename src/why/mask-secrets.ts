@@ -38,7 +38,8 @@ const URL_TOKEN_USER = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]{20,}@/gi;
 const AUTH_HEADER =
   /\b(authorization|proxy-authorization|x-api-key|private-token|x-gitlab-token)(\s*[:=]\s*)(?:(?:bearer|basic|token)\s+)?\S+/gi;
 const BEARER = /\b(bearer|token)(\s+)[A-Za-z0-9._~+/-]{16,}=*/gi;
-const SECRET_KEY = "[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)";
+const SECRET_KEY =
+  "[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)";
 const QUOTED_VALUE = new RegExp(`\\b(${SECRET_KEY}["']?\\s*[:=]\\s*)(["'])[^"'\\n]*\\2`, "gi");
 const KEY_VALUE =
   /\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?)(\s*[:=]\s*["']?)(?![*]{3})[^\s"',;]{4,}/gi;

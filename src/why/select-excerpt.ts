@@ -14,6 +14,8 @@ export const EXCERPT_LINE_MAX = 200;
 export const EXCERPT_MAX_CHARS = 1_500;
 /** What is read of a log: its tail (2 MiB of text at most; fetch-log.ts reads no more bytes than that). */
 export const MAX_LOG_CHARS = 2 * 1024 * 1024;
+/** How much of the key error line is shown, wrapped on lines of EXCERPT_LINE_MAX. */
+const KEY_SHOWN_MAX = 3 * EXCERPT_LINE_MAX;
 /** How much of the key error line is signed. */
 const KEY_MAX = 1_000;
 /** Lines of context kept above the key error line. */
@@ -128,6 +130,17 @@ const cut = (text: string, max: number): string => {
   return characters.length <= max ? text : `${characters.slice(0, max - 1).join("")}…`;
 };
 
+/** `line` on lines of at most EXCERPT_LINE_MAX code points, the continuations indented. */
+const wrap = (line: string): string[] => {
+  const characters = Array.from(line);
+  if (characters.length <= EXCERPT_LINE_MAX) return [line];
+  const pieces = [characters.slice(0, EXCERPT_LINE_MAX).join("")];
+  for (let at = EXCERPT_LINE_MAX; at < characters.length; at += EXCERPT_LINE_MAX - 2) {
+    pieces.push(`  ${characters.slice(at, at + EXCERPT_LINE_MAX - 2).join("")}`);
+  }
+  return pieces;
+};
+
 /** A line as it may be kept: cut to LINE_SCAN_MAX first, masked, then cut to `max` (EXCERPT_LINE_MAX). */
 const keepable = (text: string, max = EXCERPT_LINE_MAX): string => {
   // Cut far beyond what is shown: a token the cut splits could only come into view if masking removed
@@ -148,11 +161,14 @@ const windowFrom = (items: readonly Item[], from: number, key: number): string[]
     if (frame && previousFrame) continue;
     previousFrame = frame;
     if (i > key && isGenericError(item.text)) continue;
-    const line = keepable(item.text);
-    const size = Array.from(line).length + (lines.length > 0 ? 1 : 0);
-    if (total + size > EXCERPT_MAX_CHARS) break;
-    lines.push(line);
-    total += size;
+    // The key line is wrapped rather than cut (a Hugo error names the missing partial after 300 characters).
+    const pieces = i === key ? wrap(keepable(item.text, KEY_SHOWN_MAX)) : [keepable(item.text)];
+    for (const line of pieces) {
+      const size = Array.from(line).length + (lines.length > 0 ? 1 : 0);
+      if (total + size > EXCERPT_MAX_CHARS || lines.length >= EXCERPT_MAX_LINES) return lines;
+      lines.push(line);
+      total += size;
+    }
   }
   return lines;
 };

@@ -119,12 +119,17 @@ describe("selectExcerpt is bounded", () => {
     expect(excerpt?.key).toMatch(/^ERROR render of/);
   });
 
-  it("lines of 100 KB are cut to 200 characters, and a secret beyond the cut never shows", () => {
+  it("lines of 100 KB: the key error line wrapped on three lines, others cut, a secret beyond the cut never shows", () => {
     const long = `Error: ${"x".repeat(100_000)} ghp_abcdefghijklmnopqrstuvwxyz0123456789`;
     const excerpt = selectExcerpt(`${long}\n${"y".repeat(100_000)}\n`);
-    withinBounds(excerpt?.lines ?? []);
-    expect(excerpt?.lines[0]?.endsWith("…")).toBe(true);
-    expect(excerpt?.lines.join("")).not.toContain("ghp_");
+    const lines = excerpt?.lines ?? [];
+    withinBounds(lines);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]?.startsWith("Error: xxx")).toBe(true);
+    expect(lines[1]?.startsWith("  xxx")).toBe(true);
+    expect(lines[2]?.endsWith("…")).toBe(true);
+    expect(lines[3]).toBe(`${"y".repeat(199)}…`);
+    expect(lines.join("")).not.toContain("ghp_");
   });
 
   it("whatever the log, at most 12 lines of 200 characters, 1,500 in all, none empty", () => {
