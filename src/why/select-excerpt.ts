@@ -15,7 +15,7 @@ export const EXCERPT_MAX_CHARS = 1_500;
 /** What is read of a log: its tail (2 MiB of text at most; fetch-log.ts reads no more bytes than that). */
 export const MAX_LOG_CHARS = 2 * 1024 * 1024;
 /** How much of the key error line is shown, wrapped on lines of EXCERPT_LINE_MAX. */
-const KEY_SHOWN_MAX = 3 * EXCERPT_LINE_MAX;
+const KEY_SHOWN_MAX = EXCERPT_LINE_MAX + 2 * (EXCERPT_LINE_MAX - 2);
 /** How much of the key error line is signed. */
 const KEY_MAX = 1_000;
 /** Lines of context kept above the key error line. */
