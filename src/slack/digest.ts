@@ -167,6 +167,26 @@ const digestGroups = (items: readonly DigestLine[], kind: "failure" | "recovery"
     });
 };
 
+/** Groups of one site that failed at the same step, as one group of that step without error or excerpt. */
+const mergeSingles = (groups: readonly DigestGroup[]): DigestGroup[] => {
+  const merged = new Map<string, DigestGroup>();
+  const kept: DigestGroup[] = [];
+  for (const group of groups) {
+    if (group.failedAt === null || group.entries.length > 1) {
+      kept.push(group);
+      continue;
+    }
+    const into = merged.get(group.failedAt);
+    if (into) into.entries.push(...group.entries);
+    else {
+      const fresh = { ...group, error: null, excerpt: null, entries: [...group.entries] };
+      merged.set(group.failedAt, fresh);
+      kept.push(fresh);
+    }
+  }
+  return kept.sort((a, b) => b.entries.length - a.entries.length);
+};
+
 /**
  * One message for a storm: every site named and linked to its logs, grouped by what failed, packed
  * many per section. Only what does not fit in 50 blocks of 3000 characters (or `maxChars`) is cut, with
@@ -193,15 +213,18 @@ export const formatDigest = (
   const sectionBudget = MAX_BLOCKS - 3;
   let charBudget = (options.maxChars ?? Number.POSITIVE_INFINITY) - title.length - intro.text.length - 40;
 
-  const groups = digestGroups(items, kind);
-  // Every site's name comes first: a group's excerpt is shown only with what is left (largest groups first).
-  let excerptBudget =
-    charBudget -
-    groups.reduce(
+  const sizeOf = (list: readonly DigestGroup[]) =>
+    list.reduce(
       (sum, group) =>
         sum + groupHeading(group, false).length + group.entries.reduce((n, entry) => n + entry.length + 2, 4),
       0,
     );
+  let groups = digestGroups(items, kind);
+  // Every site's name comes first: many different errors at one step, each its own group with its error in
+  // its heading, would push sites out; they are then listed together under the step.
+  if (sizeOf(groups) > charBudget) groups = mergeSingles(groups);
+  // A group's excerpt is shown only with what is left (largest groups first).
+  let excerptBudget = charBudget - sizeOf(groups);
   const excerpts = new Map<DigestGroup, string>();
   for (const group of groups) {
     if (group.excerpt === null) continue;
