@@ -68,7 +68,12 @@ describe("a GitHub job's log, through its redirect to another origin", () => {
     let now = Date.now();
     const fetched = await githubJobLog(
       { token: TOKEN, apiUrl: api.url },
-      { now: () => now, sleep: async (ms) => void (now += ms) },
+      {
+        now: () => now,
+        sleep: async (ms) => {
+          now += ms;
+        },
+      },
     )(event, 5001, now + 3_000);
     expect(fetched).toEqual({ kind: "problem", problem: "not_found", status: 404 });
     expect(api.requests.filter((r) => r.path.endsWith("/logs")).length).toBeLessThanOrEqual(4);
@@ -182,7 +187,7 @@ describe("fetchLogTail", () => {
   it("asks again without Range when the host refuses a suffix range", async () => {
     const ranges: Array<string | undefined> = [];
     const fetchImpl: typeof fetch = async (_input, init) => {
-      const range = (init?.headers as Record<string, string>).range;
+      const range = (init?.headers as Record<string, string> | undefined)?.range;
       ranges.push(range);
       return range ? new Response("bad range", { status: 416 }) : new Response("", { status: 200 });
     };
