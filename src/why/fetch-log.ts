@@ -106,7 +106,9 @@ export const fetchLogTail = async (request: LogRequest): Promise<LogFetch> => {
     const signal = AbortSignal.timeout(left);
     try {
       const response = await requestWithoutLeak(request.url, request.credentials, headers, signal, fetchImpl);
-      if (response.status === 404 && request.retryNotFound) {
+      // Only the API's own 404 means "not ready yet"; the log host's means the log is gone.
+      const fromApi = response.url === "" || new URL(response.url).origin === new URL(request.url).origin;
+      if (response.status === 404 && request.retryNotFound && fromApi) {
         await response.body?.cancel().catch(() => undefined);
         notReady = true;
         const wait = Math.min(RETRY_MS, request.deadline - now());

@@ -79,6 +79,12 @@ describe("a GitHub job's log, through its redirect to another origin", () => {
     expect(api.requests.filter((r) => r.path.endsWith("/logs")).length).toBeLessThanOrEqual(4);
   });
 
+  it("the log host's 404 (an expired log) is not tried again", async () => {
+    const fetched = await read(5_000, { sleep: async () => undefined });
+    expect(fetched).toEqual({ kind: "problem", problem: "not_found", status: 404 });
+    expect(api.logHostRequests).toHaveLength(1);
+  });
+
   it.each([
     [401, "forbidden"],
     [403, "forbidden"],
