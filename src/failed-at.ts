@@ -1,5 +1,5 @@
 import type { FailedAt } from "./event.ts";
-import { EXCERPT_LINE_MAX, EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES } from "./why/select-excerpt.ts";
+import { EXCERPT_LINE_MAX, EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES } from "./why/excerpt-bounds.ts";
 import { errorSignature } from "./why/signature.ts";
 
 /** Bounds of `failedAt` (src/event.ts): enough to say what broke, never a log dump in a message or a record. */

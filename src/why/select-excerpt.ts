@@ -1,6 +1,9 @@
 import { isErrorLine, isGenericError, isStackFrame } from "./error-lines.ts";
+import { EXCERPT_LINE_MAX, EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES } from "./excerpt-bounds.ts";
 import { type LogLine, logLines } from "./log-lines.ts";
 import { maskSecrets } from "./mask-secrets.ts";
+
+export { EXCERPT_LINE_MAX, EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES };
 
 /**
  * The excerpt of a failed job's log: at most 12 lines of at most 200 characters, 1,500 in all, from the
@@ -9,9 +12,6 @@ import { maskSecrets } from "./mask-secrets.ts";
  * its tail only (the error is at the end), a line longer than a few thousand characters is cut before it
  * is looked at. docs/architecture.md, "Why it failed".
  */
-export const EXCERPT_MAX_LINES = 12;
-export const EXCERPT_LINE_MAX = 200;
-export const EXCERPT_MAX_CHARS = 1_500;
 /** What is read of a log: its tail (2 MiB of text at most; fetch-log.ts reads no more bytes than that). */
 export const MAX_LOG_CHARS = 2 * 1024 * 1024;
 /** How much of the key error line is shown, wrapped on lines of EXCERPT_LINE_MAX. */
