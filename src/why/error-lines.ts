@@ -6,14 +6,14 @@
 
 const ERROR_SHAPES: readonly RegExp[] = [
   // `Error: …`, `TypeError: …`, `error: …`, `ERROR …`, `fatal: …`, `panic: …`, `error[E0425]`, `error TS2304`
-  /\b[A-Z][A-Za-z]*Error\b:?/,
+  /\b[A-Z][A-Za-z]{0,40}Error\b:?/,
   /^(?:\[[^\]]{1,40}\]\s*)?(?:error|fatal|panic|failure|failed)(?:\[[^\]]*\])?(?:[:!]|\s+[A-Z0-9]{2,}\d|\s)/i,
   /\b(?:ERROR|FATAL|FAILED|FAILURE)\b/,
   /\bError:/,
   /\b(?:fatal error|error|fatal):\s/i,
   /^npm (?:ERR!|error)\b/,
   /^\s*(?:✘|✖|×|❌|⨯)/u,
-  /\b[A-Z][A-Za-z]*Exception\b/,
+  /\b[A-Z][A-Za-z]{0,40}Exception\b/,
   /^Traceback \(most recent call last\)/,
   /\b(?:rsync|sftp|scp|ssh|curl|wget|lftp)(?:: | error:)/,
   /\bcurl: \(\d+\)/,
@@ -43,11 +43,20 @@ const GENERIC_SHAPES: readonly RegExp[] = [
 const WARNING = /^(?:\[[^\]]{1,40}\]\s*)?(?:npm )?(?:WARN|warn|warning|Warning|DEPRECATION|deprecated)\b/;
 const STACK_FRAME = /^\s+at\s+\S.*(?:\(.*:\d+(?::\d+)?\)|:\d+:\d+)$|^\s+File ".*", line \d+/;
 
-/** An error or a failure, whatever the tool: a warning, even one that mentions "error", is not. */
-export const isErrorLine = (text: string): boolean =>
-  !WARNING.test(text) && ERROR_SHAPES.some((shape) => shape.test(text));
+/** What of a line is looked at: an error says so early, and a 100 KB line costs no more than this. */
+const HEAD = 1_000;
+const head = (text: string): string => (text.length > HEAD ? text.slice(0, HEAD) : text);
 
-export const isGenericError = (text: string): boolean => GENERIC_SHAPES.some((shape) => shape.test(text));
+/** An error or a failure, whatever the tool: a warning, even one that mentions "error", is not. */
+export const isErrorLine = (text: string): boolean => {
+  const start = head(text);
+  return !WARNING.test(start) && ERROR_SHAPES.some((shape) => shape.test(start));
+};
+
+export const isGenericError = (text: string): boolean => {
+  const start = head(text);
+  return GENERIC_SHAPES.some((shape) => shape.test(start));
+};
 
 /** A stack frame (`    at fn (file.js:1:2)`, Python's `  File "x.py", line 3`). */
-export const isStackFrame = (text: string): boolean => STACK_FRAME.test(text);
+export const isStackFrame = (text: string): boolean => STACK_FRAME.test(head(text));

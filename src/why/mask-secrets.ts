@@ -32,17 +32,17 @@ const PATTERNS: readonly RegExp[] = [
 ];
 
 /** Kept: the scheme and what follows the `@`; masked: the user and password. */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*:[^\s/@]*@/gi;
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{0,20}:\/\/)[^\s/@:]*:[^\s/@]*@/gi;
 /** `https://TOKEN@host`: a user part that long is a token. */
-const URL_TOKEN_USER = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]{20,}@/gi;
+const URL_TOKEN_USER = /\b([a-z][a-z0-9+.-]{0,20}:\/\/)[^\s/@:]{20,}@/gi;
 const AUTH_HEADER =
   /\b(authorization|proxy-authorization|x-api-key|private-token|x-gitlab-token)(\s*[:=]\s*)(?:(?:bearer|basic|token)\s+)?\S+/gi;
 const BEARER = /\b(bearer|token)(\s+)[A-Za-z0-9._~+/-]{16,}=*/gi;
 const SECRET_KEY =
-  "[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)";
+  "[A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)";
 const QUOTED_VALUE = new RegExp(`\\b(${SECRET_KEY}["']?\\s*[:=]\\s*)(["'])[^"'\\n]*\\2`, "gi");
 const KEY_VALUE =
-  /\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?)(\s*[:=]\s*["']?)(?![*]{3})[^\s"',;]{4,}/gi;
+  /\b([A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?)(\s*[:=]\s*["']?)(?![*]{3})[^\s"',;]{4,}/gi;
 const CANDIDATE = /[A-Za-z0-9+/=_-]{32,}/g;
 
 /** Shannon entropy in bits per character. */

@@ -27,7 +27,7 @@ const WORKSPACES: readonly RegExp[] = [
 
 /** The key line in the form that is hashed; exported so tests (and curious readers) can see it. */
 export const normaliseErrorLine = (line: string, site: string | null = null): string => {
-  let text = line.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi, "<url>");
+  let text = line.replace(/\b[a-z][a-z0-9+.-]{0,20}:\/\/[^\s"'<>()]+/gi, "<url>");
   const named = site !== null && site.trim() !== "";
   if (named) {
     // GitLab's builds directory is `/builds/<project path>/`, or `/builds/<runner>/<n>/<project path>/`.

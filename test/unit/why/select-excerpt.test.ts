@@ -133,6 +133,19 @@ describe("selectExcerpt is bounded", () => {
     expect(lines.join("")).not.toContain("ghp_");
   });
 
+  // A guard against patterns that backtrack (quadratic on long runs): before they were bounded, the first
+  // of these took seconds. No time is asserted; the test's own timeout is the bound.
+  it.each([
+    ["a.a.a.", "a.".repeat(50_000)],
+    ["AAAA", "A".repeat(100_000)],
+    ["Ab1Ab1", "Ab1".repeat(30_000)],
+    ["OSC starts", "\u001b]".repeat(50_000)],
+    ["quoted slashes", '"/'.repeat(50_000)],
+  ])("pathological lines (%s, 100 KB each, 2 MB in all) are read through", (_name, line) => {
+    const excerpt = selectExcerpt(`${line}\n`.repeat(20));
+    withinBounds(excerpt?.lines ?? []);
+  });
+
   it("whatever the log, at most 12 lines of 200 characters, 1,500 in all, none empty", () => {
     fc.assert(
       fc.property(
