@@ -78,6 +78,7 @@ export const createDetailFailure = (settings: DetailSettings, options: DetailOpt
     const wanted = detail.jobs
       .map((job, index) => ({ job, index }))
       .filter(({ job }) => job.jobId !== undefined && job.jobId !== null && job.excerpt === undefined);
+    if (wanted.length === 0) return detail;
     const reads = await Promise.all(
       wanted.slice(0, MAX_EXCERPT_JOBS).map(async ({ job, index }) => ({
         index,
