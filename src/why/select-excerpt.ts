@@ -80,8 +80,9 @@ const blocksOf = (lines: readonly LogLine[]): Block[] => {
       case "section-end": {
         const at = sections.lastIndexOf(line.name);
         if (at !== -1) sections.splice(at);
-        const parent = sections[sections.length - 1] ?? "";
-        start(parent, HOUSEKEEPING.test(parent));
+        // Between sections, only the runner speaks ("ERROR: Job failed: exit code 1"): never the failed step.
+        const parent = sections[sections.length - 1];
+        start(parent ?? "", parent === undefined || HOUSEKEEPING.test(parent));
         break;
       }
       case "error":

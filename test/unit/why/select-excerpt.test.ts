@@ -86,6 +86,22 @@ describe("selectExcerpt over real-shaped logs", () => {
     expect(lines.join("\n")).not.toMatch(/No files to upload|2026-12-07T12|\b0[01][OE] /);
   });
 
+  it("GitLab: a script that fails without a word shows its section's last lines, not the runner's verdict", () => {
+    const esc = String.fromCharCode(27);
+    const trace = [
+      `section_start:1:step_script\r${esc}[0KExecuting "step_script" stage of the job script`,
+      "$ ./deploy.sh",
+      "uploading 12 files",
+      "section_end:2:step_script\r",
+      `${esc}[31;1mERROR: Job failed: exit code 3${esc}[0;m`,
+    ].join("\n");
+    expect(selectExcerpt(trace)?.lines).toEqual([
+      'Executing "step_script" stage of the job script',
+      "$ ./deploy.sh",
+      "uploading 12 files",
+    ]);
+  });
+
   it("without any error line: the failed step's last lines", () => {
     const log = [
       "##[group]Run ./deploy.sh",
