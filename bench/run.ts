@@ -7,7 +7,8 @@
  * `npm run bench -- bundle` (or `--only=cpu,bundle,burst,theme`) runs some parts only; `npm run bench --
  * theme` runs the theme update scenario alone (bench/theme-update.ts, which also writes
  * bench/out/theme-update.json); `--sites=60` makes it smaller, for a quick look. `npm run bench -- board`
- * (the status board with 500 open episodes, bench/board.ts) runs only when named.
+ * (the status board with 500 open episodes, bench/board.ts) and `npm run bench -- why` (an excerpt of a 20 MB
+ * log, bench/why-excerpt.ts) run only when named.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -23,6 +24,7 @@ import {
   themeUpdateLines,
   writeThemeUpdate,
 } from "./theme-update.ts";
+import { runWhy, type WhyResult, whyLines } from "./why-excerpt.ts";
 
 const TARGETS = {
   ignoredRatio: 1.5,
@@ -37,10 +39,10 @@ const parts = (() => {
     (arg.startsWith("--only=") ? arg.slice("--only=".length) : arg).split(","),
   );
   const all = ["cpu", "bundle", "burst", "theme"];
-  const unknown = named.filter((part) => ![...all, "board"].includes(part));
+  const unknown = named.filter((part) => ![...all, "board", "why"].includes(part));
   if (unknown.length > 0) {
     process.stderr.write(
-      `unknown part ${unknown.join(", ")}: npm run bench [-- cpu,bundle,burst,theme,board] [--sites=N]\n`,
+      `unknown part ${unknown.join(", ")}: npm run bench [-- cpu,bundle,burst,theme,board,why] [--sites=N]\n`,
     );
     process.exit(2);
   }
@@ -51,6 +53,7 @@ const parts = (() => {
     burst: chosen.has("burst"),
     theme: chosen.has("theme"),
     board: chosen.has("board"),
+    why: chosen.has("why"),
   };
 })();
 
@@ -72,6 +75,7 @@ let bundle: BundleResult | null = null;
 let burst: BurstResult | null = null;
 let theme: ThemeUpdateResult | null = null;
 let board: BoardResult | null = null;
+let why: WhyResult | null = null;
 const problems: string[] = [];
 
 try {
@@ -110,6 +114,10 @@ try {
       "board: GET /status with 500 open episodes and 30 days of history (memory store, local BlobsServer)…",
     );
     board = await runBoard();
+  }
+  if (parts.why) {
+    say("why: the excerpt of a 20 MB job log (selectExcerpt, fetch with and without Range)…");
+    why = await runWhy();
   }
 } catch (error) {
   if (error instanceof BenchInvariantError) {
@@ -228,6 +236,11 @@ if (burst) {
 // A measurement of where issue 9 stands: its expectations print PASS/FAIL but never fail the run.
 if (theme) lines.push("", ...themeUpdateLines(theme));
 
+if (why) {
+  lines.push("");
+  lines.push(...whyLines(why));
+}
+
 if (board) {
   lines.push("");
   lines.push(
@@ -259,6 +272,7 @@ const results = {
   burst,
   theme,
   board,
+  why,
   problems,
   table,
 };

@@ -39,6 +39,8 @@ export interface Config {
   readonly githubRedelivery: { token: string; org: string; hookId: number; apiUrl: string } | null;
   /** What failed in a GitHub run (its jobs and steps), looked up with GITHUB_TOKEN alone. */
   readonly githubJobs: { token: string; apiUrl: string } | null;
+  /** Why a GitLab job failed (its trace), read with GITLAB_TOKEN. */
+  readonly gitlabJobs: { token: string; apiUrl: string } | null;
   /** null: `GET /status` is off (404). */
   readonly statusToken: string | null;
   /** Destinations, ROUTES, SLACK_MENTIONS, the Slack app (src/routing/routing.ts). */
@@ -137,6 +139,10 @@ export const parseConfig = (env: Env): Config => {
     githubJobs:
       v.GITHUB_TOKEN !== undefined && v.GITHUB_API_URL !== undefined
         ? { token: v.GITHUB_TOKEN, apiUrl: v.GITHUB_API_URL }
+        : null,
+    gitlabJobs:
+      v.GITLAB_TOKEN !== undefined && v.GITLAB_API_URL !== undefined
+        ? { token: v.GITLAB_TOKEN, apiUrl: v.GITLAB_API_URL }
         : null,
     statusToken: v.VIGIE_STATUS_TOKEN ?? null,
     routing: routed.routing,

@@ -1,6 +1,6 @@
 /**
  * Everything a webhook function needs only once a delivery calls for state or a message: the pipeline,
- * Netlify Blobs, the Slack senders and the GitHub jobs lookup, behind ONE dynamic import.
+ * Netlify Blobs, the Slack senders and the lookup of what failed and why, behind ONE dynamic import.
  *
  * Why one: the deploy build splits each function's lazily loaded code into chunks
  * (scripts/build-functions.ts), and esbuild puts each module in a chunk per set of entry points that reach
@@ -9,5 +9,5 @@
  */
 export * as pipeline from "./pipeline/pipeline.ts";
 export { createSlackRouter } from "./slack/router.ts";
-export { createJobsLookup } from "./sources/github/jobs.ts";
+export { createDetailFailure } from "./sources/detail-failure.ts";
 export { BlobsStore } from "./store/blobs-store.ts";

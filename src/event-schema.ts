@@ -39,7 +39,8 @@ const commit = object({
 
 /**
  * What failed: the failed jobs of a run, with their stage and, when known, the failed step and a short
- * error. Built bounded (src/failed-at.ts: at most 10 jobs, each string one line of at most 200 characters).
+ * error, and why (its log excerpt and error signature). Built bounded (src/failed-at.ts: at most 10 jobs, each
+ * string one line of at most 200 characters, an excerpt at most 12 such lines).
  * Optional and nullable: events stored before it existed, and sources that cannot know it, carry none.
  */
 export const failedAtSchema = object({
@@ -50,6 +51,15 @@ export const failedAtSchema = object({
       url: nullable(string()),
       step: nullable(string()),
       error: nullable(string()),
+      /** The job's id at its source (GitHub job, GitLab build), to read its log; absent when unknown. */
+      jobId: optional(nullable(number())),
+      /**
+       * Why it failed: at most 12 lines of the failed step's log (src/why/select-excerpt.ts), masked.
+       * Absent: not looked up (yet); null: looked up, none to show.
+       */
+      excerpt: optional(nullable(array(string()))),
+      /** The key error line, normalised and hashed (src/why/signature.ts): equal for the same error. */
+      signature: optional(nullable(string())),
     }),
   ),
 });

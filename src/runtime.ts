@@ -5,7 +5,7 @@ import { lazyImport } from "./lazy-import.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.ts";
 import { SLACK_TIMEOUT_MS, type SlackSender } from "./slack/message.ts";
-import type { JobsLookup } from "./sources/github/jobs.ts";
+import type { DetailFailure } from "./sources/detail-failure.ts";
 import type { Store } from "./store/store.ts";
 
 /** A little over one second: Slack accepts ≈1 message/s per webhook beyond short bursts. */
@@ -60,25 +60,33 @@ const slackFor = (config: Config): SlackSender => ({
   },
 });
 
-let jobs: { settings: Config["githubJobs"]; lookup: Promise<JobsLookup> } | null = null;
+let detail: {
+  github: Config["githubJobs"];
+  gitlab: Config["gitlabJobs"];
+  lookup: Promise<DetailFailure>;
+} | null = null;
 
 /**
- * With GITHUB_TOKEN, a GitHub failure is told with its failed jobs and steps (src/sources/github/jobs.ts).
- * Loaded at the first failure to tell, like the store: the Netlify and GitLab routes never evaluate it.
+ * With GITHUB_TOKEN, a GitHub failure is told with its failed jobs and steps, and with GITHUB_TOKEN or
+ * GITLAB_TOKEN with its failed step's log excerpt and signature (src/sources/detail-failure.ts). Loaded at
+ * the first failure to tell, like the store: the Netlify route never evaluates it.
  */
 const detailFailureFor = (config: Config): PipelineDeps["detailFailure"] => {
-  const settings = config.githubJobs;
-  if (settings === null) return undefined;
+  const github = config.githubJobs;
+  const gitlab = config.gitlabJobs;
+  if (github === null && gitlab === null) return undefined;
   return async (event, deadline) => {
-    if (event.source !== "github") return event;
-    if (jobs?.settings !== settings) {
-      jobs = {
-        settings,
-        lookup: loadDeferred().then(({ createJobsLookup }) => createJobsLookup(settings, { log })),
+    if (event.source === "netlify") return event;
+    if (detail?.github !== github || detail.gitlab !== gitlab) {
+      detail = {
+        github,
+        gitlab,
+        lookup: loadDeferred().then(({ createDetailFailure }) =>
+          createDetailFailure({ github, gitlab }, { log }),
+        ),
       };
     }
-    const found = await (await jobs.lookup)(event, deadline);
-    return found.failedAt === null ? event : { ...event, failedAt: found.failedAt };
+    return (await detail.lookup)(event, deadline);
   };
 };
 

@@ -27,6 +27,7 @@ export type Feature =
   | "slack"
   | "redelivery"
   | "github-api"
+  | "gitlab-api"
   | "status"
   | "tools"
   | "local";
@@ -39,6 +40,7 @@ export const FEATURES: Readonly<Record<Feature, string>> = {
   slack: "Slack",
   redelivery: "redelivery",
   "github-api": "GitHub API",
+  "gitlab-api": "GitLab API",
   status: "status route",
   tools: "setup, doctor",
   local: "npm start",
@@ -301,11 +303,11 @@ export const VARIABLES = {
     meaning: "Netlify API base URL.",
   }),
   GITLAB_TOKEN: secret(
-    "tools",
-    "GitLab access token (`api` scope, Maintainer or Owner of the group), for `npm run setup -- gitlab` and `npm run doctor`.",
+    "gitlab-api",
+    "GitLab access token. Alone (`read_api`): failure messages show the failed job's log excerpt. With `api` scope, Maintainer or Owner of the group: `npm run setup -- gitlab` and `npm run doctor`.",
   ),
   GITLAB_API_URL: variable({
-    feature: "tools",
+    feature: "gitlab-api",
     secret: false,
     default: "https://gitlab.com/api/v4",
     onInvalid: "off",

@@ -20,7 +20,7 @@ import {
   VALUE_MAX,
 } from "./blocks.ts";
 import { escapeTruncated, link, truncate } from "./escape.ts";
-import { firstFailedLabel } from "./failed-at.ts";
+import { excerptBlock, firstExcerpt, firstFailedLabel } from "./failed-at.ts";
 import type { Block, SlackMessage } from "./message.ts";
 
 /**
@@ -32,11 +32,29 @@ import type { Block, SlackMessage } from "./message.ts";
 export const DIGEST_MAX_CHARS = 12_000;
 export const DIGEST_SITES_PER_MESSAGE = 40;
 
-/** Items sorted by workflow, error and site, so that groups stay together across messages. */
+/**
+ * What a failure is grouped by: its first failed job and step and that job's error signature (the same
+ * error on 58 sites is one group, src/why/signature.ts), or without that detail its workflow and error.
+ */
+const causeOf = (event: RunEvent): string => {
+  const first = event.failedAt?.jobs[0];
+  if (first) return `at\u0000${collapseSpaces(firstFailedLabel(event) ?? "")}\u0000${first.signature ?? ""}`;
+  return `${event.workflow}\u0000${event.detail ?? event.outcome}`;
+};
+
+/**
+ * Items sorted so that groups stay together across messages: the largest cause first (as each digest
+ * lists its groups), then by cause and site.
+ */
 export const digestChunks = <T extends DigestLine>(items: readonly T[]): T[][] => {
-  const order = (item: T) =>
-    `${item.event.workflow}\n${item.event.detail ?? item.event.outcome}\n${item.event.site}`;
-  const sorted = [...items].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  const sizes = new Map<string, number>();
+  for (const { event } of items) sizes.set(causeOf(event), (sizes.get(causeOf(event)) ?? 0) + 1);
+  const order = (item: T) => `${causeOf(item.event)}\n${item.event.site}`;
+  const sorted = [...items].sort(
+    (a, b) =>
+      (sizes.get(causeOf(b.event)) ?? 0) - (sizes.get(causeOf(a.event)) ?? 0) ||
+      (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0),
+  );
   const chunks: T[][] = [];
   for (let i = 0; i < sorted.length; i += DIGEST_SITES_PER_MESSAGE) {
     chunks.push(sorted.slice(i, i + DIGEST_SITES_PER_MESSAGE));
@@ -71,8 +89,13 @@ interface DigestGroup {
   readonly failedAt: string | null;
   /** The error shared by the group (for a failedAt group, only when every site has the same); escaped. */
   readonly error: string | null;
+  /** One log excerpt for the group (its first site's), when the sites have one; raw lines. */
+  readonly excerpt: readonly string[] | null;
   readonly entries: string[];
 }
+
+/** A group's excerpt in a digest, fences included: one per group, while the digest has room. */
+const DIGEST_EXCERPT_MAX = 700;
 
 /**
  * "12 sites failed at *Deploy › Upload to host*", or without that detail "*Build and deploy* · 12 sites ·
@@ -87,14 +110,15 @@ const groupHeading = (group: DigestGroup, continued: boolean): string => {
 };
 
 /**
- * Failures are grouped by what failed (the first failed job and step: a theme update that broke every
- * build reads apart from a hosting outage that broke every upload), and without that detail by pipeline
- * and error (Netlify's first line of detail, else the outcome). Recoveries by pipeline.
+ * Failures are grouped by what failed and why (the first failed job and step, and its error signature: a
+ * theme update that broke every build on one template error reads apart from a hosting outage that broke
+ * every upload), and without that detail by pipeline and error (Netlify's first line of detail, else the
+ * outcome). Recoveries by pipeline. Each failure group carries one excerpt, its first site's.
  */
 const digestGroups = (items: readonly DigestLine[], kind: "failure" | "recovery"): DigestGroup[] => {
   const byKey = new Map<
     string,
-    Omit<DigestGroup, "entries"> & { events: RunEvent[]; errors: Set<string | null> }
+    Omit<DigestGroup, "entries" | "excerpt"> & { events: RunEvent[]; errors: Set<string | null> }
   >();
   for (const { event } of items) {
     const pipeline = collapseSpaces(event.workflow);
@@ -103,12 +127,8 @@ const digestGroups = (items: readonly DigestLine[], kind: "failure" | "recovery"
     const firstLine =
       event.detail?.split(/\r?\n/, 1)[0]?.replace(/^failed during stage '[^']*':\s*/i, "") ?? "";
     const error = collapseSpaces(firstLine) || outcomeWords(event.outcome);
-    const key =
-      at !== null
-        ? `at\u0000${collapseSpaces(at)}`
-        : kind === "failure"
-          ? `${pipeline}\u0000${error}`
-          : pipeline;
+    // A failure's cause: where it failed and its error's signature (causeOf).
+    const key = at !== null ? causeOf(event) : kind === "failure" ? `${pipeline}\u0000${error}` : pipeline;
     const group = byKey.get(key) ?? {
       pipeline: at === null ? `*${escapeTruncated(pipeline, VALUE_MAX)}*` : null,
       failedAt: at === null ? null : escapeTruncated(collapseSpaces(at), ERROR_HEADING_MAX),
@@ -128,20 +148,43 @@ const digestGroups = (items: readonly DigestLine[], kind: "failure" | "recovery"
     .map(({ pipeline, failedAt, error, events, errors }) => {
       const counts = new Map<string, number>();
       for (const e of events) counts.set(e.site, (counts.get(e.site) ?? 0) + 1);
-      const entries = [...events]
-        .sort((a, b) => (a.site === b.site ? 0 : a.site < b.site ? -1 : 1))
-        .map((e) => {
-          // The same site twice in a group (two branches or contexts): say which is which.
-          const which =
-            (counts.get(e.site) ?? 0) > 1 ? ` (${collapseSpaces(e.branch ?? e.context ?? "")})` : "";
-          return link(bounded(e.logsUrl), `${collapseSpaces(e.site)}${which}`, SITE_MAX);
-        });
+      const bySite = [...events].sort((a, b) => (a.site === b.site ? 0 : a.site < b.site ? -1 : 1));
+      const excerpt =
+        kind === "failure"
+          ? (bySite.map((e) => firstExcerpt(e)?.excerpt).find((lines) => lines && lines.length > 0) ?? null)
+          : null;
+      const entries = bySite.map((e) => {
+        // The same site twice in a group (two branches or contexts): say which is which.
+        const which =
+          (counts.get(e.site) ?? 0) > 1 ? ` (${collapseSpaces(e.branch ?? e.context ?? "")})` : "";
+        return link(bounded(e.logsUrl), `${collapseSpaces(e.site)}${which}`, SITE_MAX);
+      });
       // Sites that failed at the same step with the same error (Netlify's "exit code 2") say it once.
       const [shared] = errors;
       const same =
         failedAt !== null && errors.size === 1 && shared ? escapeTruncated(shared, ERROR_HEADING_MAX) : null;
-      return { pipeline, failedAt, error: failedAt === null ? error : same, entries };
+      return { pipeline, failedAt, error: failedAt === null ? error : same, excerpt, entries };
     });
+};
+
+/** Groups of one site that failed at the same step, as one group of that step without error or excerpt. */
+const mergeSingles = (groups: readonly DigestGroup[]): DigestGroup[] => {
+  const merged = new Map<string, DigestGroup>();
+  const kept: DigestGroup[] = [];
+  for (const group of groups) {
+    if (group.failedAt === null || group.entries.length > 1) {
+      kept.push(group);
+      continue;
+    }
+    const into = merged.get(group.failedAt);
+    if (into) into.entries.push(...group.entries);
+    else {
+      const fresh = { ...group, error: null, excerpt: null, entries: [...group.entries] };
+      merged.set(group.failedAt, fresh);
+      kept.push(fresh);
+    }
+  }
+  return kept.sort((a, b) => b.entries.length - a.entries.length);
 };
 
 /**
@@ -170,21 +213,44 @@ export const formatDigest = (
   const sectionBudget = MAX_BLOCKS - 3;
   let charBudget = (options.maxChars ?? Number.POSITIVE_INFINITY) - title.length - intro.text.length - 40;
 
+  const sizeOf = (list: readonly DigestGroup[]) =>
+    list.reduce(
+      (sum, group) =>
+        sum + groupHeading(group, false).length + group.entries.reduce((n, entry) => n + entry.length + 2, 4),
+      0,
+    );
+  let groups = digestGroups(items, kind);
+  // Every site's name comes first: many different errors at one step, each its own group with its error in
+  // its heading, would push sites out; they are then listed together under the step.
+  if (sizeOf(groups) > charBudget) groups = mergeSingles(groups);
+  // A group's excerpt is shown only with what is left (largest groups first).
+  let excerptBudget = charBudget - sizeOf(groups);
+  const excerpts = new Map<DigestGroup, string>();
+  for (const group of groups) {
+    if (group.excerpt === null) continue;
+    const block = excerptBlock(group.excerpt, DIGEST_EXCERPT_MAX);
+    if (block.length + 1 > excerptBudget) continue;
+    excerpts.set(group, `\n${block}`);
+    excerptBudget -= block.length + 1;
+  }
+  const headingOf = (group: DigestGroup, index: number): string =>
+    `${groupHeading(group, index > 0)}${index === 0 ? (excerpts.get(group) ?? "") : ""}`;
+
   const sections: string[] = [];
   let current = "";
   let currentGroup: DigestGroup | null = null;
   let listed = 0;
-  fill: for (const group of digestGroups(items, kind)) {
+  fill: for (const group of groups) {
     for (const [index, entry] of group.entries.entries()) {
       const piece =
         currentGroup === group
           ? `, ${entry}`
-          : `${current === "" ? "" : "\n\n"}${groupHeading(group, index > 0)}\n${entry}`;
+          : `${current === "" ? "" : "\n\n"}${headingOf(group, index)}\n${entry}`;
       let added = piece;
       if (current !== "" && current.length + piece.length <= SECTION_TEXT_MAX && piece.length <= charBudget) {
         current += piece;
       } else {
-        added = `${groupHeading(group, index > 0)}\n${entry}`;
+        added = `${headingOf(group, index)}\n${entry}`;
         if (current !== "") sections.push(current);
         current = "";
         if (sections.length >= sectionBudget || added.length > charBudget) break fill;

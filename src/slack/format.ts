@@ -20,6 +20,7 @@ export {
 } from "./digest.ts";
 export {
   type FailureOptions,
+  formatExcerptReply,
   formatFailure,
   formatRecovery,
   formatReminder,

@@ -26,7 +26,13 @@ import {
   value,
 } from "./blocks.ts";
 import { codeBlock, escapeMrkdwn, link, truncate } from "./escape.ts";
-import { failedAtSection, firstFailedLabel } from "./failed-at.ts";
+import {
+  EXCERPT_BLOCK_MAX,
+  excerptBlock,
+  failedAtLabel,
+  failedAtSection,
+  firstFailedLabel,
+} from "./failed-at.ts";
 import type { Block, SlackMessage } from "./message.ts";
 
 /**
@@ -251,4 +257,27 @@ export const formatReminder = (
   ]);
   const summary = `${forText === null ? "" : `for ${forText}, `}${runs}`;
   return message(fallbackSummary(`⏰ Still failing: ${collapseSpaces(event.site)}`, event, summary), blocks);
+};
+
+/** At most this many jobs' excerpts in a thread reply (the detail lookup reads no more logs than that). */
+const REPLY_EXCERPTS = 3;
+
+/**
+ * In Slack app mode, why it failed as a reply in the failure message's thread, when the message went
+ * without it (its log came later than the message could wait: docs/architecture.md, "Why it failed").
+ * null when no job has an excerpt, so that nothing empty is posted.
+ */
+export const formatExcerptReply = (event: FailureEvent): SlackMessage | null => {
+  const jobs = (event.failedAt?.jobs ?? []).filter((job) => (job.excerpt?.length ?? 0) > 0);
+  if (jobs.length === 0) return null;
+  const blocks = jobs.slice(0, REPLY_EXCERPTS).map(
+    (job): Block => ({
+      type: "section",
+      text: mrkdwn(
+        `*Why it failed* · ${link(bounded(job.url), failedAtLabel(job), 300)}\n${excerptBlock(job.excerpt ?? [], EXCERPT_BLOCK_MAX)}`,
+      ),
+    }),
+  );
+  const first = jobs[0] ? collapseSpaces(failedAtLabel(jobs[0])) : "";
+  return message(escapeMrkdwn(`Why it failed: ${collapseSpaces(event.site)}, at ${first}`), blocks);
 };

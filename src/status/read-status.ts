@@ -7,6 +7,7 @@ import { keys, PREFIX } from "../pipeline/keys.ts";
 import { parseLease, parseOutboxEntry, parseThread } from "../pipeline/records.ts";
 import { isChannel } from "../routing/routing.ts";
 import type { Store } from "../store/store.ts";
+import { failureSignature } from "../why/failure-signature.ts";
 import { isDryRun } from "./dry-run.ts";
 
 /**
@@ -220,6 +221,7 @@ export const readStatus = async (store: Store, config: Config, now: number): Pro
             detail: episode.first.detail,
             jobs: episode.first.failedAt?.jobs ?? [],
           },
+          signature: failureSignature(episode.first.failedAt),
           logsUrl: episode.lastLogsUrl,
           slackUrl,
         }))

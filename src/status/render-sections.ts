@@ -3,6 +3,7 @@ import { type EpisodeRow, foldRecoveries, groupEpisodes } from "./board-groups.t
 import { type Html, html } from "./html.ts";
 import type { OpenEpisode, StatusReport } from "./read-status.ts";
 import { brokenTimeChart, failuresChart } from "./render-charts.ts";
+import { renderExcerpt } from "./render-why.ts";
 
 /**
  * The board's sections (render-status.ts puts them on the page). Tables have headers with `scope`; on a
@@ -34,7 +35,7 @@ const whatFailed = (episode: OpenEpisode): Html => {
   return html`<ul class="jobs">${jobs.map((job) => {
     const where = [job.stage, job.step].filter((part) => part !== null).join(" › ");
     return html`<li>${link(job.url, job.name)}${where ? html` <span class="muted">(${where})</span>` : ""}${job.error ? html`: ${job.error}` : ""}</li>`;
-  })}</ul>`;
+  })}</ul>${renderExcerpt(jobs)}`;
 };
 
 const EPISODE_HEADERS = ["site", "source", "branch", "what failed", "broken for", "failed runs", "links"];

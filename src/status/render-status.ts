@@ -26,6 +26,7 @@ h1{margin:.2rem 0 .6rem;font-size:1.4rem}h2{margin:2rem 0 .6rem;font-size:1.2rem
 table{border-collapse:collapse;width:100%}th,td{padding:.35rem .5rem;text-align:left;vertical-align:top;border-bottom:1px solid #8883}
 th{font-weight:600}td.num{text-align:right}caption{text-align:left}
 .muted{color:var(--muted)}ul.jobs{margin:0;padding-left:1rem}
+details.why pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85em;margin:.3rem 0}
 details.group{border:1px solid #8884;border-radius:.4rem;padding:.4rem .6rem;margin:.5rem 0}
 details.group summary{cursor:pointer}
 .filter{display:flex;flex-wrap:wrap;gap:.4rem .8rem;align-items:end;margin:.6rem 0}

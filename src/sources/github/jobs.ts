@@ -103,7 +103,14 @@ export const selectFailedJobs = (jobs: readonly Job[], attempt: number): Selecte
         .sort((a, b) => a.number - b.number)
         .find((candidate) => FAILED_CONCLUSIONS.has(candidate.conclusion ?? ""));
       return {
-        job: { name: job.name, stage: null, url: job.html_url, step: step?.name ?? null, error: null },
+        job: {
+          name: job.name,
+          stage: null,
+          url: job.html_url,
+          step: step?.name ?? null,
+          error: null,
+          jobId: job.id,
+        },
         checkRunId: checkRunIdOf(job.check_run_url),
       };
     });
@@ -307,7 +314,10 @@ export const createJobsLookup = (settings: JobsSettings, options: JobsOptions): 
           }
         }),
       );
-      const detail = failedAt(selected.map(({ job }, index) => ({ ...job, error: errors[index] ?? null })));
+      const detail = failedAt(
+        selected.map(({ job }, index) => ({ ...job, error: errors[index] ?? null })),
+        event.repository,
+      );
       options.log("info", "failed jobs looked up", { ...where, jobs: detail?.jobs.length ?? 0 });
       return { failedAt: detail, problem: null };
     } catch (error) {

@@ -41,6 +41,8 @@ const failedJobs = (payload: PipelinePayload): FailedJob[] => {
       url: under(payload.project.web_url, `/-/jobs/${build.id}`),
       step: null,
       error: nonEmpty(build.failure_reason),
+      // Its trace is read after the answer, for the excerpt (src/sources/detail-failure.ts).
+      jobId: build.id,
     }));
 };
 
@@ -103,7 +105,7 @@ export const normalisePipeline = (payload: PipelinePayload): Interpretation => {
     // Orders the results of a stream (src/event.ts, runOrder). A retried pipeline keeps its created_at:
     // its new result then follows its old one by finish time, and a newer pipeline stays newer than it.
     startedAt: iso(attributes.created_at),
-    failedAt: failure ? failedAt(failedJobs(payload)) : null,
+    failedAt: failure ? failedAt(failedJobs(payload), project.path_with_namespace) : null,
     projectId: project.id,
     pipelineId: attributes.id,
     ref,

@@ -64,7 +64,7 @@ export const normaliseDeploy = (deploy: DeployPayload, event: string | null = nu
     attempt: 1,
     occurredAt: nonEmpty(deploy.updated_at) ?? deploy.created_at,
     startedAt: deploy.created_at,
-    failedAt: failure ? failedStage(detail, logsUrl) : null,
+    failedAt: failure ? failedStage(detail, logsUrl, deploy.name) : null,
     siteId: deploy.site_id,
     deployId: deploy.id,
   };

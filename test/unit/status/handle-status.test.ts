@@ -109,7 +109,12 @@ describe("GET /status: what it says", () => {
       since: expect.any(String),
       failedRuns: 1,
       lastFailureAt: expect.any(String),
-      failed: { outcome: expect.any(String), detail: expect.toBeOneOf([null, expect.any(String)]), jobs: [] },
+      failed: {
+        outcome: expect.any(String),
+        detail: expect.toBeOneOf([null, expect.any(String)]),
+        jobs: [],
+      },
+      signature: null,
       logsUrl: expect.stringMatching(/^https:/),
       slackUrl: null,
     });

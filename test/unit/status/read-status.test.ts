@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config.ts";
+import type { FailedAt } from "../../../src/event.ts";
+import { failedAt } from "../../../src/failed-at.ts";
 import { applyToDay, emptyDay } from "../../../src/history/history-day.ts";
 import { emptyStream, openEpisode } from "../../../src/pipeline/episodes.ts";
 import { keys } from "../../../src/pipeline/keys.ts";
@@ -15,11 +17,19 @@ const open = async (
   store: MemoryStore,
   site: string,
   routes?: Array<{ destination: string; delivery: "message" }>,
+  detail: FailedAt | null = null,
 ) => {
   const stream = `github:${site}:7:main`;
   const opened = openEpisode(
     emptyStream(stream),
-    asFailure(githubEvent({ site, repository: site, occurredAt: new Date(NOW - 3_600_000).toISOString() })),
+    asFailure(
+      githubEvent({
+        site,
+        repository: site,
+        occurredAt: new Date(NOW - 3_600_000).toISOString(),
+        failedAt: detail,
+      }),
+    ),
     `github:${site}:1:1`,
     NOW,
   );
@@ -30,6 +40,23 @@ const open = async (
 };
 
 describe("readStatus", () => {
+  it("carries each open episode's excerpt and signature (the JSON view)", async () => {
+    const store = new MemoryStore();
+    const detail = failedAt([
+      {
+        name: "Build",
+        step: "Build site",
+        jobId: 5,
+        excerpt: ["Error: partial not found"],
+        signature: "0123456789abcdef",
+      },
+    ]);
+    await open(store, "acme/why", undefined, detail);
+    const [episode] = (await readStatus(store, config, NOW)).episodes.list;
+    expect(episode?.signature).toBe("0123456789abcdef");
+    expect(episode?.failed.jobs[0]).toMatchObject({ excerpt: ["Error: partial not found"], jobId: 5 });
+  });
+
   it("links an episode to its Slack message when the Slack app posted it to a channel, and costs webhooks nothing", async () => {
     const store = new MemoryStore();
     const id = await open(store, "acme/app", [{ destination: "#C0123ABCD", delivery: "message" }]);

@@ -9,6 +9,7 @@ import {
   selectFailedJobs,
   usefulAnnotation,
 } from "../../../../src/sources/github/jobs.ts";
+import { errorSignature } from "../../../../src/why/signature.ts";
 import { githubEvent } from "../../../fixtures/events.ts";
 import { type GithubApi, jobsKey, startGithubApi } from "../../../fixtures/github-api.ts";
 import {
@@ -38,6 +39,7 @@ describe("selectFailedJobs", () => {
         url: `https://github.com/acme/site-1/actions/runs/${RUN_ID}/job/5001`,
         step: "Run hugo --minify",
         error: null,
+        jobId: 5001,
       },
     ]);
   });
@@ -220,6 +222,11 @@ describe("createJobsLookup (against a local stand-in for the GitHub API)", () =>
             url: `https://github.com/acme/site-1/actions/runs/${RUN_ID}/job/5001`,
             step: "Run hugo --minify",
             error: 'Error: error building site: "content/_index.md:3:1": unmarshal failed',
+            jobId: 5001,
+            // The annotation is the key error line until the log is read (src/sources/detail-failure.ts).
+            signature: errorSignature(
+              'Error: error building site: "content/_index.md:3:1": unmarshal failed',
+            ),
           },
         ],
       },

@@ -13,6 +13,7 @@ import { hashEmail } from "../../../../src/routing/mentions.ts";
 import { normalisePipeline } from "../../../../src/sources/gitlab/normalise.ts";
 import { pipelinePayloadSchema } from "../../../../src/sources/gitlab/schema.ts";
 import type { Interpretation } from "../../../../src/sources/source.ts";
+import { errorSignature } from "../../../../src/why/signature.ts";
 import {
   build,
   CI_VARIABLE_VALUE,
@@ -69,6 +70,8 @@ describe("normalisePipeline", () => {
             url: "https://gitlab.com/acme/sites/docs/-/jobs/9001",
             step: null,
             error: "script_failure",
+            jobId: 9001,
+            signature: errorSignature("script_failure"),
           },
         ],
       },
@@ -92,6 +95,8 @@ describe("normalisePipeline", () => {
           url: "https://gitlab.com/acme/sites/docs/-/jobs/9012",
           step: null,
           error: "runner_system_failure",
+          jobId: 9012,
+          signature: errorSignature("runner_system_failure"),
         },
       ],
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_FAILED_AT_TEXT } from "../../../../src/failed-at.ts";
 import { failedStage, NETLIFY_BUILD } from "../../../../src/sources/netlify/failed-stage.ts";
+import { errorSignature } from "../../../../src/why/signature.ts";
 
 const LOGS = "https://app.netlify.com/sites/acme-docs/deploys/674a1f3c9b2e4d0008c1a2b3";
 const stageAndError = (message: string | null) => {
@@ -46,7 +47,16 @@ describe("failedStage", () => {
 
   it("is one Netlify build job linked to the deploy log", () => {
     expect(failedStage("Failed during stage 'building site': x", LOGS)).toEqual({
-      jobs: [{ name: NETLIFY_BUILD, stage: null, url: LOGS, step: "building site", error: "x" }],
+      jobs: [
+        {
+          name: NETLIFY_BUILD,
+          stage: null,
+          url: LOGS,
+          step: "building site",
+          error: "x",
+          signature: errorSignature("x"),
+        },
+      ],
     });
   });
 

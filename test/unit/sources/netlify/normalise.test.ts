@@ -4,6 +4,7 @@ import { netlifyDeploySchema } from "../../../../src/event-schema.ts";
 import { MAX_DETAIL_LENGTH, normaliseDeploy } from "../../../../src/sources/netlify/normalise.ts";
 import { deployPayloadSchema } from "../../../../src/sources/netlify/schema.ts";
 import type { Interpretation } from "../../../../src/sources/source.ts";
+import { errorSignature } from "../../../../src/why/signature.ts";
 import {
   cancelledDeploy,
   failedDeploy,
@@ -56,6 +57,7 @@ describe("normaliseDeploy", () => {
             url: "https://app.netlify.com/sites/acme-docs/deploys/674a1f3c9b2e4d0008c1a2b3",
             step: "building site",
             error: "Build script returned non-zero exit code: 2",
+            signature: errorSignature("Build script returned non-zero exit code: 2"),
           },
         ],
       },
