@@ -4,6 +4,7 @@ import { mentionFor } from "../routing/mentions.ts";
 import { formatFailure } from "../slack/format.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
+import { needsDetail } from "../why/needs-detail.ts";
 import { type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
 import { summary, writeDigestItem } from "./digest-items.ts";
 import type { AnnouncedRoute, Episode, StreamState } from "./episodes.ts";
@@ -209,7 +210,7 @@ const withDetail = async (
   deps: PipelineDeps,
   deadline: number,
 ): Promise<FailureEvent> => {
-  if (!deps.detailFailure || (event.failedAt?.jobs.length ?? 0) > 0) return event;
+  if (!deps.detailFailure || !needsDetail(event)) return event;
   try {
     return await deps.detailFailure(event, deadline - deps.slackTimeoutMs - DETAIL_MARGIN_MS);
   } catch (error) {
@@ -224,15 +225,14 @@ const withDetail = async (
 /** What failed, written into the open episode's first event once it is known (one conditional write). */
 const rememberDetail = async (told: FailureEvent, stream: string, episode: Episode, deps: PipelineDeps) => {
   const failedAt = told.failedAt ?? null;
-  if (failedAt === null || (episode.first.failedAt?.jobs.length ?? 0) > 0) return;
+  if (failedAt === null || !needsDetail(episode.first) || told.failedAt === episode.first.failedAt) return;
   await conditionalUpdate(
     deps.store,
     keys.stream(stream),
     (value) => parseStream(value, stream),
     (state): Decision<null> => {
       const open = state?.episode;
-      if (!state || open?.id !== episode.id || (open.first.failedAt?.jobs.length ?? 0) > 0)
-        return { write: false, value: null };
+      if (!state || open?.id !== episode.id || !needsDetail(open.first)) return { write: false, value: null };
       return {
         write: true,
         next: { ...state, episode: { ...open, first: { ...open.first, failedAt } } },

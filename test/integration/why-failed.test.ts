@@ -170,7 +170,7 @@ describe("why it failed (GitHub API, its log host on another origin, GitLab API:
 
   // Needs the pipeline to ask for the detail of an event that already names its jobs (GitLab's payload does)
   // and to keep the excerpt it then gets: see docs/architecture.md, "Why it failed". Enabled once it does.
-  it.skip("GitLab: the failed build's trace excerpt reaches the message, read with PRIVATE-TOKEN", async ({
+  it("GitLab: the failed build's trace excerpt reaches the message, read with PRIVATE-TOKEN", async ({
     gitlabApi,
     slack,
     why,
