@@ -302,7 +302,8 @@ export const VARIABLES = {
     default: "20",
     onInvalid: "default",
     schema: () => integer(0),
-    meaning: "At most this many automatic re-runs per hour across all sites; beyond it, failures are announced at once.",
+    meaning:
+      "At most this many automatic re-runs per hour across all sites; beyond it, failures are announced at once.",
   }),
   VIGIE_STATUS_TOKEN: secret(
     "status",

@@ -99,10 +99,7 @@ const jobsMatch = (rule: AutoRerunRule, event: FailureEvent): boolean => {
 };
 
 /** The first rule that matches the failure, or null: it is announced at once. */
-export const matchAutoRerun = (
-  rules: readonly AutoRerunRule[],
-  event: FailureEvent,
-): AutoRerunRule | null =>
+export const matchAutoRerun = (rules: readonly AutoRerunRule[], event: FailureEvent): AutoRerunRule | null =>
   rules.find(
     (rule) =>
       matchRoute([rule.route], {

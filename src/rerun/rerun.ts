@@ -208,8 +208,7 @@ export const rerun = async (
   const words = provider.refusal(response.status, what);
   return {
     kind: "refused",
-    text:
-      words === null ? `${provider.name} refused (${response.status})${suffix}` : `${words}${suffix}`,
+    text: words === null ? `${provider.name} refused (${response.status})${suffix}` : `${words}${suffix}`,
     status: response.status,
   };
 };
