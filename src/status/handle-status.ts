@@ -7,6 +7,9 @@ import type { Store } from "../store/store.ts";
 import { authorize } from "./authorize.ts";
 
 /** What an authorised request needs, loaded then: a refused or switched-off request never parses it. */
+/** `/status/silences` (src/silences/handle-silences.ts), loaded only for it. */
+const loadSilences = lazyImport(() => import("../silences/handle-silences.ts"));
+
 const loadBoard = lazyImport(() =>
   Promise.all([import("./read-status.ts"), import("./render-status.ts")]).then(([read, render]) => ({
     ...read,
@@ -42,7 +45,8 @@ export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Resp
     return response;
   };
   if (config.statusToken === null) return answer(notFound(), "off");
-  if (req.method !== "GET" && req.method !== "HEAD")
+  const silences = new URL(req.url).pathname.replace(/\/+$/, "").endsWith("/status/silences");
+  if (!silences && req.method !== "GET" && req.method !== "HEAD")
     return answer(methodNotAllowed("GET, HEAD"), "method_not_allowed");
   if (!authorize(req.headers.get("authorization"), config.statusToken)) {
     return answer(
@@ -60,6 +64,10 @@ export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Resp
   }
   try {
     const now = deps.now?.() ?? Date.now();
+    if (silences) {
+      const { handleSilences } = await loadSilences();
+      return answer(await handleSilences(req, { store: deps.store(), now }), `silences ${req.method}`);
+    }
     const { BOARD_CSP, readStatus, renderStatus } = await loadBoard();
     const report = await readStatus(deps.store(), config, now);
     const headers = { "cache-control": "no-store" };
