@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { escapeHtml } from "./escape-html.ts";
 import type { OpenEpisode, StatusReport } from "./read-status.ts";
 import { brokenTimeChart, failuresChart, hours } from "./render-charts.ts";
+import { renderSilences } from "./render-silences.ts";
 
 /**
  * The board: what is broken right now, across every site, for a browser (docs/architecture.md, "The
@@ -199,6 +200,7 @@ ${sweepItem}
 <p class="muted">As of ${time(report.generatedAt)}; the page reloads every minute.</p></header>
 <main>
 ${openSection(report, now)}
+${renderSilences(report.actions, now)}
 ${recoveriesSection(report)}
 ${outboxSection(report)}
 ${historySection(report)}
