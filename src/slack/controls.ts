@@ -1,5 +1,6 @@
 import { type ControlRef, encodeControlRef } from "../slack-actions/control-ref.ts";
-import type { PlainText } from "./message.ts";
+import { MAX_BLOCKS } from "./blocks.ts";
+import type { Block, PlainText, SlackMessage } from "./message.ts";
 
 /**
  * The controls of a failure message in Slack app mode (docs/architecture.md, "Acting from Slack"): Re-run,
@@ -78,3 +79,13 @@ export const controlsBlock = (ref: ControlRef): ControlsBlock | null => {
     ],
   };
 };
+
+/**
+ * A failure message with its controls at the end, for a channel destination (the pipeline decides: Slack
+ * app mode with SLACK_SIGNING_SECRET). `Block` (message.ts) types vigie's link buttons; the controls block
+ * rides along in the same array on the wire, where Slack reads it as one more actions block.
+ */
+export const withControls = (message: SlackMessage, controls: ControlsBlock | null): SlackMessage =>
+  controls === null || message.blocks.length >= MAX_BLOCKS
+    ? message
+    : { ...message, blocks: [...message.blocks, controls as unknown as Block] };
