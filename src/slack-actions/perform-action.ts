@@ -26,13 +26,14 @@ export interface ActionDeps {
 
 const HOURS: Readonly<Record<string, number>> = { "1h": 1, "4h": 4, "24h": 24 };
 
+const who = (interaction: Interaction): string => `<@${interaction.user}>`;
+
 const where = (interaction: Interaction): string => {
   const { site, branch } = interaction.ref;
   return `*${escapeMrkdwn(site)}*${branch === null ? "" : ` on ${escapeMrkdwn(branch)}`}`;
 };
 
 const doRerun = async (interaction: Interaction, deps: ActionDeps): Promise<string> => {
-  const who = `<@${interaction.user}>`;
   const result = await rerun(interaction.ref.target, deps.config.actions.rerun, deps.rerun);
   deps.log(result.kind === "accepted" ? "info" : "warn", "slack action: re-run", {
     user: interaction.user,
@@ -42,8 +43,8 @@ const doRerun = async (interaction: Interaction, deps: ActionDeps): Promise<stri
   });
   const said = escapeMrkdwn(result.text);
   return result.kind === "accepted"
-    ? `🔁 ${who} asked for a re-run: ${said}.`
-    : `⚠️ ${who} asked for a re-run, which did not start: ${said}.`;
+    ? `🔁 ${who(interaction)} asked for a re-run: ${said}.`
+    : `⚠️ ${who(interaction)} asked for a re-run, which did not start: ${said}.`;
 };
 
 const doMute = async (interaction: Interaction, deps: ActionDeps): Promise<string> => {
@@ -81,8 +82,6 @@ const doMute = async (interaction: Interaction, deps: ActionDeps): Promise<strin
       : ` (until <!date^${Math.floor(silence.until / 1000)}^{time}|${new Date(silence.until).toISOString().slice(11, 16)} UTC>)`;
   return `🔕 ${who(interaction)} muted ${where(interaction)} ${label}${end}: no message about it until then (silence \`${silence.id}\`, \`npm run silence -- remove ${silence.id}\` ends it).`;
 };
-
-const who = (interaction: Interaction) => `<@${interaction.user}>`;
 
 /** The message as it was, with "<@U…> is on it" above its controls. */
 const acknowledged = (interaction: Interaction, at: number): unknown[] => {
