@@ -48,8 +48,8 @@ interface Provider {
   /** Method, path and body of the call. */
   readonly request: (target: RerunTarget) => { path: string; body?: object };
   readonly headers: (token: string) => Record<string, string>;
-  /** What a refusal means, in words, by status. */
-  readonly refusal: (status: number, what: string) => string | null;
+  /** What a refusal means, in words, by status and what the provider said (null: quote the provider). */
+  readonly refusal: (status: number, what: string, said: string) => string | null;
 }
 
 const PROVIDERS: Readonly<Record<RerunTarget["source"], Provider>> = {
@@ -68,10 +68,12 @@ const PROVIDERS: Readonly<Record<RerunTarget["source"], Provider>> = {
       accept: "application/vnd.github+json",
       "x-github-api-version": "2022-11-28",
     }),
-    refusal: (status, what) =>
+    // A 403 is also GitHub's answer to a run still in progress, a run over a month old, or a rate limit:
+    // only a permission refusal is worded as one (https://docs.github.com/rest/actions/workflow-runs).
+    refusal: (status, what, said) =>
       status === 401
         ? "GITHUB_TOKEN is invalid or expired"
-        : status === 403
+        : status === 403 && (said === "" || /not accessible|permission|must have/i.test(said))
           ? `GITHUB_TOKEN needs Actions: write on ${what}`
           : status === 404
             ? `GitHub has no such run in ${what}, or GITHUB_TOKEN cannot see the repository`
@@ -85,10 +87,10 @@ const PROVIDERS: Readonly<Record<RerunTarget["source"], Provider>> = {
       return { path: `/projects/${projectId}/pipelines/${pipelineId}/retry` };
     },
     headers: (token) => ({ "private-token": token, accept: "application/json" }),
-    refusal: (status, what) =>
+    refusal: (status, what, said) =>
       status === 401
         ? "GITLAB_TOKEN is invalid or expired"
-        : status === 403
+        : status === 403 && (said === "" || /forbidden|scope|permission/i.test(said))
           ? `GITLAB_TOKEN needs the api scope and the Developer role on ${what}`
           : status === 404
             ? `GitLab has no such pipeline in ${what}, or GITLAB_TOKEN cannot see the project`
@@ -205,7 +207,7 @@ export const rerun = async (
       status: response.status,
     };
   }
-  const words = provider.refusal(response.status, what);
+  const words = provider.refusal(response.status, what, said ?? "");
   return {
     kind: "refused",
     text: words === null ? `${provider.name} refused (${response.status})${suffix}` : `${words}${suffix}`,

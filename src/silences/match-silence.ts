@@ -41,7 +41,8 @@ export const isActive = (silence: Silence, now: number): boolean =>
 
 export const silenceMatches = (silence: Silence, target: SilenceTarget, now: number): boolean => {
   if (!isActive(silence, now)) return false;
-  if (silence.match.stream !== null && silence.match.stream !== target.stream) return false;
+  // A Mute from Slack names its stream: that alone decides (its site and branch are there to be shown).
+  if (silence.match.stream !== null) return silence.match.stream === target.stream;
   const rule = silenceRule(silence.match);
   if (typeof rule === "string") return false;
   return matchRoute([rule], { ...target, workflow: "" }).rule !== null;

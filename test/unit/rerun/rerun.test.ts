@@ -26,6 +26,17 @@ describe("rerun", () => {
     expect(result.text).toContain(words);
   });
 
+  it("a 403 that is not about permissions is quoted, not taken for a missing permission", async () => {
+    const result = await rerun(github, creds, {
+      fetch: answering(403, {
+        message: "Unable to retry this workflow run because it was created over a month ago",
+      }),
+    });
+    expect(result.text).toBe(
+      "GitHub refused (403) (GitHub said: Unable to retry this workflow run because it was created over a month ago)",
+    );
+  });
+
   it("quotes the provider's message without the token", async () => {
     const result = await rerun(github, creds, {
       fetch: answering(403, { message: "token ghp_secretToken0001 lacks\nActions: write" }),

@@ -45,6 +45,7 @@ describe("silenceMatches", () => {
     [{ site: "**", source: "github" }, target(), true],
     [{ stream: "github:acme/theme-blog:7:main" }, target(), true],
     [{ stream: "github:acme/theme-blog:7:main" }, target({ stream: "github:acme/theme-blog:8:main" }), false],
+    [{ stream: "github:acme/theme-blog:7:main", site: "acme/theme blog" }, target(), true],
   ])("%j against %j: %s", (match, t, expected) => {
     expect(silenceMatches(silence(match), t, T0)).toBe(expected);
   });
