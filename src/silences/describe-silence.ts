@@ -8,6 +8,13 @@ export const silenceConditions = (silence: Silence): string => {
     branch === null ? null : `branch:${branch}`,
     source === null ? null : `source:${source}`,
   ].filter((part): part is string => part !== null);
+  const sites = silence.match.sites ?? [];
+  if (sites.length > 0) {
+    const named = sites.slice(0, 3).join(", ");
+    parts.unshift(
+      `${sites.length} site${sites.length === 1 ? "" : "s"}: ${named}${sites.length > 3 ? ", …" : ""}`,
+    );
+  }
   if (parts.length === 0 && stream !== null) parts.push(`stream ${stream}`);
   return parts.join(" ");
 };

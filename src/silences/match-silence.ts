@@ -20,8 +20,8 @@ export const silenceRule = (match: SilenceMatch): RouteRule | string => {
     match.branch === null ? null : `branch:${match.branch}`,
     match.source === null ? null : `source:${match.source}`,
   ].filter((token): token is string => token !== null);
-  if (tokens.length === 0 && match.stream === null)
-    return "a silence must name a site, branch, source or stream";
+  if (tokens.length === 0 && match.stream === null && !match.sites?.length)
+    return "a silence must name a site, branch, source, sites or stream";
   if (tokens.some((token) => /\s|;|->/.test(token))) return "a glob cannot hold spaces, ; or ->";
   try {
     const [rule] = parseRoutes(`${tokens.length === 0 ? "*" : tokens.join(" ")} -> none`, {
@@ -43,6 +43,10 @@ export const silenceMatches = (silence: Silence, target: SilenceTarget, now: num
   if (!isActive(silence, now)) return false;
   // A Mute from Slack names its stream: that alone decides (its site and branch are there to be shown).
   if (silence.match.stream !== null) return silence.match.stream === target.stream;
+  const { sites } = silence.match;
+  if (sites && sites.length > 0 && !sites.some((site) => site.toLowerCase() === target.site.toLowerCase())) {
+    return false;
+  }
   const rule = silenceRule(silence.match);
   if (typeof rule === "string") return false;
   return matchRoute([rule], { ...target, workflow: "" }).rule !== null;

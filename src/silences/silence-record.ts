@@ -1,4 +1,14 @@
-import { boolean, type infer as Infer, literal, nullable, number, object, string } from "zod/mini";
+import {
+  array,
+  boolean,
+  type infer as Infer,
+  literal,
+  nullable,
+  number,
+  object,
+  optional,
+  string,
+} from "zod/mini";
 import { keyPart } from "../pipeline/keys.ts";
 
 /**
@@ -14,6 +24,8 @@ export const silenceMatchSchema = object({
   source: nullable(string()),
   /** One stream exactly (src/event.ts streamKey): the Mute control's silence. */
   stream: nullable(string()),
+  /** These sites exactly (any case): the "Mute these sites" control of a storm digest. */
+  sites: optional(nullable(array(string()))),
 });
 export type SilenceMatch = Infer<typeof silenceMatchSchema>;
 

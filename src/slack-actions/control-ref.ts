@@ -1,4 +1,15 @@
-import { type infer as Infer, literal, nullable, number, object, string, union } from "zod/mini";
+import {
+  array,
+  type infer as Infer,
+  literal,
+  maxLength,
+  minLength,
+  nullable,
+  number,
+  object,
+  string,
+  union,
+} from "zod/mini";
 import type { FailureEvent } from "../event.ts";
 import { streamKey } from "../event.ts";
 import { rerunTargetOf } from "../rerun/rerun-target.ts";
@@ -60,4 +71,22 @@ export const decodeControlRef = (value: string): ControlRef | null => {
   if (!parsed.success) return null;
   const { v: _v, ...ref } = parsed.data;
   return ref;
+};
+
+/** A storm digest's "Mute these sites": the sites it names (a part of a storm names its own). */
+const stormSchema = object({ v: literal(1), sites: array(string()).check(minLength(1), maxLength(100)) });
+
+export const encodeStormRef = (sites: readonly string[]): string | null => {
+  const value = JSON.stringify({ v: 1, sites: [...new Set(sites)] });
+  return sites.length > 0 && value.length <= BUTTON_VALUE_MAX ? value : null;
+};
+
+export const decodeStormRef = (value: string): string[] | null => {
+  if (value.length > BUTTON_VALUE_MAX) return null;
+  try {
+    const parsed = stormSchema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data.sites : null;
+  } catch {
+    return null;
+  }
 };

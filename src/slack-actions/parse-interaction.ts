@@ -11,7 +11,7 @@ import {
   string,
 } from "zod/mini";
 import { ACTION, CONTROLS_BLOCK_ID, MUTE_OPTIONS, type MuteChoice } from "../slack/controls.ts";
-import { type ControlRef, decodeControlRef } from "./control-ref.ts";
+import { type ControlRef, decodeControlRef, decodeStormRef } from "./control-ref.ts";
 
 /**
  * Slack's interactivity request, once its signature is checked: `application/x-www-form-urlencoded` with one
@@ -52,22 +52,28 @@ const payloadSchema = object({
 
 export type SlackBlock = NonNullable<NonNullable<Infer<typeof payloadSchema>["message"]>["blocks"]>[number];
 
-export type ActionKind = "rerun" | "mute" | "ack";
+export type ActionKind = "rerun" | "mute" | "ack" | "mute_storm";
 
-export interface Interaction {
-  readonly kind: ActionKind;
+interface Clicked {
   /** Who clicked (a Slack user id). */
   readonly user: string;
   readonly channel: string;
-  /** The failure message the control is on. */
+  /** The message the control is on. */
   readonly messageTs: string;
   readonly actionTs: string;
-  readonly ref: ControlRef;
-  /** vigie.mute: the chosen duration. */
-  readonly mute: MuteChoice | null;
   /** The message as Slack shows it, for an update in place (acknowledge). */
   readonly message: { readonly text: string; readonly blocks: readonly SlackBlock[] };
 }
+
+export type Interaction =
+  | (Clicked & {
+      readonly kind: "rerun" | "mute" | "ack";
+      readonly ref: ControlRef;
+      /** vigie.mute: the chosen duration. */
+      readonly mute: MuteChoice | null;
+    })
+  /** A storm digest's "Mute these sites". */
+  | (Clicked & { readonly kind: "mute_storm"; readonly sites: readonly string[] });
 
 export type ParsedInteraction =
   | { readonly kind: "action"; readonly interaction: Interaction }
@@ -79,6 +85,7 @@ const KINDS: Readonly<Record<string, ActionKind>> = {
   [ACTION.rerun]: "rerun",
   [ACTION.mute]: "mute",
   [ACTION.ack]: "ack",
+  [ACTION.muteStorm]: "mute_storm",
 };
 
 /** The ref of the controls block the select sits in: its buttons carry it (a select option cannot, ≤ 150). */
@@ -124,6 +131,18 @@ export const parseInteraction = (body: string): ParsedInteraction => {
     return invalid("no channel or message: vigie's controls are only on messages it posted");
   }
   const blocks = payload.message.blocks ?? [];
+  const clicked: Clicked = {
+    user: payload.user.id,
+    channel: payload.channel.id,
+    messageTs: payload.message.ts,
+    actionTs: action.action_ts,
+    message: { text: payload.message.text ?? "", blocks },
+  };
+  if (kind === "mute_storm") {
+    const sites = action.value === undefined ? null : decodeStormRef(action.value);
+    if (sites === null) return invalid(`${action.action_id}: no site list in the control`);
+    return { kind: "action", interaction: { ...clicked, kind, sites } };
+  }
   const ref =
     kind === "mute"
       ? refInBlocks(blocks)
@@ -140,15 +159,6 @@ export const parseInteraction = (body: string): ParsedInteraction => {
   }
   return {
     kind: "action",
-    interaction: {
-      kind,
-      user: payload.user.id,
-      channel: payload.channel.id,
-      messageTs: payload.message.ts,
-      actionTs: action.action_ts,
-      ref,
-      mute,
-      message: { text: payload.message.text ?? "", blocks },
-    },
+    interaction: { ...clicked, kind, ref, mute },
   };
 };

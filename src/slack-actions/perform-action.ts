@@ -2,7 +2,7 @@ import type { Config } from "../config.ts";
 import { describeError, type Logger } from "../log.ts";
 import { type RerunDeps, rerun } from "../rerun/rerun.ts";
 import { addSilence } from "../silences/silence-store.ts";
-import { CONTROLS_BLOCK_ID, controlsBlock, MUTE_OPTIONS } from "../slack/controls.ts";
+import { CONTROLS_BLOCK_ID, controlsBlock, MUTE_OPTIONS, STORM_MUTE_HOURS } from "../slack/controls.ts";
 import { escapeMrkdwn } from "../slack/escape.ts";
 import type { Store } from "../store/store.ts";
 import { writeAck } from "./ack-record.ts";
@@ -24,16 +24,19 @@ export interface ActionDeps {
   readonly rerun?: RerunDeps;
 }
 
+type OnEpisode = Extract<Interaction, { kind: "rerun" | "mute" | "ack" }>;
+type OnStorm = Extract<Interaction, { kind: "mute_storm" }>;
+
 const HOURS: Readonly<Record<string, number>> = { "1h": 1, "4h": 4, "24h": 24 };
 
 const who = (interaction: Interaction): string => `<@${interaction.user}>`;
 
-const where = (interaction: Interaction): string => {
+const where = (interaction: OnEpisode): string => {
   const { site, branch } = interaction.ref;
   return `*${escapeMrkdwn(site)}*${branch === null ? "" : ` on ${escapeMrkdwn(branch)}`}`;
 };
 
-const doRerun = async (interaction: Interaction, deps: ActionDeps): Promise<string> => {
+const doRerun = async (interaction: OnEpisode, deps: ActionDeps): Promise<string> => {
   const result = await rerun(interaction.ref.target, deps.config.actions.rerun, deps.rerun);
   deps.log(result.kind === "accepted" ? "info" : "warn", "slack action: re-run", {
     user: interaction.user,
@@ -47,7 +50,7 @@ const doRerun = async (interaction: Interaction, deps: ActionDeps): Promise<stri
     : `⚠️ ${who(interaction)} asked for a re-run, which did not start: ${said}.`;
 };
 
-const doMute = async (interaction: Interaction, deps: ActionDeps): Promise<string> => {
+const doMute = async (interaction: OnEpisode, deps: ActionDeps): Promise<string> => {
   const now = deps.now();
   const choice = interaction.mute ?? "1h";
   const untilGreen = choice === "green";
@@ -84,7 +87,7 @@ const doMute = async (interaction: Interaction, deps: ActionDeps): Promise<strin
 };
 
 /** The message as it was, with "<@U…> is on it" above its controls. */
-const acknowledged = (interaction: Interaction, at: number): unknown[] => {
+const acknowledged = (interaction: OnEpisode, at: number): unknown[] => {
   const kept = interaction.message.blocks.filter(
     (block) => block.block_id !== CONTROLS_BLOCK_ID && block.block_id !== "vigie.ack",
   );
@@ -102,7 +105,7 @@ const acknowledged = (interaction: Interaction, at: number): unknown[] => {
   return [...kept.slice(0, 48), note, ...(controls === null ? [] : [controls])];
 };
 
-const doAck = async (interaction: Interaction, deps: ActionDeps): Promise<null> => {
+const doAck = async (interaction: OnEpisode, deps: ActionDeps): Promise<null> => {
   const at = deps.now();
   await writeAck(deps.store, {
     episode: interaction.ref.episode,
@@ -124,6 +127,28 @@ const doAck = async (interaction: Interaction, deps: ActionDeps): Promise<null> 
     acknowledged(interaction, at),
   );
   return null;
+};
+
+const doMuteStorm = async (interaction: OnStorm, deps: ActionDeps): Promise<string> => {
+  const now = deps.now();
+  const silence = await addSilence(
+    deps.store,
+    {
+      match: { site: null, branch: null, source: null, stream: null, sites: [...interaction.sites] },
+      until: now + STORM_MUTE_HOURS * 3_600_000,
+      untilGreen: false,
+      reason: "storm muted from Slack",
+    },
+    `<@${interaction.user}>`,
+    now,
+  );
+  deps.log("info", "slack action: storm muted", {
+    user: interaction.user,
+    sites: interaction.sites.length,
+    silence: silence.id,
+  });
+  const count = interaction.sites.length;
+  return `🔕 ${who(interaction)} muted ${count === 1 ? "this site" : `these ${count} sites`} for ${STORM_MUTE_HOURS} hour: no message about them until then (silence \`${silence.id}\`).`;
 };
 
 export const performAction = async (interaction: Interaction, deps: ActionDeps): Promise<void> => {
@@ -155,11 +180,13 @@ export const performAction = async (interaction: Interaction, deps: ActionDeps):
       return;
     }
     const text =
-      interaction.kind === "rerun"
-        ? await doRerun(interaction, deps)
-        : interaction.kind === "mute"
-          ? await doMute(interaction, deps)
-          : await doAck(interaction, deps);
+      interaction.kind === "mute_storm"
+        ? await doMuteStorm(interaction, deps)
+        : interaction.kind === "rerun"
+          ? await doRerun(interaction, deps)
+          : interaction.kind === "mute"
+            ? await doMute(interaction, deps)
+            : await doAck(interaction, deps);
     if (text !== null) await deps.replies?.thread(interaction.channel, interaction.messageTs, text);
   } catch (error) {
     deps.log("error", "slack action failed", {

@@ -1,4 +1,4 @@
-import { type ControlRef, encodeControlRef } from "../slack-actions/control-ref.ts";
+import { type ControlRef, encodeControlRef, encodeStormRef } from "../slack-actions/control-ref.ts";
 import { MAX_BLOCKS } from "./blocks.ts";
 import type { Block, PlainText, SlackMessage } from "./message.ts";
 
@@ -15,7 +15,12 @@ export const ACTION = {
   rerun: "vigie.rerun",
   mute: "vigie.mute",
   ack: "vigie.ack",
+  /** On a storm digest: one silence for the sites it names, for an hour. */
+  muteStorm: "vigie.mute_storm",
 } as const;
+
+/** How long "Mute these sites" silences a storm's sites. */
+export const STORM_MUTE_HOURS = 1;
 
 /** The mute durations, as the select's option values (each ≤ 150 characters, as Slack requires). */
 export const MUTE_OPTIONS = [
@@ -76,6 +81,30 @@ export const controlsBlock = (ref: ControlRef): ControlsBlock | null => {
         options: MUTE_OPTIONS.map((option) => ({ text: plain(option.label), value: option.value })),
       },
       { type: "button", text: plain("🙋 I'm on it"), action_id: ACTION.ack, value },
+    ],
+  };
+};
+
+/**
+ * The "Mute these sites" control of a storm digest (one part of a storm: the sites this message names), or
+ * null when the list does not fit in a button value. Appended with `withControls` like a failure's.
+ */
+export const stormControlsBlock = (sites: readonly string[]): ControlsBlock | null => {
+  const value = encodeStormRef(sites);
+  if (value === null) return null;
+  const count = new Set(sites).size;
+  return {
+    type: "actions",
+    block_id: "vigie.storm",
+    elements: [
+      {
+        type: "button",
+        text: plain(
+          `🔕 Mute ${count === 1 ? "this site" : `these ${count} sites`} for ${STORM_MUTE_HOURS} h`,
+        ),
+        action_id: ACTION.muteStorm,
+        value,
+      },
     ],
   };
 };

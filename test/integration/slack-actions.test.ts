@@ -16,6 +16,7 @@ import {
   netlifyRef,
   SIGNING_SECRET,
   signedHeaders,
+  stormClickPayload,
 } from "../fixtures/slack-interactions.ts";
 import { startWebApiStandIn, type WebApiStandIn } from "../fixtures/slack-web-api.ts";
 import { rerunStandIn, type StandIn } from "./api-stand-ins.ts";
@@ -181,6 +182,21 @@ describe("POST /slack/interactions through the local runtime", () => {
     expect(report.actions.acks).toContainEqual(
       expect.objectContaining({ episode: githubRef.episode, user: "U0ALICE01" }),
     );
+  });
+
+  it("Mute these sites, on a storm digest: one silence for the sites it names", async () => {
+    const before = callsOf("chat.postMessage").length;
+    expect((await click(stormClickPayload(["acme/theme-a", "acme/theme-b", "acme/theme-c"]))).status).toBe(
+      200,
+    );
+    const replies = await waitForCall("chat.postMessage", before + 1);
+    expect(replies.at(-1)?.text).toContain("muted these 3 sites for 1 hour");
+    const silences = await statusSilences();
+    expect(silences.find((s) => Array.isArray(s.match.sites))?.match.sites).toEqual([
+      "acme/theme-a",
+      "acme/theme-b",
+      "acme/theme-c",
+    ]);
   });
 });
 

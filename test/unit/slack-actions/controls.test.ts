@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config.ts";
-import { ACTION, controlsBlock, withControls } from "../../../src/slack/controls.ts";
+import { ACTION, controlsBlock, stormControlsBlock, withControls } from "../../../src/slack/controls.ts";
 import { formatFailure } from "../../../src/slack/format.ts";
 import { controlRefOf, decodeControlRef, encodeControlRef } from "../../../src/slack-actions/control-ref.ts";
 import { asFailure, githubEvent, netlifyEvent } from "../../fixtures/events.ts";
@@ -66,6 +66,21 @@ describe("the controls of a failure message", () => {
   );
   it("encode refuses what would not fit", () => {
     expect(encodeControlRef({ ...githubRef, site: "y".repeat(2001) })).toBeNull();
+  });
+});
+
+describe("the storm digest's control", () => {
+  it("names how many sites it mutes, and is left out when they do not fit", () => {
+    const block = stormControlsBlock(["a/1", "a/2", "a/2"]);
+    expect(block?.elements).toHaveLength(1);
+    expect(block?.elements[0]).toMatchObject({
+      action_id: ACTION.muteStorm,
+      text: { text: "🔕 Mute these 2 sites for 1 h" },
+    });
+    expect(stormControlsBlock([])).toBeNull();
+    expect(
+      stormControlsBlock(Array.from({ length: 80 }, (_, i) => `acme/a-rather-long-site-name-${i}`)),
+    ).toBeNull();
   });
 });
 

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../../src/log.ts";
+import { matchSilence } from "../../../src/silences/match-silence.ts";
 import { listSilences } from "../../../src/silences/silence-store.ts";
 import { readAck } from "../../../src/slack-actions/ack-record.ts";
 import { handleInteraction, type InteractionDeps } from "../../../src/slack-actions/handle-interaction.ts";
@@ -14,6 +15,7 @@ import {
   netlifyRef,
   SIGNING_SECRET,
   signedHeaders,
+  stormClickPayload,
 } from "../../fixtures/slack-interactions.ts";
 import { Clock } from "../clock.ts";
 
@@ -327,5 +329,23 @@ describe("vigie.ack", () => {
     expect(JSON.stringify(update.blocks)).toContain("🙋 <@U0ALICE01> is on it");
     expect(update.blocks[0]).toMatchObject({ type: "header" });
     expect(update.blocks.at(-1)).toMatchObject({ type: "actions", block_id: "vigie.controls" });
+  });
+});
+
+describe("vigie.mute_storm (a storm digest)", () => {
+  it("silences the sites the digest names for an hour, in one silence", async () => {
+    const { fetch, calls } = fakeFetch((call) => slackOk(call) ?? { status: 500 });
+    await handleInteraction(click(stormClickPayload(["acme/theme-a", "acme/theme-b"])), deps(fetch));
+    const silences = await listSilences(store);
+    expect(silences).toHaveLength(1);
+    expect(silences[0]).toMatchObject({
+      match: { sites: ["acme/theme-a", "acme/theme-b"] },
+      until: clock.now() + 3_600_000,
+    });
+    const target = { branch: "main", source: "github", stream: "s" };
+    expect(matchSilence(silences, { ...target, site: "ACME/theme-b" }, clock.now())).not.toBeNull();
+    expect(matchSilence(silences, { ...target, site: "acme/theme-c" }, clock.now())).toBeNull();
+    const reply = calls.find((call) => call.url === `${SLACK_API}chat.postMessage`);
+    expect(String(reply?.body?.text)).toContain("muted these 2 sites for 1 hour");
   });
 });
