@@ -82,29 +82,34 @@ export const handleInteraction = async (req: Request, deps: InteractionDeps): Pr
     }
     if (parsed.kind === "ignored") return answer(new Response(null, { status: 200 }), "ignored");
     const { interaction } = parsed;
-    const { createSlackReplies, performAction } = await loadActions();
-    const token = config.routing.botToken;
-    const replies =
-      token === null
-        ? null
-        : createSlackReplies({
-            token,
-            apiUrl: config.routing.apiUrl,
-            log: deps.log,
-            ...(deps.fetch ? { fetch: deps.fetch } : {}),
-          });
-    if (replies === null) {
-      deps.log("warn", "slack action without SLACK_BOT_TOKEN: done, but nobody is told in Slack", {
-        action: interaction.kind,
+    // Everything from here runs after the answer: even loading the code that acts.
+    const act = async () => {
+      const { createSlackReplies, performAction } = await loadActions();
+      const token = config.routing.botToken;
+      if (token === null) {
+        deps.log("warn", "slack action without SLACK_BOT_TOKEN: done, but nobody is told in Slack", {
+          action: interaction.kind,
+        });
+      }
+      await performAction(interaction, {
+        config,
+        store: deps.store(),
+        replies:
+          token === null
+            ? null
+            : createSlackReplies({
+                token,
+                apiUrl: config.routing.apiUrl,
+                log: deps.log,
+                ...(deps.fetch ? { fetch: deps.fetch } : {}),
+              }),
+        log: deps.log,
+        now,
+        rerun: { ...(deps.fetch ? { fetch: deps.fetch } : {}), ...deps.rerun },
       });
-    }
-    const work = performAction(interaction, {
-      config,
-      store: deps.store(),
-      replies,
-      log: deps.log,
-      now,
-      rerun: { ...(deps.fetch ? { fetch: deps.fetch } : {}), ...deps.rerun },
+    };
+    const work = act().catch((error: unknown) => {
+      deps.log("error", "slack action failed", { action: interaction.kind, ...describeError(error) });
     });
     const fields = { action: interaction.kind, user: interaction.user, actionTs: interaction.actionTs };
     if (deps.defer) {
