@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { FailedAt, GithubRunEvent, NetlifyDeployEvent, RunEvent } from "../src/event.ts";
 import { failedAt } from "../src/failed-at.ts";
+import { CONTROLS_BLOCK_ID, controlsBlock, withControls } from "../src/slack/controls.ts";
 import {
   DIGEST_MAX_CHARS,
   formatDigest,
@@ -25,6 +26,7 @@ import {
   validateMessage,
 } from "../src/slack/format.ts";
 import type { Block, SlackMessage, TextObject } from "../src/slack/message.ts";
+import { controlRefOf } from "../src/slack-actions/control-ref.ts";
 import { failedStage } from "../src/sources/netlify/failed-stage.ts";
 import { asFailure, githubEvent, netlifyEvent } from "../test/fixtures/events.ts";
 
@@ -231,6 +233,12 @@ const samples: Sample[] = [
     message: formatFailure(githubFailure),
   },
   {
+    kind: "failure-controls",
+    title: "GitHub workflow failure, with the Slack app's controls",
+    postedAt: at(githubFailure.occurredAt, 2000),
+    message: withControls(formatFailure(githubFailure), controlsBlock(controlRefOf(githubFailure, "sample"))),
+  },
+  {
     kind: "netlify-failure",
     title: "Netlify deploy failure",
     postedAt: at(netlifyFailure.occurredAt, 2000),
@@ -362,8 +370,21 @@ const renderBlock = (block: Block): string => {
     case "divider":
       return `<hr class="divider">`;
     case "actions":
+      // Link buttons, and the Slack app's controls (src/slack/controls.ts: buttons without a URL, a select).
       return `<div class="actions">${block.elements
-        .map((b) => `<a class="button" href="${html(b.url)}">${html(b.text.text)}</a>`)
+        .map((b) => {
+          const element = b as unknown as {
+            type: string;
+            url?: string;
+            text?: { text: string };
+            placeholder?: { text: string };
+          };
+          if (element.type === "static_select")
+            return `<span class="button">${html(element.placeholder?.text ?? "")} ▾</span>`;
+          return element.url === undefined
+            ? `<span class="button">${html(element.text?.text ?? "")}</span>`
+            : `<a class="button" href="${html(element.url)}">${html(element.text?.text ?? "")}</a>`;
+        })
         .join("")}</div>`;
   }
 };
@@ -496,7 +517,13 @@ mkdirSync(OUT, { recursive: true });
 const HTML = mkdtempSync(join(tmpdir(), "vigie-messages-"));
 const pages: Array<{ file: string; source: string }> = [];
 for (const sample of samples) {
-  const violations = validateMessage(sample.message);
+  // The controls are checked by their own tests (test/unit/slack-actions/controls.test.ts).
+  const violations = validateMessage({
+    ...sample.message,
+    blocks: sample.message.blocks.filter(
+      (block) => (block as { block_id?: string }).block_id !== CONTROLS_BLOCK_ID,
+    ),
+  });
   if (violations.length > 0)
     throw new Error(`${sample.kind}: Slack would refuse it:\n${violations.join("\n")}`);
   const file = join(HTML, `${sample.kind}.html`);
