@@ -4,6 +4,7 @@ import { type Feature, VARIABLE_NAMES, VARIABLES, type VariableName } from "./co
 import { ConfigError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { destinationVariables, parseRouting, type Routing } from "./routing/routing.ts";
+import { type ActionsConfig, parseActions } from "./slack-actions/actions-config.ts";
 
 export { FAILURE_CONCLUSIONS, GITHUB_CONCLUSIONS, globToRegExp } from "./config/values.ts";
 export type { BranchGlob, ConfigProblem, Env };
@@ -45,6 +46,8 @@ export interface Config {
   readonly statusToken: string | null;
   /** Destinations, ROUTES, SLACK_MENTIONS, the Slack app (src/routing/routing.ts). */
   readonly routing: Routing;
+  /** Controls in Slack, re-runs, AUTO_RERUN (src/slack-actions/actions-config.ts). */
+  readonly actions: ActionsConfig;
   /** Every value that could not be used, and what vigie does instead. */
   readonly problems: readonly ConfigProblem[];
 }
@@ -146,6 +149,7 @@ export const parseConfig = (env: Env): Config => {
         : null,
     statusToken: v.VIGIE_STATUS_TOKEN ?? null,
     routing: routed.routing,
+    actions: parseActions(v, problems),
     problems,
   };
 };

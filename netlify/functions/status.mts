@@ -8,4 +8,8 @@ import { statusDeps } from "../../src/status/status-deps.ts";
  */
 export default async (req: Request): Promise<Response> => handleStatus(req, statusDeps());
 
-export const config: Config = { path: ["/status", "/status/outbox/resend", "/status/explain"] };
+// `/status/outbox/resend` and `/status/explain`: `npm run outbox -- resend --url`, `npm run explain -- --url`;
+// `/status/silences`: `npm run silence -- … --url` (src/silences/handle-silences.ts).
+export const config: Config = {
+  path: ["/status", "/status/outbox/resend", "/status/explain", "/status/silences"],
+};

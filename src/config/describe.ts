@@ -109,6 +109,35 @@ const redelivery = (config: Config): ConfigLine => {
       };
 };
 
+/** The Slack controls and automatic re-runs (src/slack-actions/actions-config.ts). */
+const actions = (config: Config): ConfigLine => {
+  const { signingSecrets, users, autoRerun, autoRerunMaxPerHour } = config.actions;
+  const rerun =
+    autoRerun.length === 0
+      ? ""
+      : `; AUTO_RERUN: ${autoRerun.length} rule(s), at most ${autoRerunMaxPerHour}/h`;
+  if (signingSecrets.length === 0) {
+    return {
+      state: "off",
+      label: "Slack actions",
+      text: `off: SLACK_SIGNING_SECRET is unset, messages carry no controls${rerun}`,
+    };
+  }
+  if (config.routing.botToken === null) {
+    return {
+      state: "problem",
+      label: "Slack actions",
+      text: `POST /slack/interactions is on, but without SLACK_BOT_TOKEN no message carries controls and no click is answered${rerun}`,
+    };
+  }
+  const who = users === null ? "anyone in the channel" : `${users.size} user(s) (SLACK_ACTION_USERS)`;
+  return {
+    state: "ok",
+    label: "Slack actions",
+    text: `POST /slack/interactions: Re-run, Mute, I'm on it, for ${who}${rerun}`,
+  };
+};
+
 const status = (config: Config): ConfigLine =>
   config.statusToken === null
     ? {
@@ -140,6 +169,7 @@ export const describeConfig = (env: Env): { lines: ConfigLine[]; problems: Confi
     ...routing(config),
     ...rules(config),
     redelivery(config),
+    actions(config),
     status(config),
     ...problems.map(problemLine),
   ];

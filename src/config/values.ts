@@ -236,3 +236,30 @@ export const branches = once(
       }),
     ),
 );
+
+/** Slack user ids (`U…`, or `W…` on Enterprise Grid), as src/routing/mentions.ts checks them. */
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+
+/** SLACK_ACTION_USERS: Slack user ids separated by commas or spaces. */
+export const slackUsers = once(
+  (): ValueSchema<ReadonlySet<string>> =>
+    pipe(
+      string(),
+      transform((value: string, ctx) => {
+        const ids = list(value, /[\s,]+/);
+        const wrong = ids.find((id) => !SLACK_USER.test(id));
+        if (wrong !== undefined || ids.length === 0) {
+          ctx.issues.push({
+            code: "custom",
+            input: value,
+            message:
+              wrong === undefined
+                ? "names no user"
+                : `"${wrong}" is not a Slack user id (like U0123ABCD: a member's profile, ⋮ → Copy member ID)`,
+          });
+          return new Set<string>();
+        }
+        return new Set(ids);
+      }),
+    ),
+);

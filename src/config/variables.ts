@@ -10,6 +10,7 @@ import {
   mentionsBy,
   secretText,
   signingToken,
+  slackUsers,
   text,
   type ValueSchema,
 } from "./values.ts";
@@ -27,8 +28,9 @@ export type Feature =
   | "slack"
   | "redelivery"
   | "github-api"
-  | "gitlab-api"
   | "status"
+  | "actions"
+  | "apis"
   | "tools"
   | "local";
 
@@ -40,8 +42,9 @@ export const FEATURES: Readonly<Record<Feature, string>> = {
   slack: "Slack",
   redelivery: "redelivery",
   "github-api": "GitHub API",
-  "gitlab-api": "GitLab API",
   status: "status route",
+  actions: "Slack actions",
+  apis: "log excerpts, re-runs, setup, doctor",
   tools: "setup, doctor",
   local: "npm start",
 };
@@ -277,6 +280,43 @@ export const VARIABLES = {
     schema: baseUrl,
     meaning: "For GitHub Enterprise Server (`https://HOST/api/v3`).",
   }),
+  SLACK_SIGNING_SECRET: secret(
+    "actions",
+    "The Slack app's signing secret: turns on `POST /slack/interactions` (unset: 404) and the Re-run, Mute and Acknowledge controls of failure messages posted with `SLACK_BOT_TOKEN` ([Act from Slack](#act-from-slack-re-run-mute-acknowledge)).",
+  ),
+  SLACK_SIGNING_SECRET_PREVIOUS: secret(
+    "actions",
+    "Also accepted, for rotating the signing secret (only while `SLACK_SIGNING_SECRET` is set).",
+  ),
+  SLACK_ACTION_USERS: variable({
+    feature: "actions",
+    secret: false,
+    default: null,
+    defaultText: "anyone in the channel",
+    onInvalid: "off",
+    schema: slackUsers,
+    meaning:
+      "Slack user ids (`U…`, comma-separated) allowed to use the controls; others are told they may not. Invalid: the controls refuse everyone until it is fixed.",
+  }),
+  AUTO_RERUN: variable({
+    feature: "actions",
+    secret: false,
+    default: null,
+    defaultText: "—",
+    onInvalid: "off",
+    schema: text,
+    meaning:
+      "Rules separated by `;`, like the left side of `ROUTES` plus `step:` and `job:` globs (`site:acme/* step:Upload*`): a matching failure is re-run once through the provider's API before anyone is told. Invalid: no automatic re-runs.",
+  }),
+  AUTO_RERUN_MAX_PER_HOUR: variable({
+    feature: "actions",
+    secret: false,
+    default: "20",
+    onInvalid: "default",
+    schema: () => integer(0),
+    meaning:
+      "At most this many automatic re-runs per hour across all sites; beyond it, failures are announced at once.",
+  }),
   VIGIE_STATUS_TOKEN: secret(
     "status",
     "Turns on `GET /status` (unset: 404); callers send it as a bearer token or as the password of HTTP Basic.",
@@ -291,11 +331,11 @@ export const VARIABLES = {
     meaning: "The deployed vigie's base URL: the default `--url` of `npm run setup` and `npm run doctor`.",
   }),
   NETLIFY_AUTH_TOKEN: secret(
-    "tools",
-    "Netlify personal access token, for `npm run setup -- netlify` and `npm run doctor`.",
+    "apis",
+    "Netlify personal access token, for re-runs of production deploys (from Slack or `AUTO_RERUN`), `npm run setup -- netlify` and `npm run doctor`.",
   ),
   NETLIFY_API_URL: variable({
-    feature: "tools",
+    feature: "apis",
     secret: false,
     default: "https://api.netlify.com/api/v1",
     onInvalid: "off",
@@ -303,11 +343,11 @@ export const VARIABLES = {
     meaning: "Netlify API base URL.",
   }),
   GITLAB_TOKEN: secret(
-    "gitlab-api",
-    "GitLab access token. Alone (`read_api`): failure messages show the failed job's log excerpt. With `api` scope, Maintainer or Owner of the group: `npm run setup -- gitlab` and `npm run doctor`.",
+    "apis",
+    "GitLab access token. Alone (`read_api`): failure messages show the failed job's log excerpt. With `api` scope, Maintainer or Owner of the group: `npm run setup -- gitlab` and `npm run doctor`; pipeline re-runs (from Slack or `AUTO_RERUN`) need `api` and Developer on the project.",
   ),
   GITLAB_API_URL: variable({
-    feature: "gitlab-api",
+    feature: "apis",
     secret: false,
     default: "https://gitlab.com/api/v4",
     onInvalid: "off",

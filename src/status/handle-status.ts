@@ -7,6 +7,7 @@ import type { Store } from "../store/store.ts";
 import { authorize } from "./authorize.ts";
 
 /** What an authorised request needs, loaded then: a refused or switched-off request never parses it. */
+const loadSilences = lazyImport(() => import("../silences/handle-silences.ts"));
 const loadBoard = lazyImport(() =>
   Promise.all([import("./read-status.ts"), import("./render-status.ts"), import("./board-filter.ts")]).then(
     ([read, render, filter]) => ({ ...read, ...render, ...filter }),
@@ -19,6 +20,8 @@ const loadExplain = lazyImport(() => import("../explain/explain-site.ts"));
 export const RESEND_PATH = "/status/outbox/resend";
 /** What `npm run explain -- SITE --url BASE` reads: `?site=SITE` (src/explain/). */
 export const EXPLAIN_PATH = "/status/explain";
+/** What `npm run silence -- … --url BASE` reads and changes (src/silences/handle-silences.ts). */
+export const SILENCES_PATH = "/status/silences";
 
 export interface StatusDeps {
   readonly env: Env;
@@ -54,7 +57,8 @@ export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Resp
   const url = new URL(req.url);
   const path = url.pathname.replace(/\/+$/, "");
   const resend = path === RESEND_PATH;
-  if (resend ? req.method !== "POST" : req.method !== "GET" && req.method !== "HEAD")
+  const silences = path.endsWith(SILENCES_PATH);
+  if (!silences && (resend ? req.method !== "POST" : req.method !== "GET" && req.method !== "HEAD"))
     return answer(methodNotAllowed(resend ? "POST" : "GET, HEAD"), "method_not_allowed");
   if (!authorize(req.headers.get("authorization"), config.statusToken)) {
     return answer(
@@ -72,6 +76,10 @@ export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Resp
   }
   try {
     const now = deps.now?.() ?? Date.now();
+    if (silences) {
+      const { handleSilences } = await loadSilences();
+      return answer(await handleSilences(req, { store: deps.store(), now }), `silences ${req.method}`);
+    }
     if (resend) {
       const { handleResend } = await loadResend();
       const { response, decision, fields } = await handleResend(req, deps.store(), now);

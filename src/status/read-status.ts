@@ -9,6 +9,7 @@ import { isChannel } from "../routing/routing.ts";
 import type { Store } from "../store/store.ts";
 import { failureSignature } from "../why/failure-signature.ts";
 import { isDryRun } from "./dry-run.ts";
+import { type ActionsReport, readSilencesAndAcks } from "./read-silences.ts";
 
 /**
  * What `GET /status` reports, as JSON and as the board (render-status.ts): whether the configuration is
@@ -80,6 +81,8 @@ export interface StatusReport {
     /** Broken time over those days, the worst sites first. */
     readonly sites: ReadonlyArray<{ readonly site: string; readonly brokenMs: number }>;
   };
+  /** Active silences and acknowledgements (src/status/read-silences.ts). */
+  readonly actions?: ActionsReport;
 }
 
 /**
@@ -138,11 +141,12 @@ const slackLink = async (store: Store, episode: Episode): Promise<string | null>
 
 export const readStatus = async (store: Store, config: Config, now: number): Promise<StatusReport> => {
   const days = lastDays(now);
-  const [outboxKeys, openKeys, sweepEntry, dayEntries] = await Promise.all([
+  const [outboxKeys, openKeys, sweepEntry, dayEntries, actions] = await Promise.all([
     store.list(PREFIX.outbox),
     store.list(PREFIX.open),
     store.read(keys.sweepStatus),
     Promise.all(days.map(async (day) => parseHistoryDay(await store.read(keys.history(day)), day))),
+    readSilencesAndAcks(store, now),
   ]);
   // Outbox keys sort by time: the newest are read when there are too many.
   const outboxRead = outboxKeys.slice(-MAX_OUTBOX_READS);
@@ -178,6 +182,7 @@ export const readStatus = async (store: Store, config: Config, now: number): Pro
 
   const sweepAt = parseLease(sweepEntry).at;
   return {
+    actions,
     generatedAt: new Date(now).toISOString(),
     config: {
       valid: config.problems.length === 0,

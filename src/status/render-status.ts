@@ -4,6 +4,7 @@ import { duration, time } from "./board-format.ts";
 import { type Html, html, raw } from "./html.ts";
 import type { StatusReport } from "./read-status.ts";
 import { historySection, openSection, outboxSection, recoveriesSection } from "./render-sections.ts";
+import { renderSilences } from "./render-silences.ts";
 
 /**
  * The board: what is broken right now, across every site, for a browser (docs/architecture.md, "The
@@ -121,6 +122,7 @@ ${filterForm(filter)}</header>
 <main>
 ${openSection(shown, now, isFiltered(filter))}
 ${recoveriesSection(shown)}
+${renderSilences(report.actions, now)}
 ${outboxSection(report)}
 ${historySection(report)}
 </main>

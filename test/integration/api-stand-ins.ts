@@ -271,6 +271,24 @@ export const gitlabStandIn = (state: GitlabState): Promise<StandIn> => {
 export const otherOrigin = (answer: Handler = () => ({ status: 200, body: [] })): Promise<StandIn> =>
   serve("", answer);
 
+/**
+ * The three re-run endpoints (GitHub `rerun-failed-jobs`, GitLab pipeline `retry`, Netlify site `builds`),
+ * one stand-in for all: `answer(path)` chooses the status (default 201), e.g. 403 for a token without
+ * "Actions: write" (with GitHub's message, https://docs.github.com/rest/actions/workflow-runs).
+ */
+export const rerunStandIn = (answer: (path: string) => number = () => 201): Promise<StandIn> =>
+  serve("", (req) => {
+    const known =
+      /^\/repos\/[^/]+\/[^/]+\/actions\/runs\/\d+\/rerun-failed-jobs$/.test(req.path) ||
+      /^\/projects\/\d+\/pipelines\/\d+\/retry$/.test(req.path) ||
+      /^\/sites\/[^/]+\/builds$/.test(req.path);
+    if (req.method !== "POST" || !known) return { status: 404, body: { message: "Not Found" } };
+    const status = answer(req.path);
+    return status === 403
+      ? { status, body: { message: "Resource not accessible by personal access token" } }
+      : { status, body: { id: 1 } };
+  });
+
 /** A deployed vigie's `GET /status`, answering `body` to the right bearer token. */
 export const statusStandIn = (token: string, body: unknown): Promise<StandIn> =>
   serve("", (req) => {
