@@ -112,7 +112,7 @@ describe("/status/silences", () => {
     };
     expect(actions.silences.map((s) => s.match.site)).toEqual(["acme/<b>*"]);
     expect(actions.acks.map((a) => a.user)).toEqual(["U0ALICE01"]);
-    const html = renderSilences(actions as never, T0);
+    const html = String(renderSilences(actions as never, T0));
     expect(html).toContain("site:acme/&lt;b&gt;*");
     expect(html).toContain("&lt;script&gt;");
     expect(html).not.toContain("<script>");
