@@ -2,18 +2,20 @@
  * `npm run sweep`: runs the sweep once, now, against the local state of `npm start` (the Blobs sandbox in
  * .netlify/blobs-serve, reached as `npm run outbox` reaches it), and prints its report. Locally,
  * `POST /.netlify/functions/sweep` answers the CLI's note about scheduled functions instead of the report.
- * Messages go to SLACK_WEBHOOK_URL as the running functions' would (dry run without it).
+ * Messages go to their destinations as the running functions' would (`default` is a dry run without
+ * SLACK_WEBHOOK_URL).
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BlobsServer } from "@netlify/blobs/server";
 import { loadConfig, sendingBlocker } from "../src/config.ts";
+import { createDestinationRouter } from "../src/destinations/router.ts";
 import { createLogger } from "../src/log.ts";
 import { sweep } from "../src/pipeline/sweep.ts";
 import { createRedeliverer } from "../src/redelivery/redeliverer.ts";
 import { SLACK_INTERVAL_MS } from "../src/runtime.ts";
-import { createDryRunSender, createSlackSender, SLACK_TIMEOUT_MS } from "../src/slack/send.ts";
+import { SLACK_TIMEOUT_MS } from "../src/slack/send.ts";
 import { BlobsStore } from "../src/store/blobs-store.ts";
 import { loadDotEnv, ROOT } from "./dotenv.ts";
 
@@ -45,10 +47,7 @@ try {
   const deps = {
     config,
     store,
-    slack:
-      config.slackWebhookUrl === null
-        ? createDryRunSender(log)
-        : createSlackSender({ url: config.slackWebhookUrl, timeoutMs: SLACK_TIMEOUT_MS, log }),
+    slack: createDestinationRouter(config.routing, { timeoutMs: SLACK_TIMEOUT_MS, log }),
     log,
     now: Date.now,
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),

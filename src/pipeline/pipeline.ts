@@ -1,10 +1,10 @@
 import type { Config } from "../config.ts";
+import { followUpsOf } from "../destinations/follow-ups.ts";
+import { failureNotice, recoveryNotice, updateNotice } from "../destinations/notice.ts";
 import { commitKey, type FailureEvent, idempotencyKey, type RunEvent, streamKey } from "../event.ts";
 import { describeError } from "../log.ts";
 import { mentionFor } from "../routing/mentions.ts";
 import { DEFAULT_DESTINATION, matchRoute, type RouteInput } from "../routing/routes.ts";
-import { isChannel } from "../routing/routing.ts";
-import { formatFailure, formatRecovery, formatResolved } from "../slack/format.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
 import { oneLine } from "../text/one-line.ts";
@@ -628,7 +628,8 @@ const processFailure = async (
   // One message per destination its route names (ids `<episode>:open:<destination>`); in a destination's
   // storm, its digest instead.
   const mention = mentionFor(deps.config.routing.mentions, event);
-  const message = detailed.then((told) => formatFailure(told, mention === null ? {} : { mention }));
+  const opened = { id: episode.id, openedAt: episode.openedAt, failedRuns: episode.failedRuns };
+  const message = detailed.then((told) => failureNotice(told, opened, mention));
   const outboxes: Array<Promise<Enqueued>> = [];
   for (const announced of announcedRoutes(episode)) {
     const { destination } = announced;
@@ -652,7 +653,7 @@ const processFailure = async (
             message: formatted,
             cause: key,
             destination,
-            ...(isChannel(destination) ? { startsThread: true } : {}),
+            ...(followUpsOf(deps.config.routing, destination).keepsOpening ? { startsThread: true } : {}),
           },
           deps,
         ),
@@ -773,11 +774,12 @@ const queueRecovery = async (
   deps: PipelineDeps,
 ): Promise<Enqueued[]> => {
   const recovery = {
+    id: episode.id,
     openedAt: episode.openedAt,
     failedRuns: episode.failedRuns,
     firstFailureUrl: episode.first.logsUrl,
   };
-  const message = formatRecovery(event, recovery);
+  const message = recoveryNotice(event, recovery, episode.first);
   const queued: Enqueued[] = [];
   for (const announced of announcedRoutes(episode)) {
     const { destination } = announced;
@@ -788,7 +790,7 @@ const queueRecovery = async (
       continue;
     }
     const after = keys.outbox(episode.receivedAt, announced.openingId);
-    const app = isChannel(destination);
+    const follow = followUpsOf(deps.config.routing, destination);
     const common = { at: deps.now(), after, cause: key, destination };
     queued.push(
       await enqueue(
@@ -798,12 +800,12 @@ const queueRecovery = async (
           kind: "recovery",
           summary: summary("recovered", event),
           message,
-          ...(app ? { thread: announced.openingId } : {}),
+          ...(follow.replies || follow.recoveryEdits ? { thread: announced.openingId } : {}),
         },
         deps,
       ),
     );
-    if (app) {
+    if (follow.updateOnRecovery) {
       queued.push(
         await enqueue(
           {
@@ -811,7 +813,7 @@ const queueRecovery = async (
             id: `${episode.id}:resolved${announced.suffix}`,
             kind: "update",
             summary: summary("marked recovered", event),
-            message: formatResolved(episode.first, event, recovery),
+            message: updateNotice(episode.first, event, recovery),
             thread: announced.openingId,
             edit: true,
           },

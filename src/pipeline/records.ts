@@ -11,6 +11,7 @@ import {
   union,
   unknown,
 } from "zod/mini";
+import { parseNotice } from "../destinations/notice-schema.ts";
 import { isFailureEvent } from "../event.ts";
 import { runEventSchema } from "../event-schema.ts";
 import type { SlackMessage } from "../slack/message.ts";
@@ -199,7 +200,7 @@ const outboxSchema = object({
   id: string(),
   kind: union(MESSAGE_KINDS.map((kind) => literal(kind))),
   summary: string(),
-  message: slackMessageSchema,
+  message: unknown(),
   state: union([literal("pending"), literal("sending"), literal("sent"), literal("dead")]),
   attempts: number(),
   createdAt: number(),
@@ -220,10 +221,16 @@ const outboxSchema = object({
 export const parseOutboxEntry = (value: unknown): OutboxEntry | null => {
   const parsed = outboxSchema.safeParse(value);
   if (!parsed.success) return null;
-  const { message, after, timedOut, destination, startsThread, thread, edit, ...rest } = parsed.data;
+  const { message: stored, after, timedOut, destination, startsThread, thread, edit, ...rest } = parsed.data;
+  // A Notice (src/destinations/notice.ts), or a Slack message in entries written before notices.
+  const isNotice = typeof stored === "object" && stored !== null && "notice" in stored;
+  const notice = isNotice ? parseNotice(stored) : null;
+  const slack = isNotice ? null : slackMessageSchema.safeParse(stored);
+  if (notice === null && !slack?.success) return null;
+  const message = notice ?? (slack?.data as SlackMessage);
   return {
     ...rest,
-    message: message as SlackMessage,
+    message,
     after: after ?? null,
     ...(timedOut === undefined ? {} : { timedOut }),
     ...(destination === undefined ? {} : { destination }),

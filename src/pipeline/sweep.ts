@@ -8,20 +8,13 @@
  * outbox every minute.
  */
 
+import { followUpsOf } from "../destinations/follow-ups.ts";
+import { digestNotice, reminderNotice } from "../destinations/notice.ts";
 import { StoreUnavailableError } from "../errors.ts";
-import { isFailureEvent } from "../event.ts";
 import { recordHistory } from "../history/record-history.ts";
 import { describeError } from "../log.ts";
 import { DEFAULT_DESTINATION } from "../routing/routes.ts";
-import { isChannel } from "../routing/routing.ts";
-import {
-  DIGEST_MAX_CHARS,
-  digestChunks,
-  formatDigest,
-  formatFailure,
-  formatRecovery,
-  formatReminder,
-} from "../slack/format.ts";
+import { digestChunks } from "../slack/digest.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import { deliver, enqueue } from "./deliver.ts";
 import { announcedRoutes, type Episode, markReminded, reminderDue } from "./episodes.ts";
@@ -121,32 +114,6 @@ const recoverInflight = async (deps: PipelineDeps, deadline: number): Promise<nu
 };
 
 /**
- * A digest of one (the storm's tail, a lone recovery of a storm's site) reads better as the ordinary
- * message of its kind.
- */
-const digestMessage = (
-  items: readonly DigestItem[],
-  kind: DigestItem["kind"],
-  part: { index: number; count: number; totalSites: number },
-) => {
-  const [only] = items;
-  if (items.length === 1 && only) {
-    return kind === "failure" && isFailureEvent(only.event)
-      ? formatFailure(only.event, {})
-      : formatRecovery(only.event, {
-          openedAt: only.episode.openedAt,
-          failedRuns: only.episode.failedRuns,
-          firstFailureUrl: only.episode.firstLogsUrl,
-        });
-  }
-  return formatDigest(
-    items.map((item) => ({ event: item.event })),
-    kind,
-    { maxChars: DIGEST_MAX_CHARS, part },
-  );
-};
-
-/**
  * Storm digests: once the oldest waiting item has waited STORM_GROUP_WAIT_SECONDS, one message per
  * destination and kind (storms are per destination: each channel gets the digest of its own sites).
  */
@@ -190,7 +157,7 @@ const flushDigests = async (deps: PipelineDeps): Promise<number> => {
           id: `${base}:${index}`,
           kind: chunk.length === 1 ? (kind === "failure" ? "failure" : "recovery") : "digest",
           summary: `${kind} digest: ${chunk.length} sites${chunks.length > 1 ? ` (${index + 1}/${chunks.length})` : ""}`,
-          message: digestMessage(chunk, kind, { index, count: chunks.length, totalSites: group.length }),
+          message: digestNotice(chunk, kind, { index, count: chunks.length, totalSites: group.length }),
           cause: null,
           destination,
         },
@@ -237,9 +204,10 @@ const queueReminders = async (deps: PipelineDeps): Promise<number> => {
       continue;
     }
     const episode = updated.value;
-    const message = formatReminder(
+    const message = reminderNotice(
       episode.first,
       {
+        id: episode.id,
         openedAt: episode.openedAt,
         failedRuns: episode.failedRuns,
         lastFailureAt: episode.lastFailureAt,
@@ -249,7 +217,8 @@ const queueReminders = async (deps: PipelineDeps): Promise<number> => {
     );
     // To every destination the opening went to; with the Slack app, in the failure message's thread.
     for (const announced of announcedRoutes(episode)) {
-      const threaded = announced.delivery === "message" && isChannel(announced.destination);
+      const threaded =
+        announced.delivery === "message" && followUpsOf(deps.config.routing, announced.destination).replies;
       await enqueue(
         {
           at: now,
