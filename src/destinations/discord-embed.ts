@@ -1,4 +1,4 @@
-import { escapeMarkdown, fencedCode } from "./escape-markdown.ts";
+import { escapeMarkdown, fencedCode, linkTarget } from "./escape-markdown.ts";
 import type { OutboxMessage } from "./kind.ts";
 import { isNotice, type Notice, updateNotice } from "./notice.ts";
 import { type DigestView, digestView, type RunView, runView, type Tone } from "./view.ts";
@@ -56,7 +56,7 @@ const md = (text: string, max: number): string => {
   return `${kept.endsWith("\\") && !kept.endsWith("\\\\") ? kept.slice(0, -1) : kept}…`;
 };
 const mdLink = (label: string, url: string | null, max: number): string =>
-  url === null ? md(label, max) : `[${md(label, max)}](<${url.replace(/[<>\s]/g, encodeURIComponent)}>)`;
+  url === null ? md(label, max) : `[${md(label, max)}](<${linkTarget(url)}>)`;
 
 /** Characters Discord counts against an embed's share of the 6,000. */
 export const embedChars = (embed: DiscordEmbed): number =>
@@ -104,7 +104,7 @@ const runMessage = (view: RunView): DiscordBody => {
     footer: { text: FOOTER },
     timestamp: new Date(Date.parse(view.at) || 0).toISOString(),
   };
-  const extra = view.links.slice(1).map((link) => `[${md(link.label, 60)}](<${link.url}>)`);
+  const extra = view.links.slice(1).map((link) => `[${md(link.label, 60)}](<${linkTarget(link.url)}>)`);
   const content = [md(view.title, 300), ...extra].join(" · ");
   return body(content, [embed]);
 };

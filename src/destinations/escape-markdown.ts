@@ -26,3 +26,11 @@ export const escapeMarkdown = (text: string): string =>
  */
 export const fencedCode = (lines: readonly string[]): string =>
   `\`\`\`\n${lines.map((line) => line.replace(/`(?=`)/g, "`\u200b")).join("\n")}\n\`\`\``;
+
+/**
+ * A URL as a Markdown link target: the characters that could end the target or be read as Markdown
+ * (`(`, `)`, `[`, `]`, `<`, `>`, `{`, `}`, `|`, `*`, `_`, `~`, backtick, `\\`, spaces) are percent-encoded, which leaves an
+ * http(s) URL pointing where it did.
+ */
+export const linkTarget = (url: string): string =>
+  url.replace(/[()[\]<>{}|*_~`\\\s]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);

@@ -1,4 +1,4 @@
-import { escapeMarkdown } from "./escape-markdown.ts";
+import { escapeMarkdown, linkTarget } from "./escape-markdown.ts";
 import type { OutboxMessage } from "./kind.ts";
 import { isNotice } from "./notice.ts";
 import { type DigestView, digestView, type RunView, runView, type Tone, utc } from "./view.ts";
@@ -32,9 +32,9 @@ export interface TeamsBody {
 const cut = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 const md = (text: string, max = VALUE_MAX): string =>
   escapeMarkdown(cut(text.replace(/\s+/g, " ").trim(), max));
-/** `[label](url)`; `(`, `)` and spaces in the URL are percent-encoded so that they cannot end it. */
+/** `[label](url)`, the URL percent-encoded where it could end the link (linkTarget). */
 const mdLink = (label: string, url: string | null, max = VALUE_MAX): string =>
-  url === null ? md(label, max) : `[${md(label, max)}](${url.replace(/[()\s<>]/g, encodeURIComponent)})`;
+  url === null ? md(label, max) : `[${md(label, max)}](${linkTarget(url)})`;
 /** A RichTextBlock shows text as it is; only a mention or a date function could still be read in it. */
 const inert = (text: string): string => text.replace(/<(\/?at)/gi, "<\u200b$1").replace(/\{\{/g, "{\u200b{");
 
@@ -98,7 +98,7 @@ const runCard = (view: RunView, excerpts: boolean): TeamsBody => {
   const actions = view.links.map((link) => ({
     type: "Action.OpenUrl",
     title: cut(link.label, 40),
-    url: link.url,
+    url: linkTarget(link.url),
   }));
   return card(body, actions);
 };
