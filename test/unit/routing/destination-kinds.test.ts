@@ -73,7 +73,10 @@ describe("Teams, Discord and JSON destinations", () => {
         JSON_WEBHOOK_URL_X: URLS.JSON_WEBHOOK_URL_PAGER,
         JSON_WEBHOOK_SECRET_X: SECRET,
       }),
-    ).toMatchObject([{ variable: "JSON_WEBHOOK_URL_X", effect: "closed" }]);
+    ).toMatchObject([
+      { variable: "JSON_WEBHOOK_URL_X", effect: "closed" },
+      { variable: "JSON_WEBHOOK_SECRET_X", effect: "off" },
+    ]);
   });
 
   it("a JSON destination needs a whsec_ secret; a secret alone is ignored; URLs must be http(s)", () => {
