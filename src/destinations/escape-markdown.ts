@@ -33,4 +33,7 @@ export const fencedCode = (lines: readonly string[]): string =>
  * http(s) URL pointing where it did.
  */
 export const linkTarget = (url: string): string =>
-  url.replace(/[()[\]<>{}|*_~`\\\s]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  url.replace(
+    /[()[\]<>{}|*_~`\\\s]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+  );
