@@ -16,7 +16,7 @@ type Json = Extract<Destination, { kind: "json" }>;
  * `webhook-timestamp` the attempt's time in seconds, `webhook-signature` `v1,<base64 HMAC-SHA256>` of
  * `id.timestamp.body` with the `whsec_…` secret. 2xx is delivered; the rest as every HTTP kind (http-post.ts).
  */
-const loadStandardWebhooks = lazyImport(() => import("standardwebhooks"));
+const loadSigner = lazyImport(() => import("./sign-webhook.ts"));
 
 /** Without an outbox id (a preview), an id derived from the document, stable for the same document. */
 const idOf = (message: OutboxMessage, messageId: string | undefined): string =>
@@ -38,14 +38,14 @@ export const signedRequest = async (
   const document = jsonDocument(message, id);
   if (document === null) return null;
   const body = JSON.stringify(document);
-  const { Webhook } = await loadStandardWebhooks();
+  const { signWebhook } = await loadSigner();
   const at = new Date(Math.floor(now / 1000) * 1000);
   return {
     body,
     headers: {
       "webhook-id": id,
       "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-      "webhook-signature": new Webhook(secret).sign(id, at, body),
+      "webhook-signature": signWebhook(secret, id, at, body),
     },
   };
 };
