@@ -86,16 +86,16 @@ export const jsonDocument = (message: OutboxMessage, id: string): WebhookEvent |
   switch (message.notice) {
     case "failure":
       return {
-        ...at(message.event.occurredAt),
         type: "vigie.failure",
+        ...at(message.event.occurredAt),
         data: { event: documentEvent(message.event), episode: episodeOf(message.episode) },
       };
     case "recovery":
     case "update": {
       const { event, episode } = message;
       return {
-        ...at(event.occurredAt),
         type: "vigie.recovery",
+        ...at(event.occurredAt),
         data: {
           event: documentEvent(event),
           episode: episodeOf(episode, {
@@ -110,8 +110,8 @@ export const jsonDocument = (message: OutboxMessage, id: string): WebhookEvent |
     case "reminder": {
       const { event, episode } = message;
       return {
-        ...at(new Date(message.at).toISOString()),
         type: "vigie.reminder",
+        ...at(new Date(message.at).toISOString()),
         data: {
           event: documentEvent(event),
           episode: episodeOf(episode, {
