@@ -7,6 +7,8 @@
  * Needs Chromium (Debian: `apt-get install chromium fonts-lato fonts-noto-color-emoji`); CHROMIUM=path picks
  * another binary. `--html-only` writes the pages without screenshots. With ImageMagick's `convert`, the PNGs
  * are stripped of their timestamps and quantised, so that they stay small and identical from run to run.
+ * The same failure and recovery are also drawn as a Teams card and a Discord embed (scripts/render-kinds.ts):
+ * docs/messages/teams-*.png, discord-*.png.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -27,6 +29,7 @@ import {
 import type { Block, SlackMessage, TextObject } from "../src/slack/message.ts";
 import { failedStage } from "../src/sources/netlify/failed-stage.ts";
 import { asFailure, githubEvent, netlifyEvent } from "../test/fixtures/events.ts";
+import { kindPages } from "./render-kinds-pages.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "docs", "messages");
@@ -501,6 +504,11 @@ for (const sample of samples) {
     throw new Error(`${sample.kind}: Slack would refuse it:\n${violations.join("\n")}`);
   const file = join(HTML, `${sample.kind}.html`);
   const source = page(sample);
+  writeFileSync(file, source);
+  pages.push({ file, source });
+}
+for (const { name, source } of kindPages(githubFailure, recovered, githubFailure.occurredAt)) {
+  const file = join(HTML, `${name}.html`);
   writeFileSync(file, source);
   pages.push({ file, source });
 }
