@@ -102,6 +102,19 @@ export interface DigestEntry {
 }
 
 /**
+ * An event without its jobs' log excerpts: a digest names sites and groups them by what failed, and forty
+ * excerpts would make one outbox entry weigh hundreds of KB (every sweep reads it).
+ */
+const withoutExcerpts = (event: RunEvent): RunEvent => {
+  const jobs = event.failedAt?.jobs;
+  if (!jobs?.some((job) => "excerpt" in job)) return event;
+  return {
+    ...event,
+    failedAt: { jobs: jobs.map(({ name, stage, url, step, error }) => ({ name, stage, url, step, error })) },
+  };
+};
+
+/**
  * One part of a digest. A digest of one (the storm's tail, a lone recovery of a storm's site) reads better
  * as the ordinary message of its kind.
  */
@@ -124,7 +137,7 @@ export const digestNotice = (
   return {
     notice: "digest",
     kind,
-    items: items.map((item) => ({ event: item.event, episode: ref(item) })),
+    items: items.map((item) => ({ event: withoutExcerpts(item.event), episode: ref(item) })),
     part,
   };
 };

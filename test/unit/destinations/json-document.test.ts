@@ -133,3 +133,11 @@ describe("signedRequest (Standard Webhooks)", () => {
     expect(() => other.verify(signed?.body ?? "", signed?.headers ?? {})).toThrow();
   });
 });
+
+describe("digest notices", () => {
+  it("leave the jobs' log excerpts out (forty of them would weigh down the outbox entry)", () => {
+    const notice = digest(3);
+    expect(JSON.stringify(notice)).not.toContain("excerpt");
+    expect(JSON.stringify(notice)).toContain("partials/header");
+  });
+});
