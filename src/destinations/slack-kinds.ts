@@ -4,6 +4,7 @@ import { formatNotice } from "../slack/format-notice.ts";
 import type { SlackSender } from "../slack/message.ts";
 import { createDryRunSender, createSlackSender } from "../slack/send.ts";
 import { createWebApiSender } from "../slack/web-api-send.ts";
+import { showingSender } from "./dry-run-kinds.ts";
 import { FOLLOW_UPS } from "./follow-ups.ts";
 import type { DestinationKind, Sender } from "./kind.ts";
 
@@ -71,11 +72,18 @@ export const slackAppKind: DestinationKind<Channel> = {
     ),
 };
 
-/** `default` without SLACK_WEBHOOK_URL: the Slack message is printed in the log, nothing is sent. */
+/**
+ * `default` without SLACK_WEBHOOK_URL: the Slack message is printed in the log, nothing is sent. A named
+ * destination set to `dry-run` (`TEAMS_WEBHOOK_URL_OPS=dry-run`) prints what its kind would receive
+ * (`shows`, dry-run-kinds.ts).
+ */
 export const dryRunKind: DestinationKind<DryRun> = {
   id: "dry-run",
   limits: "nothing is sent",
   followUps: FOLLOW_UPS.dry_run,
   format: (message) => formatNotice(message),
-  connect: (_destination, deps) => formatting(createDryRunSender(deps.log)),
+  connect: (destination, deps) =>
+    destination.shows === undefined || destination.shows === "slack"
+      ? formatting(createDryRunSender(deps.log))
+      : showingSender(destination.name, destination.shows, deps.log),
 };

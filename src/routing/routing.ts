@@ -34,7 +34,19 @@ export type Destination =
   | { readonly kind: "teams"; readonly name: string; readonly url: string }
   | { readonly kind: "discord"; readonly name: string; readonly url: string }
   | { readonly kind: "json"; readonly name: string; readonly url: string; readonly secret: string }
-  | { readonly kind: "dry_run"; readonly name: string };
+  /** `shows`: a named destination set to `dry-run`, whose kind's messages are printed in the log. */
+  | { readonly kind: "dry_run"; readonly name: string; readonly shows?: DryRunShows };
+
+/** The kinds a named destination set to `dry-run` can show. */
+export type DryRunShows = "slack" | "teams" | "discord" | "json";
+const SHOWS: Readonly<Record<NamedKind, DryRunShows>> = {
+  webhook: "slack",
+  teams: "teams",
+  discord: "discord",
+  json: "json",
+};
+/** A named destination's URL set to this prints its messages, as that kind would receive them. */
+export const DRY_RUN_URL = "dry-run";
 
 export interface Routing {
   /** Every destination a rule or the default can name, by canonical name. */
@@ -145,6 +157,10 @@ export const parseRouting = (
     }
     named.set(name, variable);
     const url = set(env[variable]) as string;
+    if (url.toLowerCase() === DRY_RUN_URL) {
+      destinations.set(name, { kind: "dry_run", name, shows: SHOWS[kind] });
+      continue;
+    }
     if (httpUrl(url) === null) {
       // The value itself is never echoed: a webhook URL is a secret.
       closed("must be an http(s) URL (value not shown, it is a secret)");
@@ -227,14 +243,20 @@ export const isChannel = (destination: string): boolean => CHANNEL_ID.test(desti
 export const destinationVariable = (destination: Destination): string => {
   if (destination.name === DEFAULT_DESTINATION) return "SLACK_WEBHOOK_URL";
   if (destination.kind === "channel") return "SLACK_BOT_TOKEN";
-  return `${destination.kind === "dry_run" ? URL_PREFIX : DESTINATION_PREFIXES[destination.kind]}${destination.name}`;
+  if (destination.kind === "dry_run") {
+    const shown = (Object.keys(SHOWS) as NamedKind[]).find((k) => SHOWS[k] === destination.shows);
+    return `${DESTINATION_PREFIXES[shown ?? "webhook"]}${destination.name}`;
+  }
+  return `${DESTINATION_PREFIXES[destination.kind]}${destination.name}`;
 };
 
 /** One line per destination, for `npm start`, `doctor` and `npm run route` (never a URL or a token). */
 export const describeDestination = (destination: Destination): string => {
   switch (destination.kind) {
     case "dry_run":
-      return "dry run (SLACK_WEBHOOK_URL unset: messages are printed in the log)";
+      return destination.shows === undefined
+        ? "dry run (SLACK_WEBHOOK_URL unset: messages are printed in the log)"
+        : `dry run (${destinationVariable(destination)}=${DRY_RUN_URL}: what ${destination.shows === "slack" ? "Slack" : destination.shows === "json" ? "a JSON receiver" : destination.shows === "teams" ? "Teams" : "Discord"} would receive is printed in the log)`;
     case "webhook":
       return `${destinationVariable(destination)}${destination.format === "attachments" ? " (attachments, for Mattermost)" : ""}`;
     case "channel":

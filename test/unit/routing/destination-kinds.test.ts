@@ -122,4 +122,28 @@ describe("Teams, Discord and JSON destinations", () => {
     expect(followUpsOf(routing, "OPS")).toMatchObject({ keepsOpening: false, recoveryEdits: false });
     expect(followUpsOf(routing, "PAGER")).toMatchObject({ keepsOpening: false });
   });
+
+  it("a destination set to dry-run prints what its kind would receive, sending nothing", async () => {
+    const { routing } = loadConfig({ TEAMS_WEBHOOK_URL_OPS: "dry-run", JSON_WEBHOOK_URL_PAGER: "DRY-RUN" });
+    expect(problemsOf({ TEAMS_WEBHOOK_URL_OPS: "dry-run", JSON_WEBHOOK_URL_PAGER: "DRY-RUN" })).toEqual([]);
+    expect(routing.destinations.get("OPS")).toEqual({ kind: "dry_run", name: "OPS", shows: "teams" });
+    expect(describeRouting(routing).join("\n")).toContain(
+      "OPS: dry run (TEAMS_WEBHOOK_URL_OPS=dry-run: what Teams would receive is printed in the log)",
+    );
+    const { createDestinationRouter } = await import("../../../src/destinations/router.ts");
+    const { memoryLogger } = await import("../../../src/log.ts");
+    const { everyNotice } = await import("../destinations/notices.ts");
+    const logs = memoryLogger();
+    const router = createDestinationRouter(routing, { timeoutMs: 1_000, log: logs.log });
+    const notice = everyNotice().failure;
+    expect(await router.send(notice as never, { destination: "OPS" })).toEqual({ kind: "dry_run" });
+    expect(await router.send(notice as never, { destination: "PAGER", messageId: "m-1" })).toEqual({
+      kind: "dry_run",
+    });
+    const bodies = logs.lines.map((line) => line.body);
+    expect(bodies[0]).toMatchObject({
+      attachments: [{ contentType: "application/vnd.microsoft.card.adaptive" }],
+    });
+    expect(bodies[1]).toMatchObject({ type: "vigie.failure", id: "m-1" });
+  });
 });
