@@ -102,7 +102,7 @@ const runMessage = (view: RunView): DiscordBody => {
       inline: true,
     })),
     footer: { text: FOOTER },
-    timestamp: new Date(Date.parse(view.at) || 0).toISOString(),
+    ...(Number.isNaN(Date.parse(view.at)) ? {} : { timestamp: new Date(Date.parse(view.at)).toISOString() }),
   };
   const extra = view.links.slice(1).map((link) => `[${md(link.label, 60)}](<${linkTarget(link.url)}>)`);
   const content = [md(view.title, 300), ...extra].join(" · ");
