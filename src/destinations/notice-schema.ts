@@ -1,6 +1,8 @@
-import { array, literal, nullable, number, object, string, union } from "zod/mini";
+import { array, literal, nullable, number, object, string, union, unknown } from "zod/mini";
 import { isFailureEvent } from "../event.ts";
 import { runEventSchema } from "../event-schema.ts";
+import type { SlackMessage } from "../slack/message.ts";
+import type { OutboxMessage } from "./kind.ts";
 import type { Notice } from "./notice.ts";
 
 /**
@@ -55,4 +57,22 @@ export const parseNotice = (value: unknown): Notice | null => {
     case "digest":
       return notice as Notice;
   }
+};
+
+/** Slack messages are vigie's own output: checked for their outer shape, blocks passed as they are. */
+const slackMessageSchema = object({
+  text: string(),
+  blocks: array(unknown()),
+  unfurl_links: literal(false),
+  unfurl_media: literal(false),
+});
+
+/**
+ * What an outbox entry holds: a Notice, or, in entries written before notices, a formatted Slack message
+ * (sent as it is to Slack kinds). null when it is neither.
+ */
+export const parseOutboxMessage = (value: unknown): OutboxMessage | null => {
+  if (typeof value === "object" && value !== null && "notice" in value) return parseNotice(value);
+  const slack = slackMessageSchema.safeParse(value);
+  return slack.success ? (slack.data as SlackMessage) : null;
 };

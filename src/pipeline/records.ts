@@ -11,10 +11,9 @@ import {
   union,
   unknown,
 } from "zod/mini";
-import { parseNotice } from "../destinations/notice-schema.ts";
+import { parseOutboxMessage } from "../destinations/notice-schema.ts";
 import { isFailureEvent } from "../event.ts";
 import { runEventSchema } from "../event-schema.ts";
-import type { SlackMessage } from "../slack/message.ts";
 import type { Episode, StreamState } from "./episodes.ts";
 import type { MessageKind, OutboxEntry } from "./outbox.ts";
 import type { DigestItem } from "./storms.ts";
@@ -186,14 +185,6 @@ export const parseDigestItem = (value: unknown): DigestItem | null => {
   return { ...item, destination: destination ?? "default" };
 };
 
-/** Slack messages are vigie's own output: checked for their outer shape, blocks passed as they are. */
-const slackMessageSchema = object({
-  text: string(),
-  blocks: array(unknown()),
-  unfurl_links: literal(false),
-  unfurl_media: literal(false),
-});
-
 const MESSAGE_KINDS: readonly MessageKind[] = ["failure", "recovery", "reminder", "digest", "update"];
 const outboxSchema = object({
   v: literal(1),
@@ -222,12 +213,8 @@ export const parseOutboxEntry = (value: unknown): OutboxEntry | null => {
   const parsed = outboxSchema.safeParse(value);
   if (!parsed.success) return null;
   const { message: stored, after, timedOut, destination, startsThread, thread, edit, ...rest } = parsed.data;
-  // A Notice (src/destinations/notice.ts), or a Slack message in entries written before notices.
-  const isNotice = typeof stored === "object" && stored !== null && "notice" in stored;
-  const notice = isNotice ? parseNotice(stored) : null;
-  const slack = isNotice ? null : slackMessageSchema.safeParse(stored);
-  if (notice === null && !slack?.success) return null;
-  const message = notice ?? (slack?.data as SlackMessage);
+  const message = parseOutboxMessage(stored);
+  if (message === null) return null;
   return {
     ...rest,
     message,
