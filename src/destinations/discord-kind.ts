@@ -71,6 +71,7 @@ export const messageUrl = (url: string, id: string): string => {
 export const discordKind: DestinationKind<Discord> = {
   id: "discord",
   limits: "content ≤ 2,000 characters, ≤ 10 embeds, ≤ 6,000 characters of embed text; mentions never parsed",
+  classify: classifyDiscordAnswer,
   followUps: FOLLOW_UPS.discord,
   format: (message) => discordMessage(message),
   connect: (destination, deps) => {

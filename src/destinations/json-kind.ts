@@ -53,6 +53,7 @@ export const signedRequest = async (
 export const jsonKind: DestinationKind<Json> = {
   id: "json",
   limits: "one signed JSON document per message (docs/webhook-events.md); digests of ≤ 40 sites",
+  classify: classifyAnswer,
   followUps: FOLLOW_UPS.json,
   format: (message, messageId) => jsonDocument(message, idOf(message, messageId)),
   connect: (destination, deps) => {

@@ -1,6 +1,7 @@
 import type { Logger } from "../log.ts";
 import type { Destination } from "../routing/routing.ts";
 import type { SendOptions, SendResult, SlackMessage } from "../slack/message.ts";
+import type { HttpAnswer } from "./http-post.ts";
 import type { Notice } from "./notice.ts";
 
 /**
@@ -63,6 +64,14 @@ export interface DestinationKind<D extends Destination = Destination> {
    * `messageId` as in DestinationSendOptions.
    */
   format(message: OutboxMessage, messageId?: string): unknown;
-  /** The sender of one destination of this kind: posts, classifies the answer, edits in place if it can. */
+  /**
+   * What an HTTP answer of this kind's receiver means (kinds that speak plain HTTP: Teams, Discord, JSON).
+   * The Slack kinds classify inside src/slack/, from the errors of Slack's own packages.
+   */
+  readonly classify?: (answer: HttpAnswer, url: string, now: number) => SendResult;
+  /**
+   * The sender of one destination of this kind: formats, posts, classifies the answer, and edits the opening
+   * in place when the kind can (`followUps`, with `threadTs` / `updateTs`).
+   */
   connect(destination: D, deps: ConnectDeps): Sender;
 }

@@ -17,6 +17,7 @@ export const classifyTeamsAnswer = (answer: HttpAnswer, url: string, now: number
 export const teamsKind: DestinationKind<Teams> = {
   id: "teams",
   limits: `one Adaptive Card 1.4 per message, ≤ ${TEAMS_MAX_BYTES / 1000} KB; digests of ≤ 40 sites per card`,
+  classify: classifyTeamsAnswer,
   followUps: FOLLOW_UPS.teams,
   format: (message) => teamsMessage(message),
   connect: (destination, deps) => ({

@@ -150,7 +150,7 @@ export const runView = (notice: Exclude<Notice, DigestNotice>): RunView => {
     case "update": {
       const { event, episode } = notice;
       const broken = brokenFor(episode.openedAt, Date.parse(event.occurredAt), episode.failedRuns);
-      const first = notice.notice === "update" ? notice.first : notice.first;
+      const { first } = notice;
       return {
         tone: "recovery",
         title: first
