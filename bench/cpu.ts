@@ -26,6 +26,7 @@ import { Bench, type FnOptions } from "tinybench";
 import { handleWebhook, type WebhookDeps } from "../src/http/handle-webhook.ts";
 import { createLogger } from "../src/log.ts";
 import type { PipelineDeps } from "../src/pipeline/pipeline.ts";
+import { formatNotice } from "../src/slack/format-notice.ts";
 import type { SlackSender } from "../src/slack/message.ts";
 import { createSlackSender } from "../src/slack/send.ts";
 import { githubSource } from "../src/sources/github/github-source.ts";
@@ -166,7 +167,8 @@ export const runCpu = async (options: { rounds?: number; timeMs?: number } = {})
     pipeline: (config): PipelineDeps => ({
       config,
       store,
-      slack,
+      // The outbox holds notices; a Slack destination formats them at send time (src/destinations/).
+      slack: { send: (message, options) => slack.send(formatNotice(message), options) },
       log,
       now: Date.now,
       sleep: (ms) => new Promise((done) => setTimeout(done, ms)),

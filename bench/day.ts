@@ -9,6 +9,7 @@
  * checks it is what they would want.
  */
 import { loadConfig } from "../src/config.ts";
+import type { OutboxMessage } from "../src/destinations/kind.ts";
 import type { GithubRunEvent, RunEvent } from "../src/event.ts";
 import { createLogger } from "../src/log.ts";
 import type { MessageKind } from "../src/pipeline/outbox.ts";
@@ -16,7 +17,8 @@ import { type PipelineDeps, processVerdict } from "../src/pipeline/pipeline.ts";
 import { classify } from "../src/pipeline/policy.ts";
 import { sweep } from "../src/pipeline/sweep.ts";
 import { validateMessage } from "../src/slack/format.ts";
-import type { SendResult, SlackMessage } from "../src/slack/message.ts";
+import { formatNotice } from "../src/slack/format-notice.ts";
+import type { SendResult } from "../src/slack/message.ts";
 import { normaliseDeploy } from "../src/sources/netlify/normalise.ts";
 import { deployPayloadSchema } from "../src/sources/netlify/schema.ts";
 import { MemoryStore } from "../src/store/memory-store.ts";
@@ -227,7 +229,8 @@ export const simulateDay = async (seed = 42): Promise<DayReport> => {
   const store = new MemoryStore();
   const messages: DayMessage[] = [];
   const slack = {
-    send: async (message: SlackMessage): Promise<SendResult> => {
+    send: async (stored: OutboxMessage): Promise<SendResult> => {
+      const message = formatNotice(stored);
       const header = message.blocks.find((block) => block.type === "header");
       messages.push({
         at: new Date(now).toISOString(),

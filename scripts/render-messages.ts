@@ -8,6 +8,8 @@
  * another binary. `--html-only` writes the pages without screenshots. With ImageMagick's `convert`, the PNGs
  * are stripped of their timestamps and quantised, so that they stay small and identical from run to run.
  * The committed pictures are replaced only with `--write`; otherwise they go to a temporary directory.
+ * The same failure and recovery are also drawn as a Teams card and a Discord embed (scripts/render-kinds.ts):
+ * docs/messages/teams-*.png, discord-*.png.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -28,6 +30,7 @@ import {
 import { failedStage } from "../src/sources/netlify/failed-stage.ts";
 import { asFailure, githubEvent, netlifyEvent } from "../test/fixtures/events.ts";
 import { emojiFont, imageMagick, which } from "./picture-tools.ts";
+import { kindPages } from "./render-kinds-pages.ts";
 import { type Sample, slackPage } from "./slack-page.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -354,6 +357,11 @@ for (const sample of samples) {
     throw new Error(`${sample.kind}: Slack would refuse it:\n${violations.join("\n")}`);
   const file = join(HTML, `${sample.kind}.html`);
   const source = slackPage(sample, WIDTH);
+  writeFileSync(file, source);
+  pages.push({ file, source });
+}
+for (const { name, source } of kindPages(githubFailure, recovered, githubFailure.occurredAt)) {
+  const file = join(HTML, `${name}.html`);
   writeFileSync(file, source);
   pages.push({ file, source });
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run send -- <sample> [options]`: sends a signed sample delivery to a running vigie (`npm start`) and
- * prints what it answered. Payloads are the test fixtures: GitHub's real `workflow_run` example
+ * prints what it answered; with `--show KIND`, prints what a destination kind would receive instead. Payloads are the test fixtures: GitHub's real `workflow_run` example
  * (@octokit/webhooks-examples), Netlify deploy notifications and GitLab pipeline events (shaped like GitLab's
  * documented example), signed with the secrets from .env.
  */
@@ -61,6 +61,8 @@ Options
   --count N    send N deliveries, one per site: NAME-1 ... NAME-N (shows a storm digest beyond 5)
   --run-id N   use this run id (GitHub), deploy id (Netlify) or pipeline id (GitLab) instead of a fresh one
   --same       resend the previous delivery as is, same delivery id (shows deduplication)
+  --show KIND  send nothing: print what a destination of KIND would receive for the sample (slack,
+               mattermost, teams, discord, json, or all); with --count N, the digest of N sites
 
 Each send uses a fresh run id, so it is a new run. A second failure of the same repository, workflow and
 branch joins the open episode and sends nothing: send "success" to close it, or use another --repo.
@@ -270,6 +272,7 @@ const main = async (): Promise<void> => {
       count: { type: "string" },
       "run-id": { type: "string" },
       same: { type: "boolean", default: false },
+      show: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -299,6 +302,13 @@ const main = async (): Promise<void> => {
     process.exit(1);
   }
   const count = positiveInteger("--count", values.count, 1);
+  if (values.show !== undefined) {
+    const { showKinds, SHOWN_KINDS } = await import("./show-kinds.ts");
+    if (!showKinds(sample, values.show, Math.min(count, 40))) {
+      fail(`--show: unknown kind "${values.show}" (${[...Object.keys(SHOWN_KINDS), "all"].join(", ")})`);
+    }
+    return;
+  }
   const runIdGiven = values["run-id"];
   if (runIdGiven !== undefined && count > 1)
     fail("--run-id and --count cannot go together (one id, many runs)");

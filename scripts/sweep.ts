@@ -10,11 +10,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BlobsServer } from "@netlify/blobs/server";
 import { loadConfig, sendingBlocker } from "../src/config.ts";
+import { createDestinationRouter } from "../src/destinations/router.ts";
 import { createLogger } from "../src/log.ts";
 import { sweep } from "../src/pipeline/sweep.ts";
 import { createRedeliverer } from "../src/redelivery/redeliverer.ts";
 import { SLACK_INTERVAL_MS } from "../src/runtime.ts";
-import { createSlackRouter } from "../src/slack/router.ts";
 import { SLACK_TIMEOUT_MS } from "../src/slack/send.ts";
 import { BlobsStore } from "../src/store/blobs-store.ts";
 import { loadDotEnv, ROOT } from "./dotenv.ts";
@@ -48,7 +48,7 @@ try {
     config,
     store,
     // Every destination, as the functions' (not only SLACK_WEBHOOK_URL).
-    slack: createSlackRouter(config.routing, { timeoutMs: SLACK_TIMEOUT_MS, log }),
+    slack: createDestinationRouter(config.routing, { timeoutMs: SLACK_TIMEOUT_MS, log }),
     log,
     now: Date.now,
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),

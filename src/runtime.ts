@@ -1,10 +1,11 @@
 import { type Config, functionEnv, loadConfig } from "./config.ts";
 import { loadDeferred } from "./deferred-load.ts";
+import type { Sender } from "./destinations/kind.ts";
 import type { WebhookDeps } from "./http/handle-webhook.ts";
 import { lazyImport } from "./lazy-import.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.ts";
-import { SLACK_TIMEOUT_MS, type SlackSender } from "./slack/message.ts";
+import { SLACK_TIMEOUT_MS } from "./slack/message.ts";
 import type { DetailFailure } from "./sources/detail-failure.ts";
 import type { Store } from "./store/store.ts";
 
@@ -43,17 +44,17 @@ export const lazyBlobsStore = (deadline?: number): Store => {
 };
 
 let store: Store | null = null;
-let router: { routing: Config["routing"]; sender: SlackSender } | null = null;
+let router: { routing: Config["routing"]; sender: Sender } | null = null;
 /** The Slack senders (and their packages) load at the first post, not at a cold start. */
 
 /** One router per configuration (loadConfig returns the same Config while the environment is unchanged). */
-const slackFor = (config: Config): SlackSender => ({
+const slackFor = (config: Config): Sender => ({
   send: async (message, options) => {
-    const { createSlackRouter } = await loadDeferred();
+    const { createDestinationRouter } = await loadDeferred();
     if (router?.routing !== config.routing) {
       router = {
         routing: config.routing,
-        sender: createSlackRouter(config.routing, { timeoutMs: SLACK_TIMEOUT_MS, log }),
+        sender: createDestinationRouter(config.routing, { timeoutMs: SLACK_TIMEOUT_MS, log }),
       };
     }
     return router.sender.send(message, options);

@@ -127,7 +127,7 @@ export const VARIABLES = {
     onInvalid: "closed",
     schema: httpUrl,
     meaning:
-      "Slack incoming webhook (any http(s) URL): the `default` destination. Unset: `default` is a **dry run**, its messages are printed to the log. Invalid: nothing is sent (deliveries that would send get 500, so GitHub can redeliver them) until it is fixed. Never logged. Named destinations are `SLACK_WEBHOOK_URL_<NAME>` (`NAME` in `A-Z0-9_`), with the same rules; see [Where messages go](#where-messages-go).",
+      "Slack incoming webhook (any http(s) URL): the `default` destination. Unset: `default` is a **dry run**, its messages are printed to the log. Invalid: nothing is sent (deliveries that would send get 500, so GitHub can redeliver them) until it is fixed. Never logged. Named destinations are `SLACK_WEBHOOK_URL_<NAME>` (`NAME` in `A-Z0-9_`), with the same rules; see [Where messages go](#where-messages-go). `TEAMS_WEBHOOK_URL_<NAME>`, `DISCORD_WEBHOOK_URL_<NAME>` and `JSON_WEBHOOK_URL_<NAME>` (+ `JSON_WEBHOOK_SECRET_<NAME>`) are destinations of other kinds, in the same namespace: see [Teams, Discord and JSON receivers](#teams-discord-and-json-receivers).",
   }),
   SLACK_WEBHOOK_FORMAT: variable({
     feature: "slack",

@@ -1,10 +1,10 @@
 import type { Env } from "../config/parse.ts";
 import { loadConfig, sendingBlocker } from "../config.ts";
+import { createDestinationRouter } from "../destinations/router.ts";
 import { memoryLogger } from "../log.ts";
 import { canonicalDestination } from "../routing/routes.ts";
 import { describeDestination } from "../routing/routing.ts";
 import type { SlackMessage } from "../slack/message.ts";
-import { createSlackRouter } from "../slack/router.ts";
 import { type Check, ok, problem } from "./check.ts";
 
 /**
@@ -56,7 +56,7 @@ export const sendTest = async (
   const { destinations } = config.routing;
   const names = only === undefined ? [...destinations.keys()] : [canonicalDestination(only)];
   const logs = memoryLogger();
-  const router = createSlackRouter(config.routing, {
+  const router = createDestinationRouter(config.routing, {
     timeoutMs: SEND_TEST_TIMEOUT_MS,
     log: logs.log,
     fetch: deps.fetch,

@@ -1,4 +1,5 @@
 import type { Config } from "../config.ts";
+import { followUpsOf } from "../destinations/follow-ups.ts";
 import { matchRoute } from "../routing/routes.ts";
 import { isDryRun } from "../status/dry-run.ts";
 import type { Store } from "../store/store.ts";
@@ -91,7 +92,7 @@ export const explainSite = async (store: Store, config: Config, site: string): P
         .slice(-RUNS_SHOWN)
         .reverse()
         .map(async (runKey) => {
-          const run = await readRun(store, runKey, state.stream);
+          const run = await readRun(store, runKey, state.stream, (d) => followUpsOf(config.routing, d));
           const messages = (await Promise.all(run.messageKeys.map((k) => readMessage(store, k)))).filter(
             (m) => m !== null,
           );

@@ -1,5 +1,5 @@
 import { keys, PREFIX } from "../pipeline/keys.ts";
-import { openingMessages, recoveryMessages } from "../pipeline/messages.ts";
+import { type Follow, openingMessages, recoveryMessages } from "../pipeline/messages.ts";
 import { parseOpenIndex, parseOutboxEntry, parseStream } from "../pipeline/records.ts";
 import type { Store } from "../store/store.ts";
 
@@ -94,7 +94,12 @@ export const readStream = async (store: Store, stream: string): Promise<StoredSt
  * What one recent run of a stream came to, from the stream record itself (its episode's opener, its last
  * closing, the keys it applied) and the messages the pipeline derives from them (src/pipeline/messages.ts).
  */
-export const readRun = async (store: Store, idempotencyKey: string, stream: string): Promise<StoredRun> => {
+export const readRun = async (
+  store: Store,
+  idempotencyKey: string,
+  stream: string,
+  follow: Follow,
+): Promise<StoredRun> => {
   const state = parseStream(await store.read(keys.stream(stream)), stream);
   const run = (status: string | null, reason: string, messageKeys: readonly string[] = []): StoredRun => ({
     key: idempotencyKey,
@@ -108,7 +113,7 @@ export const readRun = async (store: Store, idempotencyKey: string, stream: stri
   const closedEpisode = lastClosed?.episode?.openedBy === idempotencyKey ? lastClosed.episode : null;
   const episode = state.episode?.openedBy === idempotencyKey ? state.episode : closedEpisode;
   if (episode) {
-    const keysOf = openingMessages(episode).map((m) => m.key);
+    const keysOf = openingMessages(episode, follow).map((m) => m.key);
     const how =
       episode.delivery === "folded"
         ? `folded into ${episode.foldedInto ?? "the other source's episode"}`
@@ -127,7 +132,7 @@ export const readRun = async (store: Store, idempotencyKey: string, stream: stri
   if (lastClosed?.closedBy === idempotencyKey) {
     const keysOf =
       lastClosed.episode && lastClosed.receivedAt !== undefined
-        ? recoveryMessages(lastClosed.episode, lastClosed.receivedAt).map((m) => m.key)
+        ? recoveryMessages(lastClosed.episode, lastClosed.receivedAt, follow).map((m) => m.key)
         : [];
     return run(keysOf.length > 0 ? "notified" : "suppressed", "closed the episode (a recovery)", keysOf);
   }

@@ -1,7 +1,8 @@
+import { followUpsOf } from "../destinations/follow-ups.ts";
+import { failureNotice } from "../destinations/notice.ts";
 import { type FailureEvent, idempotencyKey } from "../event.ts";
 import { describeError } from "../log.ts";
 import { mentionFor } from "../routing/mentions.ts";
-import { formatFailure } from "../slack/format.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
 import { needsDetail } from "../why/needs-detail.ts";
@@ -11,7 +12,7 @@ import type { AnnouncedRoute, Episode, StreamState } from "./episodes.ts";
 import { announcedRoutes } from "./episodes.ts";
 import { keys } from "./keys.ts";
 import { admit, admitted, claimOf, openerOf, parseLedger, stormDecision } from "./ledger.ts";
-import { digestItemKey, openingMessages, type PlannedMessage } from "./messages.ts";
+import { digestItemKey, type Follow, openingMessages, type PlannedMessage } from "./messages.ts";
 import { readiness } from "./outbox.ts";
 import type { PipelineDeps } from "./pipeline.ts";
 import { parseOutboxEntry, parseStream } from "./records.ts";
@@ -91,7 +92,7 @@ const alone = async (
   deadline: number,
   options: AnnounceOptions,
 ): Promise<DeliverOutcome | "grouped" | null> => {
-  const planned = openingMessages(episode).find((m) => m.destination === route.destination);
+  const planned = openingMessages(episode, followOf(deps)).find((m) => m.destination === route.destination);
   if (!planned) return null;
   if (!options.fresh) {
     const existing = await deps.store.get(planned.key);
@@ -150,20 +151,27 @@ const alone = async (
   return deliver(enqueued, deps, { deadline });
 };
 
-/** The failure message of an episode to one destination, as the outbox keeps it. */
+/** The failure message of an episode to one destination, as the outbox keeps it (a kind-neutral notice). */
 const openingEntry = (planned: PlannedMessage, episode: Episode, told: FailureEvent, deps: PipelineDeps) => {
   const mention = mentionFor(deps.config.routing.mentions, told);
+  const opened = { id: episode.id, openedAt: episode.openedAt, failedRuns: episode.failedRuns };
   return {
     at: planned.at,
     id: planned.id,
     kind: planned.kind,
     summary: summary(told.outcome, told),
-    message: formatFailure(told, mention === null ? {} : { mention }),
+    message: failureNotice(told, opened, mention),
     cause: episode.openedBy,
     destination: planned.destination,
     ...(planned.startsThread ? { startsThread: true } : {}),
   };
 };
+
+/** What later messages do with an opening, per destination kind. */
+export const followOf =
+  (deps: Pick<PipelineDeps, "config">): Follow =>
+  (destination) =>
+    followUpsOf(deps.config.routing, destination);
 
 const toDigest = async (
   destination: string,

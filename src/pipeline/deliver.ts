@@ -1,7 +1,8 @@
+import type { OutboxMessage, Sender } from "../destinations/kind.ts";
 import type { Logger } from "../log.ts";
 import { describeError } from "../log.ts";
 import { DEFAULT_DESTINATION } from "../routing/routes.ts";
-import type { SendResult, SlackMessage, SlackSender } from "../slack/message.ts";
+import type { SendResult } from "../slack/message.ts";
 import { conditionalUpdate } from "../store/conditional-update.ts";
 import type { Entry, Store } from "../store/store.ts";
 import { keys } from "./keys.ts";
@@ -12,7 +13,7 @@ import { parseOutboxEntry, parseThread, type ThreadRecord } from "./records.ts";
 /** What sending needs: narrower than the pipeline's dependencies, so neither module imports the other. */
 export interface DeliverDeps {
   readonly store: Store;
-  readonly slack: SlackSender;
+  readonly slack: Sender;
   readonly log: Logger;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -54,7 +55,7 @@ export const enqueue = async (
     id: string;
     kind: MessageKind;
     summary: string;
-    message: SlackMessage;
+    message: OutboxMessage;
     cause: string | null;
     after?: string | null;
     destination?: string;
@@ -227,6 +228,7 @@ const post = async (
     sendResult = await deps.slack.send(current.message, {
       timeoutMs,
       destination,
+      messageId: current.id,
       ...(thread === null ? {} : current.edit ? { updateTs: thread.ts } : { threadTs: thread.ts }),
     });
   } catch (error) {

@@ -1,4 +1,4 @@
-import { isChannel } from "../routing/routing.ts";
+import type { FollowUps } from "../destinations/kind.ts";
 import { announcedRoutes, type Episode } from "./episodes.ts";
 import { keys } from "./keys.ts";
 import type { MessageKind } from "./outbox.ts";
@@ -7,8 +7,11 @@ import type { MessageKind } from "./outbox.ts";
  * What each episode transition posts, to which destination, under which id: the one place where message
  * ids are made (docs/architecture.md, "Messages and their ids"). Ids derive from the episode and the
  * destination only, so a retried or replayed transition finds the outbox entry it wrote before instead of
- * adding a second one. Pure: the pipeline and the sweep format and enqueue what these plans say.
+ * adding a second one. What later messages do with the opening (a thread, an edit in place) is the
+ * destination kind's (`follow`: src/destinations/follow-ups.ts). Pure: the pipeline and the sweep enqueue
+ * what these plans say.
  */
+export type Follow = (destination: string) => FollowUps;
 export interface PlannedMessage {
   /** Outbox key (`outbox/<time>-<hash of id>`), ordered by time. */
   readonly key: string;
@@ -25,7 +28,7 @@ export interface PlannedMessage {
 }
 
 /** The failure message to each destination the episode was announced in alone. */
-export const openingMessages = (episode: Episode): PlannedMessage[] =>
+export const openingMessages = (episode: Episode, follow: Follow): PlannedMessage[] =>
   announcedRoutes(episode)
     .filter((route) => route.delivery === "message")
     .map((route) => ({
@@ -34,32 +37,34 @@ export const openingMessages = (episode: Episode): PlannedMessage[] =>
       kind: "failure",
       destination: route.destination,
       at: episode.receivedAt,
-      ...(isChannel(route.destination) ? { startsThread: true as const } : {}),
+      ...(follow(route.destination).keepsOpening ? { startsThread: true as const } : {}),
     }));
 
 /**
  * The recovery where the failure went alone: a message after it (in its thread with the Slack app, whose
- * failure message is also updated in place). `at`: when the closing success arrived.
+ * failure message is also updated in place; Discord's edits its opening). `at`: when the closing success
+ * arrived.
  */
-export const recoveryMessages = (episode: Episode, at: number): PlannedMessage[] =>
+export const recoveryMessages = (episode: Episode, at: number, follow: Follow): PlannedMessage[] =>
   announcedRoutes(episode)
     .filter((route) => route.delivery === "message")
     .flatMap((route): PlannedMessage[] => {
       const after = keys.outbox(episode.receivedAt, route.openingId);
       const recovered = `${episode.id}:recovered${route.suffix}`;
+      const kind = follow(route.destination);
+      const thread = kind.replies || kind.recoveryEdits ? { thread: route.openingId } : {};
       const common = { destination: route.destination, at, after };
-      if (!isChannel(route.destination)) {
-        return [{ ...common, key: keys.outbox(at, recovered), id: recovered, kind: "recovery" }];
-      }
+      const recovery: PlannedMessage = {
+        ...common,
+        ...thread,
+        key: keys.outbox(at, recovered),
+        id: recovered,
+        kind: "recovery",
+      };
+      if (!kind.updateOnRecovery) return [recovery];
       const resolved = `${episode.id}:resolved${route.suffix}`;
       return [
-        {
-          ...common,
-          key: keys.outbox(at, recovered),
-          id: recovered,
-          kind: "recovery",
-          thread: route.openingId,
-        },
+        recovery,
         {
           ...common,
           key: keys.outbox(at, resolved),
@@ -72,10 +77,10 @@ export const recoveryMessages = (episode: Episode, at: number): PlannedMessage[]
     });
 
 /** The episode's next reminder to every destination its opening went to (alone or in a digest). */
-export const reminderMessages = (episode: Episode, now: number): PlannedMessage[] =>
+export const reminderMessages = (episode: Episode, now: number, follow: Follow): PlannedMessage[] =>
   announcedRoutes(episode).map((route) => {
     const id = `${episode.id}:reminder:${episode.reminders}${route.suffix}`;
-    const threaded = route.delivery === "message" && isChannel(route.destination);
+    const threaded = route.delivery === "message" && follow(route.destination).replies;
     return {
       key: keys.outbox(now, id),
       id,

@@ -1,4 +1,5 @@
-import { MAX_RETRY_AFTER_MS, type SendResult, type SlackMessage } from "../slack/message.ts";
+import type { OutboxMessage } from "../destinations/kind.ts";
+import { MAX_RETRY_AFTER_MS, type SendResult } from "../slack/message.ts";
 
 /**
  * The outbox: every message is written here before it is sent, and marked after Slack answered
@@ -20,7 +21,8 @@ export interface OutboxEntry {
   readonly kind: MessageKind;
   /** Short human summary for logs and `npm run outbox` (never a URL with a token). */
   readonly summary: string;
-  readonly message: SlackMessage;
+  /** A Notice, formatted by the destination's kind at send time (or, in older entries, a Slack message). */
+  readonly message: OutboxMessage;
   readonly state: OutboxState;
   readonly attempts: number;
   readonly createdAt: number;

@@ -11,9 +11,9 @@ import {
   union,
   unknown,
 } from "zod/mini";
+import { parseOutboxMessage } from "../destinations/notice-schema.ts";
 import { isFailureEvent } from "../event.ts";
 import { runEventSchema } from "../event-schema.ts";
-import type { SlackMessage } from "../slack/message.ts";
 import type { Episode, StreamState } from "./episodes.ts";
 import type { MessageKind, OutboxEntry } from "./outbox.ts";
 import type { DigestItem } from "./storms.ts";
@@ -227,21 +227,13 @@ export const parseDigestItem = (value: unknown): DigestItem | null => {
   return { ...item, destination: destination ?? "default" };
 };
 
-/** Slack messages are vigie's own output: checked for their outer shape, blocks passed as they are. */
-const slackMessageSchema = object({
-  text: string(),
-  blocks: array(unknown()),
-  unfurl_links: literal(false),
-  unfurl_media: literal(false),
-});
-
 const MESSAGE_KINDS: readonly MessageKind[] = ["failure", "recovery", "reminder", "digest", "update"];
 const outboxSchema = object({
   v: literal(1),
   id: string(),
   kind: union(MESSAGE_KINDS.map((kind) => literal(kind))),
   summary: string(),
-  message: slackMessageSchema,
+  message: unknown(),
   state: union([literal("pending"), literal("sending"), literal("sent"), literal("dead")]),
   attempts: number(),
   createdAt: number(),
@@ -262,10 +254,12 @@ const outboxSchema = object({
 export const parseOutboxEntry = (value: unknown): OutboxEntry | null => {
   const parsed = outboxSchema.safeParse(value);
   if (!parsed.success) return null;
-  const { message, after, timedOut, destination, startsThread, thread, edit, ...rest } = parsed.data;
+  const { message: stored, after, timedOut, destination, startsThread, thread, edit, ...rest } = parsed.data;
+  const message = parseOutboxMessage(stored);
+  if (message === null) return null;
   return {
     ...rest,
-    message: message as SlackMessage,
+    message,
     after: after ?? null,
     ...(timedOut === undefined ? {} : { timedOut }),
     ...(destination === undefined ? {} : { destination }),

@@ -1,9 +1,10 @@
+import { recoveryNotice, updateNotice } from "../destinations/notice.ts";
 import { StoreUnavailableError } from "../errors.ts";
 import { idempotencyKey, type RunEvent, streamKey } from "../event.ts";
-import { formatRecovery, formatResolved } from "../slack/format.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
 import { readStream } from "./accept.ts";
+import { followOf } from "./announce.ts";
 import { deliver, enqueue } from "./deliver.ts";
 import { summary, writeDigestItem } from "./digest-items.ts";
 import { announcedRoutes, closeEpisode, decideSuccess, type Episode, recordSuccess } from "./episodes.ts";
@@ -116,6 +117,7 @@ export const announceRecovery = async (
     return result("suppressed", `${what}; no message (NOTIFY_RECOVERY=false)`, key, stream);
   }
   const recovery = {
+    id: episode.id,
     openedAt: episode.openedAt,
     failedRuns: episode.failedRuns,
     firstFailureUrl: episode.first.logsUrl,
@@ -131,7 +133,7 @@ export const announceRecovery = async (
       ),
     ),
   );
-  const planned = recoveryMessages(episode, at);
+  const planned = recoveryMessages(episode, at, followOf(deps));
   if (planned.length === 0) {
     if (grouped.length > 0)
       return result("queued", `${what}; grouped into the next recovery digest`, key, stream);
@@ -147,8 +149,8 @@ export const announceRecovery = async (
           kind: message.kind,
           summary: summary(message.edit ? "marked recovered" : "recovered", event),
           message: message.edit
-            ? formatResolved(episode.first, event, recovery)
-            : formatRecovery(event, recovery),
+            ? updateNotice(episode.first, event, recovery)
+            : recoveryNotice(event, recovery, episode.first),
           cause: key,
           destination: message.destination,
           ...(message.after ? { after: message.after } : {}),

@@ -1,4 +1,6 @@
-import type { SendOptions, SendResult, SlackMessage, SlackSender } from "../../src/slack/message.ts";
+import type { DestinationSendOptions, OutboxMessage, Sender } from "../../src/destinations/kind.ts";
+import { formatNotice } from "../../src/slack/format-notice.ts";
+import type { SendResult, SlackMessage } from "../../src/slack/message.ts";
 
 /** Slack answers, as the real sender (src/slack/send.ts) classifies them. */
 export const slackAnswers = {
@@ -15,15 +17,22 @@ export const slackAnswers = {
 
 /**
  * The Slack stand-in of unit tests: records every message it is asked to send (`attempts`, with the
- * timeout it was given) and those it accepted (`messages`); answers from `answers` in order, then `sent`.
+ * timeout it was given) and those it accepted (`messages`), as the Slack messages a Slack destination would
+ * format from the outbox's notices (`notices`: what the outbox held); answers from `answers` in order,
+ * then `sent`.
  */
-export class FakeSlack implements SlackSender {
+export class FakeSlack implements Sender {
+  readonly notices: OutboxMessage[] = [];
+  readonly options: DestinationSendOptions[] = [];
   readonly attempts: SlackMessage[] = [];
   readonly messages: SlackMessage[] = [];
   readonly answers: SendResult[] = [];
   /** The timeout each attempt was given. */
   readonly timeouts: Array<number | undefined> = [];
-  async send(message: SlackMessage, options: SendOptions = {}): Promise<SendResult> {
+  async send(stored: OutboxMessage, options: DestinationSendOptions = {}): Promise<SendResult> {
+    const message = formatNotice(stored);
+    this.notices.push(stored);
+    this.options.push(options);
     this.attempts.push(message);
     this.timeouts.push(options.timeoutMs);
     const answer = this.answers.shift() ?? slackAnswers.sent;

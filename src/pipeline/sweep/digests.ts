@@ -1,44 +1,12 @@
-import { isFailureEvent } from "../../event.ts";
+import { digestNotice } from "../../destinations/notice.ts";
 import { DEFAULT_DESTINATION } from "../../routing/routes.ts";
-import {
-  DIGEST_MAX_CHARS,
-  digestChunks,
-  formatDigest,
-  formatFailure,
-  formatRecovery,
-} from "../../slack/format.ts";
+import { digestChunks } from "../../slack/digest.ts";
 import { readMany } from "../../store/read-many.ts";
 import { type Enqueued, enqueue } from "../deliver.ts";
 import { hash, keyPart, keys, PREFIX, timeOfKey } from "../keys.ts";
 import type { PipelineDeps } from "../pipeline.ts";
 import { parseDigestItem } from "../records.ts";
 import { type DigestItem, digestReady } from "../storms.ts";
-
-/**
- * A digest of one (the storm's tail, a lone recovery of a storm's site) reads better as the ordinary
- * message of its kind.
- */
-const digestMessage = (
-  items: readonly DigestItem[],
-  kind: DigestItem["kind"],
-  part: { index: number; count: number; totalSites: number },
-) => {
-  const [only] = items;
-  if (items.length === 1 && only) {
-    return kind === "failure" && isFailureEvent(only.event)
-      ? formatFailure(only.event, {})
-      : formatRecovery(only.event, {
-          openedAt: only.episode.openedAt,
-          failedRuns: only.episode.failedRuns,
-          firstFailureUrl: only.episode.firstLogsUrl,
-        });
-  }
-  return formatDigest(
-    items.map((item) => ({ event: item.event })),
-    kind,
-    { maxChars: DIGEST_MAX_CHARS, part },
-  );
-};
 
 /**
  * Storm digests: once the oldest waiting item has waited STORM_GROUP_WAIT_SECONDS from its event's
@@ -92,7 +60,7 @@ export const flushDigests = async (deps: PipelineDeps): Promise<Enqueued[]> => {
             id: `${base}:${index}`,
             kind: chunk.length === 1 ? (kind === "failure" ? "failure" : "recovery") : "digest",
             summary: `${kind} digest: ${chunk.length} sites${chunks.length > 1 ? ` (${index + 1}/${chunks.length})` : ""}`,
-            message: digestMessage(chunk, kind, { index, count: chunks.length, totalSites: group.length }),
+            message: digestNotice(chunk, kind, { index, count: chunks.length, totalSites: group.length }),
             cause: null,
             destination,
           },

@@ -1,5 +1,6 @@
-import { formatReminder } from "../../slack/format.ts";
+import { reminderNotice } from "../../destinations/notice.ts";
 import { conditionalUpdate, type Decision } from "../../store/conditional-update.ts";
+import { followOf } from "../announce.ts";
 import { enqueue } from "../deliver.ts";
 import { type Episode, markReminded, reminderDue } from "../episodes.ts";
 import { keys } from "../keys.ts";
@@ -34,9 +35,10 @@ export const queueReminders = async (deps: PipelineDeps, open: readonly OpenEpis
     );
     if (updated.kind !== "done" || updated.value === null) continue;
     const episode = updated.value;
-    const message = formatReminder(
+    const message = reminderNotice(
       episode.first,
       {
+        id: episode.id,
         openedAt: episode.openedAt,
         failedRuns: episode.failedRuns,
         lastFailureAt: episode.lastFailureAt,
@@ -44,7 +46,7 @@ export const queueReminders = async (deps: PipelineDeps, open: readonly OpenEpis
       },
       now,
     );
-    for (const planned of reminderMessages(episode, now)) {
+    for (const planned of reminderMessages(episode, now, followOf(deps))) {
       await enqueue(
         {
           at: planned.at,

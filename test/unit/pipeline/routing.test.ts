@@ -1,21 +1,28 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config.ts";
+import type {
+  OutboxMessage,
+  Sender,
+  DestinationSendOptions as SendOptions,
+} from "../../../src/destinations/kind.ts";
 import type { RunEvent } from "../../../src/event.ts";
 import { parseLedger } from "../../../src/pipeline/ledger.ts";
 import { type PipelineDeps, processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
 import { parseOutboxEntry, parseThread } from "../../../src/pipeline/records.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
-import type { SendOptions, SendResult, SlackMessage, SlackSender } from "../../../src/slack/message.ts";
+import { formatNotice } from "../../../src/slack/format-notice.ts";
+import type { SendResult, SlackMessage } from "../../../src/slack/message.ts";
 import { githubEvent } from "../../fixtures/events.ts";
 import { pipelineFixture, textOf } from "./support.ts";
 
 /** Records where each message went and with which thread/update; answers per destination. */
-class RoutedSlack implements SlackSender {
+class RoutedSlack implements Sender {
   readonly sends: Array<{ message: SlackMessage; options: SendOptions }> = [];
   readonly answers = new Map<string, SendResult[]>();
   private ts = 0;
-  async send(message: SlackMessage, options: SendOptions = {}): Promise<SendResult> {
+  async send(stored: OutboxMessage, options: SendOptions = {}): Promise<SendResult> {
+    const message = formatNotice(stored);
     this.sends.push({ message, options });
     const destination = options.destination ?? "default";
     const queued = this.answers.get(destination)?.shift();

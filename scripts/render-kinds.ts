@@ -1,0 +1,146 @@
+/**
+ * For `npm run render-messages`: HTML pages that approximate how Microsoft Teams shows vigie's Adaptive Card
+ * and Discord its embeds (src/destinations/teams-card.ts, discord-embed.ts), from the very bodies those
+ * destinations receive. Approximations for the README's pictures, not the clients' renderers: only the
+ * Markdown vigie writes (bold, links, code fences, backslash escapes) is rendered.
+ */
+import { type DiscordBody, discordMessage } from "../src/destinations/discord-embed.ts";
+import type { OutboxMessage } from "../src/destinations/kind.ts";
+import { teamsMessage } from "../src/destinations/teams-card.ts";
+
+const WIDTH = 720;
+
+const html = (text: string): string =>
+  text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
+
+/** Inline Markdown as vigie writes it: `[label](url)` or `[label](<url>)`, `**bold**`, `\x` escapes. */
+const inline = (text: string): string => {
+  const out: string[] = [];
+  let bold = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i] as string;
+    if (char === "\\" && i + 1 < text.length) {
+      out.push(html(text[++i] as string));
+    } else if (text.startsWith("**", i)) {
+      out.push(bold ? "</b>" : "<b>");
+      bold = !bold;
+      i++;
+    } else if (char === "[") {
+      const close = /^\[((?:\\.|[^\]\\])*)\]\(<?([^)>\s]+)>?\)/.exec(text.slice(i));
+      if (close) {
+        out.push(`<a href="${html(close[2] as string)}">${inline(close[1] as string)}</a>`);
+        i += close[0].length - 1;
+      } else out.push("[");
+    } else out.push(html(char));
+  }
+  if (bold) out.push("</b>");
+  return out.join("");
+};
+
+const markdown = (text: string): string =>
+  text
+    .split(/(```\n[\s\S]*?\n```)/)
+    .map((part) =>
+      part.startsWith("```")
+        ? `<pre>${html(part.slice(4, -4).replaceAll("\u200b", ""))}</pre>`
+        : part.split("\n").map(inline).join("<br>"),
+    )
+    .join("");
+
+const clock = (iso: string): string => new Date(iso).toISOString().slice(11, 16);
+
+// ---------------------------------------------------------------------------------------------------------
+// Teams
+
+const TEAMS_COLOR: Readonly<Record<string, string>> = {
+  Attention: "#c4314b",
+  Good: "#237b4b",
+  Warning: "#c19c00",
+};
+
+type Element = Record<string, unknown>;
+const teamsElement = (element: Element): string => {
+  switch (element.type) {
+    case "TextBlock": {
+      const style = [
+        element.size === "Large" ? "font-size:18px" : element.size === "Small" ? "font-size:12px" : "",
+        element.weight === "Bolder" ? "font-weight:700" : "",
+        typeof element.color === "string" ? `color:${TEAMS_COLOR[element.color] ?? "inherit"}` : "",
+        element.isSubtle ? "opacity:.7" : "",
+        element.fontType === "Monospace" ? "font-family:Consolas,monospace" : "",
+      ].join(";");
+      return `<div class="tb" style="${style}">${markdown(String(element.text ?? ""))}</div>`;
+    }
+    case "FactSet": {
+      const facts = (element.facts as Array<{ title: string; value: string }>) ?? [];
+      return `<table class="facts">${facts.map((f) => `<tr><th>${html(f.title)}</th><td>${markdown(f.value)}</td></tr>`).join("")}</table>`;
+    }
+    case "RichTextBlock": {
+      const runs = (element.inlines as Array<{ text: string }>) ?? [];
+      return `<pre>${html(runs.map((run) => run.text.replaceAll("\u200b", "")).join(""))}</pre>`;
+    }
+    default:
+      return "";
+  }
+};
+
+const TEAMS_CSS = `body{margin:0;background:#f5f5f5;font:14px "Segoe UI",Lato,"Noto Sans",sans-serif;color:#242424}
+.window{width:${WIDTH - 40}px;padding:20px}.meta{font-size:12px;color:#616161;margin:0 0 6px 44px}.meta b{color:#242424;margin-right:8px}
+.row{display:flex;gap:12px}.avatar{width:32px;height:32px;border-radius:50%;background:#5b5fc7;flex:none}
+.card{background:#fff;border-radius:6px;box-shadow:0 1px 2px rgba(0,0,0,.15);padding:16px;flex:1;min-width:0}
+.tb{margin:6px 0;overflow-wrap:anywhere}.facts{border-collapse:collapse;margin:8px 0}.facts th{text-align:left;font-weight:600;padding:2px 16px 2px 0;vertical-align:top;white-space:nowrap}
+.facts td{padding:2px 0;overflow-wrap:anywhere}a{color:#5b5fc7;text-decoration:none}pre{background:#f5f5f5;padding:8px;border-radius:4px;font:12px Consolas,monospace;white-space:pre-wrap;margin:6px 0}
+.actions{margin-top:12px;display:flex;gap:8px}.actions span{border:1px solid #d1d1d1;border-radius:4px;padding:5px 12px;font-weight:600}`;
+
+export const teamsPage = (message: OutboxMessage, postedAt: string): string => {
+  const card = teamsMessage(message).attachments[0]?.content ?? {};
+  const body = ((card.body as Element[]) ?? []).map(teamsElement).join("\n");
+  const actions = ((card.actions as Array<{ title: string }>) ?? []).map(
+    (a) => `<span>${html(a.title)}</span>`,
+  );
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>vigie in Teams</title>
+<!-- Generated by scripts/render-kinds.ts from the real Teams card; an approximation of Teams. -->
+<style>${TEAMS_CSS}</style></head><body><div class="window">
+<div class="meta"><b>vigie</b>Workflows · ${clock(postedAt)}</div>
+<div class="row"><div class="avatar"></div><div class="card">${body}${actions.length > 0 ? `<div class="actions">${actions.join("")}</div>` : ""}</div></div>
+</div></body></html>`;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Discord
+
+const DISCORD_CSS = `body{margin:0;background:#313338;font:15px "gg sans","Noto Sans",Lato,sans-serif;color:#dbdee1}
+.window{width:${WIDTH - 32}px;padding:16px}.row{display:flex;gap:16px}.avatar{width:40px;height:40px;border-radius:50%;background:#5865f2;flex:none}
+.meta b{color:#f2f3f5;font-weight:600;margin-right:6px}.meta .bot{background:#5865f2;color:#fff;font-size:10px;border-radius:3px;padding:1px 4px;margin-right:6px}.meta span{color:#949ba4;font-size:12px}
+.content{margin:2px 0 6px;overflow-wrap:anywhere}.embed{background:#2b2d31;border-left:4px solid;border-radius:4px;padding:8px 16px 12px 12px;max-width:520px;margin-top:4px}
+.title{font-weight:600;margin:6px 0}.title a{color:#00a8fc}.desc{font-size:14px;margin:6px 0;overflow-wrap:anywhere}a{color:#00a8fc;text-decoration:none}
+.fields{display:grid;grid-template-columns:repeat(3,1fr);gap:8px;margin-top:8px}.field{font-size:14px;min-width:0;overflow-wrap:anywhere}.field b{display:block;color:#f2f3f5;font-size:14px}
+.footer{font-size:12px;color:#949ba4;margin-top:8px}pre{background:#1e1f22;border:1px solid #1e1f22;border-radius:4px;padding:7px;font:13px Consolas,monospace;white-space:pre-wrap;margin:4px 0}`;
+
+const discordEmbeds = (body: DiscordBody): string =>
+  body.embeds
+    .map((embed) => {
+      const title = embed.title ? inline(embed.title) : "";
+      const fields = (embed.fields ?? [])
+        .map((field) => `<div class="field"><b>${inline(field.name)}</b>${markdown(field.value)}</div>`)
+        .join("");
+      return `<div class="embed" style="border-color:#${embed.color.toString(16).padStart(6, "0")}">
+${title ? `<div class="title">${embed.url ? `<a href="${html(embed.url)}">${title}</a>` : title}</div>` : ""}
+${embed.description ? `<div class="desc">${markdown(embed.description)}</div>` : ""}
+${fields ? `<div class="fields">${fields}</div>` : ""}
+${embed.footer ? `<div class="footer">${html(embed.footer.text)}${embed.timestamp ? ` • ${clock(embed.timestamp)}` : ""}</div>` : ""}
+</div>`;
+    })
+    .join("\n");
+
+/** `editing`: the failure message as the recovery rewrote it in place. */
+export const discordPage = (message: OutboxMessage, postedAt: string, editing = false): string => {
+  const body = discordMessage(message, editing);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>vigie in Discord</title>
+<!-- Generated by scripts/render-kinds.ts from the real Discord body; an approximation of Discord. -->
+<style>${DISCORD_CSS}</style></head><body><div class="window"><div class="row"><div class="avatar"></div><div style="min-width:0;flex:1">
+<div class="meta"><b>vigie</b><span class="bot">APP</span><span>Today at ${clock(postedAt)}${editing ? " (edited)" : ""}</span></div>
+<div class="content">${inline(body.content)}</div>
+${discordEmbeds(body)}
+</div></div></div></body></html>`;
+};

@@ -1,0 +1,24 @@
+import type { Destination } from "../routing/routing.ts";
+import { discordKind } from "./discord-kind.ts";
+import { jsonKind } from "./json-kind.ts";
+import type { DestinationKind } from "./kind.ts";
+import { dryRunKind, mattermostKind, slackAppKind, slackWebhookKind } from "./slack-kinds.ts";
+import { teamsKind } from "./teams-kind.ts";
+
+/** The kind of a destination (src/destinations/kind.ts). */
+export const kindOf = (destination: Destination): DestinationKind => {
+  switch (destination.kind) {
+    case "webhook":
+      return (destination.format === "attachments" ? mattermostKind : slackWebhookKind) as DestinationKind;
+    case "channel":
+      return slackAppKind as DestinationKind;
+    case "teams":
+      return teamsKind as DestinationKind;
+    case "discord":
+      return discordKind as DestinationKind;
+    case "json":
+      return jsonKind as DestinationKind;
+    case "dry_run":
+      return dryRunKind as DestinationKind;
+  }
+};

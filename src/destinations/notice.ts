@@ -1,0 +1,146 @@
+import type { FailureEvent, RunEvent } from "../event.ts";
+import { isFailureEvent } from "../event.ts";
+
+/**
+ * What a message says, before any destination formats it (docs/architecture.md, "Destinations"): the
+ * outbox stores a Notice and each destination kind turns it into its own markup at send time (Slack Block
+ * Kit, a Teams card, Discord embeds, a signed JSON document). Plain JSON: it is stored as it is and read
+ * back with src/destinations/notice-schema.ts.
+ */
+export type Notice = FailureNotice | RecoveryNotice | UpdateNotice | ReminderNotice | DigestNotice;
+
+/** The episode a notice is about, as it stood (`id`: null for an episode of unknown id). */
+export interface EpisodeRef {
+  readonly id: string | null;
+  readonly openedAt: string;
+  readonly failedRuns: number;
+}
+
+/** The first failure of an episode. */
+export interface FailureNotice {
+  readonly notice: "failure";
+  readonly event: FailureEvent;
+  readonly episode: EpisodeRef;
+  /** A Slack user id from SLACK_MENTIONS (src/routing/mentions.ts), for Slack kinds only; null: none. */
+  readonly mention: string | null;
+}
+
+/** The episode a recovery closes, as it stood. */
+export interface RecoveredEpisode extends EpisodeRef {
+  readonly firstFailureUrl: string | null;
+}
+
+/**
+ * A failing stream passing again. `first` is the failure that opened the episode, when known: a kind that
+ * edits the opening message in place (Discord) rewrites it from that.
+ */
+export interface RecoveryNotice {
+  readonly notice: "recovery";
+  readonly event: RunEvent;
+  readonly episode: RecoveredEpisode;
+  readonly first: FailureEvent | null;
+}
+
+/** Slack app: the opening failure message, rewritten in place once its stream recovered (chat.update). */
+export interface UpdateNotice {
+  readonly notice: "update";
+  readonly first: FailureEvent;
+  readonly event: RunEvent;
+  readonly episode: RecoveredEpisode;
+}
+
+/** An episode still open after REMINDER_HOURS; `at` is when the sweep queued it (how long, up to then). */
+export interface ReminderNotice {
+  readonly notice: "reminder";
+  readonly event: FailureEvent;
+  readonly episode: EpisodeRef & { readonly lastFailureAt: string; readonly lastLogsUrl: string };
+  readonly at: number;
+}
+
+/** One part of a storm's digest: at most DIGEST_SITES_PER_MESSAGE events (src/slack/digest.ts). */
+export interface DigestNotice {
+  readonly notice: "digest";
+  readonly kind: "failure" | "recovery";
+  readonly items: ReadonlyArray<{ readonly event: RunEvent; readonly episode: EpisodeRef }>;
+  readonly part: { readonly index: number; readonly count: number; readonly totalSites: number };
+}
+
+export const failureNotice = (
+  event: FailureEvent,
+  episode: EpisodeRef,
+  mention: string | null = null,
+): FailureNotice => ({ notice: "failure", event, episode, mention });
+
+export const recoveryNotice = (
+  event: RunEvent,
+  episode: RecoveredEpisode,
+  first: FailureEvent | null = null,
+): RecoveryNotice => ({ notice: "recovery", event, episode, first });
+
+export const updateNotice = (
+  first: FailureEvent,
+  event: RunEvent,
+  episode: RecoveredEpisode,
+): UpdateNotice => ({
+  notice: "update",
+  first,
+  event,
+  episode,
+});
+
+export const reminderNotice = (
+  event: FailureEvent,
+  episode: ReminderNotice["episode"],
+  at: number,
+): ReminderNotice => ({ notice: "reminder", event, episode, at });
+
+/** One waiting item of a digest (the stored DigestItem of src/pipeline/storms.ts has these fields). */
+export interface DigestEntry {
+  readonly event: RunEvent;
+  readonly episodeId: string;
+  readonly episode: { readonly openedAt: string; readonly failedRuns: number; readonly firstLogsUrl: string };
+}
+
+/**
+ * An event without its jobs' log excerpts: a digest names sites and groups them by what failed, and forty
+ * excerpts would make one outbox entry weigh hundreds of KB (every sweep reads it).
+ */
+const withoutExcerpts = (event: RunEvent): RunEvent => {
+  const jobs = event.failedAt?.jobs;
+  if (!jobs?.some((job) => "excerpt" in job)) return event;
+  return {
+    ...event,
+    failedAt: { jobs: jobs.map(({ name, stage, url, step, error }) => ({ name, stage, url, step, error })) },
+  };
+};
+
+/**
+ * One part of a digest. A digest of one (the storm's tail, a lone recovery of a storm's site) reads better
+ * as the ordinary message of its kind.
+ */
+export const digestNotice = (
+  items: readonly DigestEntry[],
+  kind: "failure" | "recovery",
+  part: DigestNotice["part"],
+): Notice => {
+  const ref = (item: DigestEntry): EpisodeRef => ({
+    id: item.episodeId,
+    openedAt: item.episode.openedAt,
+    failedRuns: item.episode.failedRuns,
+  });
+  const [only] = items;
+  if (items.length === 1 && only) {
+    return kind === "failure" && isFailureEvent(only.event)
+      ? failureNotice(only.event, ref(only))
+      : recoveryNotice(only.event, { ...ref(only), firstFailureUrl: only.episode.firstLogsUrl });
+  }
+  return {
+    notice: "digest",
+    kind,
+    items: items.map((item) => ({ event: withoutExcerpts(item.event), episode: ref(item) })),
+    part,
+  };
+};
+
+/** What an outbox entry holds: a Notice, or (entries written before notices) a formatted Slack message. */
+export const isNotice = (message: object): message is Notice => "notice" in message;
