@@ -4,7 +4,8 @@
  * Exit code 1 if an invariant breaks (a store or network call on the ignored path, a lost message, an error
  * answer, a deploy build that fails); a missed target is reported, not fatal.
  *
- * `npm run bench -- bundle` (or `--only=cpu,bundle,burst,theme`) runs some parts only; `npm run bench --
+ * `npm run bench -- bundle` (or `--only=cpu,bundle,burst,storm,theme`) runs some parts only; `storm`: 60
+ * then 120 sites failing at once, the sweeps at +35 s and +39 s (bench/storm-at-once.ts); `npm run bench --
  * theme` runs the theme update scenario alone (bench/theme-update.ts, which also writes
  * bench/out/theme-update.json); `--sites=60` makes it smaller, for a quick look. `npm run bench -- board`
  * (the status board with 500 open episodes, bench/board.ts) and `npm run bench -- why` (an excerpt of a 20 MB
@@ -18,6 +19,7 @@ import { type BundleResult, buildDeployArtifact, bundleFunctions, measureImports
 import { type BurstResult, runBurst } from "./burst.ts";
 import { type CpuResult, runCpu } from "./cpu.ts";
 import { BenchInvariantError, round } from "./stats.ts";
+import { benchStormAtOnce, printStormAtOnce } from "./storm-at-once.ts";
 import {
   runThemeUpdate,
   type ThemeUpdateResult,
@@ -38,11 +40,11 @@ const parts = (() => {
   const named = args.flatMap((arg) =>
     (arg.startsWith("--only=") ? arg.slice("--only=".length) : arg).split(","),
   );
-  const all = ["cpu", "bundle", "burst", "theme"];
+  const all = ["cpu", "bundle", "burst", "storm", "theme"];
   const unknown = named.filter((part) => ![...all, "board", "why"].includes(part));
   if (unknown.length > 0) {
     process.stderr.write(
-      `unknown part ${unknown.join(", ")}: npm run bench [-- cpu,bundle,burst,theme,board,why] [--sites=N]\n`,
+      `unknown part ${unknown.join(", ")}: npm run bench [-- cpu,bundle,burst,storm,theme,board,why] [--sites=N]\n`,
     );
     process.exit(2);
   }
@@ -52,6 +54,7 @@ const parts = (() => {
     bundle: chosen.has("bundle"),
     burst: chosen.has("burst"),
     theme: chosen.has("theme"),
+    storm: chosen.has("storm"),
     board: chosen.has("board"),
     why: chosen.has("why"),
   };
@@ -102,6 +105,10 @@ try {
     const errors = Object.entries(burst.answers).filter(([key]) => !/^20[02] /.test(key));
     if (errors.length > 0)
       problems.push(`error answers during the burst: ${JSON.stringify(Object.fromEntries(errors))}`);
+  }
+  if (parts.storm) {
+    say("storm: 60, then 120 sites failing at once through Netlify's local runtime (about 2 minutes)…");
+    printStormAtOnce(await benchStormAtOnce());
   }
   if (parts.theme) {
     say("theme: a theme update through Netlify's local runtime (300 sites: about 10 minutes)…");
