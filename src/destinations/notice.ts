@@ -102,16 +102,24 @@ export interface DigestEntry {
 }
 
 /**
- * An event without its jobs' log excerpts: a digest names sites and groups them by what failed, and forty
- * excerpts would make one outbox entry weigh hundreds of KB (every sweep reads it).
+ * A digest groups its sites by what failed and why (failed step, error signature), with one excerpt per
+ * group: the first event of each group keeps its jobs' excerpts, the others lose them (forty excerpts
+ * would make one outbox entry weigh hundreds of KB, and every sweep reads it). Signatures stay.
  */
-const withoutExcerpts = (event: RunEvent): RunEvent => {
-  const jobs = event.failedAt?.jobs;
-  if (!jobs?.some((job) => "excerpt" in job)) return event;
-  return {
-    ...event,
-    failedAt: { jobs: jobs.map(({ name, stage, url, step, error }) => ({ name, stage, url, step, error })) },
-  };
+const oneExcerptPerGroup = (events: readonly RunEvent[]): RunEvent[] => {
+  const seen = new Set<string>();
+  return events.map((event) => {
+    const jobs = event.failedAt?.jobs;
+    if (!jobs?.some((job) => "excerpt" in job)) return event;
+    const [first] = jobs;
+    const group = `${first?.stage ?? ""}\n${first?.name ?? ""}\n${first?.step ?? ""}\n${first?.signature ?? ""}`;
+    if (!seen.has(group)) {
+      seen.add(group);
+      return event;
+    }
+    const lean = jobs.map(({ excerpt: _excerpt, ...job }) => job);
+    return { ...event, failedAt: { ...event.failedAt, jobs: lean } };
+  });
 };
 
 /**
@@ -134,10 +142,11 @@ export const digestNotice = (
       ? failureNotice(only.event, ref(only))
       : recoveryNotice(only.event, { ...ref(only), firstFailureUrl: only.episode.firstLogsUrl });
   }
+  const events = oneExcerptPerGroup(items.map((item) => item.event));
   return {
     notice: "digest",
     kind,
-    items: items.map((item) => ({ event: withoutExcerpts(item.event), episode: ref(item) })),
+    items: items.map((item, i) => ({ event: events[i] ?? item.event, episode: ref(item) })),
     part,
   };
 };

@@ -49,6 +49,8 @@ describe("the board, end to end", { shuffle: false }, () => {
     expect((await fail(vigie.url, "acme/board-shop", 30)).json?.status).toBe("notified");
     expect((await fail(vigie.url, "acme/board-blog", 20)).json?.status).toBe("notified");
     expect((await fail(vigie.url, DEAD, 10)).json?.status).toBe("failed");
+    // The board's list of open episodes is the sweep's scan's (within a minute).
+    await vigie.sweep();
 
     const report = await json(vigie);
     expect(report.episodes.open).toBe(3);

@@ -369,12 +369,17 @@ export const startVigie = async (options: StartVigieOptions = {}): Promise<Vigie
 const running = new Map<string, Vigie>();
 
 const HTTP_OF: Record<string, number> = { queued: 202, accepted: 202, failed: 502 };
-const PROCESSED = new Set(["processed", "processing failed after the answer; the sweep will finish it"]);
+const PROCESSED = new Set([
+  "processed",
+  "processing failed after the answer; the sweep's scan will finish it",
+]);
 
 /**
- * What a delivery came to. vigie answers a failure 202 "accepted" once it is in the inbox, and processes it
- * after the answer (docs/architecture.md); the outcome is the "processed" log line of that delivery,
+ * What a delivery came to. vigie answers a failure 202 "accepted" once its stream records it, and announces
+ * it after the answer (docs/architecture.md); the outcome is the "processed" log line of that delivery,
  * returned as the answer it would have been (`decision` as `status`). Any other answer is returned as is.
+ * Copies of one delivery share its id, and each logs a line (a copy's is `duplicate`): the accepted one's
+ * own outcome is the line that is not a duplicate's.
  */
 export const outcomeOf = async (url: string, answer: Answer, timeoutMs = 30_000): Promise<Answer> => {
   const vigie = running.get(url);
@@ -388,7 +393,11 @@ export const outcomeOf = async (url: string, answer: Answer, timeoutMs = 30_000)
   }
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const line = vigie.logLines().find((l) => PROCESSED.has(String(l.msg)) && l.delivery === answer.delivery);
+    const lines = vigie
+      .logLines()
+      .filter((l) => PROCESSED.has(String(l.msg)) && l.delivery === answer.delivery);
+    const own = lines.find((l) => l.decision !== "duplicate");
+    const line = own ?? (Date.now() > until - timeoutMs / 2 ? lines[0] : undefined);
     if (line) {
       const decision = String(line.decision ?? "error");
       const json = { status: decision, reason: line.reason };

@@ -164,10 +164,10 @@ describe("pipeline semantics (real functions, Slack stand-in at ≈1 message/s)"
     const older = await send.github(failedRunPayload({ ...run, runId: 7_230_000_001, updatedAt: at(30) }));
     expect(statusOf(older)).toBe("200 suppressed");
     expect(String(older.json?.reason)).toContain("before the newest result");
-    // A redelivery days later changes nothing either.
+    // A redelivery days later changes nothing either: it is as stale as the first time.
     expect(
       statusOf(await send.github(failedRunPayload({ ...run, runId: 7_230_000_001, updatedAt: at(30) }))),
-    ).toBe("200 duplicate");
+    ).toBe("200 suppressed");
 
     const site = {
       name: "sem-order-netlify",

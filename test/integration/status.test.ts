@@ -38,6 +38,8 @@ describe("GET /status, end to end", () => {
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toMatch(/^Basic/);
 
+    // The open episodes are listed from the sweep's scan (within a minute).
+    await vigie.sweep();
     const before = await vigie.request("/status", {
       headers: { accept: "application/json", authorization: `Bearer ${TOKEN}` },
     });

@@ -1,4 +1,4 @@
-import { boolean, literal, number, object, record, string } from "zod/mini";
+import { boolean, literal, number, object, optional, record, string } from "zod/mini";
 import { READ_WAVE, readMany } from "../../store/read-many.ts";
 import { announce } from "../announce.ts";
 import type { StreamState, Transition } from "../episodes.ts";
@@ -56,13 +56,16 @@ export interface OpenEpisode {
 const scanSchema = object({
   v: literal(1),
   at: number(),
-  /** Per stream key hash: its etag's hash when last read, and the number of its last counted transition. */
-  streams: record(string(), object({ e: string(), q: number() })),
+  /**
+   * Per stream key hash: its etag's hash when last read ("" to read it again), the number of its last
+   * counted transition, and of the last one whose messages were checked.
+   */
+  streams: record(string(), object({ e: string(), q: number(), v: optional(number()) })),
   open: record(string(), openSchema),
 });
 interface ScanState {
   at: number;
-  streams: Record<string, { e: string; q: number }>;
+  streams: Record<string, { e: string; q: number; v?: number | undefined }>;
   open: Record<string, OpenEpisode>;
 }
 const parseScan = (value: unknown): ScanState => {
@@ -166,20 +169,24 @@ export const scanStreams = async (deps: PipelineDeps, deadline: number): Promise
       await deps.store.delete(keys.open(state.stream));
       delete scan.open[state.stream];
     }
-    const counted = scan.streams[id]?.q ?? 0;
-    const fresh = (state.transitions ?? []).filter((t) => t.seq > counted);
-    const latest = fresh.at(-1);
-    const arrival = latest ? arrivalOf(state, latest) : null;
-    // Too fresh: its own invocation is on it. Read again next time, counted then.
-    if (latest && arrival !== null && now - arrival < REPAIR_AFTER_MS) return;
+    const seen = scan.streams[id];
+    const counted = seen?.q ?? 0;
+    // Counted at once, for the history: each transition once, by its number.
+    transitions.push(...(state.transitions ?? []).filter((t) => t.seq > counted));
+    const latest = state.transitions?.at(-1);
+    const q = Math.max(counted, latest?.seq ?? 0);
+    const checked = seen?.v ?? 0;
+    const arrival = latest && latest.seq > checked ? arrivalOf(state, latest) : null;
     if (latest && arrival !== null && now - arrival < REPAIR_WITHIN_MS) {
-      // Past the deadline, left for the next scan (its etag is not recorded).
-      if (deps.now() >= deadline) return;
+      // Too fresh (its own invocation is on it), or past the scan's deadline: read again next time.
+      if (now - arrival < REPAIR_AFTER_MS || deps.now() >= deadline) {
+        scan.streams[id] = { e: "", q, v: checked };
+        return;
+      }
       await repair(state, latest, deps, deadline);
       repaired++;
     }
-    transitions.push(...fresh);
-    scan.streams[id] = { e: hash(etag), q: latest?.seq ?? counted };
+    scan.streams[id] = { e: hash(etag), q, v: latest?.seq ?? checked };
   };
   // In waves, as the reads: on a slow store, one stream at a time would spend the sweep's budget.
   for (let i = 0; i < changed.length; i += READ_WAVE) {
