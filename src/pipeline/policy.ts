@@ -21,6 +21,10 @@ const SILENT_REASONS: Readonly<Record<string, string>> = {
   action_required: "run waiting for approval (action_required): stays silent",
 };
 
+/** Only the table's own keys: an outcome named `constructor` or `__proto__` reads as none. */
+const silentReason = (outcome: string): string | undefined =>
+  Object.hasOwn(SILENT_REASONS, outcome) ? SILENT_REASONS[outcome] : undefined;
+
 export const branchWatched = (branch: string | null, config: Pick<Config, "branches">): boolean =>
   config.branches === null ||
   (branch !== null && config.branches.some(({ pattern }) => pattern.test(branch)));
@@ -46,7 +50,7 @@ export const classify = (
       ? { kind: "failure", event: event as FailureEvent }
       : {
           kind: "ignored",
-          reason: SILENT_REASONS[event.outcome] ?? `GitLab outcome ${event.outcome}: not a failure`,
+          reason: silentReason(event.outcome) ?? `GitLab outcome ${event.outcome}: not a failure`,
         };
   }
   if (config.notifyConclusions.has(event.outcome) && event.outcome !== "success") {
@@ -55,7 +59,7 @@ export const classify = (
   return {
     kind: "ignored",
     reason:
-      SILENT_REASONS[event.outcome] ??
+      silentReason(event.outcome) ??
       `conclusion ${event.outcome} is not in NOTIFY_CONCLUSIONS (${[...config.notifyConclusions].join(",")})`,
   };
 };

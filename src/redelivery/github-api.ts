@@ -1,6 +1,7 @@
 import { request as octokitRequest } from "@octokit/request";
 import { RequestError } from "@octokit/request-error";
 import { bigint, int, nullable, number, object, optional, string, union } from "zod/mini";
+import { sameOriginFetch } from "../net/same-origin-fetch.ts";
 
 /** The org webhook whose deliveries are watched, and how to reach the API (config.githubRedelivery). */
 export interface RedeliverySettings {
@@ -114,6 +115,8 @@ export const createGitHubApi = (
   // tokens both work as Bearer). octokit redacts the authorization header in the errors it throws.
   const github = request.defaults({
     baseUrl: settings.apiUrl,
+    // The token goes to GITHUB_API_URL's origin only, and a listing is bounded (src/net/same-origin-fetch.ts).
+    request: { fetch: sameOriginFetch({ maxBytes: 4 * 1024 * 1024 }) },
     headers: {
       authorization: `Bearer ${settings.token}`,
       "x-github-api-version": API_VERSION,

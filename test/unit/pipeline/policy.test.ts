@@ -22,6 +22,15 @@ describe("classify (policy)", () => {
     expect(classify(githubEvent({ outcome }), config).kind).toBe(kind);
   });
 
+  it.each(["constructor", "__proto__", "toString", "hasOwnProperty"])(
+    "an outcome named %s reads no inherited property: a plain reason, a string",
+    (outcome) => {
+      const verdict = classify(githubEvent({ outcome }), config);
+      expect(verdict).toEqual({ kind: "ignored", reason: expect.stringContaining(outcome) });
+      if (verdict.kind === "ignored") expect(typeof verdict.reason).toBe("string");
+    },
+  );
+
   it("says why a cancelled run stays silent", () => {
     const verdict = classify(githubEvent({ outcome: "cancelled" }), config);
     expect(verdict).toEqual({ kind: "ignored", reason: expect.stringContaining("cancelled run") });
