@@ -3,6 +3,13 @@ import { failureNotice } from "../destinations/notice.ts";
 import { type FailureEvent, idempotencyKey } from "../event.ts";
 import { describeError } from "../log.ts";
 import { mentionFor } from "../routing/mentions.ts";
+import { matchSilence } from "../silences/match-silence.ts";
+import { silenceTargetOf } from "../silences/read-silences-for.ts";
+import { readSilenceIndex } from "../silences/silence-index.ts";
+import type { Silence } from "../silences/silence-record.ts";
+import { controlsFor } from "../slack-actions/controls-for.ts";
+import { withControls } from "../slack/controls.ts";
+import { formatNotice } from "../slack/format-notice.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
 import { needsDetail } from "../why/needs-detail.ts";
@@ -32,6 +39,8 @@ export interface AnnounceOptions {
   readonly reviveDead?: boolean;
   /** The destinations' ledgers as read before the answer, for the first conditional write. */
   readonly ledgers?: ReadonlyMap<string, Entry | null>;
+  /** The silences as the caller read them (the sweep, once per run); else the index is read here. */
+  readonly silences?: readonly Silence[];
 }
 
 /** Time kept after looking up what failed, for the outbox write and the ledger before Slack's call. */
@@ -48,6 +57,16 @@ export const announce = async (
     return result("suppressed", "the episode closed before it was announced", undefined, state.stream);
   const { first: event, openedBy: key } = episode;
   const routes = announcedRoutes(episode);
+  if (routes.length > 0) {
+    // Silenced: nothing is posted; the episode stays open and recorded, and the sweep announces it when its
+    // silence ends (src/pipeline/sweep/silence-ends.ts).
+    const silences = options.silences ?? (await readSilenceIndex(deps.store));
+    const silence = matchSilence(silences, silenceTargetOf(event), deps.now());
+    if (silence) {
+      const why = `silenced (${silence.id}, by ${silence.by}): announced when the silence ends if still failing`;
+      return result("suppressed", why, key, state.stream);
+    }
+  }
   // Only an announced failure is worth the lookup, done while the ledgers are written.
   const detailed = routes.length > 0 ? withDetail(event, deps, deadline) : Promise.resolve(event);
   let grouped = 0;
@@ -155,12 +174,16 @@ const alone = async (
 const openingEntry = (planned: PlannedMessage, episode: Episode, told: FailureEvent, deps: PipelineDeps) => {
   const mention = mentionFor(deps.config.routing.mentions, told);
   const opened = { id: episode.id, openedAt: episode.openedAt, failedRuns: episode.failedRuns };
+  const notice = failureNotice(told, opened, mention);
+  // Slack app mode with a signing secret: the message carries Re-run, Mute and "I'm on it", so it is
+  // formatted for Slack now (a channel destination is always Slack's).
+  const controls = controlsFor(deps.config, told, episode.id, planned.destination);
   return {
     at: planned.at,
     id: planned.id,
     kind: planned.kind,
     summary: summary(told.outcome, told),
-    message: failureNotice(told, opened, mention),
+    message: controls ? withControls(formatNotice(notice), controls) : notice,
     cause: episode.openedBy,
     destination: planned.destination,
     ...(planned.startsThread ? { startsThread: true } : {}),

@@ -1,6 +1,11 @@
 import { recoveryNotice, updateNotice } from "../destinations/notice.ts";
 import { StoreUnavailableError } from "../errors.ts";
 import { idempotencyKey, type RunEvent, streamKey } from "../event.ts";
+import { matchSilence, silencesEndedByRecovery } from "../silences/match-silence.ts";
+import { silenceTargetOf } from "../silences/read-silences-for.ts";
+import { readSilenceIndex } from "../silences/silence-index.ts";
+import { removeSilence } from "../silences/silence-store.ts";
+import { ackKey } from "../slack-actions/ack-record.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
 import { readStream } from "./accept.ts";
@@ -112,16 +117,25 @@ export const announceRecovery = async (
   const routes = announcedRoutes(episode);
   const notify = deps.config.notifyRecovery;
   const alone = routes.filter((r) => r.delivery === "message");
-  if (!notify) {
+  // Silences (docs/architecture.md, "Silences"): "until green" ones on this stream end now; while one
+  // covers the stream, the recovery only updates a failure message that was posted, and posts nothing else.
+  const [silences] = await Promise.all([
+    routes.length > 0 ? readSilenceIndex(deps.store) : Promise.resolve([]),
+    deps.store.delete(ackKey(episode.id)),
+  ]);
+  const target = silenceTargetOf(event);
+  const ended = silencesEndedByRecovery(silences, target, deps.now());
+  const silenced = ended.length > 0 || matchSilence(silences, target, deps.now()) !== null;
+  await Promise.all(ended.map((silence) => removeSilence(deps.store, silence.id)));
+  if (!notify || silenced) {
+    const edited = notify ? await editOnly(closed, deps, deadline) : [];
     await Promise.all(alone.map((r) => release(r.destination, episode.id, deps)));
-    return result("suppressed", `${what}; no message (NOTIFY_RECOVERY=false)`, key, stream);
+    if (!notify) return result("suppressed", `${what}; no message (NOTIFY_RECOVERY=false)`, key, stream);
+    if (edited.length > 0)
+      return fromDelivery(combine(edited), result("queued", `${what}; silenced: message updated`, key, stream));
+    return result("suppressed", `${what}; silenced: nothing posted`, key, stream);
   }
-  const recovery = {
-    id: episode.id,
-    openedAt: episode.openedAt,
-    failedRuns: episode.failedRuns,
-    firstFailureUrl: episode.first.logsUrl,
-  };
+  const recovery = recoveredOf(episode);
   const grouped = routes.filter((r) => r.delivery === "digest");
   await Promise.all(
     grouped.map((r) =>
@@ -164,6 +178,44 @@ export const announceRecovery = async (
   );
   await Promise.all(alone.map((r) => release(r.destination, episode.id, deps)));
   return fromDelivery(combine(outcomes), result("queued", what, key, stream));
+};
+
+const recoveredOf = (episode: Episode) => ({
+  id: episode.id,
+  openedAt: episode.openedAt,
+  failedRuns: episode.failedRuns,
+  firstFailureUrl: episode.first.logsUrl,
+});
+
+/** Under a silence: the failure messages that were posted updated in place to say so, nothing more. */
+const editOnly = async (closed: Closed, deps: PipelineDeps, deadline: number) => {
+  const { episode, event, at } = closed;
+  const edits = recoveryMessages(episode, at, followOf(deps)).filter((m) => m.edit && m.after);
+  const posted = await Promise.all(
+    edits.map(async (m) => (m.after && (await deps.store.read(m.after)) !== null ? m : null)),
+  );
+  return Promise.all(
+    posted
+      .filter((m) => m !== null)
+      .map(async (message) => {
+        const enqueued = await enqueue(
+          {
+            at: message.at,
+            id: message.id,
+            kind: message.kind,
+            summary: summary("marked recovered", event),
+            message: updateNotice(episode.first, event, recoveredOf(episode)),
+            cause: idempotencyKey(event),
+            destination: message.destination,
+            ...(message.after ? { after: message.after } : {}),
+            ...(message.thread ? { thread: message.thread } : {}),
+            edit: true,
+          },
+          deps,
+        );
+        return deliver(enqueued, deps, { deadline });
+      }),
+  );
 };
 
 /** The episode's commit claim leaves the destination's ledger (its recovery posts nothing there). */

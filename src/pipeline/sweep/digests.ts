@@ -1,5 +1,8 @@
 import { digestNotice } from "../../destinations/notice.ts";
 import { DEFAULT_DESTINATION } from "../../routing/routes.ts";
+import { matchSilence } from "../../silences/match-silence.ts";
+import { silenceTargetOf } from "../../silences/read-silences-for.ts";
+import type { Silence } from "../../silences/silence-record.ts";
 import { digestChunks } from "../../slack/digest.ts";
 import { readMany } from "../../store/read-many.ts";
 import { type Enqueued, enqueue } from "../deliver.ts";
@@ -13,15 +16,19 @@ import { type DigestItem, digestReady } from "../storms.ts";
  * arrival, one message per destination and kind (storms are per destination: each channel gets the
  * digest of its own sites), in parts of at most 40 sites. Returns what it queued, for the caller to send.
  * The listing may miss items written at that moment: they make the next sweep's digest (a straggler).
+ * An item of a silenced stream is dropped (no trace): the sweep announces its episode again when the
+ * silence ends, if it is still open.
  */
-export const flushDigests = async (deps: PipelineDeps): Promise<Enqueued[]> => {
+export const flushDigests = async (deps: PipelineDeps, silences: readonly Silence[]): Promise<Enqueued[]> => {
   const itemKeys = await deps.store.list(PREFIX.digest);
   if (itemKeys.length === 0) return [];
   const values = await readMany(deps.store, itemKeys);
   const items: Array<{ key: string; item: DigestItem }> = [];
   for (const [i, key] of itemKeys.entries()) {
     const item = values[i] === null ? null : parseDigestItem(values[i]);
-    if (item) items.push({ key, item });
+    if (item && matchSilence(silences, silenceTargetOf(item.event), deps.now()) !== null) {
+      await deps.store.delete(key);
+    } else if (item) items.push({ key, item });
     else if (values[i] !== null) await deps.store.delete(key);
   }
   // Where a storm's digest already went out, its stragglers follow at the next sweep: the wait counts

@@ -131,22 +131,23 @@ describe("store calls per delivery, before the answer and in all (the inline sen
     return { answer: accepted.result, final, before, total: counter.count(), after: accepted.after };
   };
 
-  it("a notified failure: 3 before the answer (stream and ledger read at once, the stream written), 6 in all", async () => {
+  // After the answer, an opening reads the silences index once (one record, never a listing): +1.
+  it("a notified failure: 3 before the answer (stream and ledger read at once, the stream written), 7 in all", async () => {
     const f = pipelineFixture({}, { intervalMs: 1_000 });
     const { answer, final, before, total } = await counted(f, ghRun(1, "failure"));
     expect(answer).toMatchObject({ status: "accepted" });
     expect(final).toMatchObject({ status: "notified" });
     expect(before).toBe(3);
-    expect(total).toBe(6);
+    expect(total).toBe(7);
   });
 
-  it("a digested failure (a storm): 3 before the answer, 4 in all", async () => {
+  it("a digested failure (a storm): 3 before the answer, 5 in all", async () => {
     const f = pipelineFixture({ STORM_THRESHOLD: "1" }, { intervalMs: 1_000 });
     await run(f, githubEvent({ site: "acme/other", repository: "acme/other", runId: 77 }));
     const { final, before, total } = await counted(f, ghRun(1, "failure"));
     expect(final).toMatchObject({ status: "queued", reason: expect.stringContaining("digest") });
     expect(before).toBe(3);
-    expect(total).toBe(4);
+    expect(total).toBe(5);
   });
 
   it("a green run with no episode: 1 before the answer, 2 in all (remembered as the newest run)", async () => {
@@ -173,7 +174,7 @@ describe("store calls per delivery, before the answer and in all (the inline sen
     const { answer, final, before, total } = await counted(f, ghRun(1, "failure"));
     expect(answer).toMatchObject({ status: "duplicate" });
     expect(final).toMatchObject({ status: "duplicate" });
-    expect([before, total]).toEqual([2, 3]);
+    expect([before, total]).toEqual([2, 4]);
     expect(f.slack.messages).toHaveLength(1);
   });
 
