@@ -1,7 +1,7 @@
 import { recoveryNotice, updateNotice } from "../destinations/notice.ts";
 import { StoreUnavailableError } from "../errors.ts";
 import { idempotencyKey, type RunEvent, streamKey } from "../event.ts";
-import { matchSilence, silencesEndedByRecovery } from "../silences/match-silence.ts";
+import { matchSilence, silenceMatches, silencesEndedByRecovery } from "../silences/match-silence.ts";
 import { silenceTargetOf } from "../silences/read-silences-for.ts";
 import { readSilenceIndex } from "../silences/silence-index.ts";
 import { removeSilence } from "../silences/silence-store.ts";
@@ -125,14 +125,22 @@ export const announceRecovery = async (
   ]);
   const target = silenceTargetOf(event);
   const ended = silencesEndedByRecovery(silences, target, deps.now());
-  const silenced = ended.length > 0 || matchSilence(silences, target, deps.now()) !== null;
+  // A silence that ended while the episode was open and that the sweep has not processed yet held its
+  // failure back too: its recovery must not be the first thing posted.
+  const heldBack = silences.some(
+    (s) => s.until !== null && s.until > episode.receivedAt && silenceMatches(s, target, s.until - 1),
+  );
+  const silenced = ended.length > 0 || heldBack || matchSilence(silences, target, deps.now()) !== null;
   await Promise.all(ended.map((silence) => removeSilence(deps.store, silence.id)));
   if (!notify || silenced) {
     const edited = notify ? await editOnly(closed, deps, deadline) : [];
     await Promise.all(alone.map((r) => release(r.destination, episode.id, deps)));
     if (!notify) return result("suppressed", `${what}; no message (NOTIFY_RECOVERY=false)`, key, stream);
     if (edited.length > 0)
-      return fromDelivery(combine(edited), result("queued", `${what}; silenced: message updated`, key, stream));
+      return fromDelivery(
+        combine(edited),
+        result("queued", `${what}; silenced: message updated`, key, stream),
+      );
     return result("suppressed", `${what}; silenced: nothing posted`, key, stream);
   }
   const recovery = recoveredOf(episode);

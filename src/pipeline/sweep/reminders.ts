@@ -30,9 +30,15 @@ export const queueReminders = async (
   for (const candidate of open) {
     if (!candidate.announced || now - candidate.remindedAt < hours * 3_600_000) continue;
     const { stream } = candidate;
-    const target = { site: candidate.site, branch: candidate.branch || null, source: candidate.source, stream };
+    const target = {
+      site: candidate.site,
+      branch: candidate.branch || null,
+      source: candidate.source,
+      stream,
+    };
     const quiet =
-      matchSilence(silences, target, now) !== null || (await readAck(deps.store, candidate.episodeId)) !== null;
+      matchSilence(silences, target, now) !== null ||
+      (await readAck(deps.store, candidate.episodeId)) !== null;
     const updated = await conditionalUpdate(
       deps.store,
       keys.stream(stream),

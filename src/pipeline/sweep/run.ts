@@ -13,8 +13,8 @@ import { prune } from "./prune.ts";
 import { queueReminders } from "./reminders.ts";
 import type { SweepReport } from "./retention.ts";
 import { type ScanResult, scanStreams } from "./scan.ts";
-import { endSilences } from "./silence-ends.ts";
 import { sendDue } from "./send-due.ts";
+import { endSilences } from "./silence-ends.ts";
 
 /**
  * The sweep, run every minute by Netlify's scheduler (locally: POST /.netlify/functions/sweep), is the
