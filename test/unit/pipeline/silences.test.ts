@@ -153,3 +153,25 @@ describe("reminders: none while silenced, none once acknowledged", () => {
     expect(await f.store.get(ackKey(acked.id))).toBeNull();
   });
 });
+
+describe("prune: Slack interactions' records", () => {
+  it("removes day-old action claims, stale acknowledgements and ended silences", async () => {
+    const f = pipelineFixture();
+    const seconds = (f.clock.now() - 2 * 86_400_000) / 1000;
+    await f.store.set(`actions/${seconds.toFixed(6)}`, { v: 1 });
+    await f.store.set(`actions/${(f.clock.now() / 1000).toFixed(6)}`, { v: 1 });
+    await writeAck(f.store, {
+      episode: "gone",
+      stream: "s",
+      site: "acme/x",
+      branch: null,
+      user: "U1",
+      at: f.clock.now() - 91 * 86_400_000,
+    });
+    const ended = await mute(f, "acme/old", -2 * HOUR);
+    await sweep(f.deps);
+    expect((await f.store.list("actions/")).length).toBe(1);
+    expect(await f.store.get(ackKey("gone"))).toBeNull();
+    expect((await listSilences(f.store)).map((s) => s.id)).not.toContain(ended.id);
+  });
+});
