@@ -1,8 +1,11 @@
 import { followUpsOf } from "../destinations/follow-ups.ts";
+import type { OutboxMessage } from "../destinations/kind.ts";
 import { failureNotice } from "../destinations/notice.ts";
 import { type FailureEvent, idempotencyKey } from "../event.ts";
 import { describeError } from "../log.ts";
+import { withAutoRerunNote } from "../rerun/auto-rerun-note.ts";
 import { mentionFor } from "../routing/mentions.ts";
+import { isChannel } from "../routing/routing.ts";
 import { matchSilence } from "../silences/match-silence.ts";
 import { silenceTargetOf } from "../silences/read-silences-for.ts";
 import { readSilenceIndex } from "../silences/silence-index.ts";
@@ -13,6 +16,7 @@ import { controlsFor } from "../slack-actions/controls-for.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
 import { needsDetail } from "../why/needs-detail.ts";
+import { autoRerunGate } from "./auto-rerun.ts";
 import { type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
 import { summary, writeDigestItem } from "./digest-items.ts";
 import type { AnnouncedRoute, Episode, StreamState } from "./episodes.ts";
@@ -67,6 +71,10 @@ export const announce = async (
       return result("suppressed", why, key, state.stream);
     }
   }
+  // AUTO_RERUN: a matching failure is re-run before anyone is told (src/pipeline/auto-rerun.ts).
+  const gate = routes.length > 0 ? await autoRerunGate(state, deps, deadline) : null;
+  if (gate?.kind === "wait") return result("queued", gate.reason, key, state.stream);
+  const note = gate?.kind === "announce" ? gate.note : null;
   // Only an announced failure is worth the lookup, done while the ledgers are written.
   const detailed = routes.length > 0 ? withDetail(event, deps, deadline) : Promise.resolve(event);
   let grouped = 0;
@@ -74,7 +82,7 @@ export const announce = async (
     routes.map(async (route) => {
       const outcome =
         route.delivery === "message"
-          ? await alone(route, state.stream, episode, detailed, deps, deadline, options)
+          ? await alone(route, state.stream, episode, detailed, deps, deadline, { ...options, note })
           : (await toDigest(route.destination, state.stream, episode, detailed, deps, !options.fresh))
             ? "grouped"
             : null;
@@ -109,7 +117,7 @@ const alone = async (
   detailed: Promise<FailureEvent>,
   deps: PipelineDeps,
   deadline: number,
-  options: AnnounceOptions,
+  options: AnnounceOptions & { readonly note: number | null },
 ): Promise<DeliverOutcome | "grouped" | null> => {
   const planned = openingMessages(episode, followOf(deps)).find((m) => m.destination === route.destination);
   if (!planned) return null;
@@ -126,7 +134,7 @@ const alone = async (
     // message is written if still missing, and sent by whoever wrote it.
     if (admitted(parseLedger(await deps.store.read(keys.ledger(route.destination))), episode.id)) {
       const told = await detailed;
-      const enqueued = await enqueue(openingEntry(planned, episode, told, deps), deps);
+      const enqueued = await enqueue(openingEntry(planned, episode, told, deps, options.note), deps);
       if (!enqueued.written) return { kind: "sent", dryRun: false };
       return deliver(enqueued, deps, { deadline });
     }
@@ -162,7 +170,7 @@ const alone = async (
   const slotAt = letIn.value;
   const fits = Math.max(deps.now(), slotAt) + deps.slackTimeoutMs <= deadline;
   const enqueued = await enqueue(
-    openingEntry(planned, episode, told, deps),
+    openingEntry(planned, episode, told, deps, options.note),
     deps,
     fits ? { slotAt } : undefined,
   );
@@ -171,23 +179,43 @@ const alone = async (
 };
 
 /** The failure message of an episode to one destination, as the outbox keeps it (a kind-neutral notice). */
-const openingEntry = (planned: PlannedMessage, episode: Episode, told: FailureEvent, deps: PipelineDeps) => {
+const openingEntry = (
+  planned: PlannedMessage,
+  episode: Episode,
+  told: FailureEvent,
+  deps: PipelineDeps,
+  note: number | null,
+) => {
   const mention = mentionFor(deps.config.routing.mentions, told);
   const opened = { id: episode.id, openedAt: episode.openedAt, failedRuns: episode.failedRuns };
   const notice = failureNotice(told, opened, mention);
   // Slack app mode with a signing secret: the message carries Re-run, Mute and "I'm on it", so it is
   // formatted for Slack now (a channel destination is always Slack's).
   const controls = controlsFor(deps.config, told, episode.id, planned.destination);
+  // The note of an automatic re-run that failed too is Slack's (src/rerun/auto-rerun-note.ts).
+  const noted = note !== null && isSlack(deps, planned.destination);
+  let message: OutboxMessage = notice;
+  if (controls || noted) {
+    const formatted = noted ? withAutoRerunNote(formatNotice(notice), note) : formatNotice(notice);
+    message = withControls(formatted, controls);
+  }
   return {
     at: planned.at,
     id: planned.id,
     kind: planned.kind,
     summary: summary(told.outcome, told),
-    message: controls ? withControls(formatNotice(notice), controls) : notice,
+    message,
     cause: episode.openedBy,
     destination: planned.destination,
     ...(planned.startsThread ? { startsThread: true } : {}),
   };
+};
+
+const isSlack = (deps: PipelineDeps, destination: string): boolean => {
+  const kind = deps.config.routing.destinations.get(destination)?.kind;
+  return kind === undefined
+    ? isChannel(destination)
+    : kind === "webhook" || kind === "channel" || kind === "dry_run";
 };
 
 /** What later messages do with an opening, per destination kind. */

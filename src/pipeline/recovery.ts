@@ -1,6 +1,7 @@
 import { recoveryNotice, updateNotice } from "../destinations/notice.ts";
 import { StoreUnavailableError } from "../errors.ts";
 import { idempotencyKey, type RunEvent, streamKey } from "../event.ts";
+import { recordPassedOnRerun } from "../rerun/passed-on-rerun.ts";
 import { matchSilence, silenceMatches, silencesEndedByRecovery } from "../silences/match-silence.ts";
 import { silenceTargetOf } from "../silences/read-silences-for.ts";
 import { readSilenceIndex } from "../silences/silence-index.ts";
@@ -10,6 +11,7 @@ import { conditionalUpdate, type Decision } from "../store/conditional-update.ts
 import type { Entry } from "../store/store.ts";
 import { readStream } from "./accept.ts";
 import { followOf } from "./announce.ts";
+import { waitsForRerun } from "./auto-rerun.ts";
 import { deliver, enqueue } from "./deliver.ts";
 import { summary, writeDigestItem } from "./digest-items.ts";
 import { announcedRoutes, closeEpisode, decideSuccess, type Episode, recordSuccess } from "./episodes.ts";
@@ -117,6 +119,15 @@ export const announceRecovery = async (
   const routes = announcedRoutes(episode);
   const notify = deps.config.notifyRecovery;
   const alone = routes.filter((r) => r.delivery === "message");
+  if (waitsForRerun(episode)) {
+    // Passed on its automatic re-run: nobody was told of the failure, nobody is told of this.
+    await Promise.all([
+      ...alone.map((r) => release(r.destination, episode.id, deps)),
+      recordPassedOnRerun(deps.store, { episodeId: episode.id, site: episode.first.site, at }),
+      deps.store.delete(ackKey(episode.id)),
+    ]);
+    return result("suppressed", `${what}; passed on its automatic re-run: nothing posted`, key, stream);
+  }
   // Silences (docs/architecture.md, "Silences"): "until green" ones on this stream end now; while one
   // covers the stream, the recovery only updates a failure message that was posted, and posts nothing else.
   const [silences] = await Promise.all([

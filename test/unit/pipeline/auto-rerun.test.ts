@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import type { RunEvent } from "../../../src/event.ts";
+import type { PipelineDeps } from "../../../src/pipeline/pipeline.ts";
+import { processVerdict } from "../../../src/pipeline/pipeline.ts";
+import { classify } from "../../../src/pipeline/policy.ts";
+import { passedOnRerunBySite } from "../../../src/rerun/passed-on-rerun.ts";
+import { githubEvent } from "../../fixtures/events.ts";
+import { pipelineFixture, textOf } from "./support.ts";
+
+const ENV = {
+  AUTO_RERUN: "site:acme/*",
+  GITHUB_TOKEN: "ghp_test",
+  GITHUB_API_URL: "https://api.github.example",
+};
+
+const at = (minutes: number) => new Date(Date.parse("2026-11-27T10:00:00Z") + minutes * 60_000).toISOString();
+const SHA = "a".repeat(40);
+const attempt = (n: number, outcome: string, overrides: Partial<Parameters<typeof githubEvent>[0]> = {}) =>
+  githubEvent({
+    site: "acme/blog",
+    repository: "acme/blog",
+    runId: 500,
+    attempt: n,
+    startedAt: at(n * 5),
+    occurredAt: at(n * 5 + 3),
+    outcome,
+    commit: { sha: SHA, message: "push", url: null, author: "Ada" },
+    ...overrides,
+  });
+
+const setup = (env: Record<string, string> = {}, status = 201) => {
+  const f = pipelineFixture({ ...ENV, ...env });
+  const calls: string[] = [];
+  const fetch = (async (url: string | URL | Request) => {
+    calls.push(String(url));
+    return new Response(status === 201 ? "" : JSON.stringify({ message: "Resource not accessible" }), {
+      status,
+    });
+  }) as typeof globalThis.fetch;
+  const deps: PipelineDeps = { ...f.deps, rerun: { fetch } };
+  const run = (event: RunEvent) => processVerdict(classify(event, deps.config), deps, f.deadline());
+  return { ...f, calls, run };
+};
+
+describe("AUTO_RERUN through the pipeline", () => {
+  it("a matching failure is re-run before anyone is told; if it passes, nothing is posted and it counts as passed on re-run", async () => {
+    const t = setup();
+    expect(await t.run(attempt(1, "failure"))).toMatchObject({
+      status: "queued",
+      reason: expect.stringContaining("re-run automatically"),
+    });
+    expect(t.calls).toEqual([
+      "https://api.github.example/repos/acme/blog/actions/runs/500/rerun-failed-jobs",
+    ]);
+    expect(t.slack.messages).toHaveLength(0);
+    expect(await t.run(attempt(2, "success"))).toMatchObject({
+      status: "suppressed",
+      reason: expect.stringContaining("passed on its automatic re-run"),
+    });
+    expect(t.slack.messages).toHaveLength(0);
+    expect((await passedOnRerunBySite(t.store, t.clock.now())).get("acme/blog")).toBe(1);
+  });
+
+  it("if the re-run fails too, one message says it failed again after an automatic re-run", async () => {
+    const t = setup();
+    await t.run(attempt(1, "failure"));
+    // A redelivery of the first failure while it waits re-runs nothing more and posts nothing.
+    await t.run(attempt(1, "failure"));
+    expect(t.calls).toHaveLength(1);
+    expect(await t.run(attempt(2, "failure"))).toMatchObject({ status: "notified" });
+    expect(t.slack.messages).toHaveLength(1);
+    expect(textOf(t.slack.messages[0])).toContain("Failed again after an automatic re-run");
+    // A third failure is counted in the open episode, as usual.
+    await t.run(attempt(3, "failure"));
+    expect(t.slack.messages).toHaveLength(1);
+    expect(t.calls).toHaveLength(1);
+  });
+
+  it("a re-run the provider refuses is announced at once", async () => {
+    const t = setup({}, 403);
+    expect(await t.run(attempt(1, "failure"))).toMatchObject({ status: "notified" });
+    expect(t.slack.messages).toHaveLength(1);
+    expect(textOf(t.slack.messages[0])).not.toContain("automatic re-run");
+  });
+
+  it("no rule matches, or the hour's budget is spent: announced at once, without calling the provider", async () => {
+    const t = setup({ AUTO_RERUN: "site:other/*" });
+    expect(await t.run(attempt(1, "failure"))).toMatchObject({ status: "notified" });
+    expect(t.calls).toHaveLength(0);
+
+    const b = setup({ AUTO_RERUN_MAX_PER_HOUR: "1" });
+    await b.run(attempt(1, "failure"));
+    expect(
+      await b.run(attempt(1, "failure", { site: "acme/shop", repository: "acme/shop", runId: 600 })),
+    ).toMatchObject({
+      status: "notified",
+    });
+    expect(b.calls).toHaveLength(1);
+  });
+});
