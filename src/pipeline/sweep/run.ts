@@ -9,6 +9,7 @@ import { keys } from "../keys.ts";
 import type { PipelineDeps } from "../pipeline.ts";
 import { parseLease } from "../records.ts";
 import { flushDigests } from "./digests.ts";
+import { recordFlakyCounts } from "./flaky-counts.ts";
 import { prune } from "./prune.ts";
 import { queueReminders } from "./reminders.ts";
 import type { SweepReport } from "./retention.ts";
@@ -100,6 +101,13 @@ const STEPS: readonly SweepStep[] = [
     run: async (deps, _deadline, scan, silences) => ({
       reminders: await queueReminders(deps, scan?.open ?? [], silences),
     }),
+  },
+  {
+    name: "flaky",
+    run: async (deps, _deadline, scan) => {
+      if (scan) await recordFlakyCounts(deps.store, scan.transitions, deps.now());
+      return {};
+    },
   },
   // Before the outbox, which may spend the rest of the budget: the board's history (src/history/).
   {

@@ -3,7 +3,10 @@ import type { RunEvent } from "../../../src/event.ts";
 import type { PipelineDeps } from "../../../src/pipeline/pipeline.ts";
 import { processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
+import { sweep } from "../../../src/pipeline/sweep.ts";
 import { passedOnRerunBySite } from "../../../src/rerun/passed-on-rerun.ts";
+import { readStatus } from "../../../src/status/read-status.ts";
+import { renderStatus } from "../../../src/status/render-status.ts";
 import { githubEvent } from "../../fixtures/events.ts";
 import { pipelineFixture, textOf } from "./support.ts";
 
@@ -39,7 +42,7 @@ const setup = (env: Record<string, string> = {}, status = 201) => {
   }) as typeof globalThis.fetch;
   const deps: PipelineDeps = { ...f.deps, rerun: { fetch } };
   const run = (event: RunEvent) => processVerdict(classify(event, deps.config), deps, f.deadline());
-  return { ...f, calls, run };
+  return { ...f, deps, calls, run };
 };
 
 describe("AUTO_RERUN through the pipeline", () => {
@@ -96,5 +99,38 @@ describe("AUTO_RERUN through the pipeline", () => {
       status: "notified",
     });
     expect(b.calls).toHaveLength(1);
+  });
+});
+
+describe("the board: waiting, flaky, broken, passed on re-run", () => {
+  it("shows the waiting episode, then per site broken, flaky and passed-on-re-run counts over 30 days", async () => {
+    const t = setup();
+    await t.run(attempt(1, "failure"));
+    t.clock.advance(60_000);
+    await sweep(t.deps);
+    const waiting = await readStatus(t.store, t.deps.config, t.clock.now());
+    expect(waiting.episodes.list).toEqual([
+      expect.objectContaining({ site: "acme/blog", autoRerun: "waiting" }),
+    ]);
+    expect(renderStatus(waiting)).toContain("re-run automatically");
+
+    await t.run(attempt(2, "success"));
+    // Another site: broken, then fixed by another commit (not flaky).
+    const other = { site: "other/site", repository: "other/site", runId: 900 };
+    await t.run(attempt(1, "failure", other));
+    await t.run(
+      attempt(2, "success", {
+        ...other,
+        commit: { sha: "b".repeat(40), message: "fix", url: null, author: null },
+      }),
+    );
+    t.clock.advance(60_000);
+    await sweep(t.deps);
+    const report = await readStatus(t.store, t.deps.config, t.clock.now());
+    expect(report.history.flaky).toEqual([
+      { site: "acme/blog", broken: 1, flaky: 1, passedOnRerun: 1 },
+      { site: "other/site", broken: 1, flaky: 0, passedOnRerun: 0 },
+    ]);
+    expect(renderStatus(report)).toContain("passed on re-run");
   });
 });
