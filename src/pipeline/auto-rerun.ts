@@ -89,6 +89,18 @@ export const autoRerunGate = async (
   return NOW;
 };
 
+/** How long an automatic re-run's result may take before its failure is announced without it. */
+export const RERUN_WAIT_MS = 45 * 60_000;
+
+/**
+ * The sweep's: an episode whose re-run never reported back within RERUN_WAIT_MS is marked as if refused,
+ * so that its announcement (by the caller) goes out. False when it no longer waits.
+ */
+export const stopWaiting = async (stream: string, episode: Episode, deps: PipelineDeps): Promise<boolean> =>
+  episode.autoRerun !== undefined && waitsForRerun(episode)
+    ? setMark(stream, episode.id, { ...episode.autoRerun, refused: true }, deps)
+    : false;
+
 const waiting = (rule: number) =>
   `re-run automatically (AUTO_RERUN rule ${rule}): announced only if it fails again`;
 

@@ -12,6 +12,7 @@ import { flushDigests } from "./digests.ts";
 import { recordFlakyCounts } from "./flaky-counts.ts";
 import { prune } from "./prune.ts";
 import { queueReminders } from "./reminders.ts";
+import { announceStaleReruns } from "./rerun-timeouts.ts";
 import type { SweepReport } from "./retention.ts";
 import { type ScanResult, scanStreams } from "./scan.ts";
 import { sendDue } from "./send-due.ts";
@@ -93,6 +94,13 @@ const STEPS: readonly SweepStep[] = [
     name: "silences",
     run: async (deps, deadline, scan, silences) => {
       await endSilences(deps, silences, scan?.open ?? [], deadline);
+      return {};
+    },
+  },
+  {
+    name: "reruns",
+    run: async (deps, deadline, scan) => {
+      await announceStaleReruns(deps, scan?.open ?? [], deadline);
       return {};
     },
   },

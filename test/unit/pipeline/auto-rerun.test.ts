@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunEvent } from "../../../src/event.ts";
+import { RERUN_WAIT_MS } from "../../../src/pipeline/auto-rerun.ts";
 import type { PipelineDeps } from "../../../src/pipeline/pipeline.ts";
 import { processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
@@ -132,5 +133,21 @@ describe("the board: waiting, flaky, broken, passed on re-run", () => {
       { site: "other/site", broken: 1, flaky: 0, passedOnRerun: 0 },
     ]);
     expect(renderStatus(report)).toContain("passed on re-run");
+  });
+});
+
+describe("an automatic re-run that never reports back", () => {
+  it("is announced by the sweep after the wait, once", async () => {
+    const t = setup();
+    await t.run(attempt(1, "failure"));
+    t.clock.advance(60_000);
+    await sweep(t.deps);
+    expect(t.slack.messages).toHaveLength(0);
+    t.clock.advance(RERUN_WAIT_MS);
+    await sweep(t.deps);
+    t.clock.advance(60_000);
+    await sweep(t.deps);
+    expect(t.slack.messages).toHaveLength(1);
+    expect(textOf(t.slack.messages[0])).toContain("acme/blog");
   });
 });
