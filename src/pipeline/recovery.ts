@@ -17,7 +17,7 @@ import { summary, writeDigestItem } from "./digest-items.ts";
 import { announcedRoutes, closeEpisode, decideSuccess, type Episode, recordSuccess } from "./episodes.ts";
 import { keys } from "./keys.ts";
 import { holdsClaim, parseLedger, releaseClaims } from "./ledger.ts";
-import { digestItemKey, recoveryMessages } from "./messages.ts";
+import { digestItemKey, openingMessages, recoveryMessages } from "./messages.ts";
 import type { PipelineDeps } from "./pipeline.ts";
 import { combine, fromDelivery, type Result, result, runs } from "./result.ts";
 
@@ -130,19 +130,31 @@ export const announceRecovery = async (
   }
   // Silences (docs/architecture.md, "Silences"): "until green" ones on this stream end now; while one
   // covers the stream, the recovery only updates a failure message that was posted, and posts nothing else.
-  const [silences] = await Promise.all([
+  const [silences, quiet] = await Promise.all([
     routes.length > 0 ? readSilenceIndex(deps.store) : Promise.resolve([]),
+    routes.length > 0 ? deps.store.read(keys.quiet(episode.id)) : Promise.resolve(null),
     deps.store.delete(ackKey(episode.id)),
   ]);
   const target = silenceTargetOf(event);
   const ended = silencesEndedByRecovery(silences, target, deps.now());
-  // A silence that ended while the episode was open and that the sweep has not processed yet held its
-  // failure back too: its recovery must not be the first thing posted.
-  const heldBack = silences.some(
-    (s) => s.until !== null && s.until > episode.receivedAt && silenceMatches(s, target, s.until - 1),
-  );
-  const silenced = ended.length > 0 || heldBack || matchSilence(silences, target, deps.now()) !== null;
+  if (ended.length > 0 && quiet === null) {
+    // What this recovery decided outlives the silences it ends: a repair by the scan decides the same.
+    await deps.store.set(keys.quiet(episode.id), { v: 1, at: deps.now() });
+  }
   await Promise.all(ended.map((silence) => removeSilence(deps.store, silence.id)));
+  const silenced = quiet !== null || ended.length > 0 || matchSilence(silences, target, deps.now()) !== null;
+  // A silence that ended while the episode was open, not processed by the sweep yet, may have held its
+  // failure back: then its recovery must not be the first thing posted.
+  const heldBack =
+    !silenced &&
+    silences.some(
+      (s) => s.until !== null && s.until > episode.receivedAt && silenceMatches(s, target, s.until - 1),
+    ) &&
+    !(await openingPosted(episode, deps));
+  if (notify && heldBack) {
+    await Promise.all(alone.map((r) => release(r.destination, episode.id, deps)));
+    return result("suppressed", `${what}; its failure was silenced: nothing posted`, key, stream);
+  }
   if (!notify || silenced) {
     const edited = notify ? await editOnly(closed, deps, deadline) : [];
     await Promise.all(alone.map((r) => release(r.destination, episode.id, deps)));
@@ -205,6 +217,13 @@ const recoveredOf = (episode: Episode) => ({
   failedRuns: episode.failedRuns,
   firstFailureUrl: episode.first.logsUrl,
 });
+
+/** Whether a failure message of the episode was written to the outbox (announced alone somewhere). */
+const openingPosted = async (episode: Episode, deps: PipelineDeps): Promise<boolean> => {
+  const openings = openingMessages(episode, followOf(deps));
+  const found = await Promise.all(openings.map(async (m) => (await deps.store.read(m.key)) !== null));
+  return found.some(Boolean);
+};
 
 /** Under a silence: the failure messages that were posted updated in place to say so, nothing more. */
 const editOnly = async (closed: Closed, deps: PipelineDeps, deadline: number) => {

@@ -1,15 +1,28 @@
-import { digestNotice } from "../../destinations/notice.ts";
+import type { OutboxMessage } from "../../destinations/kind.ts";
+import { digestNotice, type Notice } from "../../destinations/notice.ts";
 import { DEFAULT_DESTINATION } from "../../routing/routes.ts";
+import { isChannel } from "../../routing/routing.ts";
 import { matchSilence } from "../../silences/match-silence.ts";
 import { silenceTargetOf } from "../../silences/read-silences-for.ts";
 import type { Silence } from "../../silences/silence-record.ts";
+import { type ControlsBlock, stormControlsBlock, withControls } from "../../slack/controls.ts";
 import { digestChunks } from "../../slack/digest.ts";
+import { formatNotice } from "../../slack/format-notice.ts";
 import { readMany } from "../../store/read-many.ts";
 import { type Enqueued, enqueue } from "../deliver.ts";
 import { hash, keyPart, keys, PREFIX, timeOfKey } from "../keys.ts";
 import type { PipelineDeps } from "../pipeline.ts";
 import { parseDigestItem } from "../records.ts";
 import { type DigestItem, digestReady } from "../storms.ts";
+
+/** Slack app mode with a signing secret, to a channel: a failure digest can offer "Mute these sites". */
+const stormControls = (deps: PipelineDeps, destination: string): boolean =>
+  deps.config.actions.signingSecrets.length > 0 &&
+  deps.config.routing.botToken !== null &&
+  isChannel(destination);
+
+const withStormControls = (notice: Notice, controls: ControlsBlock | null): OutboxMessage =>
+  controls === null ? notice : withControls(formatNotice(notice), controls);
 
 /**
  * Storm digests: once the oldest waiting item has waited STORM_GROUP_WAIT_SECONDS from its event's
@@ -67,7 +80,12 @@ export const flushDigests = async (deps: PipelineDeps, silences: readonly Silenc
             id: `${base}:${index}`,
             kind: chunk.length === 1 ? (kind === "failure" ? "failure" : "recovery") : "digest",
             summary: `${kind} digest: ${chunk.length} sites${chunks.length > 1 ? ` (${index + 1}/${chunks.length})` : ""}`,
-            message: digestNotice(chunk, kind, { index, count: chunks.length, totalSites: group.length }),
+            message: withStormControls(
+              digestNotice(chunk, kind, { index, count: chunks.length, totalSites: group.length }),
+              kind === "failure" && stormControls(deps, destination)
+                ? stormControlsBlock(chunk.map((item) => item.event.site))
+                : null,
+            ),
             cause: null,
             destination,
           },

@@ -65,6 +65,7 @@ export const prune = async (deps: PipelineDeps, deadline: number): Promise<numbe
     const ack = parseAck(v);
     return ack === null || now - ack.at > RETENTION.acks;
   });
+  await expired(PREFIX.quiet, (v) => now - parseLease(v).at > RETENTION.digested);
   for (const silence of expiredSilences(await listSilences(deps.store), now)) {
     if (deps.now() > deadline) return pruned;
     if (silence.until !== null && now - silence.until > RETENTION.endedSilences) {
