@@ -71,12 +71,18 @@ export const announce = async (
       return result("suppressed", why, key, state.stream);
     }
   }
+  // Only an announced failure is worth the lookup, done while the ledgers are written (AUTO_RERUN's
+  // `step:` and `job:` rules wait for it: they match what it finds).
+  let lookup: Promise<FailureEvent> | null = null;
+  const detail = () => {
+    lookup ??= withDetail(event, deps, deadline);
+    return lookup;
+  };
   // AUTO_RERUN: a matching failure is re-run before anyone is told (src/pipeline/auto-rerun.ts).
-  const gate = routes.length > 0 ? await autoRerunGate(state, deps, deadline) : null;
+  const gate = routes.length > 0 ? await autoRerunGate(state, deps, deadline, detail) : null;
   if (gate?.kind === "wait") return result("queued", gate.reason, key, state.stream);
   const note = gate?.kind === "announce" ? gate.note : null;
-  // Only an announced failure is worth the lookup, done while the ledgers are written.
-  const detailed = routes.length > 0 ? withDetail(event, deps, deadline) : Promise.resolve(event);
+  const detailed = routes.length > 0 ? detail() : Promise.resolve(event);
   let grouped = 0;
   const outcomes = await Promise.all(
     routes.map(async (route) => {

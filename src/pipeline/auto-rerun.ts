@@ -1,3 +1,4 @@
+import type { FailureEvent } from "../event.ts";
 import { type AutoRerunDecision, decideAutoRerun } from "../rerun/auto-rerun-budget.ts";
 import { parseRerunBudget, pendingRerunOf, RERUN_BUDGET_KEY } from "../rerun/pending-rerun.ts";
 import { RERUN_TIMEOUT_MS, rerun } from "../rerun/rerun.ts";
@@ -35,6 +36,8 @@ export const autoRerunGate = async (
   state: StreamState,
   deps: PipelineDeps,
   deadline: number,
+  /** The failure with what failed (its jobs and steps, which `step:` and `job:` rules match), looked up. */
+  detailed: () => Promise<FailureEvent>,
 ): Promise<AutoRerunGate> => {
   const episode = state.episode;
   if (!episode) return NOW;
@@ -44,7 +47,8 @@ export const autoRerunGate = async (
     return { kind: "announce", note: mark.failedAgain ? mark.rule : null };
   }
   const { autoRerun: rules, autoRerunMaxPerHour: maxPerHour, rerun: credentials } = deps.config.actions;
-  const event = episode.first;
+  if (rules.length === 0) return NOW;
+  const event = await detailed();
   const input = { rules, event, alreadyRerun: false, maxPerHour };
   // What needs no store first (no rule, no match, not production): the usual case costs nothing.
   if (decideAutoRerun({ ...input, recent: [], now: deps.now() }).kind === "announce") return NOW;

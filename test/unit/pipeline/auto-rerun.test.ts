@@ -151,3 +151,20 @@ describe("an automatic re-run that never reports back", () => {
     expect(textOf(t.slack.messages[0])).toContain("acme/blog");
   });
 });
+
+describe("step: rules match what the lookup of the failed job found", () => {
+  it("a GitHub failure whose webhook names no step is re-run once its jobs are looked up", async () => {
+    const t = setup({ AUTO_RERUN: "step:Upload*" });
+    const job = { name: "deploy", stage: null, url: null, step: "Upload to CDN", error: null };
+    const deps: PipelineDeps = {
+      ...t.deps,
+      detailFailure: async (event) => ({ ...event, failedAt: { jobs: [job] } }),
+    };
+    const answer = await processVerdict(classify(attempt(1, "failure"), deps.config), deps, t.deadline());
+    expect(answer).toMatchObject({
+      status: "queued",
+      reason: expect.stringContaining("re-run automatically"),
+    });
+    expect(t.calls).toHaveLength(1);
+  });
+});
