@@ -35,11 +35,18 @@ export const listSilences = async (store: Store): Promise<Silence[]> => {
     .sort((a, b) => a.createdAt - b.createdAt);
 };
 
-/** false when there was no such silence. */
-export const removeSilence = async (store: Store, id: string): Promise<boolean> => {
+/**
+ * false when there was no such silence. `endedAt`: a person ended it (the CLI, the status route): the index
+ * keeps it as ended at that time, so that the sweep announces what it held back, then removes it.
+ */
+export const removeSilence = async (store: Store, id: string, endedAt?: number): Promise<boolean> => {
   if (!/^[0-9a-f]{1,32}$/.test(id)) return false;
   const existing = await store.read(silenceKey(id));
-  await updateSilenceIndex(store, { remove: [id] });
+  const silence = endedAt === undefined ? null : parseSilence(existing);
+  await updateSilenceIndex(
+    store,
+    silence ? { add: { ...silence, until: endedAt ?? 0, untilGreen: false } } : { remove: [id] },
+  );
   if (existing === null) return false;
   await store.delete(silenceKey(id));
   return true;

@@ -6,7 +6,7 @@ import { parseStream } from "../../../src/pipeline/records.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { readSilenceIndex } from "../../../src/silences/silence-index.ts";
 import type { SilenceMatch } from "../../../src/silences/silence-record.ts";
-import { addSilence, listSilences } from "../../../src/silences/silence-store.ts";
+import { addSilence, listSilences, removeSilence } from "../../../src/silences/silence-store.ts";
 import { ackKey, writeAck } from "../../../src/slack-actions/ack-record.ts";
 import { githubEvent } from "../../fixtures/events.ts";
 import { pipelineFixture, textOf } from "./support.ts";
@@ -61,6 +61,21 @@ describe("silences in the pipeline", () => {
     f.clock.advance(60_000);
     await sweep(f.deps);
     expect(f.slack.messages).toHaveLength(1);
+  });
+
+  it("a silence removed by hand (CLI, status route) ends too: the next sweep announces what it held back", async () => {
+    const f = pipelineFixture();
+    const silence = await mute(f, "acme/blog", "green");
+    await run(f, failure("acme/blog"));
+    f.clock.advance(60_000);
+    await sweep(f.deps);
+    expect(f.slack.messages).toHaveLength(0);
+    expect(await removeSilence(f.store, silence.id, f.clock.now())).toBe(true);
+    expect(await listSilences(f.store)).toEqual([]);
+    f.clock.advance(60_000);
+    await sweep(f.deps);
+    expect(f.slack.messages).toHaveLength(1);
+    expect(await readSilenceIndex(f.store)).toEqual([]);
   });
 
   it("an episode that recovered while silenced is not announced when the silence ends, and its recovery posts nothing", async () => {
