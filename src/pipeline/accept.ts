@@ -1,9 +1,11 @@
 import { StoreUnavailableError } from "../errors.ts";
 import { type FailureEvent, idempotencyKey, type RunEvent, streamKey } from "../event.ts";
 import { matchRoute, type RouteInput } from "../routing/routes.ts";
+import { readSilenceIndex } from "../silences/silence-index.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
 import { announce } from "./announce.ts";
+import { waitsForRerun } from "./auto-rerun.ts";
 import {
   countFailure,
   decideFailure,
@@ -113,8 +115,11 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
   // finishes the work.
   const arrivedAt = deps.now();
   const { destinations } = matchRoute(deps.config.routing.rules, routeInput(event));
-  const [entry, ...ledgerEntries] = await Promise.all([
+  // The silences index in the same round trip: an opening's announcement needs it, and reading it
+  // after the answer would delay the message (docs/architecture.md, "Silences").
+  const [entry, silences, ...ledgerEntries] = await Promise.all([
     deps.store.get(keys.stream(stream)),
+    destinations.length > 0 ? readSilenceIndex(deps.store) : Promise.resolve([]),
     ...destinations.map((d) => deps.store.get(keys.ledger(d))),
   ]);
   const ledgers = new Map(destinations.map((d, i) => [d, ledgerEntries[i] ?? null]));
@@ -136,6 +141,12 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
         case "counted": {
           const next = countFailure(state, event, key);
           const episode = next.episode as Episode;
+          if (episode.autoRerun && waitsForRerun(episode)) {
+            // Its automatic re-run failed too (or another run did): now it is announced, once.
+            const autoRerun = { ...episode.autoRerun, failedAgain: true };
+            const again = { ...next, episode: { ...episode, autoRerun } };
+            return { write: true, next: again, value: { kind: "opened", state: again } };
+          }
           const how = episode.delivery === "folded" ? "folded" : "counted";
           const reason = `${how}: episode open since ${episode.openedAt}, ${runs(episode.failedRuns)}`;
           return {
@@ -177,7 +188,9 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
         stream,
       ),
       after: async (later, deadline) =>
-        asDuplicate(await announce(step.state, later, deadline, { fresh: false, reviveDead: true })),
+        asDuplicate(
+          await announce(step.state, later, deadline, { fresh: false, reviveDead: true, silences }),
+        ),
     };
   }
   const episode = step.state.episode as Episode;
@@ -191,10 +204,14 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
     const why = `muted: ROUTES sends this run nowhere${rule ? ` (rule ${rule})` : ""}`;
     return { result: result("suppressed", why, key, stream), after: null };
   }
-  const what = episode.delivery === "digest" ? "storm: grouped into the next digest" : "episode opened";
+  const what = episode.autoRerun?.failedAgain
+    ? "failed again after an automatic re-run"
+    : episode.delivery === "digest"
+      ? "storm: grouped into the next digest"
+      : "episode opened";
   return {
     result: result("accepted", `recorded (${what}); processing continues after this answer`, key, stream),
-    after: (later, deadline) => announce(step.state, later, deadline, { fresh: true, ledgers }),
+    after: (later, deadline) => announce(step.state, later, deadline, { fresh: true, ledgers, silences }),
   };
 };
 

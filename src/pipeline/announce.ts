@@ -1,11 +1,22 @@
 import { followUpsOf } from "../destinations/follow-ups.ts";
+import type { OutboxMessage } from "../destinations/kind.ts";
 import { failureNotice } from "../destinations/notice.ts";
 import { type FailureEvent, idempotencyKey } from "../event.ts";
 import { describeError } from "../log.ts";
+import { withAutoRerunNote } from "../rerun/auto-rerun-note.ts";
 import { mentionFor } from "../routing/mentions.ts";
+import { isChannel } from "../routing/routing.ts";
+import { matchSilence } from "../silences/match-silence.ts";
+import { silenceTargetOf } from "../silences/read-silences-for.ts";
+import { readSilenceIndex } from "../silences/silence-index.ts";
+import type { Silence } from "../silences/silence-record.ts";
+import { withControls } from "../slack/controls.ts";
+import { formatNotice } from "../slack/format-notice.ts";
+import { controlsFor } from "../slack-actions/controls-for.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
 import { needsDetail } from "../why/needs-detail.ts";
+import { autoRerunGate } from "./auto-rerun.ts";
 import { type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
 import { summary, writeDigestItem } from "./digest-items.ts";
 import type { AnnouncedRoute, Episode, StreamState } from "./episodes.ts";
@@ -32,6 +43,8 @@ export interface AnnounceOptions {
   readonly reviveDead?: boolean;
   /** The destinations' ledgers as read before the answer, for the first conditional write. */
   readonly ledgers?: ReadonlyMap<string, Entry | null>;
+  /** The silences as the caller read them (the sweep, once per run); else the index is read here. */
+  readonly silences?: readonly Silence[];
 }
 
 /** Time kept after looking up what failed, for the outbox write and the ledger before Slack's call. */
@@ -48,14 +61,34 @@ export const announce = async (
     return result("suppressed", "the episode closed before it was announced", undefined, state.stream);
   const { first: event, openedBy: key } = episode;
   const routes = announcedRoutes(episode);
-  // Only an announced failure is worth the lookup, done while the ledgers are written.
-  const detailed = routes.length > 0 ? withDetail(event, deps, deadline) : Promise.resolve(event);
+  if (routes.length > 0) {
+    // Silenced: nothing is posted; the episode stays open and recorded, and the sweep announces it when its
+    // silence ends (src/pipeline/sweep/silence-ends.ts).
+    const silences = options.silences ?? (await readSilenceIndex(deps.store));
+    const silence = matchSilence(silences, silenceTargetOf(event), deps.now());
+    if (silence) {
+      const why = `silenced (${silence.id}, by ${silence.by}): announced when the silence ends if still failing`;
+      return result("suppressed", why, key, state.stream);
+    }
+  }
+  // Only an announced failure is worth the lookup, done while the ledgers are written (AUTO_RERUN's
+  // `step:` and `job:` rules wait for it: they match what it finds).
+  let lookup: Promise<FailureEvent> | null = null;
+  const detail = () => {
+    lookup ??= withDetail(event, deps, deadline);
+    return lookup;
+  };
+  // AUTO_RERUN: a matching failure is re-run before anyone is told (src/pipeline/auto-rerun.ts).
+  const gate = routes.length > 0 ? await autoRerunGate(state, deps, deadline, detail) : null;
+  if (gate?.kind === "wait") return result("queued", gate.reason, key, state.stream);
+  const note = gate?.kind === "announce" ? gate.note : null;
+  const detailed = routes.length > 0 ? detail() : Promise.resolve(event);
   let grouped = 0;
   const outcomes = await Promise.all(
     routes.map(async (route) => {
       const outcome =
         route.delivery === "message"
-          ? await alone(route, state.stream, episode, detailed, deps, deadline, options)
+          ? await alone(route, state.stream, episode, detailed, deps, deadline, { ...options, note })
           : (await toDigest(route.destination, state.stream, episode, detailed, deps, !options.fresh))
             ? "grouped"
             : null;
@@ -90,7 +123,7 @@ const alone = async (
   detailed: Promise<FailureEvent>,
   deps: PipelineDeps,
   deadline: number,
-  options: AnnounceOptions,
+  options: AnnounceOptions & { readonly note: number | null },
 ): Promise<DeliverOutcome | "grouped" | null> => {
   const planned = openingMessages(episode, followOf(deps)).find((m) => m.destination === route.destination);
   if (!planned) return null;
@@ -107,7 +140,7 @@ const alone = async (
     // message is written if still missing, and sent by whoever wrote it.
     if (admitted(parseLedger(await deps.store.read(keys.ledger(route.destination))), episode.id)) {
       const told = await detailed;
-      const enqueued = await enqueue(openingEntry(planned, episode, told, deps), deps);
+      const enqueued = await enqueue(openingEntry(planned, episode, told, deps, options.note), deps);
       if (!enqueued.written) return { kind: "sent", dryRun: false };
       return deliver(enqueued, deps, { deadline });
     }
@@ -143,7 +176,7 @@ const alone = async (
   const slotAt = letIn.value;
   const fits = Math.max(deps.now(), slotAt) + deps.slackTimeoutMs <= deadline;
   const enqueued = await enqueue(
-    openingEntry(planned, episode, told, deps),
+    openingEntry(planned, episode, told, deps, options.note),
     deps,
     fits ? { slotAt } : undefined,
   );
@@ -152,19 +185,43 @@ const alone = async (
 };
 
 /** The failure message of an episode to one destination, as the outbox keeps it (a kind-neutral notice). */
-const openingEntry = (planned: PlannedMessage, episode: Episode, told: FailureEvent, deps: PipelineDeps) => {
+const openingEntry = (
+  planned: PlannedMessage,
+  episode: Episode,
+  told: FailureEvent,
+  deps: PipelineDeps,
+  note: number | null,
+) => {
   const mention = mentionFor(deps.config.routing.mentions, told);
   const opened = { id: episode.id, openedAt: episode.openedAt, failedRuns: episode.failedRuns };
+  const notice = failureNotice(told, opened, mention);
+  // Slack app mode with a signing secret: the message carries Re-run, Mute and "I'm on it", so it is
+  // formatted for Slack now (a channel destination is always Slack's).
+  const controls = controlsFor(deps.config, told, episode.id, planned.destination);
+  // The note of an automatic re-run that failed too is Slack's (src/rerun/auto-rerun-note.ts).
+  const noted = note !== null && isSlack(deps, planned.destination);
+  let message: OutboxMessage = notice;
+  if (controls || noted) {
+    const formatted = noted ? withAutoRerunNote(formatNotice(notice), note) : formatNotice(notice);
+    message = withControls(formatted, controls);
+  }
   return {
     at: planned.at,
     id: planned.id,
     kind: planned.kind,
     summary: summary(told.outcome, told),
-    message: failureNotice(told, opened, mention),
+    message,
     cause: episode.openedBy,
     destination: planned.destination,
     ...(planned.startsThread ? { startsThread: true } : {}),
   };
+};
+
+const isSlack = (deps: PipelineDeps, destination: string): boolean => {
+  const kind = deps.config.routing.destinations.get(destination)?.kind;
+  return kind === undefined
+    ? isChannel(destination)
+    : kind === "webhook" || kind === "channel" || kind === "dry_run";
 };
 
 /** What later messages do with an opening, per destination kind. */

@@ -44,6 +44,24 @@ export interface Episode {
    * ROUTES says by then. Absent from episodes opened before routing (then the one default webhook).
    */
   readonly routes?: readonly EpisodeRoute[];
+  /**
+   * Its first failure was re-run automatically (AUTO_RERUN) and nobody was told: the stream's next result
+   * decides (docs/architecture.md, "Automatic re-runs"). `failedAgain`: it failed too and was announced.
+   */
+  readonly autoRerun?: AutoRerunMark;
+}
+
+export interface AutoRerunMark {
+  /** The AUTO_RERUN rule that matched. */
+  readonly rule: number;
+  readonly at: number;
+  /** Idempotency key of the failure re-run; the run (GitHub, GitLab) and attempt it was. */
+  readonly key: string;
+  readonly runId: number;
+  readonly attempt: number;
+  readonly failedAgain?: boolean;
+  /** The provider refused the re-run (or did not answer): announced at once, as without AUTO_RERUN. */
+  readonly refused?: boolean;
 }
 
 /** The destinations an episode was announced to, and the ids of its messages there. */

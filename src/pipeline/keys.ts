@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
  *   deleted when the digest is queued, leaving `digested/<destination>/<same suffix>`; 1 day.
  * - `outbox/<time>-<id>`: a message to send; sent ones kept 1 day, dead ones 7 days.
  * - `threads/<opening message id>`: channel and `ts` of a Slack app failure message; 90 days.
+ * - `quiet/<episode id>`: its recovery ended an "until green" silence (a repair decides the same); 1 day.
  * - `open/<stream key>`: index of open episodes, kept by the sweep's scan for the board.
  * - `status/scan`: what the sweep's scan saw of every stream (etags, open episodes, transitions consumed).
  * - `locks/sweep`, `locks/digests`, `locks/prune`; `status/sweep`, `status/history`; `history/<YYYY-MM-DD>`.
@@ -41,6 +42,8 @@ export const keys = {
   digested: (digestKey: string) => `digested/${digestKey.slice("digest/".length)}`,
   outbox: (at: number, id: string) => `outbox/${timePart(at)}-${hash(id)}`,
   thread: (openingId: string) => `threads/${keyPart(openingId)}`,
+  /** An episode whose recovery ended its "until green" silence: only its message is updated (1 day). */
+  quiet: (episodeId: string) => `quiet/${keyPart(episodeId)}`,
   sweepLock: "locks/sweep",
   digestLock: "locks/digests",
   scan: "status/scan",
@@ -60,6 +63,7 @@ export const PREFIX = {
   digest: "digest/",
   digested: "digested/",
   threads: "threads/",
+  quiet: "quiet/",
   ledger: "ledger/",
   rate: "rate/",
   outbox: "outbox/",

@@ -2,6 +2,7 @@ import type { Config } from "../config.ts";
 import { StoreUnavailableError } from "../errors.ts";
 import type { FailureEvent } from "../event.ts";
 import { describeError } from "../log.ts";
+import type { RerunDeps } from "../rerun/rerun.ts";
 import { type Accepted, accept } from "./accept.ts";
 import type { DeliverDeps } from "./deliver.ts";
 import type { Verdict } from "./policy.ts";
@@ -27,6 +28,8 @@ export interface PipelineDeps extends DeliverDeps {
    * the event as it was; never throws, and gives up by `deadline`.
    */
   readonly detailFailure?: ((event: FailureEvent, deadline: number) => Promise<FailureEvent>) | undefined;
+  /** How AUTO_RERUN calls the providers (tests give a fetch); absent: the global fetch. */
+  readonly rerun?: RerunDeps | undefined;
 }
 
 /**

@@ -53,6 +53,18 @@ const episodeSchema = object({
   routes: optional(
     array(object({ destination: string(), delivery: union([literal("message"), literal("digest")]) })),
   ),
+  /** Re-run automatically before anyone was told (src/pipeline/auto-rerun.ts). */
+  autoRerun: optional(
+    object({
+      rule: number(),
+      at: number(),
+      key: string(),
+      runId: number(),
+      attempt: number(),
+      failedAgain: optional(boolean()),
+      refused: optional(boolean()),
+    }),
+  ),
 });
 
 const streamSchema = object({

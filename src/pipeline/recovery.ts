@@ -1,16 +1,23 @@
 import { recoveryNotice, updateNotice } from "../destinations/notice.ts";
 import { StoreUnavailableError } from "../errors.ts";
 import { idempotencyKey, type RunEvent, streamKey } from "../event.ts";
+import { recordPassedOnRerun } from "../rerun/passed-on-rerun.ts";
+import { matchSilence, silenceMatches, silencesEndedByRecovery } from "../silences/match-silence.ts";
+import { silenceTargetOf } from "../silences/read-silences-for.ts";
+import { readSilenceIndex } from "../silences/silence-index.ts";
+import { removeSilence } from "../silences/silence-store.ts";
+import { ackKey } from "../slack-actions/ack-record.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
 import { readStream } from "./accept.ts";
 import { followOf } from "./announce.ts";
+import { waitsForRerun } from "./auto-rerun.ts";
 import { deliver, enqueue } from "./deliver.ts";
 import { summary, writeDigestItem } from "./digest-items.ts";
 import { announcedRoutes, closeEpisode, decideSuccess, type Episode, recordSuccess } from "./episodes.ts";
 import { keys } from "./keys.ts";
 import { holdsClaim, parseLedger, releaseClaims } from "./ledger.ts";
-import { digestItemKey, recoveryMessages } from "./messages.ts";
+import { digestItemKey, openingMessages, recoveryMessages } from "./messages.ts";
 import type { PipelineDeps } from "./pipeline.ts";
 import { combine, fromDelivery, type Result, result, runs } from "./result.ts";
 
@@ -112,16 +119,54 @@ export const announceRecovery = async (
   const routes = announcedRoutes(episode);
   const notify = deps.config.notifyRecovery;
   const alone = routes.filter((r) => r.delivery === "message");
-  if (!notify) {
-    await Promise.all(alone.map((r) => release(r.destination, episode.id, deps)));
-    return result("suppressed", `${what}; no message (NOTIFY_RECOVERY=false)`, key, stream);
+  if (waitsForRerun(episode)) {
+    // Passed on its automatic re-run: nobody was told of the failure, nobody is told of this.
+    await Promise.all([
+      ...alone.map((r) => release(r.destination, episode.id, deps)),
+      recordPassedOnRerun(deps.store, { episodeId: episode.id, site: episode.first.site, at }),
+      deps.store.delete(ackKey(episode.id)),
+    ]);
+    return result("suppressed", `${what}; passed on its automatic re-run: nothing posted`, key, stream);
   }
-  const recovery = {
-    id: episode.id,
-    openedAt: episode.openedAt,
-    failedRuns: episode.failedRuns,
-    firstFailureUrl: episode.first.logsUrl,
-  };
+  // Silences (docs/architecture.md, "Silences"): "until green" ones on this stream end now; while one
+  // covers the stream, the recovery only updates a failure message that was posted, and posts nothing else.
+  const [silences, quiet] = await Promise.all([
+    routes.length > 0 ? readSilenceIndex(deps.store) : Promise.resolve([]),
+    routes.length > 0 ? deps.store.read(keys.quiet(episode.id)) : Promise.resolve(null),
+    deps.store.delete(ackKey(episode.id)),
+  ]);
+  const target = silenceTargetOf(event);
+  const ended = silencesEndedByRecovery(silences, target, deps.now());
+  if (ended.length > 0 && quiet === null) {
+    // What this recovery decided outlives the silences it ends: a repair by the scan decides the same.
+    await deps.store.set(keys.quiet(episode.id), { v: 1, at: deps.now() });
+  }
+  await Promise.all(ended.map((silence) => removeSilence(deps.store, silence.id)));
+  const silenced = quiet !== null || ended.length > 0 || matchSilence(silences, target, deps.now()) !== null;
+  // A silence that ended while the episode was open, not processed by the sweep yet, may have held its
+  // failure back: then its recovery must not be the first thing posted.
+  const heldBack =
+    !silenced &&
+    silences.some(
+      (s) => s.until !== null && s.until > episode.receivedAt && silenceMatches(s, target, s.until - 1),
+    ) &&
+    !(await openingPosted(episode, deps));
+  if (notify && heldBack) {
+    await Promise.all(alone.map((r) => release(r.destination, episode.id, deps)));
+    return result("suppressed", `${what}; its failure was silenced: nothing posted`, key, stream);
+  }
+  if (!notify || silenced) {
+    const edited = notify ? await editOnly(closed, deps, deadline) : [];
+    await Promise.all(alone.map((r) => release(r.destination, episode.id, deps)));
+    if (!notify) return result("suppressed", `${what}; no message (NOTIFY_RECOVERY=false)`, key, stream);
+    if (edited.length > 0)
+      return fromDelivery(
+        combine(edited),
+        result("queued", `${what}; silenced: message updated`, key, stream),
+      );
+    return result("suppressed", `${what}; silenced: nothing posted`, key, stream);
+  }
+  const recovery = recoveredOf(episode);
   const grouped = routes.filter((r) => r.delivery === "digest");
   await Promise.all(
     grouped.map((r) =>
@@ -164,6 +209,51 @@ export const announceRecovery = async (
   );
   await Promise.all(alone.map((r) => release(r.destination, episode.id, deps)));
   return fromDelivery(combine(outcomes), result("queued", what, key, stream));
+};
+
+const recoveredOf = (episode: Episode) => ({
+  id: episode.id,
+  openedAt: episode.openedAt,
+  failedRuns: episode.failedRuns,
+  firstFailureUrl: episode.first.logsUrl,
+});
+
+/** Whether a failure message of the episode was written to the outbox (announced alone somewhere). */
+const openingPosted = async (episode: Episode, deps: PipelineDeps): Promise<boolean> => {
+  const openings = openingMessages(episode, followOf(deps));
+  const found = await Promise.all(openings.map(async (m) => (await deps.store.read(m.key)) !== null));
+  return found.some(Boolean);
+};
+
+/** Under a silence: the failure messages that were posted updated in place to say so, nothing more. */
+const editOnly = async (closed: Closed, deps: PipelineDeps, deadline: number) => {
+  const { episode, event, at } = closed;
+  const edits = recoveryMessages(episode, at, followOf(deps)).filter((m) => m.edit && m.after);
+  const posted = await Promise.all(
+    edits.map(async (m) => (m.after && (await deps.store.read(m.after)) !== null ? m : null)),
+  );
+  return Promise.all(
+    posted
+      .filter((m) => m !== null)
+      .map(async (message) => {
+        const enqueued = await enqueue(
+          {
+            at: message.at,
+            id: message.id,
+            kind: message.kind,
+            summary: summary("marked recovered", event),
+            message: updateNotice(episode.first, event, recoveredOf(episode)),
+            cause: idempotencyKey(event),
+            destination: message.destination,
+            ...(message.after ? { after: message.after } : {}),
+            ...(message.thread ? { thread: message.thread } : {}),
+            edit: true,
+          },
+          deps,
+        );
+        return deliver(enqueued, deps, { deadline });
+      }),
+  );
 };
 
 /** The episode's commit claim leaves the destination's ledger (its recovery posts nothing there). */

@@ -61,7 +61,7 @@ export const handleSilences = async (req: Request, deps: SilencesDeps): Promise<
     }
     case "DELETE": {
       const id = new URL(req.url).searchParams.get("id") ?? "";
-      return (await removeSilence(deps.store, id))
+      return (await removeSilence(deps.store, id, deps.now))
         ? jsonResponse(200, { removed: id }, headers)
         : jsonResponse(404, { status: "error", code: "not_found", reason: `no silence ${id.slice(0, 40)}` });
     }

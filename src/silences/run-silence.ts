@@ -23,7 +23,7 @@ export const localBackend = (store: Store, now: () => number): SilenceBackend =>
     return typeof spec === "string" ? spec : addSilence(store, spec, "cli", now());
   },
   list: () => listSilences(store),
-  remove: (id) => removeSilence(store, id),
+  remove: (id) => removeSilence(store, id, now()),
 });
 
 const answerSchema = object({

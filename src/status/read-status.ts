@@ -5,6 +5,8 @@ import { readOpenEpisode } from "../history/read-open-episode.ts";
 import { announcedRoutes, type Episode } from "../pipeline/episodes.ts";
 import { keys, PREFIX } from "../pipeline/keys.ts";
 import { parseLease, parseOutboxEntry, parseThread } from "../pipeline/records.ts";
+import { FLAKY_KEY, flakyBySite } from "../pipeline/sweep/flaky-counts.ts";
+import { passedOnRerunBySite } from "../rerun/passed-on-rerun.ts";
 import { isChannel } from "../routing/routing.ts";
 import type { Store } from "../store/store.ts";
 import { failureSignature } from "../why/failure-signature.ts";
@@ -38,6 +40,8 @@ export interface OpenEpisode {
   readonly slackUrl: string | null;
   /** The failure's error signature, when the store has one: the board groups episodes that share it. */
   readonly signature?: string | null;
+  /** AUTO_RERUN: re-run automatically, nobody told yet ("waiting"), or announced after it failed too. */
+  readonly autoRerun?: "waiting" | "failed again" | "refused";
 }
 
 export interface DeadMessage {
@@ -80,6 +84,16 @@ export interface StatusReport {
     readonly days: ReadonlyArray<{ readonly day: string; readonly opened: number; readonly closed: number }>;
     /** Broken time over those days, the worst sites first. */
     readonly sites: ReadonlyArray<{ readonly site: string; readonly brokenMs: number }>;
+    /**
+     * Per site over those days: episodes opened (broken), closed by a run of the same commit (flaky), and
+     * of those, passed on an automatic re-run (nothing was posted). The most broken first.
+     */
+    readonly flaky?: ReadonlyArray<{
+      readonly site: string;
+      readonly broken: number;
+      readonly flaky: number;
+      readonly passedOnRerun: number;
+    }>;
   };
   /** Active silences and acknowledgements (src/status/read-silences.ts). */
   readonly actions?: ActionsReport;
@@ -141,13 +155,16 @@ const slackLink = async (store: Store, episode: Episode): Promise<string | null>
 
 export const readStatus = async (store: Store, config: Config, now: number): Promise<StatusReport> => {
   const days = lastDays(now);
-  const [outboxKeys, openKeys, sweepEntry, dayEntries, actions] = await Promise.all([
-    store.list(PREFIX.outbox),
-    store.list(PREFIX.open),
-    store.read(keys.sweepStatus),
-    Promise.all(days.map(async (day) => parseHistoryDay(await store.read(keys.history(day)), day))),
-    readSilencesAndAcks(store, now),
-  ]);
+  const [outboxKeys, openKeys, sweepEntry, dayEntries, actions, flakyEntry, passedOnRerun] =
+    await Promise.all([
+      store.list(PREFIX.outbox),
+      store.list(PREFIX.open),
+      store.read(keys.sweepStatus),
+      Promise.all(days.map(async (day) => parseHistoryDay(await store.read(keys.history(day)), day))),
+      readSilencesAndAcks(store, now),
+      store.read(FLAKY_KEY),
+      passedOnRerunBySite(store, now),
+    ]);
   // Outbox keys sort by time: the newest are read when there are too many.
   const outboxRead = outboxKeys.slice(-MAX_OUTBOX_READS);
   const entries = (await readAll(outboxRead, async (key) => parseOutboxEntry(await store.read(key)))).filter(
@@ -229,6 +246,7 @@ export const readStatus = async (store: Store, config: Config, now: number): Pro
           signature: failureSignature(episode.first.failedAt),
           logsUrl: episode.lastLogsUrl,
           slackUrl,
+          ...(episode.autoRerun ? { autoRerun: autoRerunState(episode.autoRerun) } : {}),
         }))
         .sort((a, b) => Date.parse(a.since) - Date.parse(b.since) || a.stream.localeCompare(b.stream)),
       truncated: openKeys.length > openRead.length,
@@ -254,6 +272,12 @@ export const readStatus = async (store: Store, config: Config, now: number): Pro
         .map(([site, brokenMs]) => ({ site, brokenMs }))
         .sort((a, b) => b.brokenMs - a.brokenMs || a.site.localeCompare(b.site))
         .slice(0, WORST_SITES),
+      flaky: flakyBySite(flakyEntry, now)
+        .slice(0, WORST_SITES)
+        .map((row) => ({ ...row, passedOnRerun: passedOnRerun.get(row.site) ?? 0 })),
     },
   };
 };
+
+const autoRerunState = (mark: NonNullable<Episode["autoRerun"]>): NonNullable<OpenEpisode["autoRerun"]> =>
+  mark.failedAgain ? "failed again" : mark.refused ? "refused" : "waiting";

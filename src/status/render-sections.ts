@@ -39,8 +39,16 @@ const whatFailed = (episode: OpenEpisode): Html => {
 };
 
 const EPISODE_HEADERS = ["site", "source", "branch", "what failed", "broken for", "failed runs", "links"];
+const RERUN_STATE = {
+  waiting: "🔁 re-run automatically: nobody told unless it fails again",
+  "failed again": "🔁 failed again after an automatic re-run",
+  refused: "the automatic re-run was refused",
+} as const;
+
 const episodeCells = (episode: OpenEpisode, now: number): Cell[] => [
-  html`${episode.site}<br><span class="muted">${episode.workflow}</span>`,
+  html`${episode.site}<br><span class="muted">${episode.workflow}</span>${
+    episode.autoRerun ? html`<br><span class="muted">${RERUN_STATE[episode.autoRerun]}</span>` : ""
+  }`,
   episode.source,
   episode.branch ?? "",
   whatFailed(episode),
@@ -162,5 +170,19 @@ ${table(
   [...sites].sort((a, b) => naturalCompare(a.site, b.site)).map((s) => [s.site, shortDuration(s.brokenMs)]),
 )}
 </details>`
-}`;
+}
+${flakySection(report.history.flaky ?? [])}`;
 };
+
+/** Flaky: closed by a run of the same commit (nothing fixed); passed on re-run: nobody was told. */
+const flakySection = (rows: NonNullable<StatusReport["history"]["flaky"]>): Html =>
+  html`<h3>Broken and flaky per site (the 20 most broken)</h3>
+${
+  rows.length === 0
+    ? html`<p class="muted">No episode recorded.</p>`
+    : table(
+        "Per site over 30 days: episodes opened, closed by a run of the same commit (flaky), passed on an automatic re-run",
+        ["site", "broken", "flaky", "passed on re-run"],
+        rows.map((r) => [r.site, r.broken, r.flaky, r.passedOnRerun]),
+      )
+}`;

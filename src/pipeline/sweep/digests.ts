@@ -1,6 +1,13 @@
-import { digestNotice } from "../../destinations/notice.ts";
+import type { OutboxMessage } from "../../destinations/kind.ts";
+import { digestNotice, type Notice } from "../../destinations/notice.ts";
 import { DEFAULT_DESTINATION } from "../../routing/routes.ts";
+import { isChannel } from "../../routing/routing.ts";
+import { matchSilence } from "../../silences/match-silence.ts";
+import { silenceTargetOf } from "../../silences/read-silences-for.ts";
+import type { Silence } from "../../silences/silence-record.ts";
+import { type ControlsBlock, stormControlsBlock, withControls } from "../../slack/controls.ts";
 import { digestChunks } from "../../slack/digest.ts";
+import { formatNotice } from "../../slack/format-notice.ts";
 import { readMany } from "../../store/read-many.ts";
 import { type Enqueued, enqueue } from "../deliver.ts";
 import { hash, keyPart, keys, PREFIX, timeOfKey } from "../keys.ts";
@@ -8,20 +15,33 @@ import type { PipelineDeps } from "../pipeline.ts";
 import { parseDigestItem } from "../records.ts";
 import { type DigestItem, digestReady } from "../storms.ts";
 
+/** Slack app mode with a signing secret, to a channel: a failure digest can offer "Mute these sites". */
+const stormControls = (deps: PipelineDeps, destination: string): boolean =>
+  deps.config.actions.signingSecrets.length > 0 &&
+  deps.config.routing.botToken !== null &&
+  isChannel(destination);
+
+const withStormControls = (notice: Notice, controls: ControlsBlock | null): OutboxMessage =>
+  controls === null ? notice : withControls(formatNotice(notice), controls);
+
 /**
  * Storm digests: once the oldest waiting item has waited STORM_GROUP_WAIT_SECONDS from its event's
  * arrival, one message per destination and kind (storms are per destination: each channel gets the
  * digest of its own sites), in parts of at most 40 sites. Returns what it queued, for the caller to send.
  * The listing may miss items written at that moment: they make the next sweep's digest (a straggler).
+ * An item of a silenced stream is dropped (no trace): the sweep announces its episode again when the
+ * silence ends, if it is still open.
  */
-export const flushDigests = async (deps: PipelineDeps): Promise<Enqueued[]> => {
+export const flushDigests = async (deps: PipelineDeps, silences: readonly Silence[]): Promise<Enqueued[]> => {
   const itemKeys = await deps.store.list(PREFIX.digest);
   if (itemKeys.length === 0) return [];
   const values = await readMany(deps.store, itemKeys);
   const items: Array<{ key: string; item: DigestItem }> = [];
   for (const [i, key] of itemKeys.entries()) {
     const item = values[i] === null ? null : parseDigestItem(values[i]);
-    if (item) items.push({ key, item });
+    if (item && matchSilence(silences, silenceTargetOf(item.event), deps.now()) !== null) {
+      await deps.store.delete(key);
+    } else if (item) items.push({ key, item });
     else if (values[i] !== null) await deps.store.delete(key);
   }
   // Where a storm's digest already went out, its stragglers follow at the next sweep: the wait counts
@@ -60,7 +80,12 @@ export const flushDigests = async (deps: PipelineDeps): Promise<Enqueued[]> => {
             id: `${base}:${index}`,
             kind: chunk.length === 1 ? (kind === "failure" ? "failure" : "recovery") : "digest",
             summary: `${kind} digest: ${chunk.length} sites${chunks.length > 1 ? ` (${index + 1}/${chunks.length})` : ""}`,
-            message: digestNotice(chunk, kind, { index, count: chunks.length, totalSites: group.length }),
+            message: withStormControls(
+              digestNotice(chunk, kind, { index, count: chunks.length, totalSites: group.length }),
+              kind === "failure" && stormControls(deps, destination)
+                ? stormControlsBlock(chunk.map((item) => item.event.site))
+                : null,
+            ),
             cause: null,
             destination,
           },

@@ -1,3 +1,7 @@
+import { expiredSilences } from "../../silences/match-silence.ts";
+import { listSilences, removeSilence } from "../../silences/silence-store.ts";
+import { ACKS_PREFIX, parseAck } from "../../slack-actions/ack-record.ts";
+import { pruneActionClaims } from "../../slack-actions/prune-actions.ts";
 import { conditionalUpdate } from "../../store/conditional-update.ts";
 import { keys, PREFIX, timeOfKey } from "../keys.ts";
 import type { PipelineDeps } from "../pipeline.ts";
@@ -54,6 +58,21 @@ export const prune = async (deps: PipelineDeps, deadline: number): Promise<numbe
     );
     return now - last > RETENTION.closedStreams;
   });
+  // Slack interactions: claims of `action_ts` older than a day; acknowledgements of episodes long gone
+  // (their recovery deletes them); silences that ended and were not removed by the sweep's silences step.
+  pruned += await pruneActionClaims(deps.store, now);
+  await expired(ACKS_PREFIX, (v) => {
+    const ack = parseAck(v);
+    return ack === null || now - ack.at > RETENTION.acks;
+  });
+  await expired(PREFIX.quiet, (v) => now - parseLease(v).at > RETENTION.digested);
+  for (const silence of expiredSilences(await listSilences(deps.store), now)) {
+    if (deps.now() > deadline) return pruned;
+    if (silence.until !== null && now - silence.until > RETENTION.endedSilences) {
+      await removeSilence(deps.store, silence.id);
+      pruned++;
+    }
+  }
   // What earlier versions wrote: the inbox, event records, commit claims, storm markers, rate slots.
   for (const prefix of LEGACY) {
     for (const key of await deps.store.list(prefix)) {

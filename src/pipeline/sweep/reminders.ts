@@ -1,4 +1,7 @@
 import { reminderNotice } from "../../destinations/notice.ts";
+import { matchSilence } from "../../silences/match-silence.ts";
+import type { Silence } from "../../silences/silence-record.ts";
+import { readAck } from "../../slack-actions/ack-record.ts";
 import { conditionalUpdate, type Decision } from "../../store/conditional-update.ts";
 import { followOf } from "../announce.ts";
 import { enqueue } from "../deliver.ts";
@@ -12,9 +15,14 @@ import type { OpenEpisode } from "./scan.ts";
 /**
  * One reminder per REMINDER_HOURS for each episode still open, to every destination its opening went to
  * (with the Slack app, in the failure message's thread). Which episodes are due comes from the scan's
- * record: only those are read.
+ * record: only those are read. None for a silenced stream, nor for an episode someone acknowledged ("I'm
+ * on it"): its turn is marked all the same, so that it is looked at again only at the next one.
  */
-export const queueReminders = async (deps: PipelineDeps, open: readonly OpenEpisode[]): Promise<number> => {
+export const queueReminders = async (
+  deps: PipelineDeps,
+  open: readonly OpenEpisode[],
+  silences: readonly Silence[],
+): Promise<number> => {
   const hours = deps.config.reminderHours;
   if (hours <= 0) return 0;
   const now = deps.now();
@@ -22,6 +30,15 @@ export const queueReminders = async (deps: PipelineDeps, open: readonly OpenEpis
   for (const candidate of open) {
     if (!candidate.announced || now - candidate.remindedAt < hours * 3_600_000) continue;
     const { stream } = candidate;
+    const target = {
+      site: candidate.site,
+      branch: candidate.branch || null,
+      source: candidate.source,
+      stream,
+    };
+    const quiet =
+      matchSilence(silences, target, now) !== null ||
+      (await readAck(deps.store, candidate.episodeId)) !== null;
     const updated = await conditionalUpdate(
       deps.store,
       keys.stream(stream),
@@ -33,7 +50,7 @@ export const queueReminders = async (deps: PipelineDeps, open: readonly OpenEpis
       },
       { attempts: 3 },
     );
-    if (updated.kind !== "done" || updated.value === null) continue;
+    if (updated.kind !== "done" || updated.value === null || quiet) continue;
     const episode = updated.value;
     const message = reminderNotice(
       episode.first,

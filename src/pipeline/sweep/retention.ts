@@ -25,6 +25,10 @@ export const RETENTION = {
   threads: 90 * DAY,
   /** A queued digest's trace, against a replay long after (keys.ts). */
   digested: DAY,
+  /** "I'm on it" of an episode that never recovered (its recovery deletes it): as long as its thread. */
+  acks: 90 * DAY,
+  /** An ended silence the silences step did not remove (it removes them as they end). */
+  endedSilences: 3_600_000,
   /** Records of earlier versions, no longer written. */
   legacy: 30 * DAY,
 } as const;

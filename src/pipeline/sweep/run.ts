@@ -1,17 +1,22 @@
 import { StoreUnavailableError } from "../../errors.ts";
 import { recordHistory } from "../../history/record-history.ts";
 import { describeError } from "../../log.ts";
+import { readSilenceIndex } from "../../silences/silence-index.ts";
+import type { Silence } from "../../silences/silence-record.ts";
 import { conditionalUpdate, type Decision } from "../../store/conditional-update.ts";
 import { deliver } from "../deliver.ts";
 import { keys } from "../keys.ts";
 import type { PipelineDeps } from "../pipeline.ts";
 import { parseLease } from "../records.ts";
 import { flushDigests } from "./digests.ts";
+import { recordFlakyCounts } from "./flaky-counts.ts";
 import { prune } from "./prune.ts";
 import { queueReminders } from "./reminders.ts";
+import { announceStaleReruns } from "./rerun-timeouts.ts";
 import type { SweepReport } from "./retention.ts";
 import { type ScanResult, scanStreams } from "./scan.ts";
 import { sendDue } from "./send-due.ts";
+import { endSilences } from "./silence-ends.ts";
 
 /**
  * The sweep, run every minute by Netlify's scheduler (locally: POST /.netlify/functions/sweep), is the
@@ -57,11 +62,15 @@ const release = async (deps: PipelineDeps, key: string, lease: { etag: string })
 };
 
 /** The digests that are due, under their own lease, sent at once (each destination's pace holds). */
-const digestsStep = async (deps: PipelineDeps, deadline: number): Promise<Partial<SweepReport>> => {
+const digestsStep = async (
+  deps: PipelineDeps,
+  deadline: number,
+  silences: readonly Silence[],
+): Promise<Partial<SweepReport>> => {
   const lease = await acquire(deps, keys.digestLock, DIGEST_LEASE_MS);
   if (!lease) return { digests: 0 };
   try {
-    const queued = await flushDigests(deps);
+    const queued = await flushDigests(deps, silences);
     const sent = await Promise.all(queued.map((entry) => deliver(entry, deps, { deadline })));
     return { digests: queued.length, sent: sent.filter((o) => o.kind === "sent").length };
   } finally {
@@ -75,13 +84,38 @@ interface SweepStep {
     deps: PipelineDeps,
     deadline: number,
     scan: ScanResult | null,
+    silences: readonly Silence[],
   ) => Promise<Partial<SweepReport>>;
 }
 
 const STEPS: readonly SweepStep[] = [
+  // Before the reminders: an episode announced now that its silence ended is not reminded of at once.
+  {
+    name: "silences",
+    run: async (deps, deadline, scan, silences) => {
+      await endSilences(deps, silences, scan?.open ?? [], deadline);
+      return {};
+    },
+  },
+  {
+    name: "reruns",
+    run: async (deps, deadline, scan) => {
+      await announceStaleReruns(deps, scan?.open ?? [], deadline);
+      return {};
+    },
+  },
   {
     name: "reminders",
-    run: async (deps, _deadline, scan) => ({ reminders: await queueReminders(deps, scan?.open ?? []) }),
+    run: async (deps, _deadline, scan, silences) => ({
+      reminders: await queueReminders(deps, scan?.open ?? [], silences),
+    }),
+  },
+  {
+    name: "flaky",
+    run: async (deps, _deadline, scan) => {
+      if (scan) await recordFlakyCounts(deps.store, scan.transitions, deps.now());
+      return {};
+    },
   },
   // Before the outbox, which may spend the rest of the budget: the board's history (src/history/).
   {
@@ -138,10 +172,12 @@ const add = (report: SweepReport, part: Partial<SweepReport>) => {
 export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Promise<SweepReport> => {
   const report = emptyReport();
   const deadline = deps.now() + SWEEP_BUDGET_MS;
+  // Read once for the digests, the silences that ended and the reminders (src/silences/silence-index.ts).
+  const silences = await readSilenceIndex(deps.store);
   const lease = await acquire(deps, keys.sweepLock, SWEEP_LEASE_MS);
   if (!lease) {
     // Another sweep is still pacing the outbox: the digests that are due do not wait for it.
-    add(report, await digestsStep(deps, deadline));
+    add(report, await digestsStep(deps, deadline, silences));
     const skipped = { ...report, skipped: "another sweep is running" };
     deps.log("info", "sweep", { ...skipped });
     return skipped;
@@ -152,7 +188,7 @@ export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Pro
     steps.push({ name: "redeliver", run: async (d, at) => ({ redelivered: await redeliver(d, at) }) });
   try {
     // Due digests first: they wait for nothing the other steps do.
-    add(report, await runStep("digests", () => digestsStep(deps, deadline), deps));
+    add(report, await runStep("digests", () => digestsStep(deps, deadline, silences), deps));
     let scan: ScanResult | null = null;
     await runStep(
       "scan",
@@ -165,7 +201,7 @@ export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Pro
     ).then((part) => add(report, part));
     for (const step of steps) {
       const scanned: ScanResult | null = scan;
-      add(report, await runStep(step.name, () => step.run(deps, deadline, scanned), deps));
+      add(report, await runStep(step.name, () => step.run(deps, deadline, scanned, silences), deps));
     }
   } finally {
     await release(deps, keys.sweepLock, lease);

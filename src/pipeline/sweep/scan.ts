@@ -1,6 +1,7 @@
 import { boolean, literal, number, object, optional, record, string } from "zod/mini";
 import { READ_WAVE, readMany } from "../../store/read-many.ts";
 import { announce } from "../announce.ts";
+import { waitsForRerun } from "../auto-rerun.ts";
 import type { StreamState, Transition } from "../episodes.ts";
 import { hash, keys, PREFIX } from "../keys.ts";
 import type { PipelineDeps } from "../pipeline.ts";
@@ -36,6 +37,7 @@ const openSchema = object({
   branch: string(),
   workflow: string(),
   logsUrl: string(),
+  waitsForRerunSince: optional(number()),
 });
 /** An open episode as the scan keeps it (reminders, the history's broken time). */
 export interface OpenEpisode {
@@ -51,6 +53,8 @@ export interface OpenEpisode {
   readonly branch: string;
   readonly workflow: string;
   readonly logsUrl: string;
+  /** Re-run automatically at this time, and nobody told yet (src/pipeline/auto-rerun.ts). */
+  readonly waitsForRerunSince?: number | undefined;
 }
 
 const scanSchema = object({
@@ -100,6 +104,7 @@ const summarise = (state: StreamState, previous: OpenEpisode | undefined): OpenE
     branch: episode.first.branch ?? "",
     workflow: episode.first.workflow,
     logsUrl: episode.first.logsUrl,
+    ...(episode.autoRerun && waitsForRerun(episode) ? { waitsForRerunSince: episode.autoRerun.at } : {}),
   };
 };
 

@@ -26,21 +26,21 @@ const deferred = (c: SourceCase) => {
 };
 
 describe.each(sources)("$name, answered before processing (waitUntil)", (c) => {
-  it("a failure: 202 accepted once recorded (3 store calls), then one message: 6 store calls in all", async () => {
+  it("a failure: 202 accepted once recorded (4 store calls), then one message: 7 store calls in all", async () => {
     const d = deferred(c);
     const signed = await c.signed(c.failure());
     const answer = await d.post(signed.request());
     expect(answer).toMatchObject({ status: 202, body: { status: "accepted" } });
-    // Before the answer: the stream and the ledger read at once, then the stream written.
+    // Before the answer: the stream, the silences index and the ledger read at once, then the stream written.
     expect(d.h.deliveryLines()).toEqual([
-      expect.objectContaining({ decision: "accepted", status: 202, storeCalls: 3 }),
+      expect.objectContaining({ decision: "accepted", status: 202, storeCalls: 4 }),
     ]);
     expect(d.pending).toHaveLength(1);
     await d.settle();
     expect(d.h.slack.attempts).toHaveLength(1);
     const processed = d.h.logs.lines.filter((line) => line.msg === "processed");
     expect(processed).toEqual([
-      expect.objectContaining({ decision: "notified", delivery: expect.anything(), storeCalls: 6 }),
+      expect.objectContaining({ decision: "notified", delivery: expect.anything(), storeCalls: 7 }),
     ]);
   });
 

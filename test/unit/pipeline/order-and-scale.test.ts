@@ -131,22 +131,24 @@ describe("store calls per delivery, before the answer and in all (the inline sen
     return { answer: accepted.result, final, before, total: counter.count(), after: accepted.after };
   };
 
-  it("a notified failure: 3 before the answer (stream and ledger read at once, the stream written), 6 in all", async () => {
+  // A failure reads the silences index (one record, never a listing) in its first round trip: +1 call, no
+  // round trip more (docs/architecture.md, "Silences").
+  it("a notified failure: 4 before the answer (stream, silences and ledger read at once, the stream written), 7 in all", async () => {
     const f = pipelineFixture({}, { intervalMs: 1_000 });
     const { answer, final, before, total } = await counted(f, ghRun(1, "failure"));
     expect(answer).toMatchObject({ status: "accepted" });
     expect(final).toMatchObject({ status: "notified" });
-    expect(before).toBe(3);
-    expect(total).toBe(6);
+    expect(before).toBe(4);
+    expect(total).toBe(7);
   });
 
-  it("a digested failure (a storm): 3 before the answer, 4 in all", async () => {
+  it("a digested failure (a storm): 4 before the answer, 5 in all", async () => {
     const f = pipelineFixture({ STORM_THRESHOLD: "1" }, { intervalMs: 1_000 });
     await run(f, githubEvent({ site: "acme/other", repository: "acme/other", runId: 77 }));
     const { final, before, total } = await counted(f, ghRun(1, "failure"));
     expect(final).toMatchObject({ status: "queued", reason: expect.stringContaining("digest") });
-    expect(before).toBe(3);
-    expect(total).toBe(4);
+    expect(before).toBe(4);
+    expect(total).toBe(5);
   });
 
   it("a green run with no episode: 1 before the answer, 2 in all (remembered as the newest run)", async () => {
@@ -159,21 +161,21 @@ describe("store calls per delivery, before the answer and in all (the inline sen
     expect(f.slack.messages).toHaveLength(0);
   });
 
-  it("a counted failure of an open episode: 3, all before the answer", async () => {
+  it("a counted failure of an open episode: 4, all before the answer", async () => {
     const f = pipelineFixture();
     await run(f, ghRun(1, "failure"));
     const { final, before, total } = await counted(f, ghRun(2, "failure"));
     expect(final).toMatchObject({ status: "suppressed", reason: expect.stringContaining("counted") });
-    expect([before, total]).toEqual([3, 3]);
+    expect([before, total]).toEqual([4, 4]);
   });
 
-  it("a redelivery of a notified failure: 2 before its duplicate answer, its message checked after it", async () => {
+  it("a redelivery of a notified failure: 3 before its duplicate answer, its message checked after it", async () => {
     const f = pipelineFixture();
     await run(f, ghRun(1, "failure"));
     const { answer, final, before, total } = await counted(f, ghRun(1, "failure"));
     expect(answer).toMatchObject({ status: "duplicate" });
     expect(final).toMatchObject({ status: "duplicate" });
-    expect([before, total]).toEqual([2, 3]);
+    expect([before, total]).toEqual([3, 4]);
     expect(f.slack.messages).toHaveLength(1);
   });
 
