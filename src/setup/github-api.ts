@@ -1,14 +1,11 @@
 import { request as octokitRequest } from "@octokit/request";
+import { array, type infer as Infer } from "zod/mini";
 import { sameOriginFetch } from "../net/same-origin-fetch.ts";
+import { githubDeliverySchema, githubHookSchema, readAnswer } from "./api-answers.ts";
 import type { GithubHook } from "./github-plan.ts";
 
 /** One delivery of a hook, as listed by GitHub (https://docs.github.com/rest/orgs/webhooks#list-deliveries-for-an-organization-webhook). */
-export interface GithubDelivery {
-  readonly guid: string;
-  readonly delivered_at: string;
-  readonly status_code: number;
-  readonly event: string;
-}
+export type GithubDelivery = Infer<typeof githubDeliverySchema>;
 
 export interface GithubApi {
   listOrgHooks(org: string): Promise<GithubHook[]>;
@@ -56,7 +53,7 @@ export const githubApi = (settings: {
         if (page > MAX_PAGES)
           throw new Error(`GitHub lists more than ${MAX_PAGES} pages of hooks for ${org}: not read in part`);
         const { data } = await request("GET /orgs/{org}/hooks", { org, per_page: PER_PAGE, page });
-        const batch = data as unknown as GithubHook[];
+        const batch: GithubHook[] = readAnswer(array(githubHookSchema), data, `GET /orgs/${org}/hooks`);
         const ids = batch.map((hook) => hook.id).join(",");
         if (ids === previous) break;
         previous = ids;
@@ -82,7 +79,7 @@ export const githubApi = (settings: {
         hook_id: hookId,
         per_page: count,
       });
-      return data as unknown as GithubDelivery[];
+      return readAnswer(array(githubDeliverySchema), data, `GET /orgs/${org}/hooks/${hookId}/deliveries`);
     },
   };
 };
