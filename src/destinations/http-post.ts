@@ -1,3 +1,4 @@
+import { fieldOf } from "../field-of.ts";
 import type { Logger } from "../log.ts";
 import type { SendResult } from "../slack/message.ts";
 import { parseRetryAfter } from "../slack/send.ts";
@@ -75,7 +76,7 @@ export const request = async (
       };
     }
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    const code = (cause as NodeJS.ErrnoException | null)?.code;
+    const code = fieldOf(cause, "code");
     const message = cause instanceof Error ? cause.message : String(cause);
     return {
       kind: "retryable",

@@ -1,5 +1,6 @@
 import type { FailureEvent, RunEvent } from "../event.ts";
 import { shortSha } from "../event.ts";
+import { fieldOf } from "../field-of.ts";
 import { collapseSpaces, elapsed, formatDuration, outcomeWords, plural } from "../slack/blocks.ts";
 import { httpUrl } from "../slack/escape.ts";
 import { failedAtLabel, firstFailedLabel } from "../slack/failed-at.ts";
@@ -57,7 +58,7 @@ const EXCERPT_LINE_MAX = 200;
  * failed jobs; read defensively, as lines or as one text, bounded here whatever it holds.
  */
 export const excerptOf = (job: object): string[] => {
-  const raw: unknown = (job as { excerpt?: unknown }).excerpt;
+  const raw = fieldOf(job, "excerpt");
   const lines = Array.isArray(raw)
     ? raw.filter((line): line is string => typeof line === "string")
     : typeof raw === "string"

@@ -19,7 +19,7 @@ export const setting = <N extends VariableName>(env: Env, name: N, why: string) 
   const { value, problem } = parseVariable(env, name);
   if (problem) throw new MissingSetting(`${name}: ${problem.message}`);
   if (value === undefined) throw new MissingSetting(`${name} is unset: ${why}`);
-  return value as NonNullable<typeof value>;
+  return value;
 };
 
 /**

@@ -68,8 +68,10 @@ export const planGithubHook = (
 };
 
 /** The body of a create or an update (https://docs.github.com/rest/orgs/webhooks#create-an-organization-webhook). */
+export type GithubHookBody = ReturnType<typeof githubHookBody>;
+
 export const githubHookBody = (url: string, secret: string) => ({
-  name: "web",
+  name: "web" as const,
   active: true,
   events: [...GITHUB_EVENTS],
   config: { url, content_type: "json", secret, insecure_ssl: "0" },

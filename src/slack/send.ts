@@ -1,4 +1,5 @@
 import type { FetchFunction } from "@slack/webhook";
+import { fieldOf } from "../field-of.ts";
 import { lazyImport } from "../lazy-import.ts";
 import type { Logger } from "../log.ts";
 import type { MessageFormat } from "../routing/routing.ts";
@@ -93,7 +94,7 @@ const bound = (text: string): string => {
 const networkReason = (error: Error): string => {
   const cause = error.cause;
   if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code;
+    const code = fieldOf(cause, "code");
     return `network error: ${code ? `${code} ` : ""}${cause.message}`.trim();
   }
   return `network error: ${error.message}`;

@@ -1,4 +1,5 @@
 import { BadRequestError } from "../../errors.ts";
+import { fieldOf } from "../../field-of.ts";
 import { describeIssue } from "../describe-issue.ts";
 import { parseJsonObject } from "../parse-json.ts";
 import type { Interpretation, RawBody, Source } from "../source.ts";
@@ -49,7 +50,7 @@ export const githubSource: Source = {
     }
     // Narrow first: a run that is not completed (requested, in_progress: two of every three deliveries of
     // an org webhook) is answered from its `action` alone; only completed runs are validated in full.
-    const action = (payload as { action?: unknown }).action;
+    const action = fieldOf(payload, "action");
     if (typeof action === "string" && action !== "completed") {
       return {
         kind: "skip",
