@@ -1,3 +1,4 @@
+import { oneOf } from "./one-of.ts";
 import { oneLine } from "./text/one-line.ts";
 
 /** The normalised event's types; its schemas are in event-schema.ts (built only where records are read). */
@@ -18,7 +19,7 @@ export type FailureOutcome = (typeof FAILURE_OUTCOMES)[number];
 export type FailureEvent<E extends RunEvent = RunEvent> = E & { readonly outcome: FailureOutcome };
 
 export const isFailureOutcome = (outcome: string): outcome is FailureOutcome =>
-  FAILURE_OUTCOMES.some((failure) => failure === outcome);
+  oneOf(FAILURE_OUTCOMES, outcome);
 
 /** Narrows the event itself, not only its `outcome`: `event.outcome === "failure"` leaves `event` a RunEvent. */
 export const isFailureEvent = <E extends RunEvent>(event: E): event is FailureEvent<E> =>

@@ -168,7 +168,7 @@ export const readStatus = async (store: Store, config: Config, now: number): Pro
     (day, i) =>
       day ??
       ({
-        day: days[i] as string,
+        day: days[i] ?? "",
         opened: 0,
         closed: 0,
         sites: [],

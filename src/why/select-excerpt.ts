@@ -156,7 +156,8 @@ const windowFrom = (items: readonly Item[], from: number, key: number): string[]
   let total = 0;
   let previousFrame = false;
   for (let i = from; i < items.length && lines.length < EXCERPT_MAX_LINES; i++) {
-    const item = items[i] as Item;
+    const item = items[i];
+    if (item === undefined) break;
     const frame = isStackFrame(item.text);
     // A stack's first frame says where; the others only fill the excerpt.
     if (frame && previousFrame) continue;
@@ -192,7 +193,7 @@ export const selectExcerpt = (log: string, options: { partialStart?: boolean } =
     let from = items.length;
     let total = 0;
     while (from > 0 && items.length - from < EXCERPT_MAX_LINES) {
-      const size = Math.min(Array.from((items[from - 1] as Item).text).length, EXCERPT_LINE_MAX) + 1;
+      const size = Math.min(Array.from(items[from - 1]?.text ?? "").length, EXCERPT_LINE_MAX) + 1;
       if (total + size > EXCERPT_MAX_CHARS) break;
       total += size;
       from -= 1;
@@ -203,5 +204,6 @@ export const selectExcerpt = (log: string, options: { partialStart?: boolean } =
   }
   const lines = windowFrom(items, Math.max(0, key - CONTEXT_BEFORE), key);
   // The key is signed whole (up to KEY_MAX): cut at 200, two sites' same error would be cut apart.
-  return lines.length === 0 ? null : { lines, key: keepable((items[key] as Item).text, KEY_MAX) };
+  const keyItem = items[key];
+  return lines.length === 0 || keyItem === undefined ? null : { lines, key: keepable(keyItem.text, KEY_MAX) };
 };
