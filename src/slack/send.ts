@@ -3,6 +3,7 @@ import { fieldOf } from "../field-of.ts";
 import { lazyImport } from "../lazy-import.ts";
 import type { Logger } from "../log.ts";
 import type { MessageFormat } from "../routing/routing.ts";
+import { oneLine } from "../text/one-line.ts";
 import { redact as redactTokens } from "../text/redact.ts";
 import { toAttachments } from "./attachments.ts";
 import { httpUrl } from "./escape.ts";
@@ -86,8 +87,7 @@ const redactor = (url: string): ((text: string) => string) => {
 
 /** One line, bounded, with anything token-shaped masked: what Slack said is provider text. */
 const bound = (text: string): string => {
-  const line = redactTokens(text).replace(/\s+/g, " ").trim();
-  return line.length <= REASON_MAX ? line : `${line.slice(0, REASON_MAX - 1)}…`;
+  return oneLine(redactTokens(text), REASON_MAX, "utf-16");
 };
 
 /** Node's fetch says "fetch failed" and puts the useful part (ECONNREFUSED, ENOTFOUND…) in `cause`. */

@@ -1,3 +1,4 @@
+import { cutText } from "../text/one-line.ts";
 import { isErrorLine, isGenericError, isStackFrame } from "./error-lines.ts";
 import { EXCERPT_LINE_MAX, EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES } from "./excerpt-bounds.ts";
 import { type LogLine, logLines } from "./log-lines.ts";
@@ -125,11 +126,7 @@ const failedBlock = (blocks: readonly Block[]): Block | null => {
 };
 
 /** At most `max` code points, "…" marking a cut. */
-const cut = (text: string, max: number): string => {
-  if (text.length <= max) return text;
-  const characters = Array.from(text);
-  return characters.length <= max ? text : `${characters.slice(0, max - 1).join("")}…`;
-};
+const cut = cutText;
 
 /** `line` on lines of at most EXCERPT_LINE_MAX code points, the continuations indented. */
 const wrap = (line: string): string[] => {
