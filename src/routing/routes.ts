@@ -1,3 +1,4 @@
+import { VigieError } from "../errors.ts";
 import { oneOf } from "../one-of.ts";
 import { compileGlob, type GlobMatcher } from "../text/glob.ts";
 
@@ -54,11 +55,11 @@ export interface RouteInput {
 }
 
 /** A rule that cannot be read, or names a destination that does not exist. */
-export class RouteError extends Error {
+export class RouteError extends VigieError {
+  readonly code = "route_invalid";
   readonly rule: number;
   constructor(rule: number, text: string, problem: string) {
     super(`rule ${rule} (${JSON.stringify(text)}): ${problem}`);
-    this.name = "RouteError";
     this.rule = rule;
   }
 }

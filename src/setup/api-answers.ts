@@ -9,6 +9,7 @@ import {
   union,
   type ZodMiniType,
 } from "zod/mini";
+import { VigieError } from "../errors.ts";
 
 /**
  * The answers of the GitHub, Netlify and GitLab APIs that setup and doctor act on, as zod/mini schemas:
@@ -66,10 +67,10 @@ export const gitlabHookSchema = object({
 export const numericIdSchema = object({ id: number() });
 export const textIdSchema = object({ id: string() });
 
-export class UnexpectedAnswerError extends Error {
+export class UnexpectedAnswerError extends VigieError {
+  readonly code = "api_unexpected_answer";
   constructor(what: string) {
     super(`${what} did not answer what its API documents`);
-    this.name = "UnexpectedAnswerError";
   }
 }
 

@@ -1,4 +1,5 @@
 import { array, type infer as Infer, type ZodMiniType } from "zod/mini";
+import { VigieError } from "../errors.ts";
 import { sameOriginFetch } from "../net/same-origin-fetch.ts";
 import { gitlabHookSchema, gitlabProjectSchema, numericIdSchema, readAnswer } from "./api-answers.ts";
 import { type GitlabHook, nextGitlabPage } from "./gitlab-plan.ts";
@@ -17,11 +18,11 @@ export interface GitlabApi {
 /** A group's hooks or a project's hooks. */
 export type GitlabScope = { readonly kind: "groups" | "projects"; readonly id: number };
 
-export class GitlabApiError extends Error {
+export class GitlabApiError extends VigieError {
+  readonly code = "api_answered";
   readonly status: number;
   constructor(status: number, what: string, body: string) {
     super(`GitLab answered ${status} to ${what}${body ? `: ${body.slice(0, 200)}` : ""}`);
-    this.name = "GitlabApiError";
     this.status = status;
   }
 }
@@ -32,10 +33,10 @@ export const GITLAB_MAX_PAGES = 100;
 export const GITLAB_MAX_BYTES = 8 * 1024 * 1024;
 
 /** A listing that does not end: more pages than GITLAB_MAX_PAGES. */
-export class ListingTooLongError extends Error {
+export class ListingTooLongError extends VigieError {
+  readonly code = "listing_too_long";
   constructor(what: string, pages: number) {
     super(`GitLab's listing of ${what} has more than ${pages} pages: not read in part`);
-    this.name = "ListingTooLongError";
   }
 }
 

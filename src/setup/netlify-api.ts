@@ -1,4 +1,5 @@
 import { array, type infer as Infer, type ZodMiniType } from "zod/mini";
+import { VigieError } from "../errors.ts";
 import { sameOriginFetch } from "../net/same-origin-fetch.ts";
 import {
   netlifyHookSchema,
@@ -29,11 +30,11 @@ export const NETLIFY_MAX_BYTES = 8 * 1024 * 1024;
 const MAX_RATE_LIMITED = 5;
 const MAX_WAIT_MS = 60_000;
 
-export class NetlifyApiError extends Error {
+export class NetlifyApiError extends VigieError {
+  readonly code = "api_answered";
   readonly status: number;
   constructor(status: number, what: string, body: string) {
     super(`Netlify answered ${status} to ${what}${body ? `: ${body.slice(0, 200)}` : ""}`);
-    this.name = "NetlifyApiError";
     this.status = status;
   }
 }
