@@ -35,8 +35,8 @@ import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
 import extractZip from "extract-zip";
-import { failedRunPayload, signGithub } from "../test/fixtures/github.ts";
-import { netlifyBody, netlifyDeploy, signNetlify } from "../test/fixtures/netlify.ts";
+import { failedRunPayload, signGithub } from "../samples/github.ts";
+import { netlifyBody, netlifyDeploy, signNetlify } from "../samples/netlify.ts";
 import { invariant, median, round } from "./stats.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));

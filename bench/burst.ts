@@ -19,7 +19,8 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { failedRunPayload, runPayload, signGithub } from "../test/fixtures/github.ts";
+import { random } from "../samples/day.ts";
+import { failedRunPayload, runPayload, signGithub } from "../samples/github.ts";
 import {
   REPO_ROOT,
   type SlackRequest,
@@ -28,7 +29,6 @@ import {
   startVigie,
   type Vigie,
 } from "../test/integration/harness.ts";
-import { random } from "./day.ts";
 import { projectWithHello } from "./hello-project.ts";
 import { invariant, quantile, round } from "./stats.ts";
 

@@ -2,7 +2,7 @@
  * CPU per delivery, as ratios to a floor measured side by side (tinybench, interleaved rounds).
  *
  * Every task starts from the same thing GitHub hands a function: a new `Request` carrying the same
- * ≈19 KB real `workflow_run` body (@octokit/webhooks-examples through test/fixtures/github.ts), signed.
+ * ≈19 KB real `workflow_run` body (@octokit/webhooks-examples through samples/github.ts), signed.
  * - floor: read the Request body, HMAC-SHA256 it (node:crypto) and compare in constant time, JSON.parse:
  *   the least any correct receiver does.
  * - ignored, cancelled / in_progress: the real function (default export of netlify/functions/github.mts,
@@ -23,6 +23,7 @@ import type { AddressInfo } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Bench, type FnOptions } from "tinybench";
+import { failedRunPayload, signGithub } from "../samples/github.ts";
 import { handleWebhook, type WebhookDeps } from "../src/http/handle-webhook.ts";
 import { createLogger } from "../src/log.ts";
 import type { PipelineDeps } from "../src/pipeline/pipeline.ts";
@@ -32,7 +33,6 @@ import { createSlackSender } from "../src/slack/send.ts";
 import { githubSource } from "../src/sources/github/github-source.ts";
 import { BlobsStore } from "../src/store/blobs-store.ts";
 import { MemoryStore } from "../src/store/memory-store.ts";
-import { failedRunPayload, signGithub } from "../test/fixtures/github.ts";
 import { BenchInvariantError, invariant, median, muteStdout, round } from "./stats.ts";
 
 const SECRET = "vigie-bench-secret";

@@ -15,8 +15,7 @@
  * Storms are out of scope here: STORM_THRESHOLD is raised so that each episode gets its own message.
  */
 import { describe, expect } from "vitest";
-import { SEND_LEASE_MS } from "../../src/pipeline/outbox.ts";
-import { failedRunPayload, signGithub } from "../fixtures/github.ts";
+import { failedRunPayload, signGithub } from "../../samples/github.ts";
 import {
   failedDeploy,
   LOG_ACCESS_TOKEN,
@@ -25,7 +24,8 @@ import {
   signNetlifyHs512,
   signNetlifyRs256,
   unsignedNetlifyToken,
-} from "../fixtures/netlify.ts";
+} from "../../samples/netlify.ts";
+import { SEND_LEASE_MS } from "../../src/pipeline/outbox.ts";
 import {
   about,
   drainOutbox,

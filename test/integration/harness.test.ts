@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failedRunPayload } from "../fixtures/github.ts";
+import { failedRunPayload } from "../../samples/github.ts";
 import {
   postGithub,
   REPO_ROOT,

@@ -30,10 +30,10 @@ import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { signGithub } from "../../samples/github.ts";
+import { type GitlabHeaderOptions, gitlabHeaders } from "../../samples/gitlab.ts";
+import { netlifyEventFor, signNetlify } from "../../samples/netlify.ts";
 import { buildFunctions } from "../../scripts/build-functions.ts";
-import { signGithub } from "../fixtures/github.ts";
-import { type GitlabHeaderOptions, gitlabHeaders } from "../fixtures/gitlab.ts";
-import { netlifyEventFor, signNetlify } from "../fixtures/netlify.ts";
 
 /** The repository root (this file is test/integration/harness.ts). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");

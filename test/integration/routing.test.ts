@@ -5,8 +5,8 @@
  * ts, chat.update, 429) behind SLACK_API_URL for a channel reached with SLACK_BOT_TOKEN.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failedRunPayload, runPayload } from "../fixtures/github.ts";
-import { failedDeploy } from "../fixtures/netlify.ts";
+import { failedRunPayload, runPayload } from "../../samples/github.ts";
+import { failedDeploy } from "../../samples/netlify.ts";
 import { startWebApiStandIn, type WebApiStandIn, webApiReply } from "../fixtures/slack-web-api.ts";
 import {
   postGithub,

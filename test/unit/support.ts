@@ -4,15 +4,7 @@
  * described alike so that a rule shared by both can run as one `it.each`.
  */
 import { expect } from "vitest";
-import type { Config } from "../../src/config.ts";
-import { handleWebhook, type WebhookDeps } from "../../src/http/handle-webhook.ts";
-import { memoryLogger } from "../../src/log.ts";
-import type { PipelineDeps } from "../../src/pipeline/pipeline.ts";
-import { githubSource } from "../../src/sources/github/github-source.ts";
-import { netlifySource } from "../../src/sources/netlify/netlify-source.ts";
-import type { Source } from "../../src/sources/source.ts";
-import { MemoryStore } from "../../src/store/memory-store.ts";
-import { failedRunPayload, runPayload, signGithub } from "../fixtures/github.ts";
+import { failedRunPayload, runPayload, signGithub } from "../../samples/github.ts";
 import {
   cancelledDeploy,
   failedDeploy,
@@ -23,7 +15,15 @@ import {
   readyDeploy,
   SKEW_PROTECTION_TOKEN,
   signNetlify,
-} from "../fixtures/netlify.ts";
+} from "../../samples/netlify.ts";
+import type { Config } from "../../src/config.ts";
+import { handleWebhook, type WebhookDeps } from "../../src/http/handle-webhook.ts";
+import { memoryLogger } from "../../src/log.ts";
+import type { PipelineDeps } from "../../src/pipeline/pipeline.ts";
+import { githubSource } from "../../src/sources/github/github-source.ts";
+import { netlifySource } from "../../src/sources/netlify/netlify-source.ts";
+import type { Source } from "../../src/sources/source.ts";
+import { MemoryStore } from "../../src/store/memory-store.ts";
 import { Clock } from "./clock.ts";
 import { FakeSlack } from "./fake-slack.ts";
 

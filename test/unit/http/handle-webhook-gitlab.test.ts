@@ -1,7 +1,6 @@
 /** POST /webhooks/gitlab through handleWebhook: the in-memory store, a recording Slack, a test clock. */
 import { afterEach, describe, expect, it } from "vitest";
-import { gitlabSource } from "../../../src/sources/gitlab/gitlab-source.ts";
-import { failedRunPayload } from "../../fixtures/github.ts";
+import { failedRunPayload } from "../../../samples/github.ts";
 import {
   build,
   CI_VARIABLE_VALUE,
@@ -17,7 +16,8 @@ import {
   passedWithWarningsPipeline,
   pipelinePayload,
   skippedPipeline,
-} from "../../fixtures/gitlab.ts";
+} from "../../../samples/gitlab.ts";
+import { gitlabSource } from "../../../src/sources/gitlab/gitlab-source.ts";
 import {
   baseEnv,
   type Env,

@@ -1,13 +1,13 @@
 import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { handleWebhook } from "../../../src/http/handle-webhook.ts";
 import {
   eventExamples,
   failedRunPayload,
   githubRequest,
   runPayload,
   withField,
-} from "../../fixtures/github.ts";
+} from "../../../samples/github.ts";
+import { handleWebhook } from "../../../src/http/handle-webhook.ts";
 import { slackAnswers } from "../fake-slack.ts";
 import {
   baseEnv,

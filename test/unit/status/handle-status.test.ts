@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { failedRunPayload } from "../../../samples/github.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { memoryLogger } from "../../../src/log.ts";
 import { keys } from "../../../src/pipeline/keys.ts";
@@ -6,7 +7,6 @@ import { scanStreams } from "../../../src/pipeline/sweep/scan.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { handleStatus } from "../../../src/status/handle-status.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
-import { failedRunPayload } from "../../fixtures/github.ts";
 import { T0 } from "../clock.ts";
 import { slackAnswers } from "../fake-slack.ts";
 import { baseEnv, github, netlify, webhookHarness } from "../support.ts";
