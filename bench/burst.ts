@@ -300,8 +300,8 @@ export const runBurst = async (options: { log?: (line: string) => void } = {}): 
         .some((m) => m.raw.includes(repo) && (!recovery || header(m).startsWith("✅")));
     /**
      * A repository that recovers (61–68) may never be named: when its fix (a newer run) is processed before
-     * its failure, the failure is older than the newest result and opens nothing (issue 9, "order by the
-     * runs' own time"). That is a decision, not a loss, and it is logged as such: the failure's "processed"
+     * its failure, the failure is older than the newest result and opens nothing (runs are ordered by their
+     * own time: docs/architecture.md). That is a decision, not a loss, and it is logged as such: the failure's "processed"
      * line says suppressed, "before the newest result". Only those count as superseded.
      */
     const superseded = (repo: string) =>

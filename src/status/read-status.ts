@@ -88,7 +88,7 @@ export interface StatusReport {
 /**
  * Bounds: a status read must answer within a synchronous function's 60 s
  * (https://docs.netlify.com/build/functions/configuration) even with thousands of keys: with 500 open
- * episodes it is about 830 reads in 17 waves (BENCHMARKS.md, "The board").
+ * episodes it is about 830 reads in 17 waves (the board's figures in BENCHMARKS.md).
  */
 export const MAX_OUTBOX_READS = 300;
 export const MAX_EPISODES_LISTED = 500;

@@ -10,7 +10,7 @@ import { verifySignature } from "./verify-signature.ts";
 /** GitHub's delivery ids are GUIDs; anything else is shown as "unknown" rather than echoed into logs. */
 const DELIVERY_ID = /^[\w-]{1,100}$/;
 
-/** Read-verify-parse (STYLE.md #1): the text was verified as sent, only now is it parsed. */
+/** Read, verify, then parse (src/sources/parse-json.ts): the text was verified as sent, only now is it parsed. */
 const parsePayload = (body: RawBody, headers: Headers): unknown => {
   const mediaType = (headers.get("content-type") ?? "").split(";", 1)[0]?.trim().toLowerCase();
   let json = body.text;

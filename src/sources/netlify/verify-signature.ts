@@ -14,8 +14,8 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
  *
  * Verified with node:crypto's HMAC rather than `jose`: for this one algorithm the check is the few steps
  * below, and jose (its code, then WebCrypto's on first use) cost every cold start of the netlify function
- * ≈ 3 ms, about a quarter of what vigie adds to an empty function's cold start (BENCHMARKS.md, "Fourth
- * pass on issue 15"). What it must accept and refuse is jose's `jwtVerify(token, secret, { algorithms:
+ * ≈ 3 ms, about a quarter of what vigie adds to an empty function's cold start (the cold-start figures in
+ * BENCHMARKS.md). What it must accept and refuse is jose's `jwtVerify(token, secret, { algorithms:
  * ["HS256"], issuer: "netlify" })`: a property test compares the two on generated tokens
  * (test/unit/sources/netlify/verify-signature.test.ts), jose being kept for the tests.
  */
