@@ -15,7 +15,6 @@
  * STORM_GROUP_WAIT_SECONDS is 5 (30 by default) to keep the run short; everything else is the default
  * configuration (STORM_THRESHOLD 5 within 60 s).
  */
-
 import { randomUUID } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -291,8 +290,7 @@ export const runBurst = async (options: { log?: (line: string) => void } = {}): 
       .map((line) => line.ms as number);
     say(`burst: ${results.length} answered in ${seconds.toFixed(1)} s; sweeping until the outbox is empty`);
 
-    // Sweep until every failing repository is named in an accepted message and a sweep finds nothing
-    // left to send (bounded: 40 sweeps or 180 s).
+    // Sweep until every failing repository is named in an accepted message and nothing is left (≤ 40, 180 s).
     const drainStarted = performance.now();
     const named = (repo: string, recovery = false) =>
       (slack as SlackStandIn)
