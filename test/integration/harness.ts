@@ -455,6 +455,8 @@ export interface SlackStandInOptions {
    * `true` means { limit: 1, windowMs: 1000, retryAfterSeconds: 1 }. Checked before the queue.
    */
   strictRate?: boolean | { limit?: number; windowMs?: number; retryAfterSeconds?: number };
+  /** The clock of `at` and of the rate window (default Date.now): a test of the window injects its own. */
+  now?: () => number;
 }
 
 export interface SlackStandIn {
@@ -538,7 +540,7 @@ export const startSlackStandIn = async (options: SlackStandInOptions = {}): Prom
       }
       const request: SlackRequest = {
         index: messages.length,
-        at: Date.now(),
+        at: (options.now ?? Date.now)(),
         method: req.method ?? "",
         path: req.url ?? "",
         headers: req.headers,
