@@ -1,5 +1,5 @@
 import { ESCAPE, httpUrl } from "./escape.ts";
-import type { SlackMessage, TextObject } from "./message.ts";
+import { linkButtons, type SlackMessage, type TextObject } from "./message.ts";
 
 /** Mattermost renders Markdown: its escaper (src/slack/escape.ts). */
 const escapeMarkdown = ESCAPE.markdown;
@@ -109,7 +109,7 @@ export const toAttachments = (message: SlackMessage): AttachmentsPayload => {
         footer.push(...block.elements.map(textOf));
         break;
       case "actions":
-        for (const element of block.elements) {
+        for (const element of linkButtons(block)) {
           const href = markdownTarget(element.url);
           titleLink ??= href ?? undefined;
           const label = escapeMarkdown(element.text.text);

@@ -8,6 +8,7 @@ import { redact as redactTokens } from "../text/redact.ts";
 import { toAttachments } from "./attachments.ts";
 import { httpUrl } from "./escape.ts";
 import {
+  linkButtons,
   logSendFailure,
   MAX_RETRY_AFTER_MS,
   type SendOptions,
@@ -251,7 +252,7 @@ export const readableMessage = (message: SlackMessage, destination: string): str
         lines.push(...block.elements.map((element) => plainText(element.text)));
         break;
       case "actions":
-        lines.push(...block.elements.map((button) => `[${button.text.text}] ${button.url}`));
+        lines.push(...linkButtons(block).map((button) => `[${button.text.text}] ${button.url}`));
         break;
       case "divider":
         break;
