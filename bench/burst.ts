@@ -15,11 +15,11 @@
  * STORM_GROUP_WAIT_SECONDS is 5 (30 by default) to keep the run short; everything else is the default
  * configuration (STORM_THRESHOLD 5 within 60 s).
  */
-
 import { randomUUID } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { failedRunPayload, runPayload, signGithub } from "../test/fixtures/github.ts";
+import { random } from "../samples/day.ts";
+import { failedRunPayload, runPayload, signGithub } from "../samples/github.ts";
 import {
   REPO_ROOT,
   type SlackRequest,
@@ -28,7 +28,6 @@ import {
   startVigie,
   type Vigie,
 } from "../test/integration/harness.ts";
-import { random } from "./day.ts";
 import { projectWithHello } from "./hello-project.ts";
 import { invariant, quantile, round } from "./stats.ts";
 
@@ -291,8 +290,7 @@ export const runBurst = async (options: { log?: (line: string) => void } = {}): 
       .map((line) => line.ms as number);
     say(`burst: ${results.length} answered in ${seconds.toFixed(1)} s; sweeping until the outbox is empty`);
 
-    // Sweep until every failing repository is named in an accepted message and a sweep finds nothing
-    // left to send (bounded: 40 sweeps or 180 s).
+    // Sweep until every failing repository is named in an accepted message and nothing is left (≤ 40, 180 s).
     const drainStarted = performance.now();
     const named = (repo: string, recovery = false) =>
       (slack as SlackStandIn)
@@ -300,8 +298,8 @@ export const runBurst = async (options: { log?: (line: string) => void } = {}): 
         .some((m) => m.raw.includes(repo) && (!recovery || header(m).startsWith("✅")));
     /**
      * A repository that recovers (61–68) may never be named: when its fix (a newer run) is processed before
-     * its failure, the failure is older than the newest result and opens nothing (issue 9, "order by the
-     * runs' own time"). That is a decision, not a loss, and it is logged as such: the failure's "processed"
+     * its failure, the failure is older than the newest result and opens nothing (runs are ordered by their
+     * own time: docs/architecture.md). That is a decision, not a loss, and it is logged as such: the failure's "processed"
      * line says suppressed, "before the newest result". Only those count as superseded.
      */
     const superseded = (repo: string) =>

@@ -1,28 +1,7 @@
-/**
- * CPU per delivery, as ratios to a floor measured side by side (tinybench, interleaved rounds).
- *
- * Every task starts from the same thing GitHub hands a function: a new `Request` carrying the same
- * ≈19 KB real `workflow_run` body (@octokit/webhooks-examples through test/fixtures/github.ts), signed.
- * - floor: read the Request body, HMAC-SHA256 it (node:crypto) and compare in constant time, JSON.parse:
- *   the least any correct receiver does.
- * - ignored, cancelled / in_progress: the real function (default export of netlify/functions/github.mts,
- *   GITHUB_WEBHOOK_SECRET in process.env), up to the Response it returns (the platform reads it; the
- *   bench reads and checks it after the timed call). Proven to make no store and no network call:
- *   `BlobsStore.open` and `globalThis.fetch` are counted and must stay at zero, and no Blobs environment
- *   exists here, so a store call would answer 503 instead of the 200 "ignored" every iteration checks.
- * - notified: `handleWebhook` with a MemoryStore and the real Slack sender (`createSlackSender`, hence
- *   @slack/webhook) whose `fetch` is an in-process stand-in answering 200 "ok" (no socket: this measures
- *   vigie's CPU, not the loopback). Each iteration is a new repository and a fresh store, so it really
- *   opens an episode, formats and sends one message (checked), with STORM_THRESHOLD out of reach.
- * - notified over HTTP (information, no target): the same with the sender's real fetch to a local HTTP
- *   server answering "ok": adds a loopback round trip and the server's own CPU, in this process.
- */
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { Bench, type FnOptions } from "tinybench";
+import { failedRunPayload, signGithub } from "../samples/github.ts";
 import { handleWebhook, type WebhookDeps } from "../src/http/handle-webhook.ts";
 import { createLogger } from "../src/log.ts";
 import type { PipelineDeps } from "../src/pipeline/pipeline.ts";
@@ -32,45 +11,8 @@ import { createSlackSender } from "../src/slack/send.ts";
 import { githubSource } from "../src/sources/github/github-source.ts";
 import { BlobsStore } from "../src/store/blobs-store.ts";
 import { MemoryStore } from "../src/store/memory-store.ts";
-import { failedRunPayload, signGithub } from "../test/fixtures/github.ts";
+import { floor, gc, request, SECRET, type Signed, sign } from "./cpu-request.ts";
 import { BenchInvariantError, invariant, median, muteStdout, round } from "./stats.ts";
-
-const SECRET = "vigie-bench-secret";
-
-/** A full GC between tasks (`--expose-gc` set at run time: `npm run bench` passes no Node flags). */
-const gc = ((): (() => void) | null => {
-  try {
-    setFlagsFromString("--expose-gc");
-    return runInNewContext("gc") as () => void;
-  } catch {
-    return null;
-  }
-})();
-const URL_GITHUB = "http://localhost/webhooks/github";
-
-interface Signed {
-  readonly body: string;
-  readonly signature: string;
-}
-
-const sign = async (payload: object): Promise<Signed> => {
-  const body = JSON.stringify(payload);
-  return { body, signature: await signGithub(SECRET, body) };
-};
-
-let deliveryCounter = 0;
-const request = ({ body, signature }: Signed): Request =>
-  new Request(URL_GITHUB, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "user-agent": "GitHub-Hookshot/bench",
-      "x-github-event": "workflow_run",
-      "x-github-delivery": `00000000-0000-4000-8000-${String(++deliveryCounter).padStart(12, "0")}`,
-      "x-hub-signature-256": signature,
-    },
-    body,
-  });
 
 export interface CpuTaskResult {
   readonly name: string;
@@ -240,15 +182,7 @@ export const runCpu = async (options: { rounds?: number; timeMs?: number } = {})
     },
   };
 
-  const floorTask = async () => {
-    const req = request(cancelled);
-    const text = await req.text();
-    const expected = Buffer.from(`sha256=${createHmac("sha256", SECRET).update(text).digest("hex")}`);
-    const given = Buffer.from(req.headers.get("x-hub-signature-256") ?? "");
-    if (expected.length !== given.length || !timingSafeEqual(expected, given))
-      throw new Error("floor: bad HMAC");
-    JSON.parse(text);
-  };
+  const floorTask = () => floor(cancelled);
   const throughFunction = (signed: () => Signed) => async () => {
     answer = await githubFunction(request(signed()), NO_CONTEXT);
   };

@@ -4,6 +4,8 @@
  * them (the stream record through episodes.ts, then the `open/` index), 30 days of history records, dead and
  * waiting outbox messages, and the sweep's last run. Deterministic for a given `now` and size.
  */
+
+import { asFailure, githubEvent, gitlabEvent, netlifyEvent } from "../samples/events.ts";
 import type { FailureEvent } from "../src/event.ts";
 import {
   applyToDay,
@@ -16,7 +18,6 @@ import { emptyStream, openEpisode } from "../src/pipeline/episodes.ts";
 import { keys } from "../src/pipeline/keys.ts";
 import { newEntry } from "../src/pipeline/outbox.ts";
 import type { Store } from "../src/store/store.ts";
-import { asFailure, githubEvent, gitlabEvent, netlifyEvent } from "../test/fixtures/events.ts";
 
 const MIN = 60_000;
 /** The index of today in lastDays(). */

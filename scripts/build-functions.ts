@@ -2,7 +2,7 @@
  * `npm run build` (Netlify's build command, netlify.toml `[build] command`): bundles every
  * `netlify/functions/*.mts` into one minified ESM entry file, `dist/functions/<name>.mjs`, and the chunks it
  * loads at first use, `dist/chunks/<name>/*.mjs`, which netlify.toml deploys as they are
- * (`node_bundler = "none"`, `included_files` for the chunks). Why and how it is measured: BENCHMARKS.md, "Deployed functions".
+ * (`node_bundler = "none"`, `included_files` for the chunks). Why, and how it is measured: bench/bundle.ts.
  *
  * Without this step Netlify bundles v2 functions with its NFT bundler whatever `node_bundler` says
  * (@netlify/zip-it-and-ship-it, dist/runtimes/node/bundlers/index.js `getBundlerName`: "For V2 functions, we

@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { asFailure, githubEvent, netlifyEvent } from "../samples/events.ts";
 import type { FailedAt, GithubRunEvent, NetlifyDeployEvent, RunEvent } from "../src/event.ts";
 import { failedAt } from "../src/failed-at.ts";
 import {
@@ -28,7 +29,6 @@ import {
   validateMessage,
 } from "../src/slack/format.ts";
 import { failedStage } from "../src/sources/netlify/failed-stage.ts";
-import { asFailure, githubEvent, netlifyEvent } from "../test/fixtures/events.ts";
 import { emojiFont, imageMagick, which } from "./picture-tools.ts";
 import { kindPages } from "./render-kinds-pages.ts";
 import { type Sample, slackPage } from "./slack-page.ts";

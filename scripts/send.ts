@@ -9,13 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, parseEnv } from "node:util";
-import { eventExamples, failedRunPayload, runPayload, signGithub } from "../test/fixtures/github.ts";
-import {
-  canceledPipeline,
-  failedBuildPipeline,
-  gitlabHeaders,
-  pipelinePayload,
-} from "../test/fixtures/gitlab.ts";
+import { eventExamples, failedRunPayload, runPayload, signGithub } from "../samples/github.ts";
+import { canceledPipeline, failedBuildPipeline, gitlabHeaders, pipelinePayload } from "../samples/gitlab.ts";
 import {
   cancelledDeploy,
   failedDeploy,
@@ -23,7 +18,7 @@ import {
   readyDeploy,
   signNetlify,
   skippedDeploy,
-} from "../test/fixtures/netlify.ts";
+} from "../samples/netlify.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** The previous delivery, for --same (in .netlify/, which git ignores). */

@@ -1,8 +1,10 @@
 /**
  * `npm run send -- <sample> --show KIND`: what each destination kind would receive for a sample, printed
  * without sending anything (src/destinations/). The sample's run is a normalised fixture event
- * (test/fixtures/events.ts) of the sample's source; `--count N` shows the digest of N such sites.
+ * (samples/events.ts) of the sample's source; `--count N` shows the digest of N such sites.
  */
+
+import { githubEvent, gitlabEvent, netlifyEvent } from "../samples/events.ts";
 import { discordKind } from "../src/destinations/discord-kind.ts";
 import { jsonKind } from "../src/destinations/json-kind.ts";
 import type { DestinationKind } from "../src/destinations/kind.ts";
@@ -10,7 +12,6 @@ import { digestNotice, failureNotice, type Notice, recoveryNotice } from "../src
 import { mattermostKind, slackWebhookKind } from "../src/destinations/slack-kinds.ts";
 import { teamsKind } from "../src/destinations/teams-kind.ts";
 import type { FailureEvent, RunEvent } from "../src/event.ts";
-import { githubEvent, gitlabEvent, netlifyEvent } from "../test/fixtures/events.ts";
 
 export const SHOWN_KINDS: Readonly<Record<string, DestinationKind>> = {
   slack: slackWebhookKind as DestinationKind,

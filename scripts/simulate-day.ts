@@ -1,5 +1,5 @@
 /** `npm run simulate`: a day of realistic traffic through the pipeline, and the Slack messages it produces. */
-import { kindOf, simulateDay } from "../bench/day.ts";
+import { kindOf, simulateDay } from "../samples/day.ts";
 
 const day = await simulateDay();
 console.log(`${day.deliveries} completed runs and deploys → ${day.messages.length} Slack messages`);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Block, SlackMessage, TextObject } from "../src/slack/message.ts";
+import { type Block, linkButtons, type SlackMessage, type TextObject } from "../src/slack/message.ts";
 
 /**
  * One of `npm run render-messages`' pictures: a SlackMessage as a self-contained HTML page that imitates
@@ -93,7 +93,7 @@ const renderBlock = (block: Block): string => {
     case "divider":
       return `<hr class="divider">`;
     case "actions":
-      return `<div class="actions">${block.elements
+      return `<div class="actions">${linkButtons(block)
         .map((b) => `<a class="button" href="${html(b.url)}">${html(b.text.text)}</a>`)
         .join("")}</div>`;
   }

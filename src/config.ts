@@ -103,9 +103,14 @@ export const parseConfig = (env: Env): Config => {
     missing.length === 0 &&
     v.GITHUB_API_URL !== undefined &&
     !problems.some((p) => p.feature === "redelivery");
-  if (!usable && (v.GITHUB_ORG !== undefined || v.GITHUB_HOOK_ID !== undefined) && missing.length > 0) {
+  const [firstMissing] = missing;
+  if (
+    !usable &&
+    (v.GITHUB_ORG !== undefined || v.GITHUB_HOOK_ID !== undefined) &&
+    firstMissing !== undefined
+  ) {
     problems.push({
-      variable: missing[0] as string,
+      variable: firstMissing,
       feature: "redelivery",
       message: `automatic redelivery needs GITHUB_TOKEN, GITHUB_ORG and GITHUB_HOOK_ID; ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing: redelivery is off`,
       effect: "off",
@@ -131,14 +136,15 @@ export const parseConfig = (env: Env): Config => {
     stormWindowSeconds: v.STORM_WINDOW_SECONDS,
     stormGroupWaitSeconds: v.STORM_GROUP_WAIT_SECONDS,
     maxBodyBytes: v.MAX_BODY_BYTES,
-    githubRedelivery: usable
-      ? {
-          token: v.GITHUB_TOKEN as string,
-          org: v.GITHUB_ORG as string,
-          hookId: v.GITHUB_HOOK_ID as number,
-          apiUrl: v.GITHUB_API_URL,
-        }
-      : null,
+    githubRedelivery:
+      usable && v.GITHUB_TOKEN !== undefined && v.GITHUB_ORG !== undefined && v.GITHUB_HOOK_ID !== undefined
+        ? {
+            token: v.GITHUB_TOKEN,
+            org: v.GITHUB_ORG,
+            hookId: v.GITHUB_HOOK_ID,
+            apiUrl: v.GITHUB_API_URL,
+          }
+        : null,
     githubJobs:
       v.GITHUB_TOKEN !== undefined && v.GITHUB_API_URL !== undefined
         ? { token: v.GITHUB_TOKEN, apiUrl: v.GITHUB_API_URL }

@@ -12,7 +12,20 @@ export type ErrorCode =
   | "payload_too_large"
   | "signature_invalid"
   | "bad_request"
-  | "store_unavailable";
+  | "store_unavailable"
+  // Configuration that cannot be read (ROUTES, SLACK_MENTIONS): found at startup, never in an answer.
+  | "route_invalid"
+  | "mention_invalid"
+  // Outgoing calls (setup, doctor, any API): what the other side did.
+  | "api_answered"
+  | "api_unexpected_answer"
+  | "listing_too_long"
+  | "cross_origin"
+  | "too_many_redirects"
+  | "response_too_large"
+  // The command-line tools: exit 2 (usage) or 1 (a setting to give).
+  | "usage"
+  | "setting_missing";
 
 export abstract class VigieError extends Error {
   abstract readonly code: ErrorCode;

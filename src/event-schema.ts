@@ -15,7 +15,7 @@ import {
 /**
  * The zod schemas of RunEvent (src/event.ts), apart so that only what reads stored records (the pipeline,
  * loaded at the first delivery that needs the store) builds them: building them at import cost a cold start
- * ≈ 2 ms (BENCHMARKS.md, "Import as deployed").
+ * ≈ 2 ms (measured by `npm run bench`, the import cost in BENCHMARKS.md).
  *
  * What one run or deploy came to, from any source, once normalised. Derived from zod schemas so that
  * what comes back from the store (outbox, inflight records) is validated with the same definition.

@@ -1,3 +1,4 @@
+import { oneOf } from "./one-of.ts";
 import { oneLine } from "./text/one-line.ts";
 
 /** The normalised event's types; its schemas are in event-schema.ts (built only where records are read). */
@@ -14,10 +15,15 @@ import type { RunEvent } from "./event-schema.ts";
 /** Outcomes that are failures by nature; GitHub ones are further filtered by NOTIFY_CONCLUSIONS. */
 export const FAILURE_OUTCOMES = ["failure", "timed_out", "startup_failure", "deploy_error"] as const;
 export type FailureOutcome = (typeof FAILURE_OUTCOMES)[number];
-export type FailureEvent = RunEvent & { outcome: FailureOutcome };
+/** A run event whose outcome is a failure; per source (a GitHub FailureEvent is a GithubRunEvent). */
+export type FailureEvent<E extends RunEvent = RunEvent> = E & { readonly outcome: FailureOutcome };
 
-export const isFailureEvent = (event: RunEvent): event is FailureEvent =>
-  (FAILURE_OUTCOMES as readonly string[]).includes(event.outcome);
+export const isFailureOutcome = (outcome: string): outcome is FailureOutcome =>
+  oneOf(FAILURE_OUTCOMES, outcome);
+
+/** Narrows the event itself, not only its `outcome`: `event.outcome === "failure"` leaves `event` a RunEvent. */
+export const isFailureEvent = <E extends RunEvent>(event: E): event is FailureEvent<E> =>
+  isFailureOutcome(event.outcome);
 
 /**
  * One notification per thing that happened: a redelivery or a second hook is a duplicate. A GitLab

@@ -1,4 +1,5 @@
 import type { FailedAt } from "./event.ts";
+import { cutText, oneLine } from "./text/one-line.ts";
 import { EXCERPT_LINE_MAX, EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES } from "./why/excerpt-bounds.ts";
 import { errorSignature } from "./why/signature.ts";
 
@@ -21,12 +22,8 @@ export interface FailedJob {
 
 /** One line, trimmed, at most MAX_FAILED_AT_TEXT code points ("…" marks a cut); null when empty. */
 const line = (text: string | null | undefined): string | null => {
-  const flat = text?.replace(/\s+/g, " ").trim() ?? "";
-  if (flat === "") return null;
-  const characters = Array.from(flat);
-  return characters.length <= MAX_FAILED_AT_TEXT
-    ? flat
-    : `${characters.slice(0, MAX_FAILED_AT_TEXT - 1).join("")}…`;
+  const flat = oneLine(text ?? "", MAX_FAILED_AT_TEXT);
+  return flat === "" ? null : flat;
 };
 
 /**
@@ -39,10 +36,8 @@ const excerptOf = (lines: readonly string[] | null | undefined): string[] | null
   let total = 0;
   for (const raw of lines.slice(0, EXCERPT_MAX_LINES)) {
     const flat = raw.replace(/\s/g, " ").trimEnd();
-    const characters = Array.from(flat);
-    const text =
-      characters.length <= EXCERPT_LINE_MAX ? flat : `${characters.slice(0, EXCERPT_LINE_MAX - 1).join("")}…`;
-    const size = Math.min(characters.length, EXCERPT_LINE_MAX) + (kept.length > 0 ? 1 : 0);
+    const text = cutText(flat, EXCERPT_LINE_MAX);
+    const size = Math.min(Array.from(flat).length, EXCERPT_LINE_MAX) + (kept.length > 0 ? 1 : 0);
     if (total + size > EXCERPT_MAX_CHARS) break;
     kept.push(text);
     total += size;

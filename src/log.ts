@@ -37,7 +37,7 @@ export const memoryLogger = (): {
   return {
     log,
     get lines() {
-      return raw.map((line) => JSON.parse(line) as Record<string, unknown>);
+      return raw.map((line): Record<string, unknown> => JSON.parse(line));
     },
     text: () => raw.join("\n"),
   };

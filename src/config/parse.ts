@@ -1,3 +1,4 @@
+import { fieldOf } from "../field-of.ts";
 import type { ValueSchema } from "./values.ts";
 import {
   type Feature,
@@ -32,16 +33,18 @@ export const parseVariable = <N extends VariableName>(
 ): { value: ValueOf<N>; problem: ConfigProblem | null } => {
   const spec = VARIABLES[name];
   const schema: ValueSchema<unknown> = spec.schema();
+  // The one link between the table's schemas and ValueOf's conditional type: TS cannot follow N through both.
+  const typed = (value: unknown): ValueOf<N> => value as ValueOf<N>;
   const fallback = (): ValueOf<N> =>
-    (spec.default === null ? undefined : schema.safeParse(spec.default).data) as ValueOf<N>;
+    typed(spec.default === null ? undefined : schema.safeParse(spec.default).data);
   const raw = env[name];
   if (isBlank(raw)) return { value: fallback(), problem: null };
   const result = schema.safeParse(raw);
-  if (result.success) return { value: result.data as ValueOf<N>, problem: null };
+  if (result.success) return { value: typed(result.data), problem: null };
   const issue = result.error.issues[0];
   const detail = issue?.message ?? "invalid value";
   // A secret's problem is shown only when its schema marked it showable (it says why, never the value).
-  const showable = (issue as { params?: { showable?: unknown } } | undefined)?.params?.showable === true;
+  const showable = fieldOf(fieldOf(issue, "params"), "showable") === true;
   const instead =
     spec.onInvalid === "default"
       ? `; using the default${spec.default === null ? ` (${spec.defaultText ?? "unset"})` : ` (${spec.default})`}`
@@ -51,7 +54,7 @@ export const parseVariable = <N extends VariableName>(
           ? `; the ${spec.feature} route refuses every delivery until it is fixed`
           : "; nothing is sent until it is fixed";
   return {
-    value: (spec.onInvalid === "default" ? fallback() : undefined) as ValueOf<N>,
+    value: spec.onInvalid === "default" ? fallback() : typed(undefined),
     problem: {
       variable: name,
       feature: spec.feature,

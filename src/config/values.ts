@@ -1,4 +1,5 @@
 import { pipe, string, transform, url, type ZodMiniType } from "zod/mini";
+import { oneOf } from "../one-of.ts";
 import { compileGlob, type GlobMatcher } from "../text/glob.ts";
 
 /**
@@ -198,11 +199,11 @@ export const conclusions = once(
       transform((value: string, ctx) => {
         const chosen = list(value);
         for (const conclusion of chosen) {
-          if (!(FAILURE_CONCLUSIONS as readonly string[]).includes(conclusion)) {
+          if (!oneOf(FAILURE_CONCLUSIONS, conclusion)) {
             ctx.issues.push({
               code: "custom",
               input: value,
-              message: (GITHUB_CONCLUSIONS as readonly string[]).includes(conclusion)
+              message: oneOf(GITHUB_CONCLUSIONS, conclusion)
                 ? `"${conclusion}" can never notify: only ${FAILURE_CONCLUSIONS.join(", ")} can be chosen`
                 : `unknown conclusion "${conclusion}"; choose among ${FAILURE_CONCLUSIONS.join(", ")}`,
             });

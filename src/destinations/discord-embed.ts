@@ -1,3 +1,4 @@
+import { cutText, oneLine } from "../text/one-line.ts";
 import { escapeMarkdown, fencedCode, linkTarget } from "./escape-markdown.ts";
 import type { OutboxMessage } from "./kind.ts";
 import { isNotice, type Notice, updateNotice } from "./notice.ts";
@@ -46,11 +47,12 @@ export interface DiscordBody {
 const COLOR: Readonly<Record<Tone, number>> = { failure: 0xe01e5a, recovery: 0x2eb67d, reminder: 0xecb22e };
 const FOOTER = "vigie";
 
-const cut = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
-const oneLine = (text: string): string => text.replace(/\s+/g, " ").trim();
+const cut = (text: string, max: number): string => cutText(text, max, "utf-16");
+/** Whitespace runs as one space, not cut (md cuts after escaping). */
+const flat = (text: string): string => oneLine(text, Number.POSITIVE_INFINITY);
 /** Escaped, then cut (the cut may only drop characters, never leave a lone backslash that escapes "…"). */
 const md = (text: string, max: number): string => {
-  const escaped = escapeMarkdown(oneLine(text));
+  const escaped = escapeMarkdown(flat(text));
   if (escaped.length <= max) return escaped;
   const kept = escaped.slice(0, max - 1);
   return `${kept.endsWith("\\") && !kept.endsWith("\\\\") ? kept.slice(0, -1) : kept}…`;
@@ -79,7 +81,7 @@ const runMessage = (view: RunView): DiscordBody => {
   let listed = 0;
   for (const job of view.jobs) {
     let piece = `\n${mdLink(job.label, job.url, 300)}`;
-    if (job.error) piece += `\n${fencedCode([cut(oneLine(job.error), 600)])}`;
+    if (job.error) piece += `\n${fencedCode([oneLine(job.error, 600, "utf-16")])}`;
     if (job.excerpt.length > 0) piece += `\n${fencedCode(job.excerpt.map((line) => cut(line, 200)))}`;
     // Room is kept for the "…and N more" line; a long excerpt may also be dropped alone.
     if (description.length + piece.length > 3_600) {

@@ -1,6 +1,8 @@
+import { fieldOf } from "../field-of.ts";
 import type { Logger } from "../log.ts";
 import type { SendResult } from "../slack/message.ts";
 import { parseRetryAfter } from "../slack/send.ts";
+import { oneLine } from "../text/one-line.ts";
 
 /**
  * One HTTP request of a destination kind that speaks plain HTTP (Teams, Discord, JSON): JSON body, an
@@ -36,10 +38,7 @@ export const redactUrl = (url: string, text: string): string => {
     .reduce((acc, secret) => acc.replaceAll(secret, "[webhook url]"), text);
 };
 
-export const boundReason = (text: string): string => {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length <= REASON_MAX ? line : `${line.slice(0, REASON_MAX - 1)}…`;
-};
+export const boundReason = (text: string): string => oneLine(text, REASON_MAX, "utf-16");
 
 export type Posted = { readonly kind: "answer"; readonly answer: HttpAnswer } | Failed;
 
@@ -75,7 +74,7 @@ export const request = async (
       };
     }
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    const code = (cause as NodeJS.ErrnoException | null)?.code;
+    const code = fieldOf(cause, "code");
     const message = cause instanceof Error ? cause.message : String(cause);
     return {
       kind: "retryable",

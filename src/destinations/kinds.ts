@@ -9,16 +9,16 @@ import { teamsKind } from "./teams-kind.ts";
 export const kindOf = (destination: Destination): DestinationKind => {
   switch (destination.kind) {
     case "webhook":
-      return (destination.format === "attachments" ? mattermostKind : slackWebhookKind) as DestinationKind;
+      return destination.format === "attachments" ? mattermostKind : slackWebhookKind;
     case "channel":
-      return slackAppKind as DestinationKind;
+      return slackAppKind;
     case "teams":
-      return teamsKind as DestinationKind;
+      return teamsKind;
     case "discord":
-      return discordKind as DestinationKind;
+      return discordKind;
     case "json":
-      return jsonKind as DestinationKind;
+      return jsonKind;
     case "dry_run":
-      return dryRunKind as DestinationKind;
+      return dryRunKind;
   }
 };

@@ -1,7 +1,7 @@
-import { array, literal, nullable, number, object, string, union, unknown } from "zod/mini";
+import { array, custom, literal, nullable, number, object, string, union } from "zod/mini";
 import { isFailureEvent } from "../event.ts";
 import { runEventSchema } from "../event-schema.ts";
-import type { SlackMessage } from "../slack/message.ts";
+import type { Block } from "../slack/message.ts";
 import type { OutboxMessage } from "./kind.ts";
 import type { Notice } from "./notice.ts";
 
@@ -49,20 +49,22 @@ export const parseNotice = (value: unknown): Notice | null => {
   switch (notice.notice) {
     case "failure":
     case "reminder":
-      return isFailureEvent(notice.event) ? (notice as Notice) : null;
+      return isFailureEvent(notice.event) ? { ...notice, event: notice.event } : null;
     case "update":
-      return isFailureEvent(notice.first) ? (notice as Notice) : null;
+      return isFailureEvent(notice.first) ? { ...notice, first: notice.first } : null;
     case "recovery":
-      return notice.first === null || isFailureEvent(notice.first) ? (notice as Notice) : null;
+      return notice.first === null || isFailureEvent(notice.first)
+        ? { ...notice, first: notice.first }
+        : null;
     case "digest":
-      return notice as Notice;
+      return notice;
   }
 };
 
 /** Slack messages are vigie's own output: checked for their outer shape, blocks passed as they are. */
 const slackMessageSchema = object({
   text: string(),
-  blocks: array(unknown()),
+  blocks: array(custom<Block>((block) => typeof block === "object" && block !== null && "type" in block)),
   unfurl_links: literal(false),
   unfurl_media: literal(false),
 });
@@ -74,5 +76,5 @@ const slackMessageSchema = object({
 export const parseOutboxMessage = (value: unknown): OutboxMessage | null => {
   if (typeof value === "object" && value !== null && "notice" in value) return parseNotice(value);
   const slack = slackMessageSchema.safeParse(value);
-  return slack.success ? (slack.data as SlackMessage) : null;
+  return slack.success ? slack.data : null;
 };

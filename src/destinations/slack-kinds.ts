@@ -62,7 +62,9 @@ export const slackAppKind: DestinationKind<Channel> = {
   connect: (destination, deps) =>
     formatting(
       createWebApiSender({
-        token: deps.botToken as string,
+        // Routing makes a channel destination only with SLACK_BOT_TOKEN set; without one Slack answers
+        // not_authed, a dead send that says so.
+        token: deps.botToken ?? "",
         apiUrl: deps.apiUrl ?? "https://slack.com/api/",
         channel: destination.channel,
         timeoutMs: deps.timeoutMs,

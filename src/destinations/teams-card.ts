@@ -1,3 +1,4 @@
+import { cutText, oneLine } from "../text/one-line.ts";
 import { escapeMarkdown, linkTarget } from "./escape-markdown.ts";
 import type { OutboxMessage } from "./kind.ts";
 import { isNotice } from "./notice.ts";
@@ -29,9 +30,8 @@ export interface TeamsBody {
   }>;
 }
 
-const cut = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
-const md = (text: string, max = VALUE_MAX): string =>
-  escapeMarkdown(cut(text.replace(/\s+/g, " ").trim(), max));
+const cut = (text: string, max: number): string => cutText(text, max, "utf-16");
+const md = (text: string, max = VALUE_MAX): string => escapeMarkdown(oneLine(text, max, "utf-16"));
 /** `[label](url)`, the URL percent-encoded where it could end the link (linkTarget). */
 const mdLink = (label: string, url: string | null, max = VALUE_MAX): string =>
   url === null ? md(label, max) : `[${md(label, max)}](${linkTarget(url)})`;

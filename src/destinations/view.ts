@@ -1,8 +1,10 @@
 import type { FailureEvent, RunEvent } from "../event.ts";
 import { shortSha } from "../event.ts";
+import { fieldOf } from "../field-of.ts";
 import { collapseSpaces, elapsed, formatDuration, outcomeWords, plural } from "../slack/blocks.ts";
 import { httpUrl } from "../slack/escape.ts";
 import { failedAtLabel, firstFailedLabel } from "../slack/failed-at.ts";
+import { cutText } from "../text/one-line.ts";
 import type { DigestNotice, Notice } from "./notice.ts";
 
 /**
@@ -57,15 +59,13 @@ const EXCERPT_LINE_MAX = 200;
  * failed jobs; read defensively, as lines or as one text, bounded here whatever it holds.
  */
 export const excerptOf = (job: object): string[] => {
-  const raw: unknown = (job as { excerpt?: unknown }).excerpt;
+  const raw = fieldOf(job, "excerpt");
   const lines = Array.isArray(raw)
     ? raw.filter((line): line is string => typeof line === "string")
     : typeof raw === "string"
       ? raw.split(/\r?\n/)
       : [];
-  return lines
-    .slice(0, EXCERPT_LINES)
-    .map((line) => (line.length <= EXCERPT_LINE_MAX ? line : `${line.slice(0, EXCERPT_LINE_MAX - 1)}…`));
+  return lines.slice(0, EXCERPT_LINES).map((line) => cutText(line, EXCERPT_LINE_MAX, "utf-16"));
 };
 
 /** "2024-05-01 12:00 UTC", or the text as it came when it is not a date. */

@@ -123,14 +123,15 @@ const NETLIFY = {
 const checkNetlify = async (options: Options, env: Env, deps: DoctorDeps): Promise<Check[]> => {
   const label = "Netlify hooks";
   const token = parseVariable(env, "NETLIFY_AUTH_TOKEN").value;
-  if (token === undefined && deps.netlify === undefined)
-    return [off(label, "not checked: set NETLIFY_AUTH_TOKEN")];
   const api =
     deps.netlify ??
-    netlifyApi({
-      token: token as string,
-      apiUrl: parseVariable(env, "NETLIFY_API_URL").value ?? "https://api.netlify.com/api/v1",
-    });
+    (token === undefined
+      ? undefined
+      : netlifyApi({
+          token,
+          apiUrl: parseVariable(env, "NETLIFY_API_URL").value ?? "https://api.netlify.com/api/v1",
+        }));
+  if (api === undefined) return [off(label, "not checked: set NETLIFY_AUTH_TOKEN")];
   const url = route(options.base, "/webhooks/netlify");
   if (url === undefined) return [off(label, NO_URL)];
   const want = {
@@ -190,18 +191,17 @@ const checkNetlify = async (options: Options, env: Env, deps: DoctorDeps): Promi
 const checkGitlab = async (options: Options, env: Env, deps: DoctorDeps): Promise<Check[]> => {
   const label = "GitLab hook";
   const token = parseVariable(env, "GITLAB_TOKEN").value;
-  if ((token === undefined && deps.gitlab === undefined) || options.group === undefined) {
-    return [off(label, "not checked: set GITLAB_TOKEN and pass --group")];
-  }
   const api =
     deps.gitlab ??
-    gitlabApi(
-      {
-        token: token as string,
-        apiUrl: parseVariable(env, "GITLAB_API_URL").value ?? "https://gitlab.com/api/v4",
-      },
-      deps.fetch,
-    );
+    (token === undefined
+      ? undefined
+      : gitlabApi(
+          { token, apiUrl: parseVariable(env, "GITLAB_API_URL").value ?? "https://gitlab.com/api/v4" },
+          deps.fetch,
+        ));
+  if (api === undefined || options.group === undefined) {
+    return [off(label, "not checked: set GITLAB_TOKEN and pass --group")];
+  }
   const url = route(options.base, "/webhooks/gitlab");
   if (url === undefined) return [off(label, NO_URL)];
   const owner = vigieHooks(url, vigieUrlHook(env, "/webhooks/gitlab"));

@@ -1,4 +1,5 @@
 import { array, boolean, literal, object, optional, string } from "zod/mini";
+import { VigieError } from "../errors.ts";
 
 /**
  * The three GitHub REST calls `doctor --workflows` needs, with GITHUB_TOKEN at GITHUB_API_URL: the
@@ -14,13 +15,13 @@ export interface WorkflowsApi {
   readFile(repo: string, path: string): Promise<string>;
 }
 
-export class GithubApiError extends Error {
+export class GithubApiError extends VigieError {
+  readonly code = "api_answered";
   constructor(
     readonly status: number,
     message: string,
   ) {
     super(message);
-    this.name = "GithubApiError";
   }
 }
 

@@ -70,8 +70,10 @@ export const explainSite = async (store: Store, config: Config, site: string): P
     const { messages } = await recentMessages(store);
     const ids = new Set(
       messages
-        .filter((m) => m.cause !== null && m.summary.split(" ").some((word) => sameSite(word, site)))
-        .map((m) => (m.cause as string).split(":").slice(0, 2).join(":")),
+        .flatMap(({ cause, summary }) =>
+          cause !== null && summary.split(" ").some((word) => sameSite(word, site)) ? [cause] : [],
+        )
+        .map((cause) => cause.split(":").slice(0, 2).join(":")),
     );
     for (const stream of all.filter((s) => ids.has(s.split(":").slice(0, 2).join(":")))) await add(stream);
   }

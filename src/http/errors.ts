@@ -13,7 +13,29 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   bad_request: 400,
   // GitHub then shows a failed delivery, which can be redelivered once the store is back.
   store_unavailable: 503,
+  // Not thrown by a webhook route; a route that met one anyway failed on its side.
+  route_invalid: 500,
+  mention_invalid: 500,
+  usage: 500,
+  setting_missing: 500,
+  // An upstream API (GitHub, GitLab, Netlify) failed or misbehaved.
+  api_answered: 502,
+  api_unexpected_answer: 502,
+  listing_too_long: 502,
+  cross_origin: 502,
+  too_many_redirects: 502,
+  response_too_large: 502,
 };
+
+/** The codes a webhook route throws on purpose (RequestError in src/errors.ts), whose public message may be shown. */
+const ROUTE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "config_invalid",
+  "secret_missing",
+  "payload_too_large",
+  "signature_invalid",
+  "bad_request",
+  "store_unavailable",
+]);
 
 /** The small JSON answer every route gives. */
 export const jsonResponse = (
@@ -43,7 +65,8 @@ export const toResponse = (error: unknown): Response => {
     return jsonResponse(STATUS_OF[error.code], {
       status: "error",
       code: error.code,
-      reason: error.publicMessage,
+      // Only a route's own errors speak to the caller; another's message (a provider's text) stays in the log.
+      reason: ROUTE_CODES.has(error.code) ? error.publicMessage : "internal error; the function log says why",
     });
   }
   return jsonResponse(500, { status: "error", code: "internal", reason: "internal error" });

@@ -19,6 +19,8 @@
  *   can stream it.
  */
 
+import { VigieError } from "../errors.ts";
+
 /** Headers that authenticate a request; never sent to another origin. Lower case. */
 export const CREDENTIAL_HEADERS: readonly string[] = [
   "authorization",
@@ -47,32 +49,29 @@ export interface SameOriginFetchOptions {
 }
 
 /** A redirect (or a page link) to another origin that vigie will not follow with what it carries. */
-export class CrossOriginError extends Error {
+export class CrossOriginError extends VigieError {
   readonly code = "cross_origin";
   readonly from: string;
   readonly to: string;
   constructor(what: string, from: URL, to: URL) {
     super(`${what} from ${from.origin} to another origin, ${to.origin}: not followed with credentials`);
-    this.name = "CrossOriginError";
     this.from = from.origin;
     this.to = to.origin;
   }
 }
 
-export class TooManyRedirectsError extends Error {
+export class TooManyRedirectsError extends VigieError {
   readonly code = "too_many_redirects";
   constructor(max: number) {
     super(`more than ${max} redirects`);
-    this.name = "TooManyRedirectsError";
   }
 }
 
-export class ResponseTooLargeError extends Error {
+export class ResponseTooLargeError extends VigieError {
   readonly code = "response_too_large";
   readonly maxBytes: number;
   constructor(url: string, maxBytes: number) {
     super(`the answer of ${url} is larger than ${maxBytes} bytes: not read`);
-    this.name = "ResponseTooLargeError";
     this.maxBytes = maxBytes;
   }
 }

@@ -62,9 +62,10 @@ const deliveryRowSchema = object({
  * no `response`) when no answer came: DNS, connection refused, TLS, timeout; that one is null here.
  */
 export const answered = (error: unknown): (RequestError & { response: object }) | null =>
-  error instanceof RequestError && error.response !== undefined
-    ? (error as RequestError & { response: object })
-    : null;
+  error instanceof RequestError && hasResponse(error) ? error : null;
+
+const hasResponse = (error: RequestError): error is RequestError & { response: object } =>
+  error.response !== undefined;
 
 /** The cursor of the `rel="next"` page in a Link header; null on the last page. */
 export const nextCursor = (link: string | undefined): string | null => {

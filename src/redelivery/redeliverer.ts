@@ -191,7 +191,8 @@ export const createRedeliverer = (settings: RedeliverySettings, options: Redeliv
     const report = (error: unknown, what: string): State["pause"] => {
       const problem = explain(error, settings, now(), what);
       // GitHub never echoes the token, and octokit redacts it from its errors; this is the last fence.
-      log("error", redact(problem.message), JSON.parse(redact(JSON.stringify(problem.fields))) as LogFields);
+      const fields: LogFields = JSON.parse(redact(JSON.stringify(problem.fields)));
+      log("error", redact(problem.message), fields);
       return problem.pauseUntil === null
         ? null
         : { until: problem.pauseUntil, token: tokenTag, reason: problem.message };

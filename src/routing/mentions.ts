@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { VigieError } from "../errors.ts";
 import type { RunEvent } from "../event.ts";
 
 /**
@@ -16,10 +17,10 @@ import type { RunEvent } from "../event.ts";
 /** Slack user ids: U… (or W… in Enterprise Grid). https://docs.slack.dev/reference/objects/user-object */
 export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
-export class MentionError extends Error {
+export class MentionError extends VigieError {
+  readonly code = "mention_invalid";
   constructor(message: string) {
     super(message);
-    this.name = "MentionError";
   }
 }
 

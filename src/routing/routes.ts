@@ -1,3 +1,5 @@
+import { VigieError } from "../errors.ts";
+import { oneOf } from "../one-of.ts";
 import { compileGlob, type GlobMatcher } from "../text/glob.ts";
 
 /**
@@ -53,11 +55,11 @@ export interface RouteInput {
 }
 
 /** A rule that cannot be read, or names a destination that does not exist. */
-export class RouteError extends Error {
+export class RouteError extends VigieError {
+  readonly code = "route_invalid";
   readonly rule: number;
   constructor(rule: number, text: string, problem: string) {
     super(`rule ${rule} (${JSON.stringify(text)}): ${problem}`);
-    this.name = "RouteError";
     this.rule = rule;
   }
 }
@@ -126,16 +128,16 @@ const conditionOf = (token: string, fail: (problem: string) => never): RouteCond
   if (colon === -1) fail(`"${token}" is not field:glob (fields: ${ROUTE_FIELDS.join(", ")})`);
   const field = token.slice(0, colon).trim().toLowerCase();
   const glob = token.slice(colon + 1).trim();
-  if (!(ROUTE_FIELDS as readonly string[]).includes(field)) {
+  if (!oneOf(ROUTE_FIELDS, field)) {
     fail(`unknown field "${field}" (fields: ${ROUTE_FIELDS.join(", ")})`);
   }
   if (glob === "") fail(`"${token}" has an empty pattern`);
-  if (field === "source" && !/[*?]/.test(glob) && !(ROUTE_SOURCES as readonly string[]).includes(glob)) {
+  if (field === "source" && !/[*?]/.test(glob) && !oneOf(ROUTE_SOURCES, glob)) {
     fail(`unknown source "${glob}" (sources: ${ROUTE_SOURCES.join(", ")})`);
   }
   // Repository and site names are not case-sensitive; branches and workflow names are.
   const pattern = compileGlob(glob, { ignoreCase: field === "site" || field === "source" });
-  return { field: field as RouteField, glob, pattern };
+  return { field, glob, pattern };
 };
 
 export const parseRoutes = (text: string | undefined, known: KnownDestinations): RouteRule[] => {

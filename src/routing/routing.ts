@@ -158,7 +158,8 @@ export const parseRouting = (
       continue;
     }
     named.set(name, variable);
-    const url = set(env[variable]) as string;
+    const url = set(env[variable]);
+    if (url === null) continue;
     if (url.toLowerCase() === DRY_RUN_URL) {
       destinations.set(name, { kind: "dry_run", name, shows: SHOWS[kind] });
       continue;

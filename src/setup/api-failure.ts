@@ -1,3 +1,4 @@
+import { fieldOf } from "../field-of.ts";
 import { CrossOriginError, ResponseTooLargeError, TooManyRedirectsError } from "../net/same-origin-fetch.ts";
 import { printable } from "../text/printable.ts";
 import { redact } from "../text/redact.ts";
@@ -60,13 +61,13 @@ export const describeApiFailure = (error: unknown, provider: string, host: strin
   for (const e of errors) {
     if (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError"))
       return { kind: "timeout", text: `${provider} (${host}) did not answer in time` };
-    const code = (e as { code?: unknown } | null)?.code;
+    const code = fieldOf(e, "code");
     if (typeof code === "string" && NETWORK_CODES[code] !== undefined)
       return { kind: "unreachable", text: `cannot reach ${host}: ${NETWORK_CODES[code]} (${code})` };
   }
   const top = errors[0];
-  const status = (top as { status?: unknown } | null)?.status;
-  const response = (top as { response?: unknown } | null)?.response;
+  const status = fieldOf(top, "status");
+  const response = fieldOf(top, "response");
   const message = top instanceof Error ? (top.message.split("\n")[0] ?? "") : String(top);
   // octokit says 500 when fetch itself failed (no response): that is not GitHub's answer.
   if (

@@ -1,5 +1,6 @@
 import { type Env, parseVariable } from "../config/parse.ts";
 import type { VariableName } from "../config/variables.ts";
+import { VigieError } from "../errors.ts";
 
 /** What a command prints to; injected so that tests read it. */
 export interface Io {
@@ -10,16 +11,20 @@ export interface Io {
 /** Exit codes of `npm run setup` and `npm run doctor` (README, "Operating it"). */
 export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
 
-export class UsageError extends Error {}
+export class UsageError extends VigieError {
+  readonly code = "usage";
+}
 /** A variable a command needs is unset or invalid: exit 1 with what to set. */
-export class MissingSetting extends Error {}
+export class MissingSetting extends VigieError {
+  readonly code = "setting_missing";
+}
 
 /** A variable through the configuration table; unset or invalid is a MissingSetting naming it and why. */
 export const setting = <N extends VariableName>(env: Env, name: N, why: string) => {
   const { value, problem } = parseVariable(env, name);
   if (problem) throw new MissingSetting(`${name}: ${problem.message}`);
   if (value === undefined) throw new MissingSetting(`${name} is unset: ${why}`);
-  return value as NonNullable<typeof value>;
+  return value;
 };
 
 /**

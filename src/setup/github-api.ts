@@ -1,19 +1,16 @@
 import { request as octokitRequest } from "@octokit/request";
+import { array, type infer as Infer } from "zod/mini";
 import { sameOriginFetch } from "../net/same-origin-fetch.ts";
-import type { GithubHook } from "./github-plan.ts";
+import { githubDeliverySchema, githubHookSchema, readAnswer } from "./api-answers.ts";
+import type { GithubHook, GithubHookBody } from "./github-plan.ts";
 
 /** One delivery of a hook, as listed by GitHub (https://docs.github.com/rest/orgs/webhooks#list-deliveries-for-an-organization-webhook). */
-export interface GithubDelivery {
-  readonly guid: string;
-  readonly delivered_at: string;
-  readonly status_code: number;
-  readonly event: string;
-}
+export type GithubDelivery = Infer<typeof githubDeliverySchema>;
 
 export interface GithubApi {
   listOrgHooks(org: string): Promise<GithubHook[]>;
-  createOrgHook(org: string, body: object): Promise<number>;
-  updateOrgHook(org: string, hookId: number, body: object): Promise<void>;
+  createOrgHook(org: string, body: GithubHookBody): Promise<number>;
+  updateOrgHook(org: string, hookId: number, body: GithubHookBody): Promise<void>;
   listDeliveries(org: string, hookId: number, count: number): Promise<GithubDelivery[]>;
 }
 
@@ -56,7 +53,7 @@ export const githubApi = (settings: {
         if (page > MAX_PAGES)
           throw new Error(`GitHub lists more than ${MAX_PAGES} pages of hooks for ${org}: not read in part`);
         const { data } = await request("GET /orgs/{org}/hooks", { org, per_page: PER_PAGE, page });
-        const batch = data as unknown as GithubHook[];
+        const batch: GithubHook[] = readAnswer(array(githubHookSchema), data, `GET /orgs/${org}/hooks`);
         const ids = batch.map((hook) => hook.id).join(",");
         if (ids === previous) break;
         previous = ids;
@@ -68,12 +65,12 @@ export const githubApi = (settings: {
     async createOrgHook(org, body) {
       const { data } = await request("POST /orgs/{org}/hooks", {
         org,
-        ...(body as { name: "web"; config: { url: string } }),
+        ...body,
       });
       return data.id;
     },
     async updateOrgHook(org, hookId, body) {
-      const { name: _name, ...patch } = body as { name?: string };
+      const { name: _name, ...patch } = body;
       await request("PATCH /orgs/{org}/hooks/{hook_id}", { org, hook_id: hookId, ...patch });
     },
     async listDeliveries(org, hookId, count) {
@@ -82,7 +79,7 @@ export const githubApi = (settings: {
         hook_id: hookId,
         per_page: count,
       });
-      return data as unknown as GithubDelivery[];
+      return readAnswer(array(githubDeliverySchema), data, `GET /orgs/${org}/hooks/${hookId}/deliveries`);
     },
   };
 };

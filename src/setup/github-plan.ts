@@ -1,3 +1,5 @@
+import type { infer as Infer } from "zod/mini";
+import type { githubHookSchema } from "./api-answers.ts";
 import { type ForeignHook, vigieHooks } from "./vigie-hooks.ts";
 
 /**
@@ -6,17 +8,7 @@ import { type ForeignHook, vigieHooks } from "./vigie-hooks.ts";
  * GitHub never returns a hook's secret (it shows `********`), so a hook that is otherwise right is kept
  * as it is; one that needs fixing gets the secret again with the fix.
  */
-export interface GithubHook {
-  readonly id: number;
-  readonly name: string;
-  readonly active: boolean;
-  readonly events: readonly string[];
-  readonly config: {
-    readonly url?: string;
-    readonly content_type?: string;
-    readonly insecure_ssl?: string | number;
-  };
-}
+export type GithubHook = Infer<typeof githubHookSchema>;
 
 /** Only `workflow_run`: vigie answers every other event 200 ignored, a wasted invocation each. */
 export const GITHUB_EVENTS = ["workflow_run"] as const;
@@ -76,8 +68,10 @@ export const planGithubHook = (
 };
 
 /** The body of a create or an update (https://docs.github.com/rest/orgs/webhooks#create-an-organization-webhook). */
+export type GithubHookBody = ReturnType<typeof githubHookBody>;
+
 export const githubHookBody = (url: string, secret: string) => ({
-  name: "web",
+  name: "web" as const,
   active: true,
   events: [...GITHUB_EVENTS],
   config: { url, content_type: "json", secret, insecure_ssl: "0" },

@@ -1,10 +1,10 @@
+import { array, type infer as Infer, type ZodMiniType } from "zod/mini";
+import { VigieError } from "../errors.ts";
 import { sameOriginFetch } from "../net/same-origin-fetch.ts";
+import { gitlabHookSchema, gitlabProjectSchema, numericIdSchema, readAnswer } from "./api-answers.ts";
 import { type GitlabHook, nextGitlabPage } from "./gitlab-plan.ts";
 
-export interface GitlabProject {
-  readonly id: number;
-  readonly path_with_namespace: string;
-}
+export type GitlabProject = Infer<typeof gitlabProjectSchema>;
 
 export interface GitlabApi {
   /** The group's numeric id, from its id or full path. */
@@ -18,11 +18,11 @@ export interface GitlabApi {
 /** A group's hooks or a project's hooks. */
 export type GitlabScope = { readonly kind: "groups" | "projects"; readonly id: number };
 
-export class GitlabApiError extends Error {
+export class GitlabApiError extends VigieError {
+  readonly code = "api_answered";
   readonly status: number;
   constructor(status: number, what: string, body: string) {
     super(`GitLab answered ${status} to ${what}${body ? `: ${body.slice(0, 200)}` : ""}`);
-    this.name = "GitlabApiError";
     this.status = status;
   }
 }
@@ -33,10 +33,10 @@ export const GITLAB_MAX_PAGES = 100;
 export const GITLAB_MAX_BYTES = 8 * 1024 * 1024;
 
 /** A listing that does not end: more pages than GITLAB_MAX_PAGES. */
-export class ListingTooLongError extends Error {
+export class ListingTooLongError extends VigieError {
+  readonly code = "listing_too_long";
   constructor(what: string, pages: number) {
     super(`GitLab's listing of ${what} has more than ${pages} pages: not read in part`);
-    this.name = "ListingTooLongError";
   }
 }
 
@@ -69,8 +69,11 @@ export const gitlabApi = (
       throw new GitlabApiError(response.status, `${method} ${url.pathname}`, await response.text());
     return response;
   };
-  const listAll = async <T extends { readonly id: number }>(path: string): Promise<T[]> => {
-    const items = new Map<number, T>();
+  const listAll = async <S extends ZodMiniType<{ readonly id: number }>>(
+    path: string,
+    item: S,
+  ): Promise<Infer<S>[]> => {
+    const items = new Map<number, Infer<S>>();
     const seen = new Set<string>();
     let url: URL | null = new URL(`${settings.apiUrl}${path}`);
     url.searchParams.set("per_page", "100");
@@ -79,10 +82,9 @@ export const gitlabApi = (
       if (page >= GITLAB_MAX_PAGES) throw new ListingTooLongError(url.pathname, GITLAB_MAX_PAGES);
       seen.add(url.href);
       const response: Response = await call("GET", url);
-      const batch: unknown = await response.json();
-      if (!Array.isArray(batch)) throw new Error(`GitLab's ${url.pathname} did not answer a list`);
+      const batch = readAnswer(array(item), await response.json(), `GitLab's ${url.pathname}`);
       // One by one: spreading a large page into push() would overflow the stack.
-      for (const item of batch as T[]) items.set(item.id, item);
+      for (const one of batch) items.set(one.id, one);
       url = nextGitlabPage(response.headers, url);
     }
     return [...items.values()];
@@ -91,14 +93,14 @@ export const gitlabApi = (
     async groupId(group) {
       if (/^\d+$/.test(group)) return Number(group);
       const response = await call("GET", `/groups/${encodeURIComponent(group)}`);
-      return ((await response.json()) as { id: number }).id;
+      return readAnswer(numericIdSchema, await response.json(), `GitLab's group ${group}`).id;
     },
     listProjects: (groupId) =>
-      listAll<GitlabProject>(`/groups/${groupId}/projects?include_subgroups=true&archived=false`),
-    listHooks: (scope) => listAll<GitlabHook>(`/${scope.kind}/${scope.id}/hooks`),
+      listAll(`/groups/${groupId}/projects?include_subgroups=true&archived=false`, gitlabProjectSchema),
+    listHooks: (scope) => listAll(`/${scope.kind}/${scope.id}/hooks`, gitlabHookSchema),
     async createHook(scope, body) {
       const response = await call("POST", `/${scope.kind}/${scope.id}/hooks`, body);
-      return ((await response.json()) as { id: number }).id;
+      return readAnswer(numericIdSchema, await response.json(), `GitLab's new hook`).id;
     },
     async updateHook(scope, hookId, body) {
       await call("PUT", `/${scope.kind}/${scope.id}/hooks/${hookId}`, body);

@@ -1,4 +1,6 @@
+import type { infer as Infer } from "zod/mini";
 import { CrossOriginError } from "../net/same-origin-fetch.ts";
+import type { gitlabHookSchema } from "./api-answers.ts";
 import { type ForeignHook, vigieHooks } from "./vigie-hooks.ts";
 
 /**
@@ -7,15 +9,7 @@ import { type ForeignHook, vigieHooks } from "./vigie-hooks.ts";
  * https://docs.gitlab.com/api/project_webhooks/). GitLab never returns the hook's token, so a hook that is
  * otherwise right is kept; one that needs fixing gets the token again with the fix.
  */
-export interface GitlabHook {
-  readonly id: number;
-  readonly url: string;
-  readonly pipeline_events?: boolean;
-  readonly push_events?: boolean;
-  readonly enable_ssl_verification?: boolean;
-  /** GitLab ≥ 15.7: `executable`, or `disabled` / `temporarily_disabled` after failures. */
-  readonly alert_status?: string;
-}
+export type GitlabHook = Infer<typeof gitlabHookSchema>;
 
 /** Look-alikes that are not vigie's (same path, another URL): reported, never changed. */
 interface Reported {

@@ -1,12 +1,17 @@
+import { array, type infer as Infer, type ZodMiniType } from "zod/mini";
+import { VigieError } from "../errors.ts";
 import { sameOriginFetch } from "../net/same-origin-fetch.ts";
+import {
+  netlifyHookSchema,
+  netlifyHookTypeSchema,
+  netlifySiteSchema,
+  readAnswer,
+  textIdSchema,
+} from "./api-answers.ts";
 import type { NetlifyHook, NetlifySite } from "./netlify-plan.ts";
 
 /** A hook type as `GET /hooks/types` lists it (https://open-api.netlify.com/#tag/hookType). */
-export interface NetlifyHookType {
-  readonly name: string;
-  readonly events?: readonly string[];
-  readonly fields?: ReadonlyArray<{ readonly name?: string }>;
-}
+export type NetlifyHookType = Infer<typeof netlifyHookTypeSchema>;
 
 export interface NetlifyApi {
   listHookTypes(): Promise<NetlifyHookType[]>;
@@ -25,11 +30,11 @@ export const NETLIFY_MAX_BYTES = 8 * 1024 * 1024;
 const MAX_RATE_LIMITED = 5;
 const MAX_WAIT_MS = 60_000;
 
-export class NetlifyApiError extends Error {
+export class NetlifyApiError extends VigieError {
+  readonly code = "api_answered";
   readonly status: number;
   constructor(status: number, what: string, body: string) {
     super(`Netlify answered ${status} to ${what}${body ? `: ${body.slice(0, 200)}` : ""}`);
-    this.name = "NetlifyApiError";
     this.status = status;
   }
 }
@@ -80,20 +85,17 @@ export const netlifyApi = (settings: {
       }
     }
   };
-  const list = async <T>(path: string): Promise<T[]> => {
-    const answer = await call("GET", path);
-    if (!Array.isArray(answer)) throw new Error(`Netlify's ${path} did not answer a list`);
-    return answer as T[];
-  };
+  const list = async <S extends ZodMiniType>(path: string, item: S): Promise<Infer<S>[]> =>
+    readAnswer(array(item), await call("GET", path), `Netlify's ${path.split("?")[0]}`);
   return {
-    listHookTypes: () => list<NetlifyHookType>("/hooks/types"),
+    listHookTypes: () => list("/hooks/types", netlifyHookTypeSchema),
     async listSites() {
       const sites = new Map<string, NetlifySite>();
       let previous = "";
       for (let page = 1; ; page++) {
         if (page > MAX_PAGES)
           throw new Error(`Netlify lists more than ${MAX_PAGES} pages of sites: not read in part`);
-        const batch = await list<NetlifySite>(`/sites?filter=all&page=${page}&per_page=${PER_PAGE}`);
+        const batch = await list(`/sites?filter=all&page=${page}&per_page=${PER_PAGE}`, netlifySiteSchema);
         const ids = batch.map((site) => site.id).join(",");
         if (ids === previous) break;
         previous = ids;
@@ -102,12 +104,10 @@ export const netlifyApi = (settings: {
       }
       return [...sites.values()];
     },
-    listHooks: (siteId) => list<NetlifyHook>(`/hooks?site_id=${encodeURIComponent(siteId)}`),
+    listHooks: (siteId) => list(`/hooks?site_id=${encodeURIComponent(siteId)}`, netlifyHookSchema),
     async createHook(siteId, body) {
-      const hook = (await call("POST", `/hooks?site_id=${encodeURIComponent(siteId)}`, body)) as {
-        id?: unknown;
-      };
-      return String(hook?.id);
+      const hook = await call("POST", `/hooks?site_id=${encodeURIComponent(siteId)}`, body);
+      return readAnswer(textIdSchema, hook, "Netlify's new hook").id;
     },
     async updateHook(hookId, body) {
       await call("PUT", `/hooks/${encodeURIComponent(hookId)}`, body);

@@ -1,4 +1,6 @@
+import type { infer as Infer } from "zod/mini";
 import { compileGlob } from "../text/glob.ts";
+import type { netlifyHookSchema, netlifySiteSchema } from "./api-answers.ts";
 import { type ForeignHook, vigieHooks } from "./vigie-hooks.ts";
 
 /**
@@ -8,18 +10,9 @@ import { type ForeignHook, vigieHooks } from "./vigie-hooks.ts";
  * https://docs.netlify.com/site-deploys/notifications/#payload-signature). `deploy_failed` is "Deploy
  * failed", `deploy_created` is "Deploy succeeded" (which closes episodes).
  */
-export interface NetlifyHook {
-  readonly id: string;
-  readonly type: string;
-  readonly event: string;
-  readonly data: { readonly url?: string; readonly signature_secret?: string };
-  readonly disabled?: boolean;
-}
+export type NetlifyHook = Infer<typeof netlifyHookSchema>;
 
-export interface NetlifySite {
-  readonly id: string;
-  readonly name: string;
-}
+export type NetlifySite = Infer<typeof netlifySiteSchema>;
 
 export const NETLIFY_EVENTS = ["deploy_failed", "deploy_created"] as const;
 export type NetlifyEvent = (typeof NETLIFY_EVENTS)[number];

@@ -1,5 +1,5 @@
 import { ESCAPE, httpUrl } from "./escape.ts";
-import type { Block, SlackMessage, TextObject } from "./message.ts";
+import { linkButtons, type SlackMessage, type TextObject } from "./message.ts";
 
 /** Mattermost renders Markdown: its escaper (src/slack/escape.ts). */
 const escapeMarkdown = ESCAPE.markdown;
@@ -84,9 +84,9 @@ const colorOf = (title: string | undefined): string => {
 
 /** `*Label*\nvalue` (format.ts's field shape) → a titled field; the title is vigie's own word. */
 const field = (object: TextObject): { title: string; value: string; short: boolean } => {
-  const match = /^\*([^*\n]+)\*\n([\s\S]*)$/.exec(object.text);
-  return match
-    ? { title: decode(match[1] as string), value: mrkdwnToMarkdown(match[2] as string), short: true }
+  const [, title, value] = /^\*([^*\n]+)\*\n([\s\S]*)$/.exec(object.text) ?? [];
+  return title !== undefined && value !== undefined
+    ? { title: decode(title), value: mrkdwnToMarkdown(value), short: true }
     : { title: "", value: textOf(object), short: false };
 };
 
@@ -96,7 +96,7 @@ export const toAttachments = (message: SlackMessage): AttachmentsPayload => {
   const texts: string[] = [];
   const fields: Array<{ title: string; value: string; short: boolean }> = [];
   const footer: string[] = [];
-  for (const block of message.blocks as Block[]) {
+  for (const block of message.blocks) {
     switch (block.type) {
       case "header":
         title ??= escapeMarkdown(block.text.text);
@@ -109,7 +109,7 @@ export const toAttachments = (message: SlackMessage): AttachmentsPayload => {
         footer.push(...block.elements.map(textOf));
         break;
       case "actions":
-        for (const element of block.elements) {
+        for (const element of linkButtons(block)) {
           const href = markdownTarget(element.url);
           titleLink ??= href ?? undefined;
           const label = escapeMarkdown(element.text.text);

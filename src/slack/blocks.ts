@@ -1,5 +1,5 @@
 import { escapeTruncated, httpUrl, truncate } from "./escape.ts";
-import type { Block, Mrkdwn, PlainText, SlackMessage } from "./message.ts";
+import type { Block, LinkButton, Mrkdwn, PlainText, SlackMessage } from "./message.ts";
 
 /**
  * The building blocks of vigie's Slack messages (run-messages.ts, digest.ts): Block Kit's limits, text
@@ -99,7 +99,7 @@ export const contextBlock = (parts: Array<string | null>): Block | null => {
   return text === "" ? null : { type: "context", elements: [mrkdwn(truncate(text, SECTION_TEXT_MAX))] };
 };
 
-export type Button = Extract<Block, { type: "actions" }>["elements"][number];
+export type Button = LinkButton;
 
 /** A link button, or null when the URL is not http(s) or too long for Slack: the message goes out anyway. */
 export const button = (label: string, url: string | null | undefined, actionId: string): Button | null => {

@@ -1,6 +1,6 @@
 import { type ControlRef, encodeControlRef, encodeStormRef } from "../slack-actions/control-ref.ts";
 import { MAX_BLOCKS } from "./blocks.ts";
-import type { Block, PlainText, SlackMessage } from "./message.ts";
+import type { PlainText, SlackMessage } from "./message.ts";
 
 /**
  * The controls of a failure message in Slack app mode (docs/architecture.md, "Acting from Slack"): Re-run,
@@ -117,4 +117,4 @@ export const stormControlsBlock = (sites: readonly string[]): ControlsBlock | nu
 export const withControls = (message: SlackMessage, controls: ControlsBlock | null): SlackMessage =>
   controls === null || message.blocks.length >= MAX_BLOCKS
     ? message
-    : { ...message, blocks: [...message.blocks, controls as unknown as Block] };
+    : { ...message, blocks: [...message.blocks, controls] };

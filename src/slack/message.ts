@@ -1,4 +1,5 @@
 import type { LogFields, Logger } from "../log.ts";
+import type { ControlsBlock } from "./controls.ts";
 
 /**
  * The Slack incoming-webhook payload vigie sends (Block Kit + fallback text). Only the block shapes vigie
@@ -20,10 +21,21 @@ export type Block =
   | { type: "section"; text?: TextObject; fields?: TextObject[] }
   | { type: "context"; elements: TextObject[] }
   | { type: "divider" }
-  | {
-      type: "actions";
-      elements: Array<{ type: "button"; text: PlainText; url: string; action_id?: string }>;
-    };
+  | { type: "actions"; elements: LinkButton[] }
+  /** The episode's controls (re-run, mute, acknowledge: src/slack/controls.ts), in Slack app mode only. */
+  | ControlsBlock;
+
+/** A button that opens a URL: vigie's own links (the run, the diff, the board). */
+export interface LinkButton {
+  type: "button";
+  text: PlainText;
+  url: string;
+  action_id?: string;
+}
+
+/** The links of an actions block; a controls block has none (its elements act, they open nothing). */
+export const linkButtons = (block: Extract<Block, { type: "actions" }>): LinkButton[] =>
+  block.elements.flatMap((element) => ("url" in element ? [element] : []));
 
 export interface SlackMessage {
   /** Plain-text fallback, shown in notifications and by clients without Block Kit. */

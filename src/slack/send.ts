@@ -1,11 +1,14 @@
 import type { FetchFunction } from "@slack/webhook";
+import { fieldOf } from "../field-of.ts";
 import { lazyImport } from "../lazy-import.ts";
 import type { Logger } from "../log.ts";
 import type { MessageFormat } from "../routing/routing.ts";
+import { oneLine } from "../text/one-line.ts";
 import { redact as redactTokens } from "../text/redact.ts";
 import { toAttachments } from "./attachments.ts";
 import { httpUrl } from "./escape.ts";
 import {
+  linkButtons,
   logSendFailure,
   MAX_RETRY_AFTER_MS,
   type SendOptions,
@@ -85,15 +88,14 @@ const redactor = (url: string): ((text: string) => string) => {
 
 /** One line, bounded, with anything token-shaped masked: what Slack said is provider text. */
 const bound = (text: string): string => {
-  const line = redactTokens(text).replace(/\s+/g, " ").trim();
-  return line.length <= REASON_MAX ? line : `${line.slice(0, REASON_MAX - 1)}…`;
+  return oneLine(redactTokens(text), REASON_MAX, "utf-16");
 };
 
 /** Node's fetch says "fetch failed" and puts the useful part (ECONNREFUSED, ENOTFOUND…) in `cause`. */
 const networkReason = (error: Error): string => {
   const cause = error.cause;
   if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code;
+    const code = fieldOf(cause, "code");
     return `network error: ${code ? `${code} ` : ""}${cause.message}`.trim();
   }
   return `network error: ${error.message}`;
@@ -250,7 +252,7 @@ export const readableMessage = (message: SlackMessage, destination: string): str
         lines.push(...block.elements.map((element) => plainText(element.text)));
         break;
       case "actions":
-        lines.push(...block.elements.map((button) => `[${button.text.text}] ${button.url}`));
+        lines.push(...linkButtons(block).map((button) => `[${button.text.text}] ${button.url}`));
         break;
       case "divider":
         break;

@@ -80,10 +80,12 @@ export const validateMessage = (message: SlackMessage): string[] => {
         const ids = new Set<string>();
         for (const [i, element] of block.elements.entries()) {
           const where = `${at}.elements[${i}]`;
-          checkText(`${where}.text`, element.text, BUTTON_TEXT_MAX, violations, "plain_text");
-          if (element.url.length > BUTTON_URL_MAX)
-            violations.push(`${where}.url: more than ${BUTTON_URL_MAX}`);
-          if (httpUrl(element.url) === null) violations.push(`${where}.url: not an http(s) URL`);
+          if ("url" in element) {
+            checkText(`${where}.text`, element.text, BUTTON_TEXT_MAX, violations, "plain_text");
+            if (element.url.length > BUTTON_URL_MAX)
+              violations.push(`${where}.url: more than ${BUTTON_URL_MAX}`);
+            if (httpUrl(element.url) === null) violations.push(`${where}.url: not an http(s) URL`);
+          }
           if (element.action_id !== undefined) {
             if (element.action_id.length > ACTION_ID_MAX) violations.push(`${where}.action_id: too long`);
             if (ids.has(element.action_id))

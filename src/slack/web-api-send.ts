@@ -1,4 +1,5 @@
 import type { LogLevel, Logger as SlackLogger } from "@slack/web-api";
+import { fieldOf } from "../field-of.ts";
 import { lazyImport } from "../lazy-import.ts";
 import type { Logger } from "../log.ts";
 import { sameOriginFetch } from "../net/same-origin-fetch.ts";
@@ -144,7 +145,7 @@ export const createWebApiSender = (options: WebApiSenderOptions): SlackSender =>
       const original = error.original;
       const timedOut = original.name === "TimeoutError" || original.name === "AbortError";
       const cause = original.cause instanceof Error ? original.cause : original;
-      const code = (cause as NodeJS.ErrnoException).code;
+      const code = fieldOf(cause, "code");
       const reason = timedOut
         ? `timeout after ${timeout} ms`
         : `network error: ${code ? `${code} ` : ""}${cause.message}`;

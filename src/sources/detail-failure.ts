@@ -75,14 +75,14 @@ export const createDetailFailure = (settings: DetailSettings, options: DetailOpt
     deadline: number,
   ): Promise<FailedAt> => {
     const started = now();
-    const wanted = detail.jobs
-      .map((job, index) => ({ job, index }))
-      .filter(({ job }) => job.jobId !== undefined && job.jobId !== null && job.excerpt === undefined);
+    const wanted = detail.jobs.flatMap((job, index) =>
+      typeof job.jobId === "number" && job.excerpt === undefined ? [{ job, jobId: job.jobId, index }] : [],
+    );
     if (wanted.length === 0) return detail;
     const reads = await Promise.all(
-      wanted.slice(0, MAX_EXCERPT_JOBS).map(async ({ job, index }) => ({
+      wanted.slice(0, MAX_EXCERPT_JOBS).map(async ({ jobId, index }) => ({
         index,
-        fetched: await read(job.jobId as number, deadline),
+        fetched: await read(jobId, deadline),
       })),
     );
     const jobsOut = detail.jobs.map((job) => ({ ...job }));

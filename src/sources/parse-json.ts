@@ -2,7 +2,7 @@ import { BadRequestError } from "../errors.ts";
 
 /**
  * JSON.parse of a body whose signature was checked over these exact bytes (read, verify, then parse:
- * STYLE.md #1); broken JSON is a 400. A "__proto__" key becomes an own property (JSON.parse never calls
+ * docs/architecture.md, "Trust boundaries"); broken JSON is a 400. A "__proto__" key becomes an own property (JSON.parse never calls
  * the setter), and the sources' schemas read named fields only, so it cannot reach Object.prototype.
  */
 export const parseJson = (text: string): unknown => {

@@ -10,7 +10,7 @@ export const authorize = (header: string | null, token: string): boolean => {
   if (header === null) return false;
   const match = /^(Bearer|Basic)\s+(\S+)\s*$/i.exec(header);
   if (!match) return false;
-  const [, scheme, credentials] = match as unknown as [string, string, string];
+  const [, scheme = "", credentials = ""] = match;
   let presented: string;
   if (scheme.toLowerCase() === "bearer") {
     presented = credentials;

@@ -1,3 +1,4 @@
+import { oneOf } from "../one-of.ts";
 import { type Html, html } from "./html.ts";
 import type { OpenEpisode, StatusReport } from "./read-status.ts";
 
@@ -25,7 +26,7 @@ export const parseBoardFilter = (params: URLSearchParams): BoardFilter => {
   const source = field(params, "source");
   return {
     site: field(params, "site"),
-    source: source !== null && (SOURCES as readonly string[]).includes(source) ? source : null,
+    source: source !== null && oneOf(SOURCES, source) ? source : null,
     branch: field(params, "branch"),
   };
 };

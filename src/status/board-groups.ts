@@ -52,7 +52,10 @@ export const groupEpisodes = (episodes: readonly OpenEpisode[]): EpisodeRow[] =>
   const groups: EpisodeRow[] = [...byKey.values()]
     .filter((list) => list.length >= GROUP_MIN)
     .sort((a, b) => b.length - a.length)
-    .map((list) => ({ kind: "group", label: whatFailedLabel(list[0] as OpenEpisode), episodes: list }));
+    .flatMap((list): EpisodeRow[] => {
+      const [first] = list;
+      return first === undefined ? [] : [{ kind: "group", label: whatFailedLabel(first), episodes: list }];
+    });
   const grouped = new Set(groups.flatMap((row) => (row.kind === "group" ? row.episodes : [])));
   return [
     ...groups,
@@ -75,14 +78,11 @@ export const foldRecoveries = (recoveries: readonly RecoveryRow[]): RecoveryGrou
   const rows: RecoveryGroup[] = [];
   let i = 0;
   while (i < newestFirst.length) {
-    const first = newestFirst[i] as RecoveryRow;
+    const first = newestFirst[i];
+    if (first === undefined) break;
     const start = Date.parse(first.closedAt);
     let j = i + 1;
-    while (
-      j < newestFirst.length &&
-      start - Date.parse((newestFirst[j] as RecoveryRow).closedAt) <= STORM_FOLD_MS
-    )
-      j++;
+    while (j < newestFirst.length && start - Date.parse(newestFirst[j]?.closedAt ?? "") <= STORM_FOLD_MS) j++;
     const run = newestFirst.slice(i, j);
     if (run.length >= GROUP_MIN) {
       rows.push({

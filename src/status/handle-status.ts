@@ -5,6 +5,7 @@ import { lazyImport } from "../lazy-import.ts";
 import { describeError, type Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import { authorize } from "./authorize.ts";
+import { asSummary } from "./status-schema.ts";
 
 /** What an authorised request needs, loaded then: a refused or switched-off request never parses it. */
 const loadSilences = lazyImport(() => import("../silences/handle-silences.ts"));
@@ -102,7 +103,8 @@ export const handleStatus = async (req: Request, deps: StatusDeps): Promise<Resp
     const report = await readStatus(deps.store(), config, now);
     const headers = { "cache-control": "no-store" };
     if (/\bapplication\/json\b/i.test(req.headers.get("accept") ?? "")) {
-      return answer(jsonResponse(200, { ...report }, headers), "json");
+      // What doctor reads of it is status-schema.ts's statusSummarySchema (asSummary checks the fit).
+      return answer(jsonResponse(200, { ...asSummary(report), ...report }, headers), "json");
     }
     return answer(
       new Response(

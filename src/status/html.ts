@@ -42,9 +42,4 @@ const render = (value: HtmlValue): string => {
 export const raw = (text: string): Html => new Html(text);
 
 export const html = (strings: TemplateStringsArray, ...values: readonly HtmlValue[]): Html =>
-  new Html(
-    strings.reduce(
-      (out, part, i) => out + part + (i < values.length ? render(values[i] as HtmlValue) : ""),
-      "",
-    ),
-  );
+  new Html(strings.reduce((out, part, i) => out + part + render(values[i]), ""));

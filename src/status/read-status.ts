@@ -102,7 +102,7 @@ export interface StatusReport {
 /**
  * Bounds: a status read must answer within a synchronous function's 60 s
  * (https://docs.netlify.com/build/functions/configuration) even with thousands of keys: with 500 open
- * episodes it is about 830 reads in 17 waves (BENCHMARKS.md, "The board").
+ * episodes it is about 830 reads in 17 waves (the board's figures in BENCHMARKS.md).
  */
 export const MAX_OUTBOX_READS = 300;
 export const MAX_EPISODES_LISTED = 500;
@@ -185,7 +185,7 @@ export const readStatus = async (store: Store, config: Config, now: number): Pro
     (day, i) =>
       day ??
       ({
-        day: days[i] as string,
+        day: days[i] ?? "",
         opened: 0,
         closed: 0,
         sites: [],

@@ -38,9 +38,15 @@ const PARALLEL = 50;
 export const parseAge = (text: string): number | null => {
   const match = /^(\d+)\s*(s|m|min|h|d)$/i.exec(text.trim());
   if (!match) return null;
-  const unit = { s: 1_000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 }[
-    (match[2] as string).toLowerCase() as "s" | "m" | "min" | "h" | "d"
-  ];
+  const units: Readonly<Record<string, number>> = {
+    s: 1_000,
+    m: 60_000,
+    min: 60_000,
+    h: 3_600_000,
+    d: 86_400_000,
+  };
+  const unit = units[(match[2] ?? "").toLowerCase()];
+  if (unit === undefined) return null;
   const ms = Number(match[1]) * unit;
   return ms > 0 ? ms : null;
 };

@@ -29,8 +29,8 @@ export interface BlobsStoreOptions {
   /**
    * When set (epoch ms), each call may take until then instead of `callTimeoutMs`: the caller's own deadline
    * (the webhook's answer, processing's budget) bounds the wait, so a store that is slow but answering,
-   * as the local Blobs server is under a burst, is not taken for an unreachable one (issue 9: "503 only
-   * when the store is really unreachable").
+   * as the local Blobs server is under a burst, is not taken for an unreachable one (a 503 only when the
+   * store is really unreachable: docs/architecture.md).
    */
   readonly deadline?: number;
   readonly now?: () => number;

@@ -8,9 +8,14 @@ import type { Entry, Store } from "./store.ts";
  * writer got there first. Running out of attempts is an outcome (`contention`), not an exception: the
  * caller leaves the work to the sweep rather than failing the delivery.
  */
-export type Decision<T> =
+/**
+ * `R` is the stored record's type: `parse` may read a view of it (a count out of `{ n }`), `next` is the
+ * whole record written back. `conditionalUpdate<S, T, R>` (or a `decide` returning `Decision<T, R>`)
+ * checks every written value against it; `Decision<T>` leaves it unchecked.
+ */
+export type Decision<T, R = unknown> =
   /** Write `next`, then return `value`. */
-  | { readonly write: true; readonly next: unknown; readonly value: T }
+  | { readonly write: true; readonly next: R; readonly value: T }
   /** Nothing to write: return `value` as it is. */
   | { readonly write: false; readonly value: T };
 
@@ -34,11 +39,11 @@ const DEFAULT_ATTEMPTS = 25;
 /** Full jitter, 5 ms doubling to 200 ms: concurrent losers spread out instead of colliding again. */
 const backoff = (attempt: number): number => Math.min(200, 5 * 2 ** Math.min(attempt, 5)) * Math.random();
 
-export const conditionalUpdate = async <S, T>(
+export const conditionalUpdate = async <S, T, R = unknown>(
   store: Store,
   key: string,
   parse: (value: unknown) => S,
-  decide: (current: S, exists: boolean) => Decision<T> | Promise<Decision<T>>,
+  decide: (current: S, exists: boolean) => Decision<T, R> | Promise<Decision<T, R>>,
   options: UpdateOptions = {},
 ): Promise<UpdateOutcome<T>> => {
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;

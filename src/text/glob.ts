@@ -32,7 +32,7 @@ export interface GlobOptions {
 const tokenize = (glob: string): Token[] => {
   const tokens: Token[] = [];
   for (let i = 0; i < glob.length; i++) {
-    const char = glob[i] as string;
+    const char = glob.charAt(i);
     let token: Token;
     if (char === "*" && glob[i + 1] === "*") {
       token = { kind: "globstar" };
@@ -79,13 +79,13 @@ export const compileGlob = (glob: string, options: GlobOptions = {}): GlobMatche
       let next = new Uint8Array(size + 1);
       add(current, 0);
       for (let at = 0; at < text.length; at++) {
-        const char = text[at] as string;
+        const char = text.charAt(at);
         next.fill(0);
         let alive = false;
         for (let i = 0; i < size; i++) {
           step();
-          if (current[i] !== 1) continue;
-          const token = tokens[i] as Token;
+          const token = tokens[i];
+          if (current[i] !== 1 || token === undefined) continue;
           if (token.kind === "globstar" || (token.kind === "star" && char !== "/")) {
             add(next, i);
             alive = true;

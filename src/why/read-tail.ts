@@ -32,8 +32,13 @@ export const readTail = async (
       read += value.byteLength;
       chunks.push(value);
       kept += value.byteLength;
-      while (chunks.length > 1 && kept - (chunks[0] as Uint8Array).byteLength >= maxBytes) {
-        kept -= (chunks.shift() as Uint8Array).byteLength;
+      for (
+        let first = chunks[0];
+        chunks.length > 1 && first && kept - first.byteLength >= maxBytes;
+        first = chunks[0]
+      ) {
+        chunks.shift();
+        kept -= first.byteLength;
         dropped = true;
       }
       if (read >= maxRead) {

@@ -1,3 +1,4 @@
+import { cutText } from "../text/one-line.ts";
 import { isErrorLine, isGenericError, isStackFrame } from "./error-lines.ts";
 import { EXCERPT_LINE_MAX, EXCERPT_MAX_CHARS, EXCERPT_MAX_LINES } from "./excerpt-bounds.ts";
 import { type LogLine, logLines } from "./log-lines.ts";
@@ -125,11 +126,7 @@ const failedBlock = (blocks: readonly Block[]): Block | null => {
 };
 
 /** At most `max` code points, "…" marking a cut. */
-const cut = (text: string, max: number): string => {
-  if (text.length <= max) return text;
-  const characters = Array.from(text);
-  return characters.length <= max ? text : `${characters.slice(0, max - 1).join("")}…`;
-};
+const cut = cutText;
 
 /** `line` on lines of at most EXCERPT_LINE_MAX code points, the continuations indented. */
 const wrap = (line: string): string[] => {
@@ -156,7 +153,8 @@ const windowFrom = (items: readonly Item[], from: number, key: number): string[]
   let total = 0;
   let previousFrame = false;
   for (let i = from; i < items.length && lines.length < EXCERPT_MAX_LINES; i++) {
-    const item = items[i] as Item;
+    const item = items[i];
+    if (item === undefined) break;
     const frame = isStackFrame(item.text);
     // A stack's first frame says where; the others only fill the excerpt.
     if (frame && previousFrame) continue;
@@ -192,7 +190,7 @@ export const selectExcerpt = (log: string, options: { partialStart?: boolean } =
     let from = items.length;
     let total = 0;
     while (from > 0 && items.length - from < EXCERPT_MAX_LINES) {
-      const size = Math.min(Array.from((items[from - 1] as Item).text).length, EXCERPT_LINE_MAX) + 1;
+      const size = Math.min(Array.from(items[from - 1]?.text ?? "").length, EXCERPT_LINE_MAX) + 1;
       if (total + size > EXCERPT_MAX_CHARS) break;
       total += size;
       from -= 1;
@@ -203,5 +201,6 @@ export const selectExcerpt = (log: string, options: { partialStart?: boolean } =
   }
   const lines = windowFrom(items, Math.max(0, key - CONTEXT_BEFORE), key);
   // The key is signed whole (up to KEY_MAX): cut at 200, two sites' same error would be cut apart.
-  return lines.length === 0 ? null : { lines, key: keepable((items[key] as Item).text, KEY_MAX) };
+  const keyItem = items[key];
+  return lines.length === 0 || keyItem === undefined ? null : { lines, key: keepable(keyItem.text, KEY_MAX) };
 };

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { describe, expect } from "vitest";
-import { failedRunPayload, runPayload } from "../fixtures/github.ts";
+import { failedRunPayload, runPayload } from "../../samples/github.ts";
 import { vigieTest } from "./fixture.ts";
 import { postGithub, slackReply } from "./harness.ts";
 import { GITHUB_SECRET } from "./support.ts";

@@ -6,7 +6,7 @@
  */
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failedRunPayload, runPayload } from "../fixtures/github.ts";
+import { failedRunPayload, runPayload } from "../../samples/github.ts";
 import {
   postGithub,
   type SlackReply,

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
-import { failedRunPayload } from "../fixtures/github.ts";
-import { failedDeploy } from "../fixtures/netlify.ts";
+import { failedRunPayload } from "../../samples/github.ts";
+import { failedDeploy } from "../../samples/netlify.ts";
 import { vigieTest, vigieWith } from "./fixture.ts";
 import { postGithub, postNetlify } from "./harness.ts";
 import {

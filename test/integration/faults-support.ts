@@ -8,12 +8,12 @@ import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { BlobsServer } from "@netlify/blobs/server";
+import { signGithub } from "../../samples/github.ts";
+import { signNetlify } from "../../samples/netlify.ts";
 import { PREFIX } from "../../src/pipeline/keys.ts";
 import type { OutboxState } from "../../src/pipeline/outbox.ts";
 import { parseOutboxEntry } from "../../src/pipeline/records.ts";
 import { BlobsStore } from "../../src/store/blobs-store.ts";
-import { signGithub } from "../fixtures/github.ts";
-import { signNetlify } from "../fixtures/netlify.ts";
 import { vigieTest } from "./fixture.ts";
 import {
   type Answer,

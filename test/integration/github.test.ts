@@ -5,8 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
+import { failedRunPayload, runPayload, signGithub, withField } from "../../samples/github.ts";
 import { validateMessage } from "../../src/slack/format.ts";
-import { failedRunPayload, runPayload, signGithub, withField } from "../fixtures/github.ts";
 // Every test gets the file's vigie and Slack stand-in, started once (fixture.ts).
 import { vigieTest as it } from "./fixture.ts";
 import { postGithub, slackReply } from "./harness.ts";

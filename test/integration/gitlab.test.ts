@@ -9,8 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
-import { validateMessage } from "../../src/slack/format.ts";
-import { failedRunPayload } from "../fixtures/github.ts";
+import { failedRunPayload } from "../../samples/github.ts";
 import {
   canceledPipeline,
   failedBuildPipeline,
@@ -19,7 +18,8 @@ import {
   type PipelineOptions,
   pipelinePayload,
   signGitlab,
-} from "../fixtures/gitlab.ts";
+} from "../../samples/gitlab.ts";
+import { validateMessage } from "../../src/slack/format.ts";
 import { vigieTest } from "./fixture.ts";
 import { type GitlabPostOptions, postGithub, postGitlab } from "./harness.ts";
 import {

@@ -30,10 +30,10 @@ import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { signGithub } from "../../samples/github.ts";
+import { type GitlabHeaderOptions, gitlabHeaders } from "../../samples/gitlab.ts";
+import { netlifyEventFor, signNetlify } from "../../samples/netlify.ts";
 import { buildFunctions } from "../../scripts/build-functions.ts";
-import { signGithub } from "../fixtures/github.ts";
-import { type GitlabHeaderOptions, gitlabHeaders } from "../fixtures/gitlab.ts";
-import { netlifyEventFor, signNetlify } from "../fixtures/netlify.ts";
 
 /** The repository root (this file is test/integration/harness.ts). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -464,6 +464,8 @@ export interface SlackStandInOptions {
    * `true` means { limit: 1, windowMs: 1000, retryAfterSeconds: 1 }. Checked before the queue.
    */
   strictRate?: boolean | { limit?: number; windowMs?: number; retryAfterSeconds?: number };
+  /** The clock of `at` and of the rate window (default Date.now): a test of the window injects its own. */
+  now?: () => number;
 }
 
 export interface SlackStandIn {
@@ -547,7 +549,7 @@ export const startSlackStandIn = async (options: SlackStandInOptions = {}): Prom
       }
       const request: SlackRequest = {
         index: messages.length,
-        at: Date.now(),
+        at: (options.now ?? Date.now)(),
         method: req.method ?? "",
         path: req.url ?? "",
         headers: req.headers,

@@ -5,8 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
-import { validateMessage } from "../../src/slack/format.ts";
-import { failedRunPayload } from "../fixtures/github.ts";
+import { failedRunPayload } from "../../samples/github.ts";
 import {
   cancelledDeploy,
   failedDeploy,
@@ -16,7 +15,8 @@ import {
   signNetlify,
   skippedDeploy,
   unsignedNetlifyToken,
-} from "../fixtures/netlify.ts";
+} from "../../samples/netlify.ts";
+import { validateMessage } from "../../src/slack/format.ts";
 // Every test gets the file's vigie and Slack stand-in, started once (fixture.ts).
 import { vigieTest as it } from "./fixture.ts";
 import { postGithub, postNetlify } from "./harness.ts";

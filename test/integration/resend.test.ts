@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
-import { failedRunPayload } from "../fixtures/github.ts";
+import { failedRunPayload } from "../../samples/github.ts";
 import { vigieTest } from "./fixture.ts";
 import { postGithub, slackReply } from "./harness.ts";
 import { runScript } from "./run-script.ts";

@@ -5,8 +5,8 @@
  * ts, chat.update, 429) behind SLACK_API_URL for a channel reached with SLACK_BOT_TOKEN.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failedRunPayload, runPayload } from "../fixtures/github.ts";
-import { failedDeploy } from "../fixtures/netlify.ts";
+import { failedRunPayload, runPayload } from "../../samples/github.ts";
+import { failedDeploy } from "../../samples/netlify.ts";
 import { startWebApiStandIn, type WebApiStandIn, webApiReply } from "../fixtures/slack-web-api.ts";
 import {
   postGithub,
@@ -211,8 +211,9 @@ describe("routing to several destinations (real functions, webhook and Web API s
     expect(logs).not.toContain(new URL(themes.url).pathname);
   });
 
-  it("globs answer in linear time: a long pushed branch and a long site name against starry globs", async () => {
-    const started = Date.now();
+  // Linear time itself is counted in steps, not measured (test/unit/text/glob.test.ts); here the long names
+  // go through the real route and are matched as they should be.
+  it("globs answer long names: a long pushed branch and a long site name against starry globs", async () => {
     const branch = `release-${"-".repeat(150)}x/`;
     expect(await fail("rt-org/glob-branch", { branch })).toMatchObject({
       status: 200,
@@ -221,8 +222,6 @@ describe("routing to several destinations (real functions, webhook and Web API s
     const site = `rt-org/${"a".repeat(93)}`;
     expect(await fail(site)).toMatchObject({ status: 200, json: { status: "notified" } });
     await waitForDeliveredNaming(main, site);
-    // The backtracking expressions took 11.5 s on the branch alone, past GitHub's 10 s.
-    expect(Date.now() - started).toBeLessThan(8_000);
   });
 
   it("a Mattermost destination gets payload text neutralised for Markdown", async () => {

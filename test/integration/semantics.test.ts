@@ -13,10 +13,10 @@
  * sweep queuing one reminder per period with an injected clock).
  */
 import { describe, expect } from "vitest";
+import { failedRunPayload, runPayload } from "../../samples/github.ts";
+import { cancelledDeploy, failedDeploy, readyDeploy } from "../../samples/netlify.ts";
 import { validateMessage } from "../../src/slack/format.ts";
 import type { SlackMessage } from "../../src/slack/message.ts";
-import { failedRunPayload, runPayload } from "../fixtures/github.ts";
-import { cancelledDeploy, failedDeploy, readyDeploy } from "../fixtures/netlify.ts";
 import { about, at, drainOutbox, faultsTest, sleep } from "./faults-support.ts";
 import type { SlackRequest } from "./harness.ts";
 

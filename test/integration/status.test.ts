@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
-import { failedRunPayload } from "../fixtures/github.ts";
+import { failedRunPayload } from "../../samples/github.ts";
 import { vigieTest } from "./fixture.ts";
 import { postGithub } from "./harness.ts";
 import { runScript } from "./run-script.ts";

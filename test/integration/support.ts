@@ -2,7 +2,7 @@
  * Small helpers shared by the end-to-end webhook tests (github, netlify, dry-run). Everything that runs
  * a process or a server lives in harness.ts; this file only reads what the harness records.
  */
-import type { SlackMessage } from "../../src/slack/message.ts";
+import { linkButtons, type SlackMessage } from "../../src/slack/message.ts";
 import type { SlackRequest, SlackStandIn, Vigie } from "./harness.ts";
 
 export const GITHUB_SECRET = "it-github-secret-0f1e2d3c4b5a";
@@ -90,7 +90,7 @@ const blockTexts = (block: Block): string[] => {
     case "context":
       return block.elements.map((element) => element.text);
     case "actions":
-      return block.elements.map((element) => `${element.text.text} ${element.url}`);
+      return linkButtons(block).map((element) => `${element.text.text} ${element.url}`);
     default:
       return [];
   }
@@ -100,7 +100,7 @@ const blockTexts = (block: Block): string[] => {
 export const buttons = (message: SlackMessage): Array<{ text: string; url: string }> =>
   message.blocks.flatMap((block) =>
     block.type === "actions"
-      ? block.elements.map((element) => ({ text: element.text.text, url: element.url }))
+      ? linkButtons(block).map((element) => ({ text: element.text.text, url: element.url }))
       : [],
   );
 

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
+import { failedRunPayload } from "../../samples/github.ts";
 import { validateMessage } from "../../src/slack/format.ts";
-import { failedRunPayload } from "../fixtures/github.ts";
 import { type Canned, jobsKey, startGithubApi } from "../fixtures/github-api.ts";
 import { annotation, job, steps } from "../fixtures/github-jobs.ts";
 import { vigieTest, vigieWith } from "./fixture.ts";

@@ -7,12 +7,12 @@
  * The storm runs last: the tests before it open fewer episodes than STORM_THRESHOLD.
  */
 import { describe, expect } from "vitest";
+import { failedRunPayload } from "../../samples/github.ts";
+import { failedBuildPipeline } from "../../samples/gitlab.ts";
 import { validateMessage } from "../../src/slack/format.ts";
 import type { SlackMessage } from "../../src/slack/message.ts";
-import { failedRunPayload } from "../fixtures/github.ts";
 import { type GithubApi, jobsKey, startGithubApi } from "../fixtures/github-api.ts";
 import { job, steps } from "../fixtures/github-jobs.ts";
-import { failedBuildPipeline } from "../fixtures/gitlab.ts";
 import { startGitlabApi } from "../fixtures/gitlab-api.ts";
 import { fixtureLog, hugeGithubLog } from "../unit/why/logs.ts";
 import { createSender, drainOutbox, peekStore, sleep } from "./faults-support.ts";

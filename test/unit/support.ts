@@ -4,15 +4,15 @@
  * described alike so that a rule shared by both can run as one `it.each`.
  */
 import { expect } from "vitest";
-import type { Config } from "../../src/config.ts";
-import { handleWebhook, type WebhookDeps } from "../../src/http/handle-webhook.ts";
-import { memoryLogger } from "../../src/log.ts";
-import type { PipelineDeps } from "../../src/pipeline/pipeline.ts";
-import { githubSource } from "../../src/sources/github/github-source.ts";
-import { netlifySource } from "../../src/sources/netlify/netlify-source.ts";
-import type { Source } from "../../src/sources/source.ts";
-import { MemoryStore } from "../../src/store/memory-store.ts";
-import { failedRunPayload, runPayload, signGithub } from "../fixtures/github.ts";
+import { failedRunPayload, runPayload, signGithub } from "../../samples/github.ts";
+import {
+  canceledPipeline,
+  failedBuildPipeline,
+  GITLAB_PREVIOUS_TOKEN,
+  GITLAB_TEST_TOKEN,
+  gitlabHeaders,
+  pipelinePayload,
+} from "../../samples/gitlab.ts";
 import {
   cancelledDeploy,
   failedDeploy,
@@ -23,7 +23,16 @@ import {
   readyDeploy,
   SKEW_PROTECTION_TOKEN,
   signNetlify,
-} from "../fixtures/netlify.ts";
+} from "../../samples/netlify.ts";
+import type { Config } from "../../src/config.ts";
+import { handleWebhook, type WebhookDeps } from "../../src/http/handle-webhook.ts";
+import { memoryLogger } from "../../src/log.ts";
+import type { PipelineDeps } from "../../src/pipeline/pipeline.ts";
+import { githubSource } from "../../src/sources/github/github-source.ts";
+import { gitlabSource } from "../../src/sources/gitlab/gitlab-source.ts";
+import { netlifySource } from "../../src/sources/netlify/netlify-source.ts";
+import type { Source } from "../../src/sources/source.ts";
+import { MemoryStore } from "../../src/store/memory-store.ts";
 import { Clock } from "./clock.ts";
 import { FakeSlack } from "./fake-slack.ts";
 
@@ -38,6 +47,7 @@ export type Env = Record<string, string | undefined>;
 export const baseEnv: Env = {
   GITHUB_WEBHOOK_SECRET: GITHUB_SECRET,
   NETLIFY_WEBHOOK_SECRET: NETLIFY_TEST_SECRET,
+  GITLAB_WEBHOOK_TOKEN: GITLAB_TEST_TOKEN,
   SLACK_WEBHOOK_URL: SLACK_URL,
 };
 
@@ -45,6 +55,7 @@ export const withPrevious: Env = {
   ...baseEnv,
   GITHUB_WEBHOOK_SECRET_PREVIOUS: GITHUB_PREVIOUS_SECRET,
   NETLIFY_WEBHOOK_SECRET_PREVIOUS: NETLIFY_PREVIOUS_SECRET,
+  GITLAB_WEBHOOK_TOKEN_PREVIOUS: GITLAB_PREVIOUS_TOKEN,
 };
 
 export interface Answer {
@@ -192,13 +203,18 @@ export interface Signed {
 }
 
 export interface SourceCase {
-  readonly name: "github" | "netlify";
+  readonly name: "github" | "netlify" | "gitlab";
   readonly source: Source;
-  readonly secretVariable: "GITHUB_WEBHOOK_SECRET" | "NETLIFY_WEBHOOK_SECRET";
-  readonly previousVariable: "GITHUB_WEBHOOK_SECRET_PREVIOUS" | "NETLIFY_WEBHOOK_SECRET_PREVIOUS";
+  readonly secretVariable: "GITHUB_WEBHOOK_SECRET" | "NETLIFY_WEBHOOK_SECRET" | "GITLAB_WEBHOOK_TOKEN";
+  readonly previousVariable:
+    | "GITHUB_WEBHOOK_SECRET_PREVIOUS"
+    | "NETLIFY_WEBHOOK_SECRET_PREVIOUS"
+    | "GITLAB_WEBHOOK_TOKEN_PREVIOUS";
   readonly secret: string;
   readonly previousSecret: string;
   readonly signatureHeader: string;
+  /** Whether the signature covers the body (GitHub, Netlify); GitLab's token is the same for any body. */
+  readonly signsBody: boolean;
   sign(secret: string, body: string): Promise<string>;
   /** A POST as this source makes it, with any body (string or stream). */
   request(body: BodyInit | null, options?: RequestOptions): Request;
@@ -246,6 +262,7 @@ export const github: SourceCase = {
   secret: GITHUB_SECRET,
   previousSecret: GITHUB_PREVIOUS_SECRET,
   signatureHeader: "x-hub-signature-256",
+  signsBody: true,
   sign: signGithub,
   request(body, options = {}) {
     const headers = new Headers({
@@ -281,6 +298,7 @@ export const netlify: SourceCase = {
   secret: NETLIFY_TEST_SECRET,
   previousSecret: NETLIFY_PREVIOUS_SECRET,
   signatureHeader: "x-webhook-signature",
+  signsBody: true,
   sign: (secret, body) => signNetlify(secret, body),
   request(body, options = {}) {
     const headers = new Headers({ "content-type": "application/json", "user-agent": "Netlify" });
@@ -308,4 +326,42 @@ export const netlify: SourceCase = {
   deliveryOf: () => expect.stringMatching(/\S/),
 };
 
-export const sources: readonly SourceCase[] = [github, netlify];
+let gitlabPipelines = 0;
+
+/** GitLab's "signature" is the hook's secret token itself, sent as it is in X-Gitlab-Token. */
+export const gitlab: SourceCase = {
+  name: "gitlab",
+  source: gitlabSource,
+  secretVariable: "GITLAB_WEBHOOK_TOKEN",
+  previousVariable: "GITLAB_WEBHOOK_TOKEN_PREVIOUS",
+  secret: GITLAB_TEST_TOKEN,
+  previousSecret: GITLAB_PREVIOUS_TOKEN,
+  signatureHeader: "x-gitlab-token",
+  signsBody: false,
+  sign: async (secret) => secret,
+  request(body, options = {}) {
+    const headers = new Headers(
+      gitlabHeaders("", {
+        token: options.signature ?? null,
+        ...(options.event === undefined ? {} : { event: options.event }),
+        ...(options.delivery === undefined ? {} : { idempotencyKey: options.delivery }),
+      }),
+    );
+    for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
+    return post("http://localhost/webhooks/gitlab", headers, body, options.method);
+  },
+  failure: (options = {}) =>
+    failedBuildPipeline({
+      pipelineId: 3_000_000 + ++gitlabPipelines,
+      ...(options.branch === undefined ? {} : { ref: options.branch }),
+      ...(options.site === undefined ? {} : { project: options.site }),
+    }),
+  success: () => pipelinePayload({ pipelineId: 3_000_000 + ++gitlabPipelines }),
+  cancelled: () => canceledPipeline({ pipelineId: 3_000_000 + ++gitlabPipelines }),
+  signed(payload, options = {}) {
+    return makeSigned(gitlab, payload, options);
+  },
+  deliveryOf: (_body, delivery) => delivery,
+};
+
+export const sources: readonly SourceCase[] = [github, netlify, gitlab];

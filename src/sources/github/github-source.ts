@@ -1,4 +1,5 @@
 import { BadRequestError } from "../../errors.ts";
+import { fieldOf } from "../../field-of.ts";
 import { describeIssue } from "../describe-issue.ts";
 import { parseJsonObject } from "../parse-json.ts";
 import type { Interpretation, RawBody, Source } from "../source.ts";
@@ -9,7 +10,7 @@ import { verifySignature } from "./verify-signature.ts";
 /** GitHub's delivery ids are GUIDs; anything else is shown as "unknown" rather than echoed into logs. */
 const DELIVERY_ID = /^[\w-]{1,100}$/;
 
-/** Read-verify-parse (STYLE.md #1): the text was verified as sent, only now is it parsed. */
+/** Read, verify, then parse (src/sources/parse-json.ts): the text was verified as sent, only now is it parsed. */
 const parsePayload = (body: RawBody, headers: Headers): unknown => {
   const mediaType = (headers.get("content-type") ?? "").split(";", 1)[0]?.trim().toLowerCase();
   let json = body.text;
@@ -49,7 +50,7 @@ export const githubSource: Source = {
     }
     // Narrow first: a run that is not completed (requested, in_progress: two of every three deliveries of
     // an org webhook) is answered from its `action` alone; only completed runs are validated in full.
-    const action = (payload as { action?: unknown }).action;
+    const action = fieldOf(payload, "action");
     if (typeof action === "string" && action !== "completed") {
       return {
         kind: "skip",

@@ -2,6 +2,7 @@ import { request as octokitRequest } from "@octokit/request";
 import { array, nullable, number, object, optional, string } from "zod/mini";
 import type { FailedAt, GithubRunEvent } from "../../event.ts";
 import { type FailedJob, failedAt, MAX_FAILED_JOBS } from "../../failed-at.ts";
+import { fieldOf } from "../../field-of.ts";
 import { describeError, type Logger } from "../../log.ts";
 import { CrossOriginError, ResponseTooLargeError, sameOriginFetch } from "../../net/same-origin-fetch.ts";
 import { redact } from "../../text/redact.ts";
@@ -170,8 +171,7 @@ export interface JobsOptions {
 export type JobsLookup = (event: GithubRunEvent, deadline: number) => Promise<JobsResult>;
 
 const headerNumber = (headers: unknown, name: string): number | null => {
-  const raw =
-    typeof headers === "object" && headers !== null ? (headers as Record<string, unknown>)[name] : undefined;
+  const raw = fieldOf(headers, name);
   const value = raw === undefined || raw === null ? Number.NaN : Number(raw);
   return Number.isFinite(value) ? value : null;
 };
@@ -190,14 +190,15 @@ export const explainJobsError = (
     return { kind: "too_large", message: `GitHub's answer is larger than ${cause.maxBytes} bytes: not read` };
   }
   if (cause instanceof CrossOriginError) return { kind: "error", message: redact(cause.message) };
-  const { status, response } = (error ?? {}) as { status?: unknown; response?: { headers?: unknown } };
+  const status = fieldOf(error, "status");
+  const response = fieldOf(error, "response");
   if (typeof status !== "number" || response === undefined) {
     return {
       kind: "unreachable",
       message: `GitHub API unreachable (${redact(String(describeError(error).error)).slice(0, 200)}); check GITHUB_API_URL`,
     };
   }
-  const headers = response.headers;
+  const headers = fieldOf(response, "headers");
   const text = error instanceof Error ? error.message : "";
   // https://docs.github.com/rest/using-the-rest-api/troubleshooting-the-rest-api#rate-limit-errors
   if (

@@ -1,4 +1,5 @@
 import { BadRequestError } from "../../errors.ts";
+import { fieldOf } from "../../field-of.ts";
 import { lazyImport } from "../../lazy-import.ts";
 import { describeIssue } from "../describe-issue.ts";
 import { parseJsonObject } from "../parse-json.ts";
@@ -69,7 +70,7 @@ export const gitlabSource: Source = {
     const payload = parseJsonObject(body.text);
     // Narrow first: a pipeline that is not finished (created, pending, running: most of a hook's
     // deliveries) is answered from its status alone; only finished ones are validated in full.
-    const status = (payload as { object_attributes?: { status?: unknown } }).object_attributes?.status;
+    const status = fieldOf(fieldOf(payload, "object_attributes"), "status");
     if (typeof status === "string" && pipelineStatus(status).kind === "unfinished") {
       return {
         kind: "skip",

@@ -1,4 +1,5 @@
 import type { NetlifyDeployEvent } from "../../event.ts";
+import { cutText } from "../../text/one-line.ts";
 import type { Interpretation } from "../source.ts";
 import { classifyDeploy } from "./cancel-rules.ts";
 import { failedStage } from "./failed-stage.ts";
@@ -20,10 +21,7 @@ const firstLine = (title: string | null | undefined): string | null =>
   );
 
 /** At most `max` characters (code points, so no surrogate pair is cut), "…" marking a cut. */
-const bounded = (text: string, max: number): string => {
-  const characters = Array.from(text);
-  return characters.length <= max ? text : `${characters.slice(0, max - 1).join("")}…`;
-};
+const bounded = (text: string, max: number): string => cutText(text, max);
 
 export const deployLogsUrl = (deploy: Pick<DeployPayload, "name" | "id">): string =>
   `https://app.netlify.com/sites/${encodeURIComponent(deploy.name)}/deploys/${encodeURIComponent(deploy.id)}`;

@@ -1,3 +1,4 @@
+import { asFailure, githubEvent, gitlabEvent, netlifyEvent } from "../../../samples/events.ts";
 import {
   digestNotice,
   failureNotice,
@@ -7,7 +8,6 @@ import {
   updateNotice,
 } from "../../../src/destinations/notice.ts";
 import type { FailureEvent, RunEvent } from "../../../src/event.ts";
-import { asFailure, githubEvent, gitlabEvent, netlifyEvent } from "../../fixtures/events.ts";
 
 /** Text a payload may carry to ping, link, format or call a function in some receiver's markup. */
 export const HOSTILE =

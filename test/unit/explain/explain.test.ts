@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { failedRunPayload, runPayload } from "../../../samples/github.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { decisionOf, renderExplanation } from "../../../src/explain/decisions.ts";
 import { explainSite } from "../../../src/explain/explain-site.ts";
@@ -6,7 +7,6 @@ import type { ExplainedRun, Explanation } from "../../../src/explain/explanation
 import { explanationSchema } from "../../../src/explain/explanation.ts";
 import { memoryLogger } from "../../../src/log.ts";
 import { handleStatus } from "../../../src/status/handle-status.ts";
-import { failedRunPayload, runPayload } from "../../fixtures/github.ts";
 import { slackAnswers } from "../fake-slack.ts";
 import { baseEnv, github, netlify, webhookHarness } from "../support.ts";
 

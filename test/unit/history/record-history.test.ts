@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { asFailure, githubEvent } from "../../../samples/events.ts";
 import { loadConfig } from "../../../src/config.ts";
 import type { FailureEvent } from "../../../src/event.ts";
 import {
@@ -17,7 +18,6 @@ import type { PipelineDeps } from "../../../src/pipeline/pipeline.ts";
 import { parseStream } from "../../../src/pipeline/records.ts";
 import { scanStreams } from "../../../src/pipeline/sweep/scan.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
-import { asFailure, githubEvent } from "../../fixtures/events.ts";
 import { Clock } from "../clock.ts";
 import { FakeSlack } from "../fake-slack.ts";
 

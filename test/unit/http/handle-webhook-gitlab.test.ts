@@ -1,7 +1,6 @@
 /** POST /webhooks/gitlab through handleWebhook: the in-memory store, a recording Slack, a test clock. */
 import { afterEach, describe, expect, it } from "vitest";
-import { gitlabSource } from "../../../src/sources/gitlab/gitlab-source.ts";
-import { failedRunPayload } from "../../fixtures/github.ts";
+import { failedRunPayload } from "../../../samples/github.ts";
 import {
   build,
   CI_VARIABLE_VALUE,
@@ -17,7 +16,8 @@ import {
   passedWithWarningsPipeline,
   pipelinePayload,
   skippedPipeline,
-} from "../../fixtures/gitlab.ts";
+} from "../../../samples/gitlab.ts";
+import { gitlabSource } from "../../../src/sources/gitlab/gitlab-source.ts";
 import {
   baseEnv,
   type Env,
@@ -81,26 +81,9 @@ const post = async (h: Harness, payload: object | string, options: PostOptions =
 
 const SENT = ["notified", "queued"];
 
+/** The rules every source shares (methods, secrets unset and rotated, body limits, broken bodies) are in
+ * handle-webhook.test.ts's table, GitLab included; here what only GitLab does. */
 describe("handleWebhook, GitLab", () => {
-  it("without GITLAB_WEBHOOK_TOKEN → 500 naming it, for every delivery (fail closed), nothing stored", async () => {
-    const h = webhookHarness({ ...baseEnv, GITLAB_SIGNING_TOKEN: GITLAB_SIGNING_TOKEN });
-    const answer = await post(h, failedBuildPipeline({ pipelineId: pipelineId() }), {
-      signingToken: GITLAB_SIGNING_TOKEN,
-    });
-    expect(answer).toMatchObject({ status: 500, body: { code: "secret_missing" } });
-    expect(JSON.stringify(answer.body)).toContain("GITLAB_WEBHOOK_TOKEN");
-    expectStoreUntouched(h);
-    const line = expectLogged(h, { decision: "secret_missing", status: 500, source: "gitlab" });
-    expect(String(line.hint)).toContain("GITLAB_WEBHOOK_TOKEN");
-  });
-
-  it("a GET → 405 with Allow: POST", async () => {
-    const h = webhookHarness(env);
-    const answer = await post(h, "", { method: "GET" });
-    expect(answer.status).toBe(405);
-    expect(answer.headers.get("allow")).toBe("POST");
-  });
-
   it.each<[string, PostOptions]>([
     ["no X-Gitlab-Token", { token: null }],
     ["a wrong token", { token: "guess" }],
@@ -114,16 +97,6 @@ describe("handleWebhook, GitLab", () => {
     expectStoreUntouched(h);
     const line = expectLogged(h, { decision: "signature_invalid", status: 401, source: "gitlab" });
     expect(String(line.hint)).toContain("GITLAB_WEBHOOK_TOKEN");
-  });
-
-  it("the previous token is accepted while GITLAB_WEBHOOK_TOKEN_PREVIOUS is set (rotation)", async () => {
-    const h = webhookHarness({
-      ...env,
-      GITLAB_WEBHOOK_TOKEN: "new-token",
-      GITLAB_WEBHOOK_TOKEN_PREVIOUS: GITLAB_TEST_TOKEN,
-    });
-    const answer = await post(h, failedBuildPipeline({ pipelineId: pipelineId() }));
-    expect(SENT).toContain(answer.body.status);
   });
 
   it.each<[string, PostOptions]>([
@@ -169,16 +142,6 @@ describe("handleWebhook, GitLab", () => {
     expectStoreUntouched(h);
   });
 
-  it("a body over MAX_BODY_BYTES → 413 before the token is even compared, nothing stored", async () => {
-    const h = webhookHarness({ ...env, MAX_BODY_BYTES: "1024" });
-    const answer = await post(
-      h,
-      failedBuildPipeline({ pipelineId: pipelineId(), commitMessage: "x".repeat(4096) }),
-    );
-    expect(answer.status).toBe(413);
-    expectStoreUntouched(h);
-  });
-
   it.each(["Job Hook", "Push Hook", "Deployment Hook"])(
     "X-Gitlab-Event %s → 200 ignored, telling to tick only Pipeline events, nothing stored",
     async (event) => {
@@ -197,9 +160,8 @@ describe("handleWebhook, GitLab", () => {
     expectStoreUntouched(h);
   });
 
-  it("broken JSON → 400; a wrong shape → 400 naming the field; nothing stored", async () => {
+  it("a wrong shape → 400 naming the field; nothing stored", async () => {
     const h = webhookHarness(env);
-    expect((await post(h, "{oops")).status).toBe(400);
     const wrong = {
       ...failedBuildPipeline(),
       project: { id: "x", path_with_namespace: "a/b", web_url: "u" },

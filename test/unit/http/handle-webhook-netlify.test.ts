@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { failedRunPayload } from "../../fixtures/github.ts";
+import { failedRunPayload } from "../../../samples/github.ts";
 import {
   cancelledDeploy,
   failedDeploy,
@@ -14,7 +14,7 @@ import {
   signNetlifyRs256,
   skippedDeploy,
   unsignedNetlifyToken,
-} from "../../fixtures/netlify.ts";
+} from "../../../samples/netlify.ts";
 import {
   baseEnv,
   expectLogged,

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { type DayReport, kindOf, simulateDay } from "../../../bench/day.ts";
+import { type DayReport, kindOf, simulateDay } from "../../../samples/day.ts";
 
-/** A day of realistic traffic (bench/day.ts) produces the messages a person would want. */
+/** A day of realistic traffic (samples/day.ts) produces the messages a person would want. */
 describe("a day of traffic", () => {
   let day: DayReport;
   beforeAll(async () => {

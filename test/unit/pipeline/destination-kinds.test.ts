@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent } from "../../../samples/events.ts";
 import type { DestinationSendOptions, OutboxMessage, Sender } from "../../../src/destinations/kind.ts";
 import { isNotice } from "../../../src/destinations/notice.ts";
 import type { RunEvent } from "../../../src/event.ts";
@@ -7,7 +8,6 @@ import { classify } from "../../../src/pipeline/policy.ts";
 import { parseOutboxEntry } from "../../../src/pipeline/records.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import type { SendResult } from "../../../src/slack/message.ts";
-import { githubEvent } from "../../fixtures/events.ts";
 import { pipelineFixture } from "./support.ts";
 
 /** Records what each destination was handed; Discord answers with a message id, as with ?wait=true. */

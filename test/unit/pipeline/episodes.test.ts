@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { asFailure, githubEvent } from "../../../samples/events.ts";
 import {
   announcedRoutes,
   closeEpisode,
@@ -14,7 +15,6 @@ import {
   routeEpisode,
   type StreamState,
 } from "../../../src/pipeline/episodes.ts";
-import { asFailure, githubEvent } from "../../fixtures/events.ts";
 
 const STREAM = "github:acme/site-1:7:main";
 const failure = (runId: number, occurredAt = "2026-11-27T10:00:00Z") =>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent, netlifyEvent } from "../../../samples/events.ts";
 import type { RunEvent } from "../../../src/event.ts";
 import { processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
-import { githubEvent, netlifyEvent } from "../../fixtures/events.ts";
 import { T0 } from "../clock.ts";
 import { pipelineFixture } from "./support.ts";
 

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { githubEvent, netlifyEvent } from "../../../samples/events.ts";
 import { boundedEvent, type RunEvent } from "../../../src/event.ts";
 import { TIMEOUT_BACKOFF_MS } from "../../../src/pipeline/outbox.ts";
 import { accept, processVerdict } from "../../../src/pipeline/pipeline.ts";
@@ -9,7 +10,6 @@ import { sweep } from "../../../src/pipeline/sweep.ts";
 import { DIGEST_SITES_PER_MESSAGE } from "../../../src/slack/format.ts";
 import { countingStore } from "../../../src/store/counting-store.ts";
 import type { Store } from "../../../src/store/store.ts";
-import { githubEvent, netlifyEvent } from "../../fixtures/events.ts";
 import { pipelineFixture, textOf } from "./support.ts";
 
 type Fixture = ReturnType<typeof pipelineFixture>;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent, netlifyEvent } from "../../../samples/events.ts";
 import { StoreUnavailableError } from "../../../src/errors.ts";
 import type { RunEvent } from "../../../src/event.ts";
 import { type PipelineDeps, processVerdict } from "../../../src/pipeline/pipeline.ts";
@@ -6,7 +7,6 @@ import { classify } from "../../../src/pipeline/policy.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { validateMessage } from "../../../src/slack/format.ts";
 import type { Store } from "../../../src/store/store.ts";
-import { githubEvent, netlifyEvent } from "../../fixtures/events.ts";
 import { pipelineFixture, textOf } from "./support.ts";
 
 const at = (minutes: number) => new Date(Date.parse("2026-11-27T10:00:00Z") + minutes * 60_000).toISOString();

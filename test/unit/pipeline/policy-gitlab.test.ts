@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { gitlabEvent } from "../../../samples/events.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
-import { gitlabEvent } from "../../fixtures/events.ts";
 
 const config = loadConfig({});
 

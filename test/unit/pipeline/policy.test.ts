@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent, netlifyEvent } from "../../../samples/events.ts";
 import { loadConfig } from "../../../src/config.ts";
 import type { RunEvent } from "../../../src/event.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
-import { githubEvent, netlifyEvent } from "../../fixtures/events.ts";
 
 const config = loadConfig({});
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent } from "../../../samples/events.ts";
 import { loadConfig } from "../../../src/config.ts";
 import type {
   OutboxMessage,
@@ -13,7 +14,6 @@ import { parseOutboxEntry, parseThread } from "../../../src/pipeline/records.ts"
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { formatNotice } from "../../../src/slack/format-notice.ts";
 import type { SendResult, SlackMessage } from "../../../src/slack/message.ts";
-import { githubEvent } from "../../fixtures/events.ts";
 import { pipelineFixture, textOf } from "./support.ts";
 
 /** Records where each message went and with which thread/update; answers per destination. */

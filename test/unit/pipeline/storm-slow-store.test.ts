@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { githubEvent } from "../../../samples/events.ts";
 import { processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
 import { parseOutboxEntry } from "../../../src/pipeline/records.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { DIGEST_SITES_PER_MESSAGE } from "../../../src/slack/format.ts";
 import type { Store } from "../../../src/store/store.ts";
-import { githubEvent } from "../../fixtures/events.ts";
 import { pipelineFixture, textOf } from "./support.ts";
 
 /**

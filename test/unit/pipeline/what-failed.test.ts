@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent, netlifyEvent } from "../../../samples/events.ts";
 import type { FailureEvent, RunEvent } from "../../../src/event.ts";
 import { failedAt } from "../../../src/failed-at.ts";
 import { type PipelineDeps, processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
-import { githubEvent, netlifyEvent } from "../../fixtures/events.ts";
 import { pipelineFixture, textOf } from "./support.ts";
 
 const at = (minutes: number) => new Date(Date.parse("2026-11-27T10:00:00Z") + minutes * 60_000).toISOString();

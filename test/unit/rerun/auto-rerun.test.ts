@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { asFailure, githubEvent, gitlabEvent, netlifyEvent } from "../../../samples/events.ts";
 import type { FailureEvent } from "../../../src/event.ts";
 import { decideAutoRerun, HOUR_MS } from "../../../src/rerun/auto-rerun-budget.ts";
 import { AutoRerunError, matchAutoRerun, parseAutoRerun } from "../../../src/rerun/auto-rerun-rules.ts";
 import { isFlaky } from "../../../src/rerun/flaky.ts";
-import { asFailure, githubEvent, gitlabEvent, netlifyEvent } from "../../fixtures/events.ts";
 import { T0 } from "../clock.ts";
 
 const upload = (step: string | null, name = "deploy") => ({

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { asFailure, githubEvent, gitlabEvent, netlifyEvent } from "../../../samples/events.ts";
 import { idempotencyKey, streamKey } from "../../../src/event.ts";
 import { withAutoRerunNote } from "../../../src/rerun/auto-rerun-note.ts";
 import {
@@ -11,7 +12,6 @@ import { rerunTargetOf } from "../../../src/rerun/rerun-target.ts";
 import { silenceEndings } from "../../../src/silences/silence-endings.ts";
 import type { Silence } from "../../../src/silences/silence-record.ts";
 import { formatFailure } from "../../../src/slack/format.ts";
-import { asFailure, githubEvent, gitlabEvent, netlifyEvent } from "../../fixtures/events.ts";
 import { T0 } from "../clock.ts";
 
 const pendingFor = (event: Parameters<typeof rerunTargetOf>[0]) =>

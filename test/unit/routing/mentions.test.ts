@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { asFailure, githubEvent } from "../../../samples/events.ts";
 import { loadConfig } from "../../../src/config.ts";
 import type { FailureEvent } from "../../../src/event.ts";
 import { hashEmail, MentionError, mentionFor, parseMentions } from "../../../src/routing/mentions.ts";
 import { formatFailure } from "../../../src/slack/format.ts";
-import { asFailure, githubEvent } from "../../fixtures/events.ts";
 
 const githubFailure = () => asFailure(githubEvent());
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { asFailure, githubEvent, netlifyEvent } from "../../../samples/events.ts";
 import { parseConfig } from "../../../src/config.ts";
 import { ACTION, controlsBlock, stormControlsBlock, withControls } from "../../../src/slack/controls.ts";
 import { formatFailure } from "../../../src/slack/format.ts";
 import { controlRefOf, decodeControlRef, encodeControlRef } from "../../../src/slack-actions/control-ref.ts";
-import { asFailure, githubEvent, netlifyEvent } from "../../fixtures/events.ts";
 import { githubRef, netlifyRef } from "../../fixtures/slack-interactions.ts";
 
 describe("the controls of a failure message", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { asFailure, githubEvent } from "../../../samples/events.ts";
 import { describeConfig } from "../../../src/config/describe.ts";
 import { parseConfig } from "../../../src/config.ts";
 import { matchSilence } from "../../../src/silences/match-silence.ts";
@@ -8,7 +9,6 @@ import { claimAction } from "../../../src/slack-actions/claim-action.ts";
 import { controlsFor } from "../../../src/slack-actions/controls-for.ts";
 import { pruneActionClaims } from "../../../src/slack-actions/prune-actions.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
-import { asFailure, githubEvent } from "../../fixtures/events.ts";
 import { T0 } from "../clock.ts";
 
 const app = { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" };

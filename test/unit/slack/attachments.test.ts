@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { asFailure, githubEvent } from "../../../samples/events.ts";
 import { mrkdwnToMarkdown, toAttachments } from "../../../src/slack/attachments.ts";
 import { formatFailure, formatRecovery } from "../../../src/slack/format.ts";
-import { asFailure, githubEvent } from "../../fixtures/events.ts";
 
 describe("toAttachments (Mattermost and other hooks without Block Kit)", () => {
   it("carries the failure's header, fields, context and logs link, with the text as fallback", () => {

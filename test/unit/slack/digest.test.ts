@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent, netlifyEvent } from "../../../samples/events.ts";
 import {
   DIGEST_MAX_CHARS,
   DIGEST_SITES_PER_MESSAGE,
@@ -6,7 +7,6 @@ import {
   formatDigest,
   validateMessage,
 } from "../../../src/slack/format.ts";
-import { githubEvent, netlifyEvent } from "../../fixtures/events.ts";
 
 /** A theme update: GitHub sites failing in two workflows, Netlify sites with their own error. */
 const storm = (sites: number) =>

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent } from "../../../samples/events.ts";
 import type { FailedAt } from "../../../src/event.ts";
 import { failedAt } from "../../../src/failed-at.ts";
 import { failedAtSection } from "../../../src/slack/failed-at.ts";
 import { SECTION_TEXT_MAX } from "../../../src/slack/format.ts";
-import { githubEvent } from "../../fixtures/events.ts";
 
 const HOSTILE = "<!channel> <@U024BE7LH> <https://evil.test|click me> & more";
 

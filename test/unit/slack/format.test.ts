@@ -12,7 +12,7 @@ import {
   SECTION_TEXT_MAX,
   validateMessage,
 } from "../../../src/slack/format.ts";
-import type { Block, SlackMessage } from "../../../src/slack/message.ts";
+import { type Block, linkButtons, type SlackMessage } from "../../../src/slack/message.ts";
 
 const githubFailure = (over: Partial<GithubRunEvent> = {}): GithubRunEvent & FailureEvent =>
   ({
@@ -91,7 +91,7 @@ const texts = (message: SlackMessage): string[] => {
     }
     if (block.type === "context") for (const element of block.elements) out.push(element.text);
     if (block.type === "actions")
-      for (const element of block.elements) out.push(element.text.text, element.url);
+      for (const element of linkButtons(block)) out.push(element.text.text, element.url);
   };
   message.blocks.forEach(visit);
   return out;
@@ -116,7 +116,7 @@ const fieldTexts = (message: SlackMessage): string[] =>
     block.type === "section" ? (block.fields ?? []).map((f) => f.text) : [],
   );
 const buttons = (message: SlackMessage) =>
-  message.blocks.flatMap((block) => (block.type === "actions" ? block.elements : []));
+  message.blocks.flatMap((block) => (block.type === "actions" ? linkButtons(block) : []));
 
 const expectValid = (message: SlackMessage): void => {
   expect(validateMessage(message)).toEqual([]);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent, netlifyEvent } from "../../../samples/events.ts";
 import type { FailedAt, FailureEvent } from "../../../src/event.ts";
 import { failedAt } from "../../../src/failed-at.ts";
 import { formatDigest, formatFailure, formatReminder, validateMessage } from "../../../src/slack/format.ts";
 import type { SlackMessage } from "../../../src/slack/message.ts";
 import { failedStage } from "../../../src/sources/netlify/failed-stage.ts";
-import { githubEvent, netlifyEvent } from "../../fixtures/events.ts";
 
 /** Every text of a message, blocks and fallback. */
 const allText = (message: SlackMessage): string =>

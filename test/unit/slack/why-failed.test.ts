@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent } from "../../../samples/events.ts";
 import type { FailedAt, FailureEvent } from "../../../src/event.ts";
 import { failedAt } from "../../../src/failed-at.ts";
 import {
@@ -12,7 +13,6 @@ import {
 import type { SlackMessage } from "../../../src/slack/message.ts";
 import { selectExcerpt } from "../../../src/why/select-excerpt.ts";
 import { errorSignature } from "../../../src/why/signature.ts";
-import { githubEvent } from "../../fixtures/events.ts";
 import { fixtureLog } from "../why/logs.ts";
 
 const blockTexts = (message: SlackMessage): string[] =>

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { githubEvent, gitlabEvent, netlifyEvent } from "../../../samples/events.ts";
 import type { FailedAt, FailureEvent } from "../../../src/event.ts";
 import { failedAt } from "../../../src/failed-at.ts";
 import { memoryLogger } from "../../../src/log.ts";
@@ -6,7 +7,6 @@ import { createDetailFailure, EXCERPT_WAIT_MS } from "../../../src/sources/detai
 import type { JobsLookup } from "../../../src/sources/github/jobs.ts";
 import { needsDetail } from "../../../src/why/needs-detail.ts";
 import { errorSignature } from "../../../src/why/signature.ts";
-import { githubEvent, gitlabEvent, netlifyEvent } from "../../fixtures/events.ts";
 import { type GithubApi, jobsKey, startGithubApi } from "../../fixtures/github-api.ts";
 import { buildFailed, RUN_ID } from "../../fixtures/github-jobs.ts";
 import { type GitlabApi, startGitlabApi } from "../../fixtures/gitlab-api.ts";

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { failedRunPayload } from "../../../samples/github.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { memoryLogger } from "../../../src/log.ts";
 import { keys } from "../../../src/pipeline/keys.ts";
 import { scanStreams } from "../../../src/pipeline/sweep/scan.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { handleStatus } from "../../../src/status/handle-status.ts";
+import { statusSummarySchema } from "../../../src/status/status-schema.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
-import { failedRunPayload } from "../../fixtures/github.ts";
 import { T0 } from "../clock.ts";
 import { slackAnswers } from "../fake-slack.ts";
 import { baseEnv, github, netlify, webhookHarness } from "../support.ts";
@@ -61,6 +62,12 @@ describe("GET /status: who may read it", () => {
     const { response, logs } = await call({ ...headers, accept: "application/json" });
     expect(response.status).toBe(200);
     expect(logs.text()).not.toContain(TOKEN);
+  });
+
+  it("answers JSON that doctor's schema reads (one schema for both ends)", async () => {
+    const { response, text } = await call({ authorization: `Bearer ${TOKEN}`, accept: "application/json" });
+    expect(response.status).toBe(200);
+    expect(statusSummarySchema.safeParse(JSON.parse(text)).success).toBe(true);
   });
 
   it("answers 405 to a POST", async () => {

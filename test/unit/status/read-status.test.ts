@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { asFailure, githubEvent } from "../../../samples/events.ts";
 import { loadConfig } from "../../../src/config.ts";
 import type { FailedAt } from "../../../src/event.ts";
 import { failedAt } from "../../../src/failed-at.ts";
@@ -7,7 +8,6 @@ import { emptyStream, openEpisode } from "../../../src/pipeline/episodes.ts";
 import { keys } from "../../../src/pipeline/keys.ts";
 import { readStatus, SWEEP_STALE_MS } from "../../../src/status/read-status.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
-import { asFailure, githubEvent } from "../../fixtures/events.ts";
 import { baseEnv } from "../support.ts";
 
 const NOW = Date.parse("2026-11-27T12:00:00Z");

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { githubEvent } from "../../../samples/events.ts";
 import { githubJobLog } from "../../../src/sources/github/job-log.ts";
 import { fetchLogTail, MAX_LOG_BYTES, requestWithoutLeak } from "../../../src/why/fetch-log.ts";
-import { githubEvent } from "../../fixtures/events.ts";
 import { type GithubApi, startGithubApi } from "../../fixtures/github-api.ts";
 import { fixtureLog, hugeGithubLog } from "./logs.ts";
 

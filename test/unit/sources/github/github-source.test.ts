@@ -1,9 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { type Config, loadConfig } from "../../../../src/config.ts";
-import { BadRequestError } from "../../../../src/errors.ts";
-import { readBody } from "../../../../src/http/read-body.ts";
-import { githubSource } from "../../../../src/sources/github/github-source.ts";
-import type { RawBody } from "../../../../src/sources/source.ts";
 import {
   eventExamples,
   failedRunPayload,
@@ -11,7 +6,12 @@ import {
   signGithub,
   withField,
   workflowRunExample,
-} from "../../../fixtures/github.ts";
+} from "../../../../samples/github.ts";
+import { type Config, loadConfig } from "../../../../src/config.ts";
+import { BadRequestError } from "../../../../src/errors.ts";
+import { readBody } from "../../../../src/http/read-body.ts";
+import { githubSource } from "../../../../src/sources/github/github-source.ts";
+import type { RawBody } from "../../../../src/sources/source.ts";
 
 /** GitHub's verify reads nothing from the config; the interface passes it for sources that do (GitLab). */
 const anyConfig = loadConfig({});

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { githubEvent } from "../../../../samples/events.ts";
 import { memoryLogger } from "../../../../src/log.ts";
 import {
   createJobsLookup,
@@ -10,7 +11,6 @@ import {
   usefulAnnotation,
 } from "../../../../src/sources/github/jobs.ts";
 import { errorSignature } from "../../../../src/why/signature.ts";
-import { githubEvent } from "../../../fixtures/events.ts";
 import { type GithubApi, jobsKey, startGithubApi } from "../../../fixtures/github-api.ts";
 import {
   annotation,

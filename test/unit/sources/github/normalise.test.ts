@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
+import {
+  failedRunPayload,
+  withField,
+  workflowRunExample,
+  workflowRunExamples,
+} from "../../../../samples/github.ts";
 import type { GithubRunEvent } from "../../../../src/event.ts";
 import { githubRunSchema } from "../../../../src/event-schema.ts";
 import { hashEmail } from "../../../../src/routing/mentions.ts";
 import { normaliseWorkflowRun } from "../../../../src/sources/github/normalise.ts";
 import { workflowRunPayloadSchema } from "../../../../src/sources/github/schema.ts";
 import type { Interpretation } from "../../../../src/sources/source.ts";
-import {
-  failedRunPayload,
-  withField,
-  workflowRunExample,
-  workflowRunExamples,
-} from "../../../fixtures/github.ts";
 
 const normalise = (payload: unknown): Interpretation =>
   normaliseWorkflowRun(workflowRunPayloadSchema().parse(payload));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { signGithub } from "../../../../samples/github.ts";
 import { verifySignature } from "../../../../src/sources/github/verify-signature.ts";
-import { signGithub } from "../../../fixtures/github.ts";
 
 // Known answer from GitHub's documentation:
 // https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation

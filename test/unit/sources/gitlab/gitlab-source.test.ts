@@ -1,9 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, routeBlocker } from "../../../../src/config.ts";
-import { BadRequestError } from "../../../../src/errors.ts";
-import { readBody } from "../../../../src/http/read-body.ts";
-import { gitlabSource } from "../../../../src/sources/gitlab/gitlab-source.ts";
-import type { RawBody } from "../../../../src/sources/source.ts";
 import {
   failedBuildPipeline,
   GITLAB_PREVIOUS_SIGNING_TOKEN,
@@ -14,7 +9,12 @@ import {
   gitlabHeaders,
   gitlabRequest,
   pipelinePayload,
-} from "../../../fixtures/gitlab.ts";
+} from "../../../../samples/gitlab.ts";
+import { ConfigError, loadConfig, routeBlocker } from "../../../../src/config.ts";
+import { BadRequestError } from "../../../../src/errors.ts";
+import { readBody } from "../../../../src/http/read-body.ts";
+import { gitlabSource } from "../../../../src/sources/gitlab/gitlab-source.ts";
+import type { RawBody } from "../../../../src/sources/source.ts";
 
 const raw = (text: string): RawBody => ({ bytes: new TextEncoder().encode(text), text, utf8: true });
 const tokenOnly = loadConfig({ GITLAB_WEBHOOK_TOKEN: GITLAB_TEST_TOKEN });

@@ -1,11 +1,11 @@
 /** GitLab payload → event → Slack message: what a reader sees, and that no payload string is live mrkdwn. */
 import { describe, expect, it } from "vitest";
+import { build, failedBuildPipeline, failedDeployPipeline, tagPipeline } from "../../../../samples/gitlab.ts";
 import type { FailureEvent, GitlabPipelineEvent } from "../../../../src/event.ts";
 import { formatFailure, formatRecovery, validateMessage } from "../../../../src/slack/format.ts";
-import type { SlackMessage } from "../../../../src/slack/message.ts";
+import { linkButtons, type SlackMessage } from "../../../../src/slack/message.ts";
 import { normalisePipeline } from "../../../../src/sources/gitlab/normalise.ts";
 import { pipelinePayloadSchema } from "../../../../src/sources/gitlab/schema.ts";
-import { build, failedBuildPipeline, failedDeployPipeline, tagPipeline } from "../../../fixtures/gitlab.ts";
 
 const HOSTILE = "<!channel> <!here> <@U024BE7LH> <https://evil.test|click me> & <!date^1^{date}|x>";
 
@@ -22,7 +22,7 @@ const texts = (message: SlackMessage): string[] => [
     if (block.type === "header") return [block.text.text];
     if (block.type === "section") return [block.text?.text ?? "", ...(block.fields ?? []).map((f) => f.text)];
     if (block.type === "context") return block.elements.map((e) => e.text);
-    if (block.type === "actions") return block.elements.map((e) => `${e.text.text} ${e.url}`);
+    if (block.type === "actions") return linkButtons(block).map((e) => `${e.text.text} ${e.url}`);
     return [];
   }),
 ];

@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
+  build,
+  CI_VARIABLE_VALUE,
+  canceledPipeline,
+  failedBuildPipeline,
+  failedDeployPipeline,
+  mergeRequestPipeline,
+  passedWithWarningsPipeline,
+  pipelinePayload,
+  skippedPipeline,
+  tagPipeline,
+} from "../../../../samples/gitlab.ts";
+import {
   commitKey,
   compareRuns,
   type GitlabPipelineEvent,
@@ -14,18 +26,6 @@ import { normalisePipeline } from "../../../../src/sources/gitlab/normalise.ts";
 import { pipelinePayloadSchema } from "../../../../src/sources/gitlab/schema.ts";
 import type { Interpretation } from "../../../../src/sources/source.ts";
 import { errorSignature } from "../../../../src/why/signature.ts";
-import {
-  build,
-  CI_VARIABLE_VALUE,
-  canceledPipeline,
-  failedBuildPipeline,
-  failedDeployPipeline,
-  mergeRequestPipeline,
-  passedWithWarningsPipeline,
-  pipelinePayload,
-  skippedPipeline,
-  tagPipeline,
-} from "../../../fixtures/gitlab.ts";
 
 const interpret = (payload: unknown): Interpretation =>
   normalisePipeline(pipelinePayloadSchema().parse(payload));

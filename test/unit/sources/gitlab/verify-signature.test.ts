@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
-  SIGNATURE_TOLERANCE_SECONDS,
-  verifySignature,
-} from "../../../../src/sources/gitlab/verify-signature.ts";
-import {
   failedBuildPipeline,
   GITLAB_PREVIOUS_SIGNING_TOKEN,
   GITLAB_SIGNING_TOKEN,
   gitlabBody,
   signGitlab,
-} from "../../../fixtures/gitlab.ts";
+} from "../../../../samples/gitlab.ts";
+import {
+  SIGNATURE_TOLERANCE_SECONDS,
+  verifySignature,
+} from "../../../../src/sources/gitlab/verify-signature.ts";
 
 const body = gitlabBody(failedBuildPipeline());
 const ID = "2d2b5e6c-2f0c-4c8e-9a55-0a2a4b6c8d10";

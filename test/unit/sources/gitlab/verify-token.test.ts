@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { GITLAB_PREVIOUS_TOKEN, GITLAB_TEST_TOKEN } from "../../../../samples/gitlab.ts";
 import { verifyToken } from "../../../../src/sources/gitlab/verify-token.ts";
-import { GITLAB_PREVIOUS_TOKEN, GITLAB_TEST_TOKEN } from "../../../fixtures/gitlab.ts";
 
 describe("verifyToken (X-Gitlab-Token)", () => {
   it.each<[string, string | null, boolean]>([

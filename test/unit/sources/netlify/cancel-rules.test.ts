@@ -1,19 +1,19 @@
 import { describe, expect, it } from "vitest";
 import {
-  cancelRules,
-  classifyDeploy,
-  NOT_AN_OUTCOME_EVENTS,
-  NOT_FINISHED_STATES,
-} from "../../../../src/sources/netlify/cancel-rules.ts";
-import { type DeployPayload, deployPayloadSchema } from "../../../../src/sources/netlify/schema.ts";
-import {
   cancelledDeploy,
   failedDeploy,
   type NetlifyDeployJson,
   netlifyDeploy,
   readyDeploy,
   skippedDeploy,
-} from "../../../fixtures/netlify.ts";
+} from "../../../../samples/netlify.ts";
+import {
+  cancelRules,
+  classifyDeploy,
+  NOT_AN_OUTCOME_EVENTS,
+  NOT_FINISHED_STATES,
+} from "../../../../src/sources/netlify/cancel-rules.ts";
+import { type DeployPayload, deployPayloadSchema } from "../../../../src/sources/netlify/schema.ts";
 
 /** Through the real schema, as the source does: the rules only ever see validated payloads. */
 const parsed = (deploy: NetlifyDeployJson): DeployPayload => deployPayloadSchema.parse(deploy);

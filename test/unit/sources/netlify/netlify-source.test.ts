@@ -1,8 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../../src/config.ts";
-import { BadRequestError } from "../../../../src/errors.ts";
-import { netlifySource } from "../../../../src/sources/netlify/netlify-source.ts";
-import type { RawBody } from "../../../../src/sources/source.ts";
 import {
   failedDeploy,
   LOG_ACCESS_TOKEN,
@@ -14,7 +10,11 @@ import {
   signedNetlifyRequest,
   signNetlify,
   skippedDeploy,
-} from "../../../fixtures/netlify.ts";
+} from "../../../../samples/netlify.ts";
+import { loadConfig } from "../../../../src/config.ts";
+import { BadRequestError } from "../../../../src/errors.ts";
+import { netlifySource } from "../../../../src/sources/netlify/netlify-source.ts";
+import type { RawBody } from "../../../../src/sources/source.ts";
 
 /** Netlify's verify reads nothing from the config; the interface passes it for sources that do (GitLab). */
 const anyConfig = loadConfig({});

@@ -1,10 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { idempotencyKey, streamKey } from "../../../../src/event.ts";
-import { netlifyDeploySchema } from "../../../../src/event-schema.ts";
-import { MAX_DETAIL_LENGTH, normaliseDeploy } from "../../../../src/sources/netlify/normalise.ts";
-import { deployPayloadSchema } from "../../../../src/sources/netlify/schema.ts";
-import type { Interpretation } from "../../../../src/sources/source.ts";
-import { errorSignature } from "../../../../src/why/signature.ts";
 import {
   cancelledDeploy,
   failedDeploy,
@@ -13,7 +7,13 @@ import {
   readyDeploy,
   SKEW_PROTECTION_TOKEN,
   skippedDeploy,
-} from "../../../fixtures/netlify.ts";
+} from "../../../../samples/netlify.ts";
+import { idempotencyKey, streamKey } from "../../../../src/event.ts";
+import { netlifyDeploySchema } from "../../../../src/event-schema.ts";
+import { MAX_DETAIL_LENGTH, normaliseDeploy } from "../../../../src/sources/netlify/normalise.ts";
+import { deployPayloadSchema } from "../../../../src/sources/netlify/schema.ts";
+import type { Interpretation } from "../../../../src/sources/source.ts";
+import { errorSignature } from "../../../../src/why/signature.ts";
 
 const normalise = (deploy: NetlifyDeployJson, event: string | null = null): Interpretation =>
   normaliseDeploy(deployPayloadSchema.parse(deploy), event);

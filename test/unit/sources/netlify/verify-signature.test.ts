@@ -2,7 +2,6 @@ import { createHash, createHmac } from "node:crypto";
 import fc from "fast-check";
 import { jwtVerify, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { verifySignature } from "../../../../src/sources/netlify/verify-signature.ts";
 import {
   failedDeploy,
   NETLIFY_PREVIOUS_SECRET,
@@ -12,7 +11,8 @@ import {
   signNetlifyHs512,
   signNetlifyRs256,
   unsignedNetlifyToken,
-} from "../../../fixtures/netlify.ts";
+} from "../../../../samples/netlify.ts";
+import { verifySignature } from "../../../../src/sources/netlify/verify-signature.ts";
 
 const bodyText = netlifyBody(failedDeploy());
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
