@@ -10,7 +10,7 @@
  * `processed` log line's total: before and after the answer, the inline send included).
  * A measurement, not a test: it never fails the run (`npm run bench -- storm`).
  */
-import { failedRunPayload } from "../test/fixtures/github.ts";
+import { failedRunPayload } from "../samples/github.ts";
 import { type Answer, postGithub, startSlackStandIn, startVigie } from "../test/integration/harness.ts";
 import { quantile, round } from "./stats.ts";
 

@@ -17,7 +17,8 @@
  * `acme-site-NNN` (one deploy notification hook each, same secret); the last tenth for a smaller run.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { runPayload, signGithub } from "../test/fixtures/github.ts";
+import { random } from "../samples/day.ts";
+import { runPayload, signGithub } from "../samples/github.ts";
 import {
   cancelledDeploy,
   failedDeploy,
@@ -25,8 +26,7 @@ import {
   netlifyEventFor,
   readyDeploy,
   signNetlify,
-} from "../test/fixtures/netlify.ts";
-import { random } from "./day.ts";
+} from "../samples/netlify.ts";
 import { invariant } from "./stats.ts";
 
 export const THEME_SECRETS = {

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failedRunPayload, runPayload } from "../fixtures/github.ts";
+import { failedRunPayload, runPayload } from "../../samples/github.ts";
 import { rerunStandIn, type StandIn } from "./api-stand-ins.ts";
 import { postGithub, type SlackStandIn, startSlackStandIn, startVigie, type Vigie } from "./harness.ts";
 import { runScript } from "./run-script.ts";

@@ -35,6 +35,8 @@ const SWEEP_LEASE_MS = 55_000;
 const DIGEST_LEASE_MS = 20_000;
 /** How long the scan may spend announcing again what invocations left undone, per sweep. */
 const SCAN_REPAIR_MS = 8_000;
+/** The outbox's first pass, before the scan: what was due when the sweep began. */
+const FIRST_OUTBOX_MS = 10_000;
 
 export interface SweepOptions {
   /** Extra step, e.g. asking GitHub to redeliver failed deliveries. Returns how many it redelivered. */
@@ -187,8 +189,18 @@ export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Pro
   if (redeliver)
     steps.push({ name: "redeliver", run: async (d, at) => ({ redelivered: await redeliver(d, at) }) });
   try {
-    // Due digests first: they wait for nothing the other steps do.
+    // Due digests first: they wait for nothing the other steps do. Then what is due in the outbox, for a
+    // slice of the budget: on a slow store the scan and the steps after it must not leave it no time.
     add(report, await runStep("digests", () => digestsStep(deps, deadline, silences), deps));
+    const firstOutbox = { sent: 0, retrying: 0, dead: 0, deferred: 0 };
+    await runStep(
+      "outbox",
+      async () => {
+        await sendDue(deps, deadline, firstOutbox, deps.now() + FIRST_OUTBOX_MS);
+        return {};
+      },
+      deps,
+    );
     let scan: ScanResult | null = null;
     await runStep(
       "scan",
@@ -203,6 +215,9 @@ export const sweep = async (deps: PipelineDeps, options: SweepOptions = {}): Pro
       const scanned: ScanResult | null = scan;
       add(report, await runStep(step.name, () => step.run(deps, deadline, scanned, silences), deps));
     }
+    // The first pass's figures join the second's (what the steps between queued, and what was left).
+    report.sent += firstOutbox.sent;
+    report.dead = Math.max(report.dead, firstOutbox.dead);
   } finally {
     await release(deps, keys.sweepLock, lease);
   }

@@ -11,6 +11,8 @@ export const sendDue = async (
   deps: PipelineDeps,
   deadline: number,
   report: Pick<SweepReport, "sent" | "retrying" | "dead" | "deferred">,
+  /** No new post starts after this (a first pass); each post started may still take until `deadline`. */
+  startBy: number = deadline,
 ): Promise<void> => {
   const outboxKeys = await deps.store.list(PREFIX.outbox);
   const values = await readMany(deps.store, outboxKeys);
@@ -29,7 +31,7 @@ export const sendDue = async (
       continue;
     }
     if (state !== "due") continue;
-    if (now + deps.slackTimeoutMs + deps.slackIntervalMs > deadline) {
+    if (now + deps.slackTimeoutMs + deps.slackIntervalMs > deadline || now > startBy) {
       report.deferred++;
       continue;
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent } from "../../../samples/events.ts";
 import type { RunEvent } from "../../../src/event.ts";
 import { RERUN_WAIT_MS } from "../../../src/pipeline/auto-rerun.ts";
 import type { PipelineDeps } from "../../../src/pipeline/pipeline.ts";
@@ -8,7 +9,6 @@ import { sweep } from "../../../src/pipeline/sweep.ts";
 import { passedOnRerunBySite } from "../../../src/rerun/passed-on-rerun.ts";
 import { readStatus } from "../../../src/status/read-status.ts";
 import { renderStatus } from "../../../src/status/render-status.ts";
-import { githubEvent } from "../../fixtures/events.ts";
 import { pipelineFixture, textOf } from "./support.ts";
 
 const ENV = {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent } from "../../../samples/events.ts";
 import { type RunEvent, streamKey } from "../../../src/event.ts";
 import { processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { addSilence, listSilences } from "../../../src/silences/silence-store.ts";
 import { ACTION, CONTROLS_BLOCK_ID } from "../../../src/slack/controls.ts";
-import { githubEvent } from "../../fixtures/events.ts";
 import { pipelineFixture } from "./support.ts";
 
 const APP = {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { githubEvent } from "../../../samples/events.ts";
 import type { RunEvent } from "../../../src/event.ts";
 import { processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
@@ -7,7 +8,6 @@ import { sweep } from "../../../src/pipeline/sweep.ts";
 import { isActive } from "../../../src/silences/match-silence.ts";
 import { readSilenceIndex } from "../../../src/silences/silence-index.ts";
 import { addSilence } from "../../../src/silences/silence-store.ts";
-import { githubEvent } from "../../fixtures/events.ts";
 import { pipelineFixture, textOf } from "./support.ts";
 
 const QUIET = "acme/quiet";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { githubEvent } from "../../../samples/events.ts";
 import { type RunEvent, streamKey } from "../../../src/event.ts";
 import { processVerdict } from "../../../src/pipeline/pipeline.ts";
 import { classify } from "../../../src/pipeline/policy.ts";
@@ -8,7 +9,6 @@ import { readSilenceIndex } from "../../../src/silences/silence-index.ts";
 import type { SilenceMatch } from "../../../src/silences/silence-record.ts";
 import { addSilence, listSilences, removeSilence } from "../../../src/silences/silence-store.ts";
 import { ackKey, writeAck } from "../../../src/slack-actions/ack-record.ts";
-import { githubEvent } from "../../fixtures/events.ts";
 import { pipelineFixture, textOf } from "./support.ts";
 
 type Fixture = ReturnType<typeof pipelineFixture>;
