@@ -1,5 +1,5 @@
 /**
- * The deliveries of a theme update (issue 9, item 6), planned ahead and deterministic (seeded): the back
+ * The deliveries of a theme update, planned ahead and deterministic (seeded): the back
  * office pushes a new theme to 300 sites within two minutes; every push starts a run (GitHub: `requested`,
  * `in_progress`, then `completed`; Netlify: "Deploy started", then "Deploy succeeded"/"Deploy failed").
  *

@@ -1,5 +1,5 @@
 /**
- * The theme update scenario (issue 9, item 6), through Netlify's local runtime: the real functions under
+ * The theme update scenario, through Netlify's local runtime: the real functions under
  * `netlify functions:serve --offline` (test/integration/harness.ts), its local Blobs, and a Slack stand-in
  * that, like Slack, answers 429 beyond 1 message per second. The deliveries are bench/theme-plan.ts's.
  *

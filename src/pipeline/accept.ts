@@ -13,6 +13,8 @@ import {
   type Episode,
   type EpisodeRoute,
   emptyStream,
+  isOpen,
+  type OpenStream,
   openEpisode,
   routeEpisode,
   type StreamState,
@@ -106,7 +108,7 @@ type FailureStep =
   | { readonly kind: "result"; readonly result: Result }
   /** This event opened the open episode earlier (a redelivery, a concurrent copy, a retry). */
   | { readonly kind: "replay"; readonly state: StreamState }
-  | { readonly kind: "opened"; readonly state: StreamState };
+  | { readonly kind: "opened"; readonly state: OpenStream };
 
 const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<Accepted> => {
   const key = idempotencyKey(event);
@@ -140,7 +142,7 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
           return answer(result("duplicate", "already counted in the open episode", key, stream));
         case "counted": {
           const next = countFailure(state, event, key);
-          const episode = next.episode as Episode;
+          const { episode } = next;
           if (episode.autoRerun && waitsForRerun(episode)) {
             // Its automatic re-run failed too (or another run did): now it is announced, once.
             const autoRerun = { ...episode.autoRerun, failedAgain: true };
@@ -159,11 +161,8 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
           if (decision.replay && state.episode && state.episode.delivery !== "pending") {
             return { write: false, value: { kind: "replay", state } };
           }
-          const opened = decision.replay && state.episode ? state : openEpisode(state, event, key, arrivedAt);
-          const next = routeEpisode(
-            opened,
-            routeOpening(event, opened.episode as Episode, stream, ledgers, deps),
-          );
+          const opened = decision.replay && isOpen(state) ? state : openEpisode(state, event, key, arrivedAt);
+          const next = routeEpisode(opened, routeOpening(event, opened.episode, stream, ledgers, deps));
           return { write: true, next, value: { kind: "opened", state: next } };
         }
       }
@@ -193,7 +192,7 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
         ),
     };
   }
-  const episode = step.state.episode as Episode;
+  const { episode } = step.state;
   if (episode.delivery === "folded") {
     const sha = event.commit.sha?.slice(0, 7) ?? "";
     const why = `folded: commit ${sha} already announced by ${episode.foldedInto}`;

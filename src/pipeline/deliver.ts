@@ -222,7 +222,7 @@ const post = async (
   let sendResult: SendResult;
   try {
     // Slack gets the time left before the deadline, up to SLOW_SLACK_TIMEOUT_MS: a slow Slack that posts
-    // late is then seen to answer, instead of timing out and being sent again (issue 9).
+    // late is then seen to answer, instead of timing out and being sent again.
     const left = options.deadline - deps.now();
     const timeoutMs = Math.max(deps.slackTimeoutMs, Math.min(SLOW_SLACK_TIMEOUT_MS, left));
     sendResult = await deps.slack.send(current.message, {
@@ -235,7 +235,7 @@ const post = async (
     // A sender is meant to classify everything; an exception is a bug, treated as retryable.
     sendResult = {
       kind: "retryable",
-      reason: describeError(error).error as string,
+      reason: String(describeError(error).error),
       status: null,
       retryAfterMs: null,
     };

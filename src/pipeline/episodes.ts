@@ -43,12 +43,12 @@ export interface Episode {
    * Where its opening went, recorded when routed: its reminders and recovery follow it there, whatever
    * ROUTES says by then. Absent from episodes opened before routing (then the one default webhook).
    */
-  readonly routes?: readonly EpisodeRoute[];
+  readonly routes?: readonly EpisodeRoute[] | undefined;
   /**
    * Its first failure was re-run automatically (AUTO_RERUN) and nobody was told: the stream's next result
    * decides (docs/architecture.md, "Automatic re-runs"). `failedAgain`: it failed too and was announced.
    */
-  readonly autoRerun?: AutoRerunMark;
+  readonly autoRerun?: AutoRerunMark | undefined;
 }
 
 export interface AutoRerunMark {
@@ -59,9 +59,9 @@ export interface AutoRerunMark {
   readonly key: string;
   readonly runId: number;
   readonly attempt: number;
-  readonly failedAgain?: boolean;
+  readonly failedAgain?: boolean | undefined;
   /** The provider refused the re-run (or did not answer): announced at once, as without AUTO_RERUN. */
-  readonly refused?: boolean;
+  readonly refused?: boolean | undefined;
 }
 
 /** The destinations an episode was announced to, and the ids of its messages there. */
@@ -219,7 +219,7 @@ export const openEpisode = (
   event: FailureEvent,
   key: string,
   now: number,
-): StreamState => {
+): OpenStream => {
   const episode: Episode = {
     id: episodeId(state.stream, key),
     openedBy: key,
@@ -244,19 +244,21 @@ export const openEpisode = (
 };
 
 /** Records how the opening was announced, once routed. */
+/** A stream whose episode is open: what opening, counting and routing return. */
+export type OpenStream = StreamState & { readonly episode: Episode };
+
+export const isOpen = (state: StreamState): state is OpenStream => state.episode !== null;
+
 export const routeEpisode = (
-  state: StreamState,
+  state: OpenStream,
   routing: {
     delivery: Exclude<Delivery, "pending">;
     foldedInto: string | null;
     routes?: readonly EpisodeRoute[];
   },
-): StreamState => {
-  if (!state.episode) throw new Error("routeEpisode needs an open episode");
-  return { ...state, episode: { ...state.episode, ...routing } };
-};
+): OpenStream => ({ ...state, episode: { ...state.episode, ...routing } });
 
-export const countFailure = (state: StreamState, event: FailureEvent, key: string): StreamState => {
+export const countFailure = (state: StreamState, event: FailureEvent, key: string): OpenStream => {
   const { episode } = state;
   if (!episode) throw new Error("countFailure needs an open episode");
   const later = before(episode.lastFailureAt, event.occurredAt);

@@ -62,7 +62,7 @@ export const MAX_BACKOFF_MS = 28_800_000;
 /**
  * After a timeout, the next attempt waits at least this long. Slack often posts a message it answered
  * late: retrying 5 s later, with the same short timeout, posted three copies of one message when Slack
- * hung (issue 9). Two minutes lets a late "ok" land before the copy, and the sweep that retries gives
+ * hung. Two minutes lets a late "ok" land before the copy, and the sweep that retries gives
  * Slack a longer timeout (SWEEP_SLACK_TIMEOUT_MS in src/runtime.ts): at most one duplicate.
  */
 export const TIMEOUT_BACKOFF_MS = 120_000;

@@ -1,5 +1,5 @@
 import type { Config } from "../config.ts";
-import type { FailureEvent, RunEvent } from "../event.ts";
+import { type FailureEvent, isFailureEvent, type RunEvent } from "../event.ts";
 
 /**
  * Which finished runs count. A run is a failure when its outcome is one the operator asked for
@@ -41,20 +41,20 @@ export const classify = (
   }
   if (event.outcome === "success") return { kind: "success", event };
   if (event.source === "netlify") {
-    return event.outcome === "deploy_error"
-      ? { kind: "failure", event: event as FailureEvent }
+    return event.outcome === "deploy_error" && isFailureEvent(event)
+      ? { kind: "failure", event }
       : { kind: "ignored", reason: `Netlify outcome ${event.outcome}: not a failure` };
   }
   if (event.source === "gitlab") {
-    return event.outcome === "failure"
-      ? { kind: "failure", event: event as FailureEvent }
+    return event.outcome === "failure" && isFailureEvent(event)
+      ? { kind: "failure", event }
       : {
           kind: "ignored",
           reason: silentReason(event.outcome) ?? `GitLab outcome ${event.outcome}: not a failure`,
         };
   }
-  if (config.notifyConclusions.has(event.outcome) && event.outcome !== "success") {
-    return { kind: "failure", event: event as FailureEvent };
+  if (config.notifyConclusions.has(event.outcome) && event.outcome !== "success" && isFailureEvent(event)) {
+    return { kind: "failure", event };
   }
   return {
     kind: "ignored",

@@ -125,26 +125,33 @@ const upgradeEvent = (event: unknown): unknown =>
 const withEvent = (value: unknown, field: string): unknown =>
   isObject(value) && field in value ? { ...value, [field]: upgradeEvent(value[field]) } : value;
 
+/** A stored episode whose first event is a failure (as every episode's is), or null. */
+const asEpisode = (stored: Infer<typeof episodeSchema>): Episode | null => {
+  const { first, ...rest } = stored;
+  return isFailureEvent(first) ? { ...rest, first } : null;
+};
+
 export const parseStream = (value: unknown, stream: string): StreamState | null => {
   const upgraded = isObject(value) ? withEvent(value.episode, "first") : undefined;
   const parsed = streamSchema.safeParse(
     isObject(value) && upgraded ? { ...value, episode: upgraded } : value,
   );
   if (!parsed.success || parsed.data.stream !== stream) return null;
-  const { episode, latest, lastClosed, transitions, ...rest } = parsed.data;
-  if (episode && !isFailureEvent(episode.first)) return null;
-  const closed = lastClosed?.episode && isFailureEvent(lastClosed.episode.first) ? lastClosed : null;
+  const { episode: stored, latest, lastClosed, transitions, ...rest } = parsed.data;
+  const episode = stored ? asEpisode(stored) : null;
+  if (stored && !episode) return null;
+  const closedEpisode = lastClosed?.episode ? asEpisode(lastClosed.episode) : null;
   return {
     ...rest,
     latest: latest ?? null,
-    episode: episode as Episode | null,
+    episode,
     lastClosed: lastClosed
       ? {
           episodeId: lastClosed.episodeId,
           closedAt: lastClosed.closedAt,
           closedBy: lastClosed.closedBy,
           ...(lastClosed.receivedAt === undefined ? {} : { receivedAt: lastClosed.receivedAt }),
-          ...(closed?.episode ? { episode: closed.episode as Episode } : {}),
+          ...(closedEpisode ? { episode: closedEpisode } : {}),
           ...(lastClosed.event ? { event: lastClosed.event } : {}),
         }
       : null,

@@ -1,4 +1,5 @@
 import type { FailureEvent } from "../event.ts";
+import { oneOf } from "../one-of.ts";
 import { matchRoute, parseRoutes, RouteError, type RouteRule } from "../routing/routes.ts";
 import { compileGlob, type GlobMatcher } from "../text/glob.ts";
 
@@ -67,14 +68,14 @@ export const parseAutoRerun = (text: string | undefined): AutoRerunRule[] => {
     for (const token of rule.split(/\s+/)) {
       const colon = token.indexOf(":");
       const field = colon === -1 ? "" : token.slice(0, colon).toLowerCase();
-      if (!(RERUN_FIELDS as readonly string[]).includes(field)) {
+      if (!oneOf(RERUN_FIELDS, field)) {
         rest.push(token);
         continue;
       }
       const glob = token.slice(colon + 1);
       if (glob === "") fail(`"${token}" has an empty pattern`);
-      if (own[field as RerunField] !== undefined) fail(`field "${field}" appears twice`);
-      own[field as RerunField] = compileGlob(glob, { ignoreCase: true });
+      if (own[field] !== undefined) fail(`field "${field}" appears twice`);
+      own[field] = compileGlob(glob, { ignoreCase: true });
     }
     if (rest.length === 1 && rest[0] === "*" && Object.keys(own).length > 0) rest.length = 0;
     return {

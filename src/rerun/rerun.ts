@@ -1,3 +1,4 @@
+import { fieldOf } from "../field-of.ts";
 import { oneLine } from "../text/one-line.ts";
 import type { RerunTarget } from "./rerun-target.ts";
 
@@ -42,22 +43,35 @@ export interface RerunDeps {
 
 export const RERUN_TIMEOUT_MS = 8_000;
 
-interface Provider {
+/** The provider's call for the target (one `case` a source, so each gets its own target type). */
+const requestOf = (target: RerunTarget): { path: string; body?: object } => {
+  switch (target.source) {
+    case "github":
+      return PROVIDERS.github.request(target);
+    case "gitlab":
+      return PROVIDERS.gitlab.request(target);
+    case "netlify":
+      return PROVIDERS.netlify.request(target);
+  }
+};
+
+interface Provider<T extends RerunTarget = RerunTarget> {
   readonly name: string;
   readonly variable: string;
   /** Method, path and body of the call. */
-  readonly request: (target: RerunTarget) => { path: string; body?: object };
+  readonly request: (target: T) => { path: string; body?: object };
   readonly headers: (token: string) => Record<string, string>;
   /** What a refusal means, in words, by status and what the provider said (null: quote the provider). */
   readonly refusal: (status: number, what: string, said: string) => string | null;
 }
 
-const PROVIDERS: Readonly<Record<RerunTarget["source"], Provider>> = {
+type ProviderOf<S extends RerunTarget["source"]> = Provider<Extract<RerunTarget, { source: S }>>;
+
+const PROVIDERS: { readonly [S in RerunTarget["source"]]: ProviderOf<S> } = {
   github: {
     name: "GitHub",
     variable: "GITHUB_TOKEN",
-    request: (t) => {
-      const { repository, runId } = t as Extract<RerunTarget, { source: "github" }>;
+    request: ({ repository, runId }) => {
       const [owner = "", repo = ""] = repository.split("/");
       return {
         path: `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/actions/runs/${runId}/rerun-failed-jobs`,
@@ -83,7 +97,7 @@ const PROVIDERS: Readonly<Record<RerunTarget["source"], Provider>> = {
     name: "GitLab",
     variable: "GITLAB_TOKEN",
     request: (t) => {
-      const { projectId, pipelineId } = t as Extract<RerunTarget, { source: "gitlab" }>;
+      const { projectId, pipelineId } = t;
       return { path: `/projects/${projectId}/pipelines/${pipelineId}/retry` };
     },
     headers: (token) => ({ "private-token": token, accept: "application/json" }),
@@ -100,7 +114,7 @@ const PROVIDERS: Readonly<Record<RerunTarget["source"], Provider>> = {
     name: "Netlify",
     variable: "NETLIFY_AUTH_TOKEN",
     request: (t) => {
-      const { siteId } = t as Extract<RerunTarget, { source: "netlify" }>;
+      const { siteId } = t;
       return { path: `/sites/${encodeURIComponent(siteId)}/builds`, body: {} };
     },
     headers: (token) => ({ authorization: `Bearer ${token}`, accept: "application/json" }),
@@ -125,8 +139,9 @@ const providerMessage = (body: string, token: string): string | null => {
   try {
     const parsed: unknown = JSON.parse(body);
     if (typeof parsed !== "object" || parsed === null) return null;
-    const record = parsed as Record<string, unknown>;
-    const text = [record.message, record.error].find((value) => typeof value === "string");
+    const text = [fieldOf(parsed, "message"), fieldOf(parsed, "error")].find(
+      (value) => typeof value === "string",
+    );
     return typeof text === "string" ? oneLine(text.replaceAll(token, "[token]"), 160) : null;
   } catch {
     return null;
@@ -156,7 +171,7 @@ export const rerun = async (
       status: null,
     };
   }
-  const { path, body } = provider.request(target);
+  const { path, body } = requestOf(target);
   const timeoutMs = deps.timeoutMs ?? RERUN_TIMEOUT_MS;
   let response: Response;
   try {

@@ -1,4 +1,5 @@
 import { array, boolean, nullable, number, object, optional, string } from "zod/mini";
+import { fieldOf } from "../field-of.ts";
 import type { Store } from "../store/store.ts";
 import { silenceConditions, silenceEnd } from "./describe-silence.ts";
 import { isActive } from "./match-silence.ts";
@@ -63,14 +64,14 @@ export const remoteBackend = (
     return { status: response.status, json, parsed: parsed.success ? parsed.data : null };
   };
   const silencesOf = (json: unknown): Silence[] => {
-    const list = (json as { silences?: unknown } | null)?.silences;
+    const list = fieldOf(json, "silences");
     return Array.isArray(list) ? list.map(parseSilence).filter((s): s is Silence => s !== null) : [];
   };
   return {
     add: async (request) => {
       const { status, json, parsed } = await call("POST", "", request);
       if (status === 201) {
-        const silence = parseSilence((json as { silence?: unknown } | null)?.silence);
+        const silence = parseSilence(fieldOf(json, "silence"));
         if (silence !== null) return silence;
       }
       return parsed?.reason ?? `${url} answered ${status}`;

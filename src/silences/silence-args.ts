@@ -31,7 +31,7 @@ export const parseSilenceArgs = (argv: readonly string[]): SilenceArgs | string 
   const options: Record<string, string> = {};
   let untilGreen = false;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
+    const arg = argv[i] ?? "";
     if (arg === "--until-green") {
       untilGreen = true;
       continue;
@@ -66,7 +66,7 @@ export const parseSilenceArgs = (argv: readonly string[]): SilenceArgs | string 
       return words.length === 0 ? { ...common, run: { command: "list" } } : "list takes no argument";
     case "remove":
       return words.length === 1
-        ? { ...common, run: { command: "remove", id: words[0] as string } }
+        ? { ...common, run: { command: "remove", id: words[0] ?? "" } }
         : "remove takes one silence id (npm run silence -- list shows them)";
     default:
       return command === undefined ? "no command" : `unknown command ${command}`;

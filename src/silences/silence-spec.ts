@@ -31,7 +31,7 @@ export const MAX_SILENCE_MS = 30 * 86_400_000;
 export const parseDuration = (text: string): number | null => {
   const match = /^(\d{1,5})([mhd])$/.exec(text.trim().toLowerCase());
   if (!match) return null;
-  const ms = Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+  const ms = Number(match[1]) * (UNIT_MS[match[2] ?? ""] ?? 0);
   return ms > 0 && ms <= MAX_SILENCE_MS ? ms : null;
 };
 

@@ -10,6 +10,7 @@ import {
   optional,
   string,
 } from "zod/mini";
+import { fieldOf } from "../field-of.ts";
 import { ACTION, CONTROLS_BLOCK_ID, MUTE_OPTIONS, type MuteChoice } from "../slack/controls.ts";
 import { type ControlRef, decodeControlRef, decodeStormRef } from "./control-ref.ts";
 
@@ -91,11 +92,11 @@ const KINDS: Readonly<Record<string, ActionKind>> = {
 /** The ref of the controls block the select sits in: its buttons carry it (a select option cannot, ≤ 150). */
 const refInBlocks = (blocks: readonly SlackBlock[]): ControlRef | null => {
   const controls = blocks.find((block) => block.type === "actions" && block.block_id === CONTROLS_BLOCK_ID);
-  const elements = (controls as { elements?: unknown } | undefined)?.elements;
+  const elements: unknown = fieldOf(controls, "elements");
   if (!Array.isArray(elements)) return null;
-  for (const element of elements as unknown[]) {
-    if (typeof element !== "object" || element === null) continue;
-    const { action_id: actionId, value } = element as Record<string, unknown>;
+  for (const element of elements) {
+    const actionId = fieldOf(element, "action_id");
+    const value = fieldOf(element, "value");
     if ((actionId === ACTION.ack || actionId === ACTION.rerun) && typeof value === "string") {
       return decodeControlRef(value);
     }
@@ -120,7 +121,8 @@ export const parseInteraction = (body: string): ParsedInteraction => {
     return invalid(`payload ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
   }
   const payload = parsed.data;
-  const action = payload.actions[0] as (typeof payload.actions)[number];
+  const [action] = payload.actions;
+  if (action === undefined) return invalid("payload actions: empty");
   const kind = KINDS[action.action_id];
   if (kind === undefined) {
     return action.action_id.startsWith("vigie.")

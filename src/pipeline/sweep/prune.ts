@@ -1,3 +1,4 @@
+import { fieldOf } from "../../field-of.ts";
 import { expiredSilences } from "../../silences/match-silence.ts";
 import { listSilences, removeSilence } from "../../silences/silence-store.ts";
 import { ACKS_PREFIX, parseAck } from "../../slack-actions/ack-record.ts";
@@ -48,8 +49,7 @@ export const prune = async (deps: PipelineDeps, deadline: number): Promise<numbe
     return thread === null || now - thread.at > RETENTION.threads;
   });
   await expired(PREFIX.streams, (v) => {
-    const name =
-      typeof (v as { stream?: unknown } | null)?.stream === "string" ? (v as { stream: string }).stream : "";
+    const name = typeof fieldOf(v, "stream") === "string" ? String(fieldOf(v, "stream")) : "";
     const state = parseStream(v, name);
     if (!state || state.episode !== null) return false;
     const last = Math.max(

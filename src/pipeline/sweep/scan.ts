@@ -1,4 +1,5 @@
 import { boolean, literal, number, object, optional, record, string } from "zod/mini";
+import { fieldOf } from "../../field-of.ts";
 import { READ_WAVE, readMany } from "../../store/read-many.ts";
 import { announce } from "../announce.ts";
 import { waitsForRerun } from "../auto-rerun.ts";
@@ -148,10 +149,8 @@ export const scanStreams = async (deps: PipelineDeps, deadline: number): Promise
   let repaired = 0;
   /** One changed stream: its open index, then what its newest transition still needs. */
   const visit = async (key: string, etag: string, value: unknown): Promise<void> => {
-    const name =
-      typeof (value as { stream?: unknown } | null)?.stream === "string"
-        ? (value as { stream: string }).stream
-        : "";
+    const named = fieldOf(value, "stream");
+    const name = typeof named === "string" ? named : "";
     const state = parseStream(value, name);
     const id = hash(key);
     if (!state) {
