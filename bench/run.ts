@@ -21,12 +21,8 @@ import { type BurstResult, runBurst } from "./burst.ts";
 import { type CpuResult, runCpu } from "./cpu.ts";
 import { BenchInvariantError, round } from "./stats.ts";
 import { benchStormAtOnce, printStormAtOnce } from "./storm-at-once.ts";
-import {
-  runThemeUpdate,
-  type ThemeUpdateResult,
-  themeUpdateLines,
-  writeThemeUpdate,
-} from "./theme-update.ts";
+import { type ThemeUpdateResult, themeUpdateLines, writeThemeUpdate } from "./theme-report.ts";
+import { runThemeUpdate } from "./theme-update.ts";
 import { runWhy, type WhyResult, whyLines } from "./why-excerpt.ts";
 
 const TARGETS = {
