@@ -1,7 +1,7 @@
 import { followUpsOf } from "../destinations/follow-ups.ts";
 import type { OutboxMessage } from "../destinations/kind.ts";
 import { failureNotice } from "../destinations/notice.ts";
-import { type FailureEvent, idempotencyKey } from "../event.ts";
+import type { FailureEvent } from "../event.ts";
 import { describeError } from "../log.ts";
 import { withAutoRerunNote } from "../rerun/auto-rerun-note.ts";
 import { mentionFor } from "../routing/mentions.ts";
@@ -15,9 +15,9 @@ import { formatNotice } from "../slack/format-notice.ts";
 import { controlsFor } from "../slack-actions/controls-for.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
-import { needsDetail } from "../why/needs-detail.ts";
 import { autoRerunGate } from "./auto-rerun.ts";
 import { type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
+import { rememberDetail, withDetail } from "./detail.ts";
 import { summary, writeDigestItem } from "./digest-items.ts";
 import type { AnnouncedRoute, Episode, StreamState } from "./episodes.ts";
 import { announcedRoutes } from "./episodes.ts";
@@ -46,9 +46,6 @@ export interface AnnounceOptions {
   /** The silences as the caller read them (the sweep, once per run); else the index is read here. */
   readonly silences?: readonly Silence[];
 }
-
-/** Time kept after looking up what failed, for the outbox write and the ledger before Slack's call. */
-const DETAIL_MARGIN_MS = 2_000;
 
 export const announce = async (
   state: StreamState,
@@ -247,63 +244,46 @@ const toDigest = async (
   );
 };
 
-/** The episode's route to `destination` becomes a digest (its stream record says so, for its recovery). */
-const demote = async (stream: string, episode: Episode, destination: string, deps: PipelineDeps) => {
+/**
+ * Changes the stream's open episode, if it is still `episode` (one conditional write): `change` returns
+ * the episode as it should be, or null to leave it.
+ */
+export const updateEpisode = async (
+  stream: string,
+  episode: Episode,
+  change: (open: Episode) => Episode | null,
+  deps: PipelineDeps,
+) => {
   await conditionalUpdate(
     deps.store,
     keys.stream(stream),
     (value) => parseStream(value, stream),
     (state): Decision<null> => {
       const open = state?.episode;
-      if (!state || open?.id !== episode.id || !open.routes) return { write: false, value: null };
+      const next = state && open?.id === episode.id ? change(open) : null;
+      return state && next
+        ? { write: true, next: { ...state, episode: next }, value: null }
+        : { write: false, value: null };
+    },
+    { sleep: deps.sleep },
+  );
+};
+
+/** The episode's route to `destination` becomes a digest (its stream record says so, for its recovery). */
+const demote = (stream: string, episode: Episode, destination: string, deps: PipelineDeps) =>
+  updateEpisode(
+    stream,
+    episode,
+    (open) => {
+      if (!open.routes) return null;
       const routes = open.routes.map((r) =>
         r.destination === destination ? { ...r, delivery: "digest" as const } : r,
       );
-      const delivery = routes.some((r) => r.delivery === "message") ? "message" : "digest";
-      return { write: true, next: { ...state, episode: { ...open, routes, delivery } }, value: null };
-    },
-    { sleep: deps.sleep },
-  );
-};
-
-/**
- * The event with what failed, when a source can tell more than its webhook did. The lookup must end early
- * enough for the message to be sent before `deadline`, as it would have been without it.
- */
-const withDetail = async (
-  event: FailureEvent,
-  deps: PipelineDeps,
-  deadline: number,
-): Promise<FailureEvent> => {
-  if (!deps.detailFailure || !needsDetail(event)) return event;
-  try {
-    return await deps.detailFailure(event, deadline - deps.slackTimeoutMs - DETAIL_MARGIN_MS);
-  } catch (error) {
-    deps.log("warn", "failed job not looked up; the message goes without it", {
-      key: idempotencyKey(event),
-      ...describeError(error),
-    });
-    return event;
-  }
-};
-
-/** What failed, written into the open episode's first event once it is known (one conditional write). */
-const rememberDetail = async (told: FailureEvent, stream: string, episode: Episode, deps: PipelineDeps) => {
-  const failedAt = told.failedAt ?? null;
-  if (failedAt === null || !needsDetail(episode.first) || told.failedAt === episode.first.failedAt) return;
-  await conditionalUpdate(
-    deps.store,
-    keys.stream(stream),
-    (value) => parseStream(value, stream),
-    (state): Decision<null> => {
-      const open = state?.episode;
-      if (!state || open?.id !== episode.id || !needsDetail(open.first)) return { write: false, value: null };
       return {
-        write: true,
-        next: { ...state, episode: { ...open, first: { ...open.first, failedAt } } },
-        value: null,
+        ...open,
+        routes,
+        delivery: routes.some((r) => r.delivery === "message") ? "message" : "digest",
       };
     },
-    { sleep: deps.sleep },
+    deps,
   );
-};

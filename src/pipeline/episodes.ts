@@ -1,5 +1,9 @@
 import { compareRuns, type FailureEvent, type RunEvent, type RunOrder, runOrder } from "../event.ts";
 import { hash } from "./keys.ts";
+import { msOf, type Transition, transition, withTransition } from "./transitions.ts";
+
+export { type AnnouncedRoute, announcedRoutes } from "./messages.ts";
+export type { Transition } from "./transitions.ts";
 
 /**
  * Episodes, after Alertmanager's alerts: the first failure of a stream opens an episode and notifies,
@@ -64,28 +68,6 @@ export interface AutoRerunMark {
   readonly refused?: boolean | undefined;
 }
 
-/** The destinations an episode was announced to, and the ids of its messages there. */
-export interface AnnouncedRoute extends EpisodeRoute {
-  /** Outbox id of its failure message to this destination (the thread, in Slack app mode). */
-  readonly openingId: string;
-  /** Suffix of its other messages' ids for this destination. */
-  readonly suffix: string;
-}
-
-export const announcedRoutes = (episode: Episode): AnnouncedRoute[] => {
-  if (episode.routes === undefined) {
-    // Opened before routing: one webhook, ids without a destination.
-    if (episode.delivery === "folded" || episode.delivery === "muted") return [];
-    const delivery = episode.delivery === "digest" ? "digest" : "message";
-    return [{ destination: "default", delivery, openingId: `${episode.id}:open`, suffix: "" }];
-  }
-  return episode.routes.map((route) => ({
-    ...route,
-    openingId: `${episode.id}:open:${route.destination}`,
-    suffix: `:${route.destination}`,
-  }));
-};
-
 /** The newest completed run a stream has seen, whatever order deliveries came in. */
 export interface LatestRun {
   readonly key: string;
@@ -112,54 +94,6 @@ export interface StreamState {
    */
   readonly transitions?: readonly Transition[];
 }
-
-/** An episode opening or closing, as the board's history counts it. */
-export interface Transition {
-  /** Counts the stream's transitions: the sweep's scan counts each once, by its number. */
-  readonly seq: number;
-  readonly kind: "open" | "close";
-  readonly episodeId: string;
-  /** When the run that caused it finished (epoch ms). */
-  readonly at: number;
-  readonly openedAt: number;
-  readonly site: string;
-  readonly source: string;
-  readonly branch: string;
-  readonly workflow: string;
-  readonly logsUrl: string;
-  /** A closing by a run of the same commit as the failure that opened it. */
-  readonly sameCommit?: boolean | undefined;
-}
-
-export const TRANSITIONS = 8;
-
-const msOf = (iso: string, fallback: number): number => {
-  const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? ms : fallback;
-};
-
-const transition = (
-  kind: Transition["kind"],
-  episode: Episode,
-  at: number,
-  sameCommit?: boolean,
-): Omit<Transition, "seq"> => ({
-  kind,
-  episodeId: episode.id,
-  at,
-  openedAt: msOf(episode.openedAt, episode.receivedAt),
-  site: episode.first.site,
-  source: episode.first.source,
-  branch: episode.first.branch ?? "",
-  workflow: episode.first.workflow,
-  logsUrl: episode.first.logsUrl,
-  ...(sameCommit ? { sameCommit } : {}),
-});
-
-const withTransition = (state: StreamState, next: Omit<Transition, "seq">): readonly Transition[] => {
-  const seq = (state.transitions?.at(-1)?.seq ?? 0) + 1;
-  return [...(state.transitions ?? []), { ...next, seq }].slice(-TRANSITIONS);
-};
 
 export const RECENT_KEYS = 50;
 

@@ -1,5 +1,5 @@
 import type { FollowUps } from "../destinations/kind.ts";
-import { announcedRoutes, type Episode } from "./episodes.ts";
+import type { Episode, EpisodeRoute } from "./episodes.ts";
 import { keys } from "./keys.ts";
 import type { MessageKind } from "./outbox.ts";
 
@@ -12,6 +12,28 @@ import type { MessageKind } from "./outbox.ts";
  * what these plans say.
  */
 export type Follow = (destination: string) => FollowUps;
+/** The destinations an episode was announced to, and the ids of its messages there. */
+export interface AnnouncedRoute extends EpisodeRoute {
+  /** Outbox id of its failure message to this destination (the thread, in Slack app mode). */
+  readonly openingId: string;
+  /** Suffix of its other messages' ids for this destination. */
+  readonly suffix: string;
+}
+
+export const announcedRoutes = (episode: Episode): AnnouncedRoute[] => {
+  if (episode.routes === undefined) {
+    // Opened before routing: one webhook, ids without a destination.
+    if (episode.delivery === "folded" || episode.delivery === "muted") return [];
+    const delivery = episode.delivery === "digest" ? "digest" : "message";
+    return [{ destination: "default", delivery, openingId: `${episode.id}:open`, suffix: "" }];
+  }
+  return episode.routes.map((route) => ({
+    ...route,
+    openingId: `${episode.id}:open:${route.destination}`,
+    suffix: `:${route.destination}`,
+  }));
+};
+
 export interface PlannedMessage {
   /** Outbox key (`outbox/<time>-<hash of id>`), ordered by time. */
   readonly key: string;

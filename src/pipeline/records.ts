@@ -159,24 +159,6 @@ export const parseStream = (value: unknown, stream: string): StreamState | null 
   };
 };
 
-/** What the inbox holds for an event accepted but not yet processed (`inflight/<key>`). */
-const inflightSchema = object({
-  v: literal(1),
-  event: runEventSchema,
-  /** Arrival: the event keeps its place in a storm whoever finishes it. */
-  since: number(),
-  /**
-   * Set when the invocation that held it gave up (its budget ran out, or the stream stayed contended): the
-   * next sweep or redelivery takes it at once instead of after the lease (docs/architecture.md, "Inbox").
-   */
-  releasedAt: optional(number()),
-});
-export type InflightRecord = Infer<typeof inflightSchema>;
-export const parseInflight = (value: unknown): InflightRecord | null => {
-  const parsed = inflightSchema.safeParse(withEvent(value, "event"));
-  return parsed.success ? parsed.data : null;
-};
-
 export const RESULT_STATUSES = [
   "notified",
   "queued",
@@ -187,39 +169,6 @@ export const RESULT_STATUSES = [
   "failed",
 ] as const;
 export type ResultStatus = (typeof RESULT_STATUSES)[number];
-
-/** An event once processed (`events/<key>`): what it came to and the message it caused, if any. */
-const eventRecordSchema = object({
-  v: literal(1),
-  /** "processing" only in records written by the first version, which claimed before processing. */
-  state: union([literal("processing"), literal("done")]),
-  at: number(),
-  result: nullable(object({ status: union(RESULT_STATUSES.map((s) => literal(s))), reason: string() })),
-  outbox: nullable(string()),
-  /** Every message it caused when there are several destinations (`outbox` is the first). */
-  outboxes: optional(array(string())),
-});
-export type EventRecord = Infer<typeof eventRecordSchema>;
-export const parseEventRecord = (value: unknown): EventRecord | null => {
-  const parsed = eventRecordSchema.safeParse(value);
-  return parsed.success ? parsed.data : null;
-};
-
-/** Which source announced a commit first (`commits/<commit key>`), for folding. */
-const commitClaimSchema = object({
-  v: literal(1),
-  source: string(),
-  stream: string(),
-  episodeId: string(),
-  at: number(),
-  /** Where that episode was announced; absent from claims written before routing (then `default`). */
-  destinations: optional(array(string())),
-});
-export type CommitClaim = Infer<typeof commitClaimSchema>;
-export const parseCommitClaim = (value: unknown): CommitClaim | null => {
-  const parsed = commitClaimSchema.safeParse(value);
-  return parsed.success ? parsed.data : null;
-};
 
 /** The index of open episodes (`open/<stream key>`). */
 const openIndexSchema = object({ v: literal(1), stream: string(), episodeId: optional(string()) });
@@ -294,13 +243,6 @@ export type ThreadRecord = Infer<typeof threadSchema>;
 export const parseThread = (value: unknown): ThreadRecord | null => {
   const parsed = threadSchema.safeParse(value);
   return parsed.success ? parsed.data : null;
-};
-
-/** `rate/slack/<destination>`: before when no post to that destination may start. */
-const rateSchema = object({ v: literal(1), nextAt: number() });
-export const parseRate = (value: unknown): { nextAt: number } => {
-  const parsed = rateSchema.safeParse(value);
-  return { nextAt: parsed.success ? parsed.data.nextAt : 0 };
 };
 
 /** `locks/sweep` and `locks/prune`: a lease's end, or the last time something ran. */
