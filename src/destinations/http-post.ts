@@ -1,7 +1,7 @@
 import { fieldOf } from "../field-of.ts";
 import type { Logger } from "../log.ts";
 import type { SendResult } from "../slack/message.ts";
-import { parseRetryAfter } from "../slack/send.ts";
+import { classifyStatus } from "../slack/send.ts";
 import { oneLine } from "../text/one-line.ts";
 
 /**
@@ -93,18 +93,7 @@ export const classifyAnswer = (answer: HttpAnswer, url: string, now: number): Se
   const { status, text } = answer;
   if (status >= 200 && status < 300) return { kind: "sent" };
   const reason = boundReason(redactUrl(url, `http ${status}${text.trim() === "" ? "" : `: ${text}`}`));
-  const retryAfter = answer.headers.get("retry-after");
-  if (status === 429)
-    return { kind: "retryable", reason, status, retryAfterMs: parseRetryAfter(retryAfter, now) };
-  if (status >= 500 || status === 408) {
-    return {
-      kind: "retryable",
-      reason,
-      status,
-      retryAfterMs: retryAfter === null ? null : parseRetryAfter(retryAfter, now),
-    };
-  }
-  return { kind: "dead", reason, status };
+  return classifyStatus(status, reason, answer.headers.get("retry-after"), now);
 };
 
 /** The log line of a send that did not go out, naming the variable to check when it is dead. */

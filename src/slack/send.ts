@@ -104,11 +104,16 @@ const networkReason = (error: Error): string => {
 const isTimeout = (error: Error): boolean => error.name === "TimeoutError" || error.name === "AbortError";
 
 /**
- * 2xx → sent; 5xx and 408 → retryable; 429 → retryable after Retry-After; other 4xx (invalid_payload,
+ * A refused post by its status, for every destination kind: 5xx and 408 → retryable (Retry-After honoured
+ * when given); 429 → retryable after Retry-After; any other status (Slack's invalid_payload,
  * action_prohibited, channel_not_found, channel_is_archived, no_service…) → dead: retrying cannot help.
  */
-const classifyHttp = (status: number, body: string, retryAfter: string | null, now: number): Failed => {
-  const reason = bound(`http ${status}${body.trim() === "" ? "" : `: ${body}`}`);
+export const classifyStatus = (
+  status: number,
+  reason: string,
+  retryAfter: string | null,
+  now: number,
+): Failed => {
   if (status === 429)
     return { kind: "retryable", reason, status, retryAfterMs: parseRetryAfter(retryAfter, now) };
   // 408: the server gave up waiting for our request; trying again is what it asks for.
@@ -122,6 +127,9 @@ const classifyHttp = (status: number, body: string, retryAfter: string | null, n
   }
   return { kind: "dead", reason, status };
 };
+
+const classifyHttp = (status: number, body: string, retryAfter: string | null, now: number): Failed =>
+  classifyStatus(status, bound(`http ${status}${body.trim() === "" ? "" : `: ${body}`}`), retryAfter, now);
 
 /** What an operator should check about a dead message. */
 const hint = (status: number, variable: string): string => {
