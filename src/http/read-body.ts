@@ -1,4 +1,5 @@
 import { PayloadTooLargeError } from "../errors.ts";
+import { readAtMost } from "../net/read-at-most.ts";
 import type { RawBody } from "../sources/source.ts";
 
 const tooLarge = (maxBytes: number): PayloadTooLargeError => new PayloadTooLargeError(maxBytes);
@@ -18,27 +19,8 @@ export const readBody = async (req: Request, maxBytes: number): Promise<RawBody>
   }
   if (req.body === null) return { bytes: new Uint8Array(0), text: "", utf8: true };
 
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      // Not awaited: a source whose cancel never settles must not hold the answer back.
-      reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readAtMost(req.body, maxBytes);
+  if (bytes === null) throw tooLarge(maxBytes);
   try {
     return {
       bytes,

@@ -20,6 +20,7 @@
  */
 
 import { VigieError } from "../errors.ts";
+import { readAtMost } from "./read-at-most.ts";
 
 /** Headers that authenticate a request; never sent to another origin. Lower case. */
 export const CREDENTIAL_HEADERS: readonly string[] = [
@@ -87,25 +88,8 @@ const readBounded = async (response: Response, url: string, maxBytes: number): P
     throw new ResponseTooLargeError(url, maxBytes);
   }
   if (response.body === null) return response;
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new ResponseTooLargeError(url, maxBytes);
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const body = await readAtMost(response.body, maxBytes);
+  if (body === null) throw new ResponseTooLargeError(url, maxBytes);
   const bounded = new Response(body, {
     status: response.status,
     statusText: response.statusText,
