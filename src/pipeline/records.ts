@@ -14,6 +14,7 @@ import {
 import { parseOutboxMessage } from "../destinations/notice-schema.ts";
 import { isFailureEvent } from "../event.ts";
 import { runEventSchema } from "../event-schema.ts";
+import { fieldOf } from "../field-of.ts";
 import type { Episode, StreamState } from "./episodes.ts";
 import type { MessageKind, OutboxEntry } from "./outbox.ts";
 import type { DigestItem } from "./storms.ts";
@@ -124,6 +125,12 @@ const upgradeEvent = (event: unknown): unknown =>
     : event;
 const withEvent = (value: unknown, field: string): unknown =>
   isObject(value) && field in value ? { ...value, [field]: upgradeEvent(value[field]) } : value;
+
+/** A stream record read by a scan, which knows its key but not its stream's name: the record names it. */
+export const parseAnyStream = (value: unknown): StreamState | null => {
+  const named = fieldOf(value, "stream");
+  return typeof named === "string" ? parseStream(value, named) : null;
+};
 
 /** A stored episode whose first event is a failure (as every episode's is), or null. */
 const asEpisode = (stored: Infer<typeof episodeSchema>): Episode | null => {

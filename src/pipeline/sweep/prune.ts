@@ -1,4 +1,3 @@
-import { fieldOf } from "../../field-of.ts";
 import { expiredSilences } from "../../silences/match-silence.ts";
 import { listSilences, removeSilence } from "../../silences/silence-store.ts";
 import { ACKS_PREFIX, parseAck } from "../../slack-actions/ack-record.ts";
@@ -6,7 +5,7 @@ import { pruneActionClaims } from "../../slack-actions/prune-actions.ts";
 import { conditionalUpdate } from "../../store/conditional-update.ts";
 import { keys, PREFIX, timeOfKey } from "../keys.ts";
 import type { PipelineDeps } from "../pipeline.ts";
-import { parseLease, parseStream, parseThread } from "../records.ts";
+import { parseAnyStream, parseLease, parseThread } from "../records.ts";
 import { PRUNE_EVERY_MS, RETENTION } from "./retention.ts";
 
 /** Prefixes of records that earlier versions wrote and this one no longer reads. */
@@ -49,8 +48,7 @@ export const prune = async (deps: PipelineDeps, deadline: number): Promise<numbe
     return thread === null || now - thread.at > RETENTION.threads;
   });
   await expired(PREFIX.streams, (v) => {
-    const name = typeof fieldOf(v, "stream") === "string" ? String(fieldOf(v, "stream")) : "";
-    const state = parseStream(v, name);
+    const state = parseAnyStream(v);
     if (!state || state.episode !== null) return false;
     const last = Math.max(
       state.lastClosed ? Date.parse(state.lastClosed.closedAt) : 0,

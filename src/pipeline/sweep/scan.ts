@@ -1,12 +1,11 @@
 import { boolean, literal, number, object, optional, record, string } from "zod/mini";
-import { fieldOf } from "../../field-of.ts";
 import { READ_WAVE, readMany } from "../../store/read-many.ts";
 import { announce } from "../announce.ts";
 import { waitsForRerun } from "../auto-rerun.ts";
 import type { StreamState, Transition } from "../episodes.ts";
 import { hash, keys, PREFIX } from "../keys.ts";
 import type { PipelineDeps } from "../pipeline.ts";
-import { parseStream } from "../records.ts";
+import { parseAnyStream } from "../records.ts";
 import { announceRecovery } from "../recovery.ts";
 
 /**
@@ -149,9 +148,7 @@ export const scanStreams = async (deps: PipelineDeps, deadline: number): Promise
   let repaired = 0;
   /** One changed stream: its open index, then what its newest transition still needs. */
   const visit = async (key: string, etag: string, value: unknown): Promise<void> => {
-    const named = fieldOf(value, "stream");
-    const name = typeof named === "string" ? named : "";
-    const state = parseStream(value, name);
+    const state = parseAnyStream(value);
     const id = hash(key);
     if (!state) {
       // Gone (pruned) or unreadable: nothing to count or announce.
