@@ -46,6 +46,8 @@ const ACCEPT_ATTEMPTS = 25;
 
 /** A repeat of an event already recorded is a duplicate, unless its message still needs a send. */
 const asDuplicate = (done: Result): Result => {
+  if (done.held)
+    return result("duplicate", "already handled; its message is being sent", done.key, done.stream);
   if (done.status === "notified" || done.status === "suppressed")
     return result("duplicate", "already handled; its message is sent", done.key, done.stream);
   if (done.status === "queued") return { ...done, reason: `already handled; ${done.reason}` };

@@ -16,15 +16,15 @@ import { controlsFor } from "../slack-actions/controls-for.ts";
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
 import type { Entry } from "../store/store.ts";
 import { autoRerunGate } from "./auto-rerun.ts";
-import { type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
+import { type DeliverOutcome, deliver, enqueue, postHeld } from "./deliver.ts";
 import { rememberDetail, withDetail } from "./detail.ts";
 import { summary, writeDigestItem } from "./digest-items.ts";
 import type { AnnouncedRoute, Episode, StreamState } from "./episodes.ts";
 import { announcedRoutes } from "./episodes.ts";
 import { keys } from "./keys.ts";
-import { admit, admitted, claimOf, openerOf, parseLedger, stormDecision } from "./ledger.ts";
+import { admit, admitted, claimOf, openerOf, parseLedger, posting, stormDecision } from "./ledger.ts";
 import { digestItemKey, type Follow, openingMessages, type PlannedMessage } from "./messages.ts";
-import { readiness } from "./outbox.ts";
+import { readiness, SEND_LEASE_MS } from "./outbox.ts";
 import type { PipelineDeps } from "./pipeline.ts";
 import { parseOutboxEntry, parseStream } from "./records.ts";
 import { combine, fromDelivery, type Result, result } from "./result.ts";
@@ -108,10 +108,15 @@ export const announce = async (
   return fromDelivery(combine(sent), result("queued", "episode opened", key, state.stream));
 };
 
+/** Another invocation holds this message's sending (its ledger lease): whoever checks later finds it. */
+const HELD: DeliverOutcome = { kind: "queued", reason: "another sender is posting it", held: true };
+
 /**
- * Alone in one destination: let in by its ledger (a replay finds itself there), the message written
- * claimed for the slot the same write reserved, then posted. Should the ledger have filled since the
- * answer, the episode goes to that destination's digest after all.
+ * Alone in one destination: let in by its ledger, whose write also reserves the post's slot and gives
+ * this invocation the lease of the send; the message is posted, then its outbox entry written as the post
+ * left it. Should the ledger have filled since the answer, the episode goes to that destination's digest
+ * after all. A replay (a copy of the delivery, the sweep's scan) finds the entry, or the lease of whoever
+ * is posting, or a lease that ended without an entry: then it writes the message and sends it itself.
  */
 const alone = async (
   route: AnnouncedRoute,
@@ -127,15 +132,16 @@ const alone = async (
   if (!options.fresh) {
     const existing = await deps.store.get(planned.key);
     const held = parseOutboxEntry(existing?.value ?? null);
-    // Another sender (the invocation that opened the episode) is posting it: nothing more to do here.
+    // Another sender (the sweep, or an earlier replay) is posting it: nothing more to do here.
     if (held && readiness(held, deps.now()) === "in_flight") return { kind: "sent", dryRun: false };
     if (existing) {
       const again = options.reviveDead === true;
       return deliver({ key: planned.key, written: existing }, deps, { deadline, reviveDead: again });
     }
-    // Let in already (by the attempt that opened it, which may still be writing its message): the
-    // message is written if still missing, and sent by whoever wrote it.
-    if (admitted(parseLedger(await deps.store.read(keys.ledger(route.destination))), episode.id)) {
+    const ledger = parseLedger(await deps.store.read(keys.ledger(route.destination)));
+    if (posting(ledger, episode.id, deps.now())) return HELD;
+    // Let in, and its sender gone before writing the message: written now, and sent by whoever wrote it.
+    if (admitted(ledger, episode.id)) {
       const told = await detailed;
       const enqueued = await enqueue(openingEntry(planned, episode, told, deps, options.note), deps);
       if (!enqueued.written) return { kind: "sent", dryRun: false };
@@ -148,12 +154,15 @@ const alone = async (
     deps.store,
     keys.ledger(route.destination),
     parseLedger,
-    (ledger): Decision<number | null> => {
+    (ledger): Decision<number | "held" | null> => {
+      // Let in by another attempt meanwhile (a copy of the delivery): that one posts.
+      if (admitted(ledger, episode.id)) return { write: false, value: "held" };
       const opener = openerOf(episode, stream);
       if (stormDecision(ledger, opener, deps.config) === "digest") return { write: false, value: null };
       const now = deps.now();
       const claim = claimOf(event, stream, episode.id, now);
-      const { next, slotAt } = admit(ledger, opener, claim, now, deps.slackIntervalMs, deps.config);
+      const leased = { ...opener, leaseUntil: now + SEND_LEASE_MS };
+      const { next, slotAt } = admit(ledger, leased, claim, now, deps.slackIntervalMs, deps.config);
       return { write: true, next, value: slotAt };
     },
     { sleep: deps.sleep, ...(initial === undefined ? {} : { initial }) },
@@ -168,17 +177,16 @@ const alone = async (
     });
     return grouped ? "grouped" : null;
   }
+  if (letIn.value === "held") return HELD;
   const told = await detailed;
-  // Claimed for its slot only when the post still fits before the deadline; else it waits for the sweep.
+  const entry = openingEntry(planned, episode, told, deps, options.note);
+  // Posted now only when the post still fits before the deadline; else it waits for the sweep.
   const slotAt = letIn.value;
-  const fits = Math.max(deps.now(), slotAt) + deps.slackTimeoutMs <= deadline;
-  const enqueued = await enqueue(
-    openingEntry(planned, episode, told, deps, options.note),
-    deps,
-    fits ? { slotAt } : undefined,
-  );
-  if (!fits) return { kind: "queued", reason: "no time left to call Slack before answering" };
-  return deliver(enqueued, deps, { deadline });
+  if (Math.max(deps.now(), slotAt) + deps.slackTimeoutMs > deadline) {
+    await enqueue(entry, deps);
+    return { kind: "queued", reason: "no time left to call Slack before answering" };
+  }
+  return postHeld(entry, deps, { deadline, slotAt });
 };
 
 /** The failure message of an episode to one destination, as the outbox keeps it (a kind-neutral notice). */

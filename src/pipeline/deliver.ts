@@ -4,7 +4,7 @@ import { describeError } from "../log.ts";
 import { DEFAULT_DESTINATION } from "../routing/routes.ts";
 import type { SendResult } from "../slack/message.ts";
 import { conditionalUpdate } from "../store/conditional-update.ts";
-import type { Entry, Store } from "../store/store.ts";
+import type { Entry, Store, WriteCondition } from "../store/store.ts";
 import { keys } from "./keys.ts";
 import { parseLedger, reserve } from "./ledger.ts";
 import { claim, type MessageKind, newEntry, type OutboxEntry, readiness, revive, settle } from "./outbox.ts";
@@ -26,7 +26,8 @@ export interface DeliverDeps {
 /** How an attempt to deliver one outbox entry ended, for the webhook's answer. */
 export type DeliverOutcome =
   | { readonly kind: "sent"; readonly dryRun: boolean }
-  | { readonly kind: "queued"; readonly reason: string }
+  /** `held`: another invocation holds the send (a ledger lease); someone must look again later. */
+  | { readonly kind: "queued"; readonly reason: string; readonly held?: true }
   | { readonly kind: "failed"; readonly reason: string };
 
 /**
@@ -38,11 +39,21 @@ export type DeliverOutcome =
 export interface Enqueued {
   readonly key: string;
   readonly written: Entry | null;
-  /**
-   * Written already claimed by this invocation, whose post may start at `slotAt` (reserved in the
-   * destination's ledger when its episode was let in): `deliver` neither reserves nor claims again.
-   */
-  readonly slotAt?: number;
+}
+
+/** What an outbox entry is made of, before `newEntry` gives it its state. */
+export interface OutboxFields {
+  at: number;
+  id: string;
+  kind: MessageKind;
+  summary: string;
+  message: OutboxMessage;
+  cause: string | null;
+  after?: string | null;
+  destination?: string;
+  startsThread?: boolean;
+  thread?: string | null;
+  edit?: boolean;
 }
 
 /**
@@ -50,29 +61,32 @@ export interface Enqueued {
  * so a replay after a crash finds the same entry instead of adding a second one.
  */
 export const enqueue = async (
-  fields: {
-    at: number;
-    id: string;
-    kind: MessageKind;
-    summary: string;
-    message: OutboxMessage;
-    cause: string | null;
-    after?: string | null;
-    destination?: string;
-    startsThread?: boolean;
-    thread?: string | null;
-    edit?: boolean;
-  },
+  fields: OutboxFields,
   deps: Pick<DeliverDeps, "store" | "now">,
-  /** Write it claimed, its post reserved for `slotAt` (one store call less than a claim after it). */
-  claimed?: { readonly slotAt: number },
 ): Promise<Enqueued> => {
   const key = keys.outbox(fields.at, fields.id);
-  const fresh = newEntry(fields, deps.now());
-  const value = claimed ? claim(fresh, Math.max(deps.now(), claimed.slotAt)) : fresh;
+  const value = newEntry(fields, deps.now());
   const write = await deps.store.set(key, value, { onlyIfNew: true });
   const written = write.modified && write.etag !== "" ? { value, etag: write.etag } : null;
-  return { key, written, ...(claimed && written ? { slotAt: claimed.slotAt } : {}) };
+  return { key, written };
+};
+
+/**
+ * Posts a message whose sending this invocation already holds (its destination's ledger gave it a lease
+ * and the slot `slotAt`: src/pipeline/announce.ts), then writes its outbox entry once, as the post left
+ * it (sent, pending with a back-off, or dead): one store call where claim and mark took two.
+ */
+export const postHeld = async (
+  fields: OutboxFields,
+  deps: DeliverDeps,
+  options: { readonly deadline: number; readonly slotAt: number },
+): Promise<DeliverOutcome> => {
+  const now = deps.now();
+  const claimed = claim(newEntry(fields, now), Math.max(now, options.slotAt));
+  const thread = claimed.thread ? parseThread(await deps.store.read(keys.thread(claimed.thread))) : null;
+  const outboxKey = keys.outbox(fields.at, fields.id);
+  const wait = options.slotAt - now;
+  return post({ outboxKey, claimed, mark: { onlyIfNew: true }, wait, thread }, deps, options);
 };
 
 /** The longest a post may wait for Slack's answer, when the deadline leaves that much time. */
@@ -142,17 +156,6 @@ export const deliver = async (
   options: { deadline: number; reviveDead?: boolean },
 ): Promise<DeliverOutcome> => {
   const outboxKey = typeof outbox === "string" ? outbox : outbox.key;
-  if (typeof outbox !== "string" && outbox.written && outbox.slotAt !== undefined) {
-    const held = parseOutboxEntry(outbox.written.value);
-    if (held) {
-      const wait = outbox.slotAt - deps.now();
-      if (deps.now() + wait + deps.slackTimeoutMs > options.deadline) {
-        return { kind: "queued", reason: "its slot comes after the deadline; the sweep sends it" };
-      }
-      const thread = held.thread ? parseThread(await deps.store.read(keys.thread(held.thread))) : null;
-      return post({ outboxKey, claimed: held, etag: outbox.written.etag, wait, thread }, deps, options);
-    }
-  }
   // Just written by this invocation: its claim below is conditional on that write's etag, so a sender that
   // took it in between (the sweep) makes the claim fail, exactly as after a read.
   const entry = (typeof outbox === "string" ? null : outbox.written) ?? (await deps.store.get(outboxKey));
@@ -199,22 +202,25 @@ export const deliver = async (
   const claimed = claim(current, deps.now());
   const written = await deps.store.set(outboxKey, claimed, { onlyIfMatch: entry.etag });
   if (!written.modified) return { kind: "queued", reason: "another sender holds it" };
-  return post({ outboxKey, claimed, etag: written.etag, wait, thread }, deps, options);
+  return post({ outboxKey, claimed, mark: { onlyIfMatch: written.etag }, wait, thread }, deps, options);
 };
 
-/** Posts an entry this invocation holds (claimed, with `etag`), then marks it: sent, retried, or dead. */
+/**
+ * Posts an entry this invocation holds (claimed), then marks it, `mark` being the condition of that write
+ * (the claim's etag, or `onlyIfNew` when nothing was written before the post): sent, retried, or dead.
+ */
 const post = async (
   held: {
     readonly outboxKey: string;
     readonly claimed: OutboxEntry;
-    readonly etag: string;
+    readonly mark: WriteCondition;
     readonly wait: number;
     readonly thread: ThreadRecord | null;
   },
   deps: DeliverDeps,
   options: { deadline: number },
 ): Promise<DeliverOutcome> => {
-  const { outboxKey, claimed, etag, wait, thread } = held;
+  const { outboxKey, claimed, mark, wait, thread } = held;
   const current = claimed;
   const destination = destinationOf(current);
   if (wait > 0) await deps.sleep(wait);
@@ -245,7 +251,7 @@ const post = async (
   const level = next.state === "sent" ? "info" : next.state === "dead" ? "error" : "warn";
   deps.log(
     level,
-    next.state === "dead" ? "slack message dead: fix the cause, it will not be retried" : "slack post",
+    next.state === "dead" ? "message dead: fix the cause, it will not be retried" : "message post",
     {
       outbox: outboxKey,
       kind: current.kind,
@@ -270,7 +276,7 @@ const post = async (
       at: after,
     });
   }
-  const marked = await deps.store.set(outboxKey, next, { onlyIfMatch: etag });
+  const marked = await deps.store.set(outboxKey, next, mark);
   if (!marked.modified) {
     deps.log("warn", "outbox entry changed while sending (lease expired?); it may be sent twice", {
       outbox: outboxKey,

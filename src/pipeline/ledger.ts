@@ -13,7 +13,9 @@ import { hash } from "./keys.ts";
  *   let in only while fewer than STORM_THRESHOLD *other streams* arrived within STORM_WINDOW_SECONDS of
  *   it, and only by a conditional write of this record: so at most T are announced alone per window,
  *   whatever the interleaving and the store's speed. Every later opener only reads the ledger and goes to
- *   the digest: the record stays small, and a storm's hundred openers do not fight over it.
+ *   the digest: the record stays small, and a storm's hundred openers do not fight over it. The write
+ *   that lets an episode in also gives its writer a lease: until `leaseUntil` that invocation alone posts
+ *   the message, and writes its outbox entry only once posted (sent, retried or dead).
  * - `claims`: the commits these episodes announced (folding: the other source's failure of the same commit
  *   adds no message), removed when their episode recovers.
  * - `nextAt`: before when no post to this destination may start (≈1 message/s per webhook), moved by
@@ -22,7 +24,17 @@ import { hash } from "./keys.ts";
 const ledgerSchema = object({
   v: literal(1),
   nextAt: number(),
-  openers: optional(array(object({ episodeId: string(), stream: string(), at: number() }))),
+  openers: optional(
+    array(
+      object({
+        episodeId: string(),
+        stream: string(),
+        at: number(),
+        /** Until when the invocation that let it in is posting its message (no outbox entry yet). */
+        leaseUntil: optional(number()),
+      }),
+    ),
+  ),
   claims: optional(
     array(
       object({
@@ -81,6 +93,10 @@ export const openerOf = (episode: { id: string; receivedAt: number }, stream: st
 /** Whether the episode was let in (announced alone) in this destination. */
 export const admitted = (ledger: Ledger, episodeId: string): boolean =>
   ledger.openers.some((o) => o.episodeId === episodeId);
+
+/** Whether the invocation that let the episode in may still be posting its message. */
+export const posting = (ledger: Ledger, episodeId: string, now: number): boolean =>
+  ledger.openers.some((o) => o.episodeId === episodeId && (o.leaseUntil ?? 0) > now);
 
 /**
  * Alone or in the digest, from what the ledger holds. An episode already let in stays alone (a replay

@@ -7,6 +7,8 @@ export interface Result {
   readonly reason: string;
   readonly key?: string;
   readonly stream?: string;
+  /** Another invocation holds the send of one of its messages: whoever repairs must look again later. */
+  readonly held?: true;
 }
 
 export const result = (status: ResultStatus, reason: string, key?: string, stream?: string): Result => ({
@@ -27,7 +29,10 @@ export const combine = (outcomes: readonly DeliverOutcome[]): DeliverOutcome => 
   const queued = outcomes.filter((o) => o.kind === "queued");
   const also = (n: number) => (outcomes.length > 1 ? ` (${n} of ${outcomes.length} destinations)` : "");
   if (failed.length > 0) return { kind: "failed", reason: `${failed[0]?.reason}${also(failed.length)}` };
-  if (queued.length > 0) return { kind: "queued", reason: `${queued[0]?.reason}${also(queued.length)}` };
+  if (queued.length > 0) {
+    const reason = `${queued[0]?.reason}${also(queued.length)}`;
+    return queued.some((o) => o.held) ? { kind: "queued", reason, held: true } : { kind: "queued", reason };
+  }
   return { kind: "sent", dryRun: outcomes.some((o) => o.kind === "sent" && o.dryRun) };
 };
 
@@ -37,13 +42,15 @@ export const fromDelivery = (outcome: DeliverOutcome, processed: Result): Result
   switch (outcome.kind) {
     case "sent":
       return result("notified", outcome.dryRun ? `${what} (dry run: printed to the log)` : what, key, stream);
-    case "queued":
-      return result(
+    case "queued": {
+      const queued = result(
         "queued",
         `${what}; message queued, the sweep will send it (${outcome.reason})`,
         key,
         stream,
       );
+      return outcome.held ? { ...queued, held: true } : queued;
+    }
     case "failed":
       return result("failed", `${what}; Slack refused the message: ${outcome.reason}`, key, stream);
   }

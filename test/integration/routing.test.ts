@@ -176,8 +176,7 @@ describe("routing to several destinations (real functions, webhook and Web API s
         .logLines()
         .some(
           (line) =>
-            line.msg === "slack message dead: fix the cause, it will not be retried" &&
-            line.destination === "DEAD",
+            line.msg === "message dead: fix the cause, it will not be retried" && line.destination === "DEAD",
         ),
     ).toBe(true);
     // The next site of another destination still goes out.

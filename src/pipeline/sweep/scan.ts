@@ -114,11 +114,18 @@ const arrivalOf = (state: StreamState, latest: Transition): number | null => {
   return state.lastClosed?.episodeId === latest.episodeId ? (state.lastClosed.receivedAt ?? null) : null;
 };
 
-/** The newest transition's messages, once more (each step finds what an earlier attempt wrote). */
-const repair = async (state: StreamState, latest: Transition, deps: PipelineDeps, deadline: number) => {
+/**
+ * The newest transition's messages, once more (each step finds what an earlier attempt wrote). False when
+ * another invocation still holds a send (its ledger lease): the stream is looked at again next time.
+ */
+const repair = async (
+  state: StreamState,
+  latest: Transition,
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<boolean> => {
   if (latest.kind === "open" && state.episode) {
-    await announce(state, deps, deadline, { fresh: false });
-    return;
+    return (await announce(state, deps, deadline, { fresh: false })).held !== true;
   }
   const closed = state.lastClosed;
   if (latest.kind === "close" && closed?.episode && closed.event && closed.receivedAt !== undefined) {
@@ -129,6 +136,7 @@ const repair = async (state: StreamState, latest: Transition, deps: PipelineDeps
       {},
     );
   }
+  return true;
 };
 
 export const scanStreams = async (deps: PipelineDeps, deadline: number): Promise<ScanResult> => {
@@ -184,7 +192,10 @@ export const scanStreams = async (deps: PipelineDeps, deadline: number): Promise
         scan.streams[id] = { e: "", q, v: checked };
         return;
       }
-      await repair(state, latest, deps, deadline);
+      if (!(await repair(state, latest, deps, deadline))) {
+        scan.streams[id] = { e: "", q, v: checked };
+        return;
+      }
       repaired++;
     }
     scan.streams[id] = { e: hash(etag), q, v: latest?.seq ?? checked };
