@@ -11,8 +11,9 @@ import { BlobsServer } from "@netlify/blobs/server";
 import { signGithub } from "../../samples/github.ts";
 import { signNetlify } from "../../samples/netlify.ts";
 import { PREFIX } from "../../src/pipeline/keys.ts";
+import { parseLedger } from "../../src/pipeline/ledger.ts";
 import type { OutboxState } from "../../src/pipeline/outbox.ts";
-import { parseOutboxEntry } from "../../src/pipeline/records.ts";
+import { parseAnyStream, parseOutboxEntry } from "../../src/pipeline/records.ts";
 import { BlobsStore } from "../../src/store/blobs-store.ts";
 import { vigieTest } from "./fixture.ts";
 import {
@@ -87,6 +88,11 @@ export interface StorePeek {
   /** Outbox entries still to be sent (pending or sending). */
   waiting(): Promise<OutboxRow[]>;
   keys(prefix: string): Promise<string[]>;
+  /**
+   * Until when the invocation that let repository or site `name`'s open episode in holds its send (its destination ledger's
+   * lease, written before the post; the outbox entry is written once the post has an answer): 0 if none.
+   */
+  leaseOf(name: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -114,6 +120,21 @@ export const peekStore = async (vigie: Vigie): Promise<StorePeek> => {
     outbox,
     waiting: async () => (await outbox()).filter((row) => row.state === "pending" || row.state === "sending"),
     keys,
+    leaseOf: async (name) => {
+      const episodes = new Set<string>();
+      for (const key of await keys(PREFIX.streams)) {
+        if (!decodeURIComponent(key).includes(`:${name}:`)) continue;
+        const id = parseAnyStream(await store.read(key))?.episode?.id;
+        if (id) episodes.add(id);
+      }
+      let until = 0;
+      for (const key of await keys(PREFIX.ledger)) {
+        for (const opener of parseLedger(await store.read(key)).openers) {
+          if (episodes.has(opener.episodeId)) until = Math.max(until, opener.leaseUntil ?? 0);
+        }
+      }
+      return until;
+    },
     stop: () => server.stop(),
   };
 };
