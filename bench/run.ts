@@ -7,7 +7,9 @@
  * `npm run bench -- bundle` (or `--only=cpu,bundle,burst,storm,theme`) runs some parts only; `storm`: 60
  * then 120 sites failing at once, the sweeps at +35 s and +39 s (bench/storm-at-once.ts); `npm run bench --
  * theme` runs the theme update scenario alone (bench/theme-update.ts, which also writes
- * bench/out/theme-update.json); `--sites=60` makes it smaller, for a quick look. `npm run bench -- board`
+ * bench/out/theme-update.json). `--sites=N` makes both smaller, for a quick look: the theme update covers N
+ * sites, the storm one run of N. Burst, storm and theme run through one storm simulator
+ * (bench/simulator.ts), which leaves each run's log and Slack messages in bench/out/. `npm run bench -- board`
  * (the status board with 500 open episodes, bench/board.ts) and `npm run bench -- why` (an excerpt of a 20 MB
  * log, bench/why-excerpt.ts) run only when named.
  */
@@ -17,7 +19,7 @@ import { join } from "node:path";
 import { type BoardResult, runBoard } from "./board.ts";
 import { type BundleResult, measureImports } from "./bundle.ts";
 import { buildDeployArtifact, bundleFunctions, OUT } from "./bundle-build.ts";
-import { type BurstResult, runBurst } from "./burst.ts";
+import { type BurstResult, burstLines, runBurst } from "./burst.ts";
 import { type CpuResult, runCpu } from "./cpu.ts";
 import { BenchInvariantError, round } from "./stats.ts";
 import { benchStormAtOnce, printStormAtOnce } from "./storm-at-once.ts";
@@ -31,6 +33,17 @@ const TARGETS = {
   bundleKib: 300,
   importRatio: 1.15,
 } as const;
+
+const sites = (() => {
+  const given = process.argv.find((arg) => arg.startsWith("--sites="))?.slice("--sites=".length);
+  if (given === undefined) return null;
+  const count = Number(given);
+  if (!Number.isInteger(count) || count < 1) {
+    process.stderr.write(`--sites=${given}: a whole number of sites, at least 1\n`);
+    process.exit(2);
+  }
+  return count;
+})();
 
 const parts = (() => {
   const args = process.argv.slice(2).filter((arg) => !arg.startsWith("--sites="));
@@ -104,13 +117,15 @@ try {
       problems.push(`error answers during the burst: ${JSON.stringify(Object.fromEntries(errors))}`);
   }
   if (parts.storm) {
-    say("storm: 60, then 120 sites failing at once through Netlify's local runtime (about 2 minutes)…");
-    printStormAtOnce(await benchStormAtOnce());
+    const sizes = sites === null ? [60, 120] : [sites];
+    say(
+      `storm: ${sizes.join(", then ")} sites failing at once through Netlify's local runtime (about ${sizes.length} min)…`,
+    );
+    printStormAtOnce(await benchStormAtOnce(sizes, { log: say }));
   }
   if (parts.theme) {
     say("theme: a theme update through Netlify's local runtime (300 sites: about 10 minutes)…");
-    const sites = process.argv.find((arg) => arg.startsWith("--sites="))?.slice("--sites=".length);
-    theme = await runThemeUpdate({ log: say, ...(sites ? { sites: Number(sites) } : {}) });
+    theme = await runThemeUpdate({ log: say, ...(sites === null ? {} : { sites }) });
     say(`theme: written to ${await writeThemeUpdate(theme)}`);
   }
   if (parts.board) {
@@ -203,39 +218,7 @@ if (bundle) {
   );
 }
 
-if (burst) {
-  lines.push("");
-  lines.push(
-    `Burst: ${burst.deliveries} deliveries of ${burst.repositories} repositories, ${burst.concurrency} in flight, through ` +
-      `\`netlify functions:serve\` (every invocation a fresh worker), Slack stand-in limited to 1 message/s`,
-  );
-  lines.push(
-    `  sustained ${burst.deliveriesPerSecond} deliveries/s (${burst.seconds} s); answer time p50 ${burst.answerMs.p50} ms, ` +
-      `p90 ${burst.answerMs.p90} ms, p99 ${burst.answerMs.p99} ms, max ${burst.answerMs.max} ms; ` +
-      `inside vigie p50 ${burst.inVigieMs.p50} ms, p99 ${burst.inVigieMs.p99} ms`,
-  );
-  lines.push(
-    `  same runtime, hello-world function, same concurrency: ${burst.runtimeReference.perSecond}/s, ` +
-      `p50 ${burst.runtimeReference.p50} ms, p99 ${burst.runtimeReference.p99} ms`,
-  );
-  lines.push(
-    `  answers: ${Object.entries(burst.answers)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(", ")}`,
-  );
-  lines.push(
-    `  Slack: ${burst.slack.messages} messages accepted (${burst.slack.failureMessages} failures, ` +
-      `${burst.slack.failureDigests} storm digests, ${burst.slack.recoveryMessages} recoveries, ` +
-      `${burst.slack.recoveryDigests} recovery digests), ${burst.slack.attempts} posts, ${burst.slack.rateLimited} answered 429; ` +
-      `drained by ${burst.sweeps} sweeps in ${burst.drainSeconds} s`,
-  );
-  lines.push(
-    `  nothing lost: ${burst.lost.failing.length === 0 ? "every" : "NOT every"} failing repository (72) named, ` +
-      `${burst.lost.recovering.length === 0 ? "every" : "NOT every"} recovery (8) announced` +
-      `${burst.superseded.length > 0 ? ` (${burst.superseded.length} fixed before their failure was processed: never announced, as older than their fix)` : ""}, ` +
-      `${burst.quietNamed.length === 0 ? "no" : burst.quietNamed.length} quiet repository named`,
-  );
-}
+if (burst) lines.push("", ...burstLines(burst));
 
 // The theme update's expectations print PASS/FAIL but never fail the run: a measurement, not a gate.
 if (theme) lines.push("", ...themeUpdateLines(theme));

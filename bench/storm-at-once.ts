@@ -1,8 +1,6 @@
 /**
- * A theme update the way it breaks things: N sites failing at once (all deliveries started together, 50 in
- * flight) through Netlify's local runtime and its local Blobs server, STORM_THRESHOLD=5 and
- * STORM_GROUP_WAIT_SECONDS=30 as a new user has them, a Slack stand-in that answers 429 beyond 1 message
- * per second. The sweep runs as the contract says: 35 s after the first failure, then 4 s later.
+ * N sites failing at once (bench/storm-plan.ts) through the storm simulator (bench/simulator.ts): Netlify's
+ * local runtime and its local Blobs server, a Slack stand-in that answers 429 beyond 1 message per second.
  *
  * Printed, per size (60 and 120 sites by default): answer times, 5xx answers, messages by kind (singles,
  * digests) against the bound (≤ 5 singles + ⌈digested / 40⌉ digests + 1 straggler), when each site was
@@ -10,14 +8,11 @@
  * `processed` log line's total: before and after the answer, the inline send included).
  * A measurement, not a test: it never fails the run (`npm run bench -- storm`).
  */
-import { failedRunPayload } from "../samples/github.ts";
-import { type Answer, postGithub, startSlackStandIn, startVigie } from "../test/integration/harness.ts";
+import { simulate } from "./simulator.ts";
+import { storeCallsBy } from "./simulator-collect.ts";
 import { quantile, round } from "./stats.ts";
+import { planStormAtOnce, STORM_THRESHOLD } from "./storm-plan.ts";
 
-const SECRET = "bench-storm-secret";
-const IN_FLIGHT = 50;
-const THRESHOLD = 5;
-const GROUP_WAIT_S = 30;
 const SITES_PER_DIGEST = 40;
 
 export interface StormAtOnceResult {
@@ -39,98 +34,57 @@ export interface StormAtOnceResult {
   readonly storeCalls: Record<string, { readonly n: number; readonly p50: number; readonly max: number }>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const runOnce = async (sites: number): Promise<StormAtOnceResult> => {
-  const slack = await startSlackStandIn({ strictRate: true });
-  const vigie = await startVigie({
-    env: {
-      GITHUB_WEBHOOK_SECRET: SECRET,
-      SLACK_WEBHOOK_URL: slack.url,
-      STORM_THRESHOLD: String(THRESHOLD),
-      STORM_GROUP_WAIT_SECONDS: String(GROUP_WAIT_S),
-      REMINDER_HOURS: "0",
+const runOnce = async (sites: number, log?: (line: string) => void): Promise<StormAtOnceResult> => {
+  const run = await simulate(await planStormAtOnce(sites), log ? { log } : {});
+  const times = run.sent.map((s) => s.ms);
+  const singles = run.messages.filter((m) => m.sites.size === 1).length;
+  const digests = run.messages.filter((m) => m.sites.size > 1).length;
+  const bound =
+    STORM_THRESHOLD + Math.ceil((sites - Math.min(singles, STORM_THRESHOLD)) / SITES_PER_DIGEST) + 1;
+  const namedAt = [...run.firstNamed.values()];
+  const missing = namedAt.filter((at) => at === null).length;
+  const last = Math.max(...namedAt.map((at) => at ?? 0));
+  // Each delivery's total: its "processed" line, or its answer's line when nothing ran after the answer.
+  const totals = [
+    ...run.processedLines.filter((line) => line.msg === "processed"),
+    ...run.deliveryLines.filter((line) => line.status !== 202),
+  ].filter((line) => typeof line.storeCalls === "number" && typeof line.decision === "string");
+  const digested = (line: Record<string, unknown>) =>
+    typeof line.reason === "string" && line.reason.includes("digest") ? " (digest)" : "";
+  const calls = storeCallsBy(totals, (line) => `${String(line.decision)}${digested(line)}`);
+  return {
+    sites,
+    postedInMs: Math.round(run.seconds * 1000),
+    answers: {
+      p50Ms: round(quantile(times, 0.5), 0),
+      p99Ms: round(quantile(times, 0.99), 0),
+      maxMs: round(Math.max(...times), 0),
+      status5xx: run.sent.filter((s) => s.status >= 500 || s.status === 0).length,
     },
-  });
-  try {
-    const repos = Array.from(
-      { length: sites },
-      (_, i) => `theme-at-once/site-${String(i + 1).padStart(3, "0")}`,
-    );
-    const first = Date.now();
-    const times: number[] = [];
-    const answers: Answer[] = [];
-    const queue = [...repos];
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        for (let repo = queue.shift(); repo !== undefined; repo = queue.shift()) {
-          const started = Date.now();
-          const payload = failedRunPayload({
-            repo,
-            workflowName: "Build and deploy",
-            updatedAt: new Date(first).toISOString(),
-          });
-          answers.push(await postGithub(vigie.url, payload, { secret: SECRET, raw: true }));
-          times.push(Date.now() - started);
-        }
-      }),
-    );
-    const postedInMs = Date.now() - first;
-    // The sweeps of the contract: the group wait + 5 s after the first failure, then 4 s later.
-    await sleep(Math.max(0, first + (GROUP_WAIT_S + 5) * 1000 - Date.now()));
-    await vigie.sweep();
-    await sleep(4_000);
-    await vigie.sweep();
-    await sleep(3_000);
-    const delivered = slack.delivered();
-    const namedIn = (text: string) => repos.filter((repo) => text.includes(repo));
-    const singles = delivered.filter((m) => namedIn(m.raw).length === 1).length;
-    const digests = delivered.filter((m) => namedIn(m.raw).length > 1).length;
-    const bound = THRESHOLD + Math.ceil((sites - Math.min(singles, THRESHOLD)) / SITES_PER_DIGEST) + 1;
-    const namedAt = repos.map((repo) => delivered.find((m) => m.raw.includes(repo))?.at ?? null);
-    const missing = namedAt.filter((at) => at === null).length;
-    const last = Math.max(...namedAt.map((at) => at ?? 0));
-    const calls = new Map<string, number[]>();
-    for (const line of vigie.logLines()) {
-      if (line.msg !== "processed" && !(line.msg === "delivery" && line.status !== 202)) continue;
-      if (typeof line.storeCalls !== "number" || typeof line.decision !== "string") continue;
-      const kind = `${line.decision}${typeof line.reason === "string" && line.reason.includes("digest") ? " (digest)" : ""}`;
-      calls.set(kind, [...(calls.get(kind) ?? []), line.storeCalls]);
-    }
-    return {
-      sites,
-      postedInMs,
-      answers: {
-        p50Ms: round(quantile(times, 0.5)),
-        p99Ms: round(quantile(times, 0.99)),
-        maxMs: Math.max(...times),
-        status5xx: answers.filter((a) => a.status >= 500).length,
-      },
-      messages: { singles, digests, bound, withinBound: singles <= THRESHOLD && singles + digests <= bound },
-      named: {
-        all: missing === 0,
-        missing,
-        lastAtS: missing === sites ? null : round((last - first) / 1000),
-      },
-      storeCalls: Object.fromEntries(
-        [...calls].map(([kind, list]) => [
-          kind,
-          { n: list.length, p50: quantile(list, 0.5), max: Math.max(...list) },
-        ]),
-      ),
-    };
-  } finally {
-    await vigie.dispose();
-    await slack.close();
-  }
+    messages: {
+      singles,
+      digests,
+      bound,
+      withinBound: singles <= STORM_THRESHOLD && singles + digests <= bound,
+    },
+    named: {
+      all: missing === 0,
+      missing,
+      lastAtS: missing === sites ? null : round((last - run.startedAt) / 1000),
+    },
+    storeCalls: Object.fromEntries(
+      calls.map((c) => [c.decision, { n: c.deliveries, p50: c.p50 ?? 0, max: c.max ?? 0 }]),
+    ),
+  };
 };
 
 /** 60 and 120 sites (or the sizes given), one after the other, each on a fresh runtime and store. */
 export const benchStormAtOnce = async (
   sizes: readonly number[] = [60, 120],
+  options: { log?: (line: string) => void } = {},
 ): Promise<StormAtOnceResult[]> => {
   const results: StormAtOnceResult[] = [];
-  for (const sites of sizes) results.push(await runOnce(sites));
+  for (const sites of sizes) results.push(await runOnce(sites, options.log));
   return results;
 };
 

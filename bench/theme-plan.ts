@@ -15,24 +15,31 @@
  *
  * Sites 1–270 are GitHub repositories `acme/site-NNN` (one org webhook), 271–300 Netlify sites
  * `acme-site-NNN` (one deploy notification hook each, same secret); the last tenth for a smaller run.
+ *
+ * The storm simulator (bench/simulator.ts) sends them 50 in flight, in this order; GitHub deliveries answered
+ * 5xx are sent again up to 3 times; then the sweep runs back to back (a 2 s pause when a sweep got nothing
+ * to Slack) until nothing is in flight, waiting for a digest or pending in the outbox, or 240 s have passed.
+ * A hello-world function gets a sample of the same deliveries (every k-th), half before vigie's run and half
+ * after, so that a change in the machine's load weighs on both. Configuration: STORM_THRESHOLD=5,
+ * STORM_GROUP_WAIT_SECONDS=5 (30 by default: a shorter run), STORM_WINDOW_SECONDS=600 (60 by default:
+ * vigie's deliveries take minutes here, so the whole theme update is one storm and its bound is well
+ * defined), REMINDER_HOURS=0.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { random } from "../samples/day.ts";
-import { runPayload, signGithub } from "../samples/github.ts";
-import {
-  cancelledDeploy,
-  failedDeploy,
-  netlifyDeploy,
-  netlifyEventFor,
-  readyDeploy,
-  signNetlify,
-} from "../samples/netlify.ts";
+import type { SimulationPlan } from "./simulator.ts";
 import { invariant } from "./stats.ts";
-
-export const THEME_SECRETS = {
-  github: "vigie-bench-theme-github-secret",
-  netlify: "vigie-bench-theme-netlify-secret",
-} as const;
+import {
+  type DeliveryKind,
+  githubStep,
+  isCompletion,
+  netlifyStep,
+  type Run,
+  type SiteState,
+  THEME_SECRETS,
+  type ThemeDelivery,
+  type ThemeSite,
+} from "./theme-deliveries.ts";
 
 /** The theme update's size; a smaller one (`sites`) is for trying the bench out quickly. */
 export const THEME_SITES = 300;
@@ -47,72 +54,26 @@ const SHARE = {
 const T0 = Date.parse("2026-11-29T10:00:00Z");
 const SECOND = 1000;
 
-/**
- * What a site's runs add up to, by run time (newest run decides):
- * - failing: its newest completed run failed; must be named in a failure message.
- * - fixed: a run failed, then a newer one succeeded; may be named in a failure message only if the failure
- *   reached vigie before the fix did, and then Slack's last word on it must be a recovery.
- * - green: every completed run succeeded or was cancelled; never named.
- * - cancelled-only: every completed run was cancelled (the newest is still going); never named.
- */
-export type SiteState = "failing" | "fixed" | "green" | "cancelled-only";
-
-export interface ThemeSite {
-  readonly name: string;
-  readonly source: "github" | "netlify";
-  readonly state: SiteState;
-  /** Its first run was cancelled by a newer push. */
-  readonly superseded: boolean;
-}
-
-export type DeliveryKind =
-  | "requested"
-  | "in_progress"
-  | "building"
-  | "success"
-  | "failure"
-  | "cancelled"
-  | "redelivery";
-
-export interface ThemeDelivery {
-  readonly site: string;
-  readonly source: "github" | "netlify";
-  readonly kind: DeliveryKind;
-  /** When it happened in the scenario (ms since the epoch): what "newer" means. */
-  readonly at: number;
-  /** The id vigie logs as `delivery`: X-GitHub-Delivery, or `netlify:` + the body's SHA-256 prefix. */
-  readonly id: string;
-  readonly body: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly path: "/webhooks/github" | "/webhooks/netlify";
-  /** Sent after a later delivery of the same site. */
-  readonly outOfOrder: boolean;
-  /** For a redelivery, the kind of the original. */
-  readonly original?: DeliveryKind;
-}
+export const CONCURRENCY = 50;
+export const STORM_THRESHOLD = 5;
+export const GROUP_WAIT_SECONDS = 5;
+export const WINDOW_SECONDS = 600;
+export const DRAIN_LIMIT_MS = 240_000;
+/** Redeliveries per GitHub delivery, at most (MAX_ATTEMPTS_PER_GUID in src/redelivery/plan.ts). */
+export const REDELIVERY_ATTEMPTS = 3;
+/** Hello-world gets a sample of the same deliveries (every k-th), half before vigie's run, half after. */
+export const HELLO_REQUESTS = 300;
 
 export interface ThemePlan {
   readonly sites: readonly ThemeSite[];
   /** In sending order. */
   readonly deliveries: readonly ThemeDelivery[];
-}
-
-interface Run {
-  readonly id: number;
-  readonly number: number;
-  readonly start: number;
-  readonly inProgressAt: number;
-  /** null: still going when the bench ends. */
-  readonly completedAt: number | null;
-  readonly conclusion: "success" | "failure" | "cancelled";
-  readonly message: string;
+  /** How the storm simulator runs them. */
+  readonly simulation: SimulationPlan<ThemeDelivery>;
 }
 
 const siteName = (i: number, source: ThemeSite["source"]): string =>
   `acme${source === "github" ? "/" : "-"}site-${String(i).padStart(3, "0")}`;
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-const hex = (n: number, length: number): string => n.toString(16).padStart(length, "0").slice(-length);
 
 export const planThemeUpdate = async (siteCount = THEME_SITES, seed = 20261129): Promise<ThemePlan> => {
   const netlifySites = Math.round(siteCount / 10);
@@ -219,8 +180,8 @@ export const planThemeUpdate = async (siteCount = THEME_SITES, seed = 20261129):
       for (const [kind, at] of steps) {
         natural.push(
           source === "github"
-            ? await githubDelivery(name, run, kind, at)
-            : await netlifyDelivery(i, name, run, kind, at),
+            ? await githubStep(name, run, kind, at)
+            : await netlifyStep(i, name, run, kind, at),
         );
       }
     }
@@ -290,100 +251,47 @@ export const planThemeUpdate = async (siteCount = THEME_SITES, seed = 20261129):
     new Set(deliveries.map((d) => d.site)).size === siteCount,
     `the plan must cover ${siteCount} sites`,
   );
-  return { sites, deliveries };
+  return { sites, deliveries, simulation: simulation(sites, deliveries) };
 };
 
-export const isCompletion = (kind: DeliveryKind): boolean =>
-  kind === "success" || kind === "failure" || kind === "cancelled";
-
-const githubDelivery = async (
-  repo: string,
-  run: Run,
-  kind: DeliveryKind,
-  at: number,
-): Promise<Omit<ThemeDelivery, "outOfOrder">> => {
-  const completed = isCompletion(kind);
-  const payload = runPayload({
-    repo,
-    runId: run.id,
-    action: completed ? "completed" : kind,
-    conclusion: completed ? kind : null,
-    message: run.message,
-    author: "Theme Bot",
-    actor: "acme-backoffice",
-    updatedAt: iso(at),
-  });
-  Object.assign(payload.workflow_run, {
-    status: completed ? "completed" : kind === "requested" ? "queued" : "in_progress",
-    run_number: run.number,
-    created_at: iso(run.start),
-    run_started_at: iso(run.start),
-  });
-  const body = JSON.stringify(payload);
-  const id = randomUUID();
+const simulation = (
+  sites: readonly ThemeSite[],
+  deliveries: readonly ThemeDelivery[],
+): SimulationPlan<ThemeDelivery> => {
+  const every = Math.max(1, Math.ceil(deliveries.length / HELLO_REQUESTS));
+  const sample = deliveries.filter((_, index) => index % every === 0);
+  const half = (parity: number) => sample.filter((_, index) => index % 2 === parity);
+  // Warm-up, unmeasured: each function once (an ignored delivery under a fresh id, a sweep).
+  const warm = deliveries.find((d) => d.kind === "requested");
+  const warmNetlify = deliveries.find((d) => d.kind === "building");
+  const fresh = randomUUID();
   return {
-    site: repo,
-    source: "github",
-    kind,
-    at,
-    id,
-    body,
-    path: "/webhooks/github",
-    headers: {
-      "content-type": "application/json",
-      "user-agent": "GitHub-Hookshot/vigie-bench",
-      "x-github-event": "workflow_run",
-      "x-github-delivery": id,
-      "x-hub-signature-256": await signGithub(THEME_SECRETS.github, body),
+    name: "theme-update",
+    deliveries,
+    sites: sites.map((site) => site.name),
+    concurrency: CONCURRENCY,
+    env: {
+      GITHUB_WEBHOOK_SECRET: THEME_SECRETS.github,
+      NETLIFY_WEBHOOK_SECRET: THEME_SECRETS.netlify,
+      STORM_THRESHOLD: String(STORM_THRESHOLD),
+      STORM_GROUP_WAIT_SECONDS: String(GROUP_WAIT_SECONDS),
+      STORM_WINDOW_SECONDS: String(WINDOW_SECONDS),
+      REMINDER_HOURS: "0",
     },
-  };
-};
-
-const netlifyDelivery = async (
-  index: number,
-  name: string,
-  run: Run,
-  kind: DeliveryKind,
-  at: number,
-): Promise<Omit<ThemeDelivery, "outOfOrder">> => {
-  const sha = hex(run.id * 7919, 40);
-  const fields = {
-    id: hex(run.id, 24),
-    build_id: hex(run.id + 1, 24),
-    site_id: `3f9c2a71-5d4e-4b8a-9e21-${hex(index, 12)}`,
-    name,
-    url: `https://${name}.example`,
-    ssl_url: `https://${name}.example`,
-    created_at: iso(run.start),
-    updated_at: iso(at),
-    commit_ref: sha,
-    commit_url: `https://github.com/acme/${name}/commit/${sha}`,
-    title: run.message,
-    committer: "acme-backoffice",
-  };
-  const deploy =
-    kind === "building"
-      ? netlifyDeploy({ ...fields, state: "building", published_at: null, deploy_time: null })
-      : kind === "failure"
-        ? failedDeploy(fields)
-        : kind === "cancelled"
-          ? cancelledDeploy(fields)
-          : readyDeploy({ ...fields, published_at: iso(at) });
-  const body = JSON.stringify(deploy);
-  return {
-    site: name,
-    source: "netlify",
-    kind,
-    at,
-    // What vigie logs as `delivery` (src/sources/netlify/netlify-source.ts).
-    id: `netlify:${createHash("sha256").update(body).digest("hex").slice(0, 16)}`,
-    body,
-    path: "/webhooks/netlify",
-    headers: {
-      "content-type": "application/json",
-      "user-agent": "Netlify",
-      "x-netlify-event": netlifyEventFor(deploy.state),
-      "x-webhook-signature": await signNetlify(THEME_SECRETS.netlify, body),
+    warmUp: {
+      hello: [warm, warmNetlify].filter((d) => d !== undefined),
+      vigie: warm ? [{ ...warm, id: fresh, headers: { ...warm.headers, "x-github-delivery": fresh } }] : [],
+      sweep: true,
+    },
+    reference: { readBody: true, before: half(0), after: half(1) },
+    redeliveries: REDELIVERY_ATTEMPTS,
+    sweeps: {
+      kind: "drain",
+      maxSweeps: Number.POSITIVE_INFINITY,
+      limitMs: DRAIN_LIMIT_MS,
+      pauseMs: 2_000,
+      stop: async (step) => Object.values(await step.left()).every((n) => n === 0),
+      pause: (step) => step.newMessages === 0,
     },
   };
 };

@@ -1,64 +1,24 @@
-/** The theme update's expectations and report (bench/theme-update.ts runs it). */
+/** The theme update's expectations and report (bench/theme-update.ts runs it through the storm simulator). */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PREFIX } from "../src/pipeline/keys.ts";
-import { parseOutboxEntry } from "../src/pipeline/records.ts";
-import type { BlobsStore } from "../src/store/blobs-store.ts";
-import { REPO_ROOT, type SlackRequest } from "../test/integration/harness.ts";
-import { round } from "./stats.ts";
-import { isCompletion, type ThemeDelivery, type ThemeSite } from "./theme-plan.ts";
+import { RUNTIME_MEMORY_LIMIT_BYTES } from "./runtime-watch.ts";
+import { OUT_DIR } from "./simulator.ts";
+import {
+  counts,
+  isFailureMessage,
+  isRecoveryMessage,
+  type Message,
+  type MessageKind,
+  type StoreCalls,
+} from "./simulator-collect.ts";
+import type { Sent } from "./simulator-send.ts";
+import { isCompletion, type ThemeDelivery, type ThemeSite } from "./theme-deliveries.ts";
+import { REDELIVERY_ATTEMPTS, STORM_THRESHOLD } from "./theme-plan.ts";
 
-export const CONCURRENCY = 50;
-export const STORM_THRESHOLD = 5;
-export const GROUP_WAIT_SECONDS = 5;
-export const WINDOW_SECONDS = 600;
 export const DIGEST_PART_SITES = 40;
 /** GitHub's answer budget (https://docs.github.com/webhooks/using-webhooks/best-practices-for-using-webhooks). */
 export const GITHUB_TIMEOUT_MS = 10_000;
-export const DRAIN_LIMIT_MS = 240_000;
-/** Redeliveries per GitHub delivery, at most (MAX_ATTEMPTS_PER_GUID in src/redelivery/plan.ts). */
-export const REDELIVERY_ATTEMPTS = 3;
-/** Hello-world gets a sample of the same deliveries (every k-th), half before vigie's run, half after. */
-export const HELLO_REQUESTS = 300;
-/** Keys that must be gone once everything is processed; `inbox` if the pipeline has one. */
-export const TRANSIENT_PREFIXES = ["inflight", "digest", "inbox"] as const;
-export const THEME_OUTPUT = join(REPO_ROOT, "bench", "out", "theme-update.json");
-/** The runtime's whole output and the Slack messages of the last run, to read after it. */
-export const THEME_LOG_OUTPUT = join(REPO_ROOT, "bench", "out", "theme-update.log");
-export const THEME_SLACK_OUTPUT = join(REPO_ROOT, "bench", "out", "theme-update.slack.jsonl");
-/**
- * `functions:serve` runs each invocation in a new worker thread (netlify-cli
- * dist/lib/functions/runtimes/js/index.js), which lives on for a while after its answer, hello-world's
- * too: under this load the first run held 751 threads and 14 GB. The machine is shared, so sending pauses
- * while the runtime holds more than this, and the pauses are reported.
- */
-export const RUNTIME_MEMORY_LIMIT_BYTES = 8 * 2 ** 30;
-export const PROGRESS_EVERY_MS = 15_000;
-
-export interface Sent {
-  readonly delivery: ThemeDelivery;
-  readonly ms: number;
-  readonly status: number;
-  /** `<status> <answer's "status" field>`, or the runtime's own error. */
-  readonly answer: string;
-  /** Date.now() when the request left and when its answer was read (the Slack stand-in's clock). */
-  readonly sentAt: number;
-  readonly answeredAt: number;
-}
-
-export type MessageKind = "failure" | "digest" | "recovery" | "recovery digest" | "other";
-
-export interface Message {
-  readonly index: number;
-  readonly at: number;
-  readonly kind: MessageKind;
-  readonly header: string;
-  /** Sites named anywhere in the message (header, text, links). */
-  readonly sites: ReadonlySet<string>;
-  /** For a digest: the site count its header gives (the whole storm, not this part). */
-  readonly headerSites: number | null;
-  readonly raw: string;
-}
+export const THEME_OUTPUT = join(OUT_DIR, "theme-update.json");
 
 export interface Check {
   readonly name: string;
@@ -144,99 +104,6 @@ export interface ThemeUpdateResult {
   readonly checks: readonly Check[];
 }
 
-export const headerOf = (message: SlackRequest): string => {
-  const blocks = (message.body as { blocks?: Array<{ type?: string; text?: { text?: string } }> } | null)
-    ?.blocks;
-  return blocks?.find((block) => block.type === "header")?.text?.text ?? "";
-};
-
-export const SITE_NAME = /acme[/-]site-\d{3}(?!\d)/g;
-
-export const classify = (message: SlackRequest): Message => {
-  const header = headerOf(message);
-  const digest = /^🚨 (\d+) sites? failed/.exec(header);
-  const recoveryDigest = /^✅ (\d+) sites? recovered/.exec(header);
-  const kind: MessageKind = header.startsWith("❌")
-    ? "failure"
-    : digest
-      ? "digest"
-      : header.startsWith("✅ Recovered")
-        ? "recovery"
-        : recoveryDigest
-          ? "recovery digest"
-          : "other";
-  const count = digest?.[1] ?? recoveryDigest?.[1];
-  return {
-    index: message.index,
-    at: message.at,
-    kind,
-    header,
-    sites: new Set(message.raw.match(SITE_NAME) ?? []),
-    headerSites: count === undefined ? null : Number(count),
-    raw: message.raw,
-  };
-};
-
-export const isFailureMessage = (m: Message) => m.kind === "failure" || m.kind === "digest";
-export const isRecoveryMessage = (m: Message) => m.kind === "recovery" || m.kind === "recovery digest";
-
-/** What is left in the local Blobs store: transient keys, and outbox entries not yet sent (or dead). */
-export const storeLeft = async (store: BlobsStore): Promise<Record<string, number>> => {
-  const left: Record<string, number> = {};
-  for (const name of TRANSIENT_PREFIXES) {
-    const prefix = (PREFIX as Record<string, string>)[name];
-    if (prefix !== undefined) left[name] = (await store.list(prefix)).length;
-  }
-  let unsent = 0;
-  for (const key of await store.list(PREFIX.outbox)) {
-    const entry = parseOutboxEntry(await store.read(key));
-    if (entry && entry.state !== "sent" && entry.state !== "dead") unsent++;
-  }
-  left.outboxUnsent = unsent;
-  return left;
-};
-
-export interface StoreCalls {
-  readonly decision: string;
-  readonly deliveries: number;
-  /** How many of those lines have a `storeCalls` field (an answer made before the store is reached has none). */
-  readonly counted: number;
-  /** null: the log lines have no `storeCalls` field. */
-  readonly mean: number | null;
-  readonly max: number | null;
-}
-
-/** The `storeCalls` of log lines, by decision, most frequent first. */
-export const storeCallsBy = (lines: ReadonlyArray<Record<string, unknown>>): StoreCalls[] => {
-  const byDecision = new Map<string, number[]>();
-  const lineCount = new Map<string, number>();
-  for (const line of lines) {
-    const decision = String(line.decision ?? line.msg);
-    lineCount.set(decision, (lineCount.get(decision) ?? 0) + 1);
-    const known = byDecision.get(decision) ?? [];
-    if (typeof line.storeCalls === "number") known.push(line.storeCalls);
-    byDecision.set(decision, known);
-  }
-  return [...lineCount.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .map(([decision, deliveries]) => {
-      const known = byDecision.get(decision) ?? [];
-      return {
-        decision,
-        deliveries,
-        counted: known.length,
-        mean: known.length === 0 ? null : round(known.reduce((a, b) => a + b, 0) / known.length, 1),
-        max: known.length === 0 ? null : Math.max(...known),
-      };
-    });
-};
-
-export const counts = <T>(items: readonly T[], key: (item: T) => string): Record<string, number> => {
-  const result: Record<string, number> = {};
-  for (const item of items) result[key(item)] = (result[key(item)] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(result).sort((a, b) => b[1] - a[1]));
-};
-
 export const list = (names: readonly string[], max = 8): string =>
   names.length === 0
     ? "none"
@@ -245,7 +112,7 @@ export const list = (names: readonly string[], max = 8): string =>
 /** The expectations, precisely (bench/theme-plan.ts defines the site states). */
 export const checkExpectations = (
   sites: readonly ThemeSite[],
-  sent: readonly Sent[],
+  sent: ReadonlyArray<Sent<ThemeDelivery>>,
   messages: readonly Message[],
   result: Pick<ThemeUpdateResult, "fiveXx" | "over10s" | "answerMs" | "hello" | "drain">,
 ): Check[] => {
@@ -392,7 +259,7 @@ export const themeUpdateLines = (r: ThemeUpdateResult): string[] => {
 
 /** Writes the result under bench/out/ (git-ignored) and returns the path. */
 export const writeThemeUpdate = async (result: ThemeUpdateResult): Promise<string> => {
-  await mkdir(join(REPO_ROOT, "bench", "out"), { recursive: true });
+  await mkdir(OUT_DIR, { recursive: true });
   await writeFile(THEME_OUTPUT, `${JSON.stringify(result, null, 2)}\n`);
   return THEME_OUTPUT;
 };
