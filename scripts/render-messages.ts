@@ -18,8 +18,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { asFailure, githubEvent, netlifyEvent } from "../samples/events.ts";
-import type { FailedAt, GithubRunEvent, NetlifyDeployEvent, RunEvent } from "../src/event.ts";
-import { failedAt } from "../src/failed-at.ts";
+import type { GithubRunEvent, NetlifyDeployEvent, RunEvent } from "../src/event.ts";
 import {
   DIGEST_MAX_CHARS,
   formatDigest,
@@ -32,6 +31,7 @@ import { failedStage } from "../src/sources/netlify/failed-stage.ts";
 import { emojiFont, imageMagick, which } from "./picture-tools.ts";
 import { kindPages } from "./render-kinds-pages.ts";
 import { type Sample, slackPage } from "./slack-page.ts";
+import { excerptReply, failedWithLog, jobFailed } from "./why-samples.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -73,23 +73,6 @@ const github = (repository: string, runId: number, overrides: Partial<GithubRunE
     occurredAt: FIRST_FAILURE,
     ...overrides,
   });
-
-/** What GITHUB_TOKEN finds out: the failed job and step of the run, and the job's failure annotation. */
-const jobFailed = (
-  repository: string,
-  runId: number,
-  name: string,
-  step: string,
-  error: string | null = null,
-) =>
-  failedAt([
-    {
-      name,
-      step,
-      error,
-      url: `https://github.com/${repository}/actions/runs/${runId}/job/${runId * 10 + 1}`,
-    },
-  ]) as FailedAt;
 
 const HUGO_ERROR =
   'Error: error building site: render: failed to render pages: "layouts/_default/baseof.html:12:5": execute of template failed: partial "spring-banner.html" not found';
@@ -180,11 +163,13 @@ const stormEvents: RunEvent[] = [
       commit: commit(`acme/site-${site}`, 100 + i, "Bump acme-theme to 4.0.0", "renovate[bot]"),
       actor: "renovate[bot]",
       occurredAt: at(STORM, i * 7000),
-      // The theme broke the builds; the timed-out runs were stuck uploading to a slow host.
-      failedAt:
-        i % 4 === 3
-          ? jobFailed(`acme/site-${site}`, 13_930_100 + i, "Deploy", "Upload to host")
-          : jobFailed(`acme/site-${site}`, 13_930_100 + i, "Build", "Run hugo --minify"),
+      // The theme broke the builds (a missing partial, or a package it needs not published); the timed-out
+      // runs were stuck uploading to a slow host.
+      failedAt: failedWithLog(
+        `acme/site-${site}`,
+        13_930_100 + i,
+        i % 4 === 3 ? "rsync" : i === 5 || i === 13 ? "npm" : "hugo",
+      ),
     }),
   ),
   ...NETLIFY_SITES.map((site, i) =>
@@ -228,6 +213,12 @@ const samples: Sample[] = [
     title: "GitHub workflow failure",
     postedAt: at(githubFailure.occurredAt, 2000),
     message: formatFailure(githubFailure),
+  },
+  {
+    kind: "excerpt-reply",
+    title: "Why it failed, in the failure's thread",
+    postedAt: at(githubFailure.occurredAt, 11_000),
+    message: excerptReply(githubFailure, 13_912_482),
   },
   {
     kind: "netlify-failure",

@@ -21,6 +21,7 @@ import { rememberDetail, withDetail } from "./detail.ts";
 import { summary, writeDigestItem } from "./digest-items.ts";
 import type { AnnouncedRoute, Episode, StreamState } from "./episodes.ts";
 import { announcedRoutes } from "./episodes.ts";
+import { followWithExcerpt } from "./excerpt-reply.ts";
 import { keys } from "./keys.ts";
 import { admit, admitted, claimOf, openerOf, parseLedger, posting, stormDecision } from "./ledger.ts";
 import { digestItemKey, type Follow, openingMessages, type PlannedMessage } from "./messages.ts";
@@ -99,6 +100,12 @@ export const announce = async (
       // Best effort: only the reminders lose the detail.
       deps.log("warn", "what failed not kept for reminders", { key, ...describeError(error) });
     });
+  // Slack app: an excerpt that came after its message follows in the message's thread.
+  await detailed
+    .then((told) => followWithExcerpt(state.stream, episode, told, deps, deadline))
+    .catch((error: unknown) =>
+      deps.log("warn", "log excerpt not sent as a reply", { key, ...describeError(error) }),
+    );
   const sent = outcomes.filter((o): o is DeliverOutcome => o !== null);
   if (sent.length === 0) {
     return grouped > 0

@@ -98,6 +98,27 @@ export const recoveryMessages = (episode: Episode, at: number, follow: Follow): 
       ];
     });
 
+/**
+ * Slack app: the log excerpt that came after the failure message, as one reply in its thread, to every
+ * destination whose opening went alone and is replied to (docs/architecture.md, "Why it failed"). Its key
+ * takes the opening's time, so that a replay, whenever it runs, finds the reply it wrote.
+ */
+export const excerptMessages = (episode: Episode, follow: Follow): PlannedMessage[] =>
+  announcedRoutes(episode)
+    .filter((route) => route.delivery === "message" && follow(route.destination).replies)
+    .map((route) => {
+      const id = `${episode.id}:excerpt${route.suffix}`;
+      return {
+        key: keys.outbox(episode.receivedAt, id),
+        id,
+        kind: "excerpt",
+        destination: route.destination,
+        at: episode.receivedAt,
+        after: keys.outbox(episode.receivedAt, route.openingId),
+        thread: route.openingId,
+      };
+    });
+
 /** The episode's next reminder to every destination its opening went to (alone or in a digest). */
 export const reminderMessages = (episode: Episode, now: number, follow: Follow): PlannedMessage[] =>
   announcedRoutes(episode).map((route) => {

@@ -11,8 +11,11 @@ import { MAX_RETRY_AFTER_MS, type SendResult } from "../slack/message.ts";
  *      └──────────────────┤ 4xx (channel_not_found...) or attempts exhausted → dead
  *                         └ lease ended (sender died) → claimable again by the sweep
  */
-/** "update": with the Slack app, a failure message replaced in place once its stream recovered. */
-export type MessageKind = "failure" | "recovery" | "reminder" | "digest" | "update";
+/**
+ * "update": with the Slack app, a failure message replaced in place once its stream recovered. "excerpt":
+ * with the Slack app, the log excerpt that came after its failure message, as a reply in its thread.
+ */
+export type MessageKind = "failure" | "recovery" | "reminder" | "digest" | "update" | "excerpt";
 export type OutboxState = "pending" | "sending" | "sent" | "dead";
 
 export interface OutboxEntry {

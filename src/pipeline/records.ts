@@ -202,7 +202,14 @@ export const parseDigestItem = (value: unknown): DigestItem | null => {
   return { ...item, destination: destination ?? "default" };
 };
 
-const MESSAGE_KINDS: readonly MessageKind[] = ["failure", "recovery", "reminder", "digest", "update"];
+const MESSAGE_KINDS: readonly MessageKind[] = [
+  "failure",
+  "recovery",
+  "reminder",
+  "digest",
+  "update",
+  "excerpt",
+];
 const outboxSchema = object({
   v: literal(1),
   id: string(),

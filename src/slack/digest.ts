@@ -241,6 +241,17 @@ export const formatDigest = (
   let currentGroup: DigestGroup | null = null;
   let listed = 0;
   fill: for (const group of groups) {
+    // A group that fits in one section is not split over two ("3 sites", then "3 sites (continued)"):
+    // it starts the next section instead.
+    const whole = `${headingOf(group, 0)}\n${group.entries.join(", ")}`;
+    if (
+      current !== "" &&
+      current.length + 2 + whole.length > SECTION_TEXT_MAX &&
+      whole.length <= SECTION_TEXT_MAX
+    ) {
+      sections.push(current);
+      current = "";
+    }
     for (const [index, entry] of group.entries.entries()) {
       const piece =
         currentGroup === group

@@ -62,3 +62,22 @@ describe("digestChunks", () => {
     }
   });
 });
+
+describe("formatDigest's sections", () => {
+  it("a group that fits in one section starts the next one rather than being split over two", () => {
+    const deploy = (site: string, detail: string) => ({
+      event: netlifyEvent({ site, deployId: `${site}-0123456789abcdef`, detail }),
+    });
+    // The first group fills most of a section (≈ 90 characters a link); the second fits in one.
+    const big = Array.from({ length: 29 }, (_, i) => deploy(`acme-big-${i}`, "Build script exit code 2"));
+    const small = ["acme-a", "acme-b", "acme-c"].map((site) => deploy(site, "exit code 137"));
+    const message = formatDigest([...big, ...small], "failure", { maxChars: DIGEST_MAX_CHARS });
+    expect(validateMessage(message)).toEqual([]);
+    const texts = message.blocks.flatMap((block) =>
+      block.type === "section" && block.text ? [block.text.text] : [],
+    );
+    expect(texts.join("\n")).not.toContain("(continued)");
+    const smallSection = texts.find((text) => text.includes("exit code 137"));
+    for (const site of ["acme-a", "acme-b", "acme-c"]) expect(smallSection).toContain(`|${site}>`);
+  });
+});
