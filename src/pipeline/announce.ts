@@ -27,8 +27,9 @@ import { admit, admitted, claimOf, openerOf, parseLedger, posting, stormDecision
 import { digestItemKey, type Follow, openingMessages, type PlannedMessage } from "./messages.ts";
 import { readiness, SEND_LEASE_MS } from "./outbox.ts";
 import type { PipelineDeps } from "./pipeline.ts";
-import { parseOutboxEntry, parseStream } from "./records.ts";
+import { parseOutboxEntry } from "./records.ts";
 import { combine, fromDelivery, type Result, result } from "./result.ts";
+import { updateEpisode } from "./update-episode.ts";
 
 /**
  * After the answer, an opened episode is announced where its routes say (docs/architecture.md, "One failure,
@@ -100,12 +101,15 @@ export const announce = async (
       // Best effort: only the reminders lose the detail.
       deps.log("warn", "what failed not kept for reminders", { key, ...describeError(error) });
     });
-  // Slack app: an excerpt that came after its message follows in the message's thread.
-  await detailed
-    .then((told) => followWithExcerpt(state.stream, episode, told, deps, deadline))
-    .catch((error: unknown) =>
-      deps.log("warn", "log excerpt not sent as a reply", { key, ...describeError(error) }),
-    );
+  // Slack app: an excerpt that came after its message follows in the message's thread. Only by the
+  // invocation that opened the episode: a sweep repairing many must not wait for their logs.
+  if (options.fresh) {
+    await detailed
+      .then((told) => followWithExcerpt(state.stream, episode, told, deps, deadline))
+      .catch((error: unknown) =>
+        deps.log("warn", "log excerpt not sent as a reply", { key, ...describeError(error) }),
+      );
+  }
   const sent = outcomes.filter((o): o is DeliverOutcome => o !== null);
   if (sent.length === 0) {
     return grouped > 0
@@ -256,31 +260,6 @@ const toDigest = async (
     { kind: "failure", event, stream, episode, destination, at: episode.receivedAt },
     deps,
     replay,
-  );
-};
-
-/**
- * Changes the stream's open episode, if it is still `episode` (one conditional write): `change` returns
- * the episode as it should be, or null to leave it.
- */
-export const updateEpisode = async (
-  stream: string,
-  episode: Episode,
-  change: (open: Episode) => Episode | null,
-  deps: PipelineDeps,
-) => {
-  await conditionalUpdate(
-    deps.store,
-    keys.stream(stream),
-    (value) => parseStream(value, stream),
-    (state): Decision<null> => {
-      const open = state?.episode;
-      const next = state && open?.id === episode.id ? change(open) : null;
-      return state && next
-        ? { write: true, next: { ...state, episode: next }, value: null }
-        : { write: false, value: null };
-    },
-    { sleep: deps.sleep },
   );
 };
 

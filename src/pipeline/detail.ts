@@ -1,9 +1,9 @@
 import { type FailureEvent, idempotencyKey } from "../event.ts";
 import { describeError } from "../log.ts";
 import { needsDetail } from "../why/needs-detail.ts";
-import { updateEpisode } from "./announce.ts";
 import type { Episode } from "./episodes.ts";
 import type { PipelineDeps } from "./pipeline.ts";
+import { updateEpisode } from "./update-episode.ts";
 
 /** Time kept after looking up what failed, for the outbox write and the ledger before Slack's call. */
 const DETAIL_MARGIN_MS = 2_000;
