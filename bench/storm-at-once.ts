@@ -24,6 +24,8 @@ export interface StormAtOnceResult {
     readonly maxMs: number;
     readonly status5xx: number;
   };
+  /** hello-world's answers in the same shape (the same N bodies, 50 in flight, all at once). */
+  readonly hello: { readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number } | null;
   readonly messages: {
     readonly singles: number;
     readonly digests: number;
@@ -37,6 +39,7 @@ export interface StormAtOnceResult {
 const runOnce = async (sites: number, log?: (line: string) => void): Promise<StormAtOnceResult> => {
   const run = await simulate(await planStormAtOnce(sites), log ? { log } : {});
   const times = run.sent.map((s) => s.ms);
+  const helloTimes = run.hello?.before.sent.map((s) => s.ms) ?? [];
   const singles = run.messages.filter((m) => m.sites.size === 1).length;
   const digests = run.messages.filter((m) => m.sites.size > 1).length;
   const bound =
@@ -61,6 +64,14 @@ const runOnce = async (sites: number, log?: (line: string) => void): Promise<Sto
       maxMs: round(Math.max(...times), 0),
       status5xx: run.sent.filter((s) => s.status >= 500 || s.status === 0).length,
     },
+    hello:
+      helloTimes.length === 0
+        ? null
+        : {
+            p50Ms: round(quantile(helloTimes, 0.5), 0),
+            p99Ms: round(quantile(helloTimes, 0.99), 0),
+            maxMs: round(Math.max(...helloTimes), 0),
+          },
     messages: {
       singles,
       digests,
@@ -94,6 +105,14 @@ export const printStormAtOnce = (results: readonly StormAtOnceResult[]): void =>
     console.log(
       `posted in ${r.postedInMs} ms; answers p50 ${r.answers.p50Ms} ms, p99 ${r.answers.p99Ms} ms, max ${r.answers.maxMs} ms; 5xx: ${r.answers.status5xx}`,
     );
+    if (r.hello) {
+      const { p50Ms, p99Ms, maxMs } = r.hello;
+      const within = r.answers.maxMs <= Math.max(10_000, maxMs + 1_000);
+      const tail = r.answers.p99Ms <= 1.5 * p99Ms;
+      console.log(
+        `hello-world, same shape: p50 ${p50Ms} ms, p99 ${p99Ms} ms, max ${maxMs} ms; every answer within 10 s or its max + 1 s: ${within ? "PASS" : "FAIL"}; p99 ≤ 1.5× its p99: ${tail ? "PASS" : "FAIL"}; no 5xx: ${r.answers.status5xx === 0 ? "PASS" : "FAIL"}`,
+      );
+    }
     console.log(
       `messages: ${r.messages.singles} alone + ${r.messages.digests} digests (bound ${r.messages.bound}): ${r.messages.withinBound ? "PASS" : "FAIL"}`,
     );

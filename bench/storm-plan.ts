@@ -3,7 +3,8 @@
  * every delivery started together, 50 in flight, with STORM_THRESHOLD=5 and STORM_GROUP_WAIT_SECONDS=30 as
  * a new user has them. The sweep runs as docs/architecture.md ("Storms") says it must be enough: the group
  * wait + 5 s after the first failure, then 4 s later (the straggler's sweep); 3 s more for the last
- * messages to reach the Slack stand-in.
+ * messages to reach the Slack stand-in. Before it, the same deliveries to a hello-world function served by
+ * the same runtime: what answering takes there without vigie.
  */
 import { failedRunPayload } from "../samples/github.ts";
 import { type GithubDelivery, githubDelivery } from "./signed-delivery.ts";
@@ -40,6 +41,9 @@ export const planStormAtOnce = async (
       STORM_GROUP_WAIT_SECONDS: String(GROUP_WAIT_SECONDS),
       REMINDER_HOURS: "0",
     },
+    // The runtime's own cost in the same shape: the same N bodies to a hello-world function, 50 in flight,
+    // all at once, before vigie's run.
+    reference: { readBody: true, before: deliveries, after: [] },
     sweeps: {
       kind: "at",
       afterFirstMs: [(GROUP_WAIT_SECONDS + 5) * 1000, (GROUP_WAIT_SECONDS + 9) * 1000],

@@ -127,6 +127,8 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
     ...destinations.map((d) => deps.store.get(keys.ledger(d))),
   ]);
   const ledgers = new Map(destinations.map((d, i) => [d, ledgerEntries[i] ?? null]));
+  /** The etag of this invocation's write of the stream, for its first write after the answer. */
+  let writtenEtag = "";
   const updated = await conditionalUpdate(
     deps.store,
     keys.stream(stream),
@@ -169,7 +171,14 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
         }
       }
     },
-    { initial: entry, sleep: deps.sleep, attempts: ACCEPT_ATTEMPTS },
+    {
+      initial: entry,
+      sleep: deps.sleep,
+      attempts: ACCEPT_ATTEMPTS,
+      onWritten: (etag) => {
+        writtenEtag = etag;
+      },
+    },
   );
   if (updated.kind === "contention") {
     throw new StoreUnavailableError(
@@ -212,7 +221,13 @@ const acceptFailure = async (event: FailureEvent, deps: PipelineDeps): Promise<A
       : "episode opened";
   return {
     result: result("accepted", `recorded (${what}); processing continues after this answer`, key, stream),
-    after: (later, deadline) => announce(step.state, later, deadline, { fresh: true, ledgers, silences }),
+    after: (later, deadline) =>
+      announce(step.state, later, deadline, {
+        fresh: true,
+        ledgers,
+        silences,
+        ...(writtenEtag === "" ? {} : { stream: { value: step.state, etag: writtenEtag } }),
+      }),
   };
 };
 

@@ -47,6 +47,8 @@ export interface AnnounceOptions {
   readonly ledgers?: ReadonlyMap<string, Entry | null>;
   /** The silences as the caller read them (the sweep, once per run); else the index is read here. */
   readonly silences?: readonly Silence[];
+  /** The stream record as this invocation wrote it before the answer, for its next conditional write. */
+  readonly stream?: Entry;
 }
 
 export const announce = async (
@@ -180,7 +182,7 @@ const alone = async (
   );
   // A ledger too contended to write is a storm too: errors only go towards the digest.
   if (letIn.kind === "contention" || letIn.value === null) {
-    await demote(stream, episode, route.destination, deps);
+    await demote(stream, episode, route.destination, deps, options.stream);
     const grouped = await toDigest(route.destination, stream, episode, detailed, deps, !options.fresh);
     deps.log("info", "storm: the destination's ledger filled meanwhile; the episode goes to its digest", {
       key: episode.openedBy,
@@ -264,7 +266,13 @@ const toDigest = async (
 };
 
 /** The episode's route to `destination` becomes a digest (its stream record says so, for its recovery). */
-const demote = (stream: string, episode: Episode, destination: string, deps: PipelineDeps) =>
+const demote = (
+  stream: string,
+  episode: Episode,
+  destination: string,
+  deps: PipelineDeps,
+  written: Entry | undefined,
+) =>
   updateEpisode(
     stream,
     episode,
@@ -280,4 +288,5 @@ const demote = (stream: string, episode: Episode, destination: string, deps: Pip
       };
     },
     deps,
+    written,
   );

@@ -1,4 +1,5 @@
 import { conditionalUpdate, type Decision } from "../store/conditional-update.ts";
+import type { Entry } from "../store/store.ts";
 import type { Episode } from "./episodes.ts";
 import { keys } from "./keys.ts";
 import type { PipelineDeps } from "./pipeline.ts";
@@ -13,6 +14,8 @@ export const updateEpisode = async (
   episode: Episode,
   change: (open: Episode) => Episode | null,
   deps: PipelineDeps,
+  /** The record as the caller last wrote it (its etag saves a read when nobody wrote since). */
+  written?: Entry,
 ) => {
   await conditionalUpdate(
     deps.store,
@@ -25,6 +28,6 @@ export const updateEpisode = async (
         ? { write: true, next: { ...state, episode: next }, value: null }
         : { write: false, value: null };
     },
-    { sleep: deps.sleep },
+    { sleep: deps.sleep, ...(written === undefined ? {} : { initial: written }) },
   );
 };

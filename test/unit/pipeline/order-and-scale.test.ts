@@ -152,6 +152,32 @@ describe("store calls per delivery, before the answer and in all (the inline sen
     expect(total).toBe(5);
   });
 
+  // At once: every opener read the ledger before any was let in, so all were routed alone before the
+  // answer; after it, the ledger's conditional write lets T in and sends the others to the digest. Those
+  // pay the lost write and the fresh read, then write their stream with the etag of their own write
+  // (no read), then the digest item.
+  it("a storm at once: the openers the ledger turns away after the answer cost 8 in all, 4 before it", async () => {
+    const f = pipelineFixture({ STORM_THRESHOLD: "1" }, { intervalMs: 1_000 });
+    const counters = [1, 2].map(() => countingStore(f.store));
+    const accepted = await Promise.all(
+      [1, 2].map(async (i) => {
+        const event = githubEvent({ site: `acme/site-${i}`, repository: `acme/site-${i}`, runId: i });
+        const verdict = classify(event, f.deps.config);
+        if (verdict.kind !== "failure") throw new Error("expected a failure");
+        return accept(verdict, { ...f.deps, store: (counters[i - 1] ?? counters[0]).store });
+      }),
+    );
+    expect(accepted.map((a) => a.result.status)).toEqual(["accepted", "accepted"]);
+    expect(counters.map((c) => c.count())).toEqual([4, 4]);
+    const finals = [];
+    for (const [i, a] of accepted.entries()) {
+      const deps = { ...f.deps, store: (counters[i] ?? counters[0]).store };
+      finals.push(a.after ? await a.after(deps, f.deadline()) : a.result);
+    }
+    expect(finals.map((r) => r.status)).toEqual(["notified", "queued"]);
+    expect(counters.map((c) => c.count())).toEqual([6, 8]);
+  });
+
   it("a green run with no episode: 1 before the answer, 2 in all (remembered as the newest run)", async () => {
     const f = pipelineFixture();
     const { answer, before, total } = await counted(f, ghRun(2, "success"));
