@@ -158,21 +158,22 @@ describe("store calls per delivery, before the answer and in all (the inline sen
   // (no read), then the digest item.
   it("a storm at once: the openers the ledger turns away after the answer cost 8 in all, 4 before it", async () => {
     const f = pipelineFixture({ STORM_THRESHOLD: "1" }, { intervalMs: 1_000 });
-    const counters = [1, 2].map(() => countingStore(f.store));
+    const counters = [countingStore(f.store), countingStore(f.store)];
     const accepted = await Promise.all(
-      [1, 2].map(async (i) => {
-        const event = githubEvent({ site: `acme/site-${i}`, repository: `acme/site-${i}`, runId: i });
+      counters.map(async (counter, i) => {
+        const event = githubEvent({ site: `acme/site-${i}`, repository: `acme/site-${i}`, runId: i + 1 });
         const verdict = classify(event, f.deps.config);
         if (verdict.kind !== "failure") throw new Error("expected a failure");
-        return accept(verdict, { ...f.deps, store: (counters[i - 1] ?? counters[0]).store });
+        return accept(verdict, { ...f.deps, store: counter.store });
       }),
     );
     expect(accepted.map((a) => a.result.status)).toEqual(["accepted", "accepted"]);
     expect(counters.map((c) => c.count())).toEqual([4, 4]);
     const finals = [];
     for (const [i, a] of accepted.entries()) {
-      const deps = { ...f.deps, store: (counters[i] ?? counters[0]).store };
-      finals.push(a.after ? await a.after(deps, f.deadline()) : a.result);
+      const store = counters[i]?.store;
+      if (!store) throw new Error("one counter per delivery");
+      finals.push(a.after ? await a.after({ ...f.deps, store }, f.deadline()) : a.result);
     }
     expect(finals.map((r) => r.status)).toEqual(["notified", "queued"]);
     expect(counters.map((c) => c.count())).toEqual([6, 8]);
