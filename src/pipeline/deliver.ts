@@ -5,9 +5,18 @@ import { DEFAULT_DESTINATION } from "../routing/routes.ts";
 import type { SendResult } from "../slack/message.ts";
 import { conditionalUpdate } from "../store/conditional-update.ts";
 import type { Entry, Store, WriteCondition } from "../store/store.ts";
-import { keys } from "./keys.ts";
+import { keys, timeOfKey } from "./keys.ts";
 import { parseLedger, reserve } from "./ledger.ts";
-import { claim, type MessageKind, newEntry, type OutboxEntry, readiness, revive, settle } from "./outbox.ts";
+import {
+  claim,
+  type MessageKind,
+  newEntry,
+  type OutboxEntry,
+  readiness,
+  revive,
+  SEND_LEASE_MS,
+  settle,
+} from "./outbox.ts";
 import { parseOutboxEntry, parseThread, type ThreadRecord } from "./records.ts";
 
 /** What sending needs: narrower than the pipeline's dependencies, so neither module imports the other. */
@@ -88,6 +97,12 @@ export const postHeld = async (
   const wait = options.slotAt - now;
   return post({ outboxKey, claimed, mark: { onlyIfNew: true }, wait, thread }, deps, options);
 };
+
+/**
+ * An opening is let in by its ledger within the processing budget after it arrived (25 s), then posted
+ * within its lease (SEND_LEASE_MS): past this, a missing opening entry is not being posted by anyone.
+ */
+const OPENING_POSTED_WITHIN_MS = 2 * SEND_LEASE_MS;
 
 /** The longest a post may wait for Slack's answer, when the deadline leaves that much time. */
 export const SLOW_SLACK_TIMEOUT_MS = 20_000;
@@ -182,7 +197,10 @@ export const deliver = async (
   if (current.after) {
     const first = parseOutboxEntry(await deps.store.read(current.after));
     const state = first?.state ?? null;
-    if (state === "pending" || state === "sending") {
+    // Not written yet, for an opening that arrived lately: its sender may be posting it under its ledger
+    // lease (the entry is written once posted), so this one waits as long as that can last, then goes.
+    const unwritten = first === null && now < timeOfKey(current.after) + OPENING_POSTED_WITHIN_MS;
+    if (state === "pending" || state === "sending" || unwritten) {
       return { kind: "queued", reason: "waiting for the failure message it follows to go out first" };
     }
   }

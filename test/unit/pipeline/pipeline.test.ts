@@ -452,6 +452,36 @@ describe("delivery faults", () => {
     expect(f.slack.messages).toHaveLength(2);
   });
 
+  it("a recovery while its failure is still being posted waits for it: the failure goes first", async () => {
+    const f = pipelineFixture();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let calls = 0;
+    const gated: PipelineDeps["slack"] = {
+      send: async (message, options) => {
+        if (calls++ === 0) await gate;
+        return f.slack.send(message, options);
+      },
+    };
+    const deps = { ...f.deps, slack: gated };
+    const failing = run(f, fail(1), deps);
+    while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    // The failure's post is under way (its outbox entry is written once Slack answers).
+    expect(await run(f, pass(2), deps)).toMatchObject({
+      status: "queued",
+      reason: expect.stringContaining("waiting for the failure message"),
+    });
+    expect(f.slack.messages).toHaveLength(0);
+    release();
+    expect(await failing).toMatchObject({ status: "notified" });
+    await sweep(deps);
+    expect(
+      f.slack.messages.map(textOf).map((text) => (text.includes("Recovered") ? "recovery" : "failure")),
+    ).toEqual(["failure", "recovery"]);
+  });
+
   it("a sender still within its lease when the scan repairs: left to it, and taken over once the lease ends", async () => {
     const f = pipelineFixture();
     const hanging = { send: () => new Promise<never>(() => undefined) };
