@@ -1,7 +1,7 @@
 import { cutText, oneLine } from "../text/one-line.ts";
 import { escapeMarkdown, fencedCode, linkTarget } from "./escape-markdown.ts";
-import type { OutboxMessage } from "./kind.ts";
-import { isNotice, type Notice, updateNotice } from "./notice.ts";
+import type { KindMessage } from "./kind.ts";
+import { isNotice, type Notice, type TestNotice, updateNotice } from "./notice.ts";
 import { type DigestView, digestView, type RunView, runView, type Tone } from "./view.ts";
 
 /**
@@ -44,7 +44,12 @@ export interface DiscordBody {
   readonly allowed_mentions: { readonly parse: readonly [] };
 }
 
-const COLOR: Readonly<Record<Tone, number>> = { failure: 0xe01e5a, recovery: 0x2eb67d, reminder: 0xecb22e };
+const COLOR: Readonly<Record<Tone, number>> = {
+  failure: 0xe01e5a,
+  recovery: 0x2eb67d,
+  reminder: 0xecb22e,
+  test: 0x5865f2,
+};
 const FOOTER = "vigie";
 
 const cut = (text: string, max: number): string => cutText(text, max, "utf-16");
@@ -155,13 +160,13 @@ const digestMessage = (view: DigestView): DiscordBody => {
 };
 
 /**
- * The Discord body of an outbox message. `editing`: the recovery rewrites the opening failure message in
+ * The Discord body of an outbox message or a test notice. `editing`: the recovery rewrites the opening failure message in
  * place, so it says what the opening said, under a "Recovered" title with how long it was broken.
  */
-export const discordMessage = (message: OutboxMessage, editing = false): DiscordBody => {
+export const discordMessage = (message: KindMessage, editing = false): DiscordBody => {
   if (!isNotice(message)) return body(md(message.text, DISCORD_LIMITS.content), []);
   if (message.notice === "digest") return digestMessage(digestView(message));
-  const notice: Exclude<Notice, { notice: "digest" }> =
+  const notice: Exclude<Notice, { notice: "digest" }> | TestNotice =
     editing && message.notice === "recovery" && message.first !== null
       ? updateNotice(message.first, message.event, message.episode)
       : message;

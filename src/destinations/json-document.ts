@@ -1,6 +1,6 @@
 import type { RunEvent } from "../event.ts";
 import { elapsed } from "../slack/blocks.ts";
-import type { OutboxMessage } from "./kind.ts";
+import type { KindMessage } from "./kind.ts";
 import { type EpisodeRef, isNotice } from "./notice.ts";
 import { excerptOf } from "./view.ts";
 
@@ -11,7 +11,12 @@ import { excerptOf } from "./view.ts";
  */
 export const WEBHOOK_EVENTS_VERSION = 1;
 
-export type WebhookEventType = "vigie.failure" | "vigie.recovery" | "vigie.reminder" | "vigie.digest";
+export type WebhookEventType =
+  | "vigie.failure"
+  | "vigie.recovery"
+  | "vigie.reminder"
+  | "vigie.digest"
+  | "vigie.test";
 
 export interface WebhookEvent {
   readonly type: WebhookEventType;
@@ -77,10 +82,10 @@ const episodeOf = (episode: EpisodeRef, extra: Record<string, unknown> = {}) => 
 });
 
 /**
- * The document of an outbox message; `id` is its idempotency key. A message written before notices (a
- * Slack message) has no document: null.
+ * The document of an outbox message or a test notice; `id` is its idempotency key. A message written before
+ * notices (a Slack message) has no document: null.
  */
-export const jsonDocument = (message: OutboxMessage, id: string): WebhookEvent | null => {
+export const jsonDocument = (message: KindMessage, id: string): WebhookEvent | null => {
   if (!isNotice(message)) return null;
   const at = (iso: string) => ({ version: WEBHOOK_EVENTS_VERSION, id, timestamp: iso }) as const;
   switch (message.notice) {
@@ -140,6 +145,12 @@ export const jsonDocument = (message: OutboxMessage, id: string): WebhookEvent |
             episode: episodeOf(item.episode),
           })),
         },
+      };
+    case "test":
+      return {
+        type: "vigie.test",
+        ...at(new Date(message.at).toISOString()),
+        data: { destination: message.destination, sentBy: message.sentBy },
       };
   }
 };

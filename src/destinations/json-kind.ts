@@ -5,7 +5,7 @@ import type { SendResult } from "../slack/message.ts";
 import { FOLLOW_UPS } from "./follow-ups.ts";
 import { classifyAnswer, logFailure, request } from "./http-post.ts";
 import { jsonDocument } from "./json-document.ts";
-import type { DestinationKind, OutboxMessage } from "./kind.ts";
+import type { DestinationKind, KindMessage } from "./kind.ts";
 
 type Json = Extract<Destination, { kind: "json" }>;
 
@@ -19,7 +19,7 @@ type Json = Extract<Destination, { kind: "json" }>;
 const loadSigner = lazyImport(() => import("./sign-webhook.ts"));
 
 /** Without an outbox id (a preview), an id derived from the document, stable for the same document. */
-const idOf = (message: OutboxMessage, messageId: string | undefined): string =>
+const idOf = (message: KindMessage, messageId: string | undefined): string =>
   messageId ?? `msg_${createHash("sha256").update(JSON.stringify(message)).digest("hex").slice(0, 32)}`;
 
 export interface SignedRequest {
@@ -29,7 +29,7 @@ export interface SignedRequest {
 
 /** The signed request of a message, or null when it has no document (a Slack message from an old entry). */
 export const signedRequest = async (
-  message: OutboxMessage,
+  message: KindMessage,
   secret: string,
   messageId: string | undefined,
   now: number,

@@ -2,7 +2,7 @@ import type { Logger } from "../log.ts";
 import type { Destination } from "../routing/routing.ts";
 import type { SendOptions, SendResult, SlackMessage } from "../slack/message.ts";
 import type { HttpAnswer } from "./http-post.ts";
-import type { Notice } from "./notice.ts";
+import type { Notice, TestNotice } from "./notice.ts";
 
 /**
  * A destination kind (docs/architecture.md, "Destinations"): how one kind of receiver is written to. The
@@ -15,6 +15,9 @@ export type KindId = "slack-webhook" | "mattermost" | "slack-app" | "teams" | "d
 /** What an outbox entry holds: a Notice, or (entries written before notices) a formatted Slack message. */
 export type OutboxMessage = Notice | SlackMessage;
 
+/** What a kind formats and sends: what an outbox entry holds, or a test notice (sent directly, never stored). */
+export type KindMessage = OutboxMessage | TestNotice;
+
 export interface DestinationSendOptions extends SendOptions {
   /**
    * The outbox entry's id: the message's idempotency key, the same at every retry (the JSON kind's
@@ -24,7 +27,7 @@ export interface DestinationSendOptions extends SendOptions {
 }
 
 export interface Sender {
-  send(message: OutboxMessage, options?: DestinationSendOptions): Promise<SendResult>;
+  send(message: KindMessage, options?: DestinationSendOptions): Promise<SendResult>;
 }
 
 /**
@@ -63,7 +66,7 @@ export interface DestinationKind<D extends Destination = Destination> {
    * limits and escaped for its markup (the dry run, `npm run send -- --show`, render-messages, tests).
    * `messageId` as in DestinationSendOptions.
    */
-  format(message: OutboxMessage, messageId?: string): unknown;
+  format(message: KindMessage, messageId?: string): unknown;
   /**
    * What an HTTP answer of this kind's receiver means (kinds that speak plain HTTP: Teams, Discord, JSON).
    * The Slack kinds classify inside src/slack/, from the errors of Slack's own packages.

@@ -9,6 +9,21 @@ import { isFailureEvent } from "../event.ts";
  */
 export type Notice = FailureNotice | RecoveryNotice | UpdateNotice | ReminderNotice | DigestNotice;
 
+/**
+ * A test message (`npm run doctor -- --send-test`), the same for every destination kind: each formats it as
+ * a clearly marked test naming the destination. Sent directly, never written to the outbox: it is not a
+ * Notice, so no outbox entry can hold one (src/destinations/kind.ts, OutboxMessage).
+ */
+export interface TestNotice {
+  readonly notice: "test";
+  /** The destination's name (`default`, `OPS`, `#channel`). */
+  readonly destination: string;
+  /** When it was sent (ms since the epoch). */
+  readonly at: number;
+  /** What sent it, in words a receiver can show. */
+  readonly sentBy: string;
+}
+
 /** The episode a notice is about, as it stood (`id`: null for an episode of unknown id). */
 export interface EpisodeRef {
   readonly id: string | null;
@@ -94,6 +109,12 @@ export const reminderNotice = (
   at: number,
 ): ReminderNotice => ({ notice: "reminder", event, episode, at });
 
+export const testNotice = (
+  destination: string,
+  at: number,
+  sentBy = "npm run doctor -- --send-test",
+): TestNotice => ({ notice: "test", destination, at, sentBy });
+
 /** One waiting item of a digest (the stored DigestItem of src/pipeline/storms.ts has these fields). */
 export interface DigestEntry {
   readonly event: RunEvent;
@@ -151,5 +172,7 @@ export const digestNotice = (
   };
 };
 
-/** What an outbox entry holds: a Notice, or (entries written before notices) a formatted Slack message. */
-export const isNotice = (message: object): message is Notice => "notice" in message;
+/**
+ * A Notice or a TestNotice, not a formatted Slack message (what outbox entries written before notices hold).
+ */
+export const isNotice = (message: object): message is Notice | TestNotice => "notice" in message;

@@ -2,7 +2,7 @@ import type { Logger } from "../log.ts";
 import { DEFAULT_DESTINATION } from "../routing/routes.ts";
 import { DESTINATION_PREFIXES, type Routing } from "../routing/routing.ts";
 import type { SendResult } from "../slack/message.ts";
-import type { DestinationSendOptions, OutboxMessage, Sender } from "./kind.ts";
+import type { DestinationSendOptions, KindMessage, Sender } from "./kind.ts";
 import { kindOf } from "./kinds.ts";
 
 export interface RouterOptions {
@@ -22,7 +22,7 @@ export interface RouterOptions {
 export const createDestinationRouter = (routing: Routing, options: RouterOptions): Sender => {
   const senders = new Map<string, Sender>();
   return {
-    send: async (message: OutboxMessage, sendOptions: DestinationSendOptions = {}): Promise<SendResult> => {
+    send: async (message: KindMessage, sendOptions: DestinationSendOptions = {}): Promise<SendResult> => {
       const name = sendOptions.destination ?? DEFAULT_DESTINATION;
       const destination = routing.destinations.get(name);
       if (destination === undefined || (destination.kind === "channel" && routing.botToken === null)) {

@@ -1,6 +1,6 @@
 import { cutText, oneLine } from "../text/one-line.ts";
 import { escapeMarkdown, linkTarget } from "./escape-markdown.ts";
-import type { OutboxMessage } from "./kind.ts";
+import type { KindMessage } from "./kind.ts";
 import { isNotice } from "./notice.ts";
 import { type DigestView, digestView, type RunView, runView, type Tone, utc } from "./view.ts";
 
@@ -38,7 +38,19 @@ const mdLink = (label: string, url: string | null, max = VALUE_MAX): string =>
 /** A RichTextBlock shows text as it is; only a mention or a date function could still be read in it. */
 const inert = (text: string): string => text.replace(/<(\/?at)/gi, "<\u200b$1").replace(/\{\{/g, "{\u200b{");
 
-const COLOR: Readonly<Record<Tone, string>> = { failure: "Attention", recovery: "Good", reminder: "Warning" };
+const COLOR: Readonly<Record<Tone, string>> = {
+  failure: "Attention",
+  recovery: "Good",
+  reminder: "Warning",
+  test: "Accent",
+};
+/** The word before the time at the card's foot. */
+const WHEN: Readonly<Record<Tone, string>> = {
+  failure: "Failed",
+  recovery: "Passed",
+  reminder: "Failed",
+  test: "Sent",
+};
 
 const text = (value: string, extra: Element = {}): Element => ({
   type: "TextBlock",
@@ -90,7 +102,7 @@ const runCard = (view: RunView, excerpts: boolean): TeamsBody => {
     }
   }
   body.push(
-    text(`${view.tone === "recovery" ? "Passed" : "Failed"} ${md(utc(view.at), 40)}`, {
+    text(`${WHEN[view.tone]} ${md(utc(view.at), 40)}`, {
       isSubtle: true,
       size: "Small",
     }),
@@ -125,8 +137,8 @@ const digestCard = (view: DigestView, links: boolean, maxSites: number): TeamsBo
 
 export const teamsBytes = (body: TeamsBody): number => Buffer.byteLength(JSON.stringify(body), "utf8");
 
-/** The Teams body of an outbox message, within TEAMS_MAX_BYTES. */
-export const teamsMessage = (message: OutboxMessage): TeamsBody => {
+/** The Teams body of an outbox message or a test notice, within TEAMS_MAX_BYTES. */
+export const teamsMessage = (message: KindMessage): TeamsBody => {
   if (!isNotice(message)) return card([text(md(message.text, 3000))], []);
   if (message.notice !== "digest") {
     const view = runView(message);

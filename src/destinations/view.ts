@@ -5,14 +5,14 @@ import { collapseSpaces, elapsed, formatDuration, outcomeWords, plural } from ".
 import { httpUrl } from "../slack/escape.ts";
 import { failedAtLabel, firstFailedLabel } from "../slack/failed-at.ts";
 import { cutText } from "../text/one-line.ts";
-import type { DigestNotice, Notice } from "./notice.ts";
+import type { DigestNotice, Notice, TestNotice } from "./notice.ts";
 
 /**
  * What a notice says, as plain text, for the kinds that are not Slack (Teams, Discord; the JSON document
  * carries the data itself): the same words as the Slack messages (src/slack/run-messages.ts), before any
  * markup. Every string here may come from a payload: each kind escapes it for its own markup.
  */
-export type Tone = "failure" | "recovery" | "reminder";
+export type Tone = "failure" | "recovery" | "reminder" | "test";
 
 export interface Fact {
   readonly label: string;
@@ -141,9 +141,27 @@ const failureView = (event: FailureEvent): RunView => ({
   at: event.occurredAt,
 });
 
-/** The view of a single-run notice (every notice but a digest). */
-export const runView = (notice: Exclude<Notice, DigestNotice>): RunView => {
+/** A test notice: marked [TEST], not a failure, naming the destination it proves works. */
+const testView = (notice: TestNotice): RunView => {
+  const destination = collapseSpaces(notice.destination);
+  const at = new Date(notice.at).toISOString();
+  return {
+    tone: "test",
+    title: "[TEST] vigie test message",
+    site: destination,
+    summary: `Not a failure, nothing to do. If you can read this, vigie's destination ${destination} works.`,
+    facts: [...fact("Destination", destination), ...fact("Sent by", notice.sentBy)],
+    jobs: [],
+    links: [],
+    at,
+  };
+};
+
+/** The view of a single-run notice (every notice but a digest), or of a test notice. */
+export const runView = (notice: Exclude<Notice, DigestNotice> | TestNotice): RunView => {
   switch (notice.notice) {
+    case "test":
+      return testView(notice);
     case "failure":
       return failureView(notice.event);
     case "recovery":

@@ -1,42 +1,19 @@
 import type { Env } from "../config/parse.ts";
 import { loadConfig, sendingBlocker } from "../config.ts";
+import { testNotice } from "../destinations/notice.ts";
 import { createDestinationRouter } from "../destinations/router.ts";
 import { memoryLogger } from "../log.ts";
 import { canonicalDestination } from "../routing/routes.ts";
 import { describeDestination } from "../routing/routing.ts";
-import type { SlackMessage } from "../slack/message.ts";
 import { type Check, ok, problem } from "./check.ts";
 
 /**
  * `npm run doctor -- --send-test [DESTINATION]`: one clearly marked test message to each destination
  * (or the one named), through the same senders the functions use, and what each answered; so that a new
- * webhook is checked before the first real failure.
+ * webhook is checked before the first real failure. The message is a test notice, which each destination
+ * kind formats as its own (a Slack message, a Teams card, a Discord embed, a signed `vigie.test` document).
  */
 export const SEND_TEST_TIMEOUT_MS = 10_000;
-
-export const testMessage = (destination: string, now: number): SlackMessage => {
-  const when = `${new Date(now).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-  const text = `[TEST] vigie test message to ${destination}: not a failure, nothing to do (sent by npm run doctor -- --send-test at ${when})`;
-  return {
-    text,
-    blocks: [
-      { type: "header", text: { type: "plain_text", text: "[TEST] vigie test message", emoji: false } },
-      {
-        type: "section",
-        text: {
-          type: "mrkdwn",
-          text: `Not a failure, nothing to do. If you can read this, vigie's destination *${destination}* works.`,
-        },
-      },
-      {
-        type: "context",
-        elements: [{ type: "mrkdwn", text: `Sent by \`npm run doctor -- --send-test\` at ${when}` }],
-      },
-    ],
-    unfurl_links: false,
-    unfurl_media: false,
-  };
-};
 
 export const sendTest = async (
   env: Env,
@@ -60,6 +37,7 @@ export const sendTest = async (
     timeoutMs: SEND_TEST_TIMEOUT_MS,
     log: logs.log,
     fetch: deps.fetch,
+    now: deps.now,
   });
   const now = (deps.now ?? Date.now)();
   const checks: Check[] = [];
@@ -77,7 +55,7 @@ export const sendTest = async (
       continue;
     }
     const where = describeDestination(destination);
-    const result = await router.send(testMessage(name, now), { destination: name });
+    const result = await router.send(testNotice(name, now), { destination: name });
     switch (result.kind) {
       case "sent":
         checks.push(ok(label, `${where} accepted it: look for the message marked [TEST]`));

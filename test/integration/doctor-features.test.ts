@@ -1,12 +1,14 @@
 /**
  * `npm run doctor` end to end, its operator features: a dry run is ✗, the status route it cannot read
- * here is –, `--send-test` posts one marked message to each destination (a local Slack stand-in), and
+ * here is –, `--send-test` posts one marked message to each destination (a local Slack stand-in, and a
+ * JSON receiver that verifies the signature), and
  * `--workflows` finds workflows that post to Slack themselves (a local GitHub API stand-in).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
-import { type SlackStandIn, slackReply, startSlackStandIn } from "./harness.ts";
+import { type SlackRequest, type SlackStandIn, slackReply, startSlackStandIn } from "./harness.ts";
 import { runScript } from "./run-script.ts";
 
 const closers: Array<() => Promise<void>> = [];
@@ -67,6 +69,44 @@ describe("npm run doctor -- --send-test", () => {
     const dry = await runScript("doctor.ts", ["--send-test"], BASE_ENV);
     expect(dry.stdout).toContain("✗ Test to default: DRY RUN: nothing was sent");
     expect(dry.code).toBe(1);
+  });
+});
+
+describe("npm run doctor -- --send-test to a JSON destination", () => {
+  it("reaches the receiver as a signed vigie.test document, which it verifies; the doctor says it passed", async () => {
+    const secret = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
+    const verified: unknown[] = [];
+    // The receiver answers 204 only to a request whose Standard Webhooks signature verifies, 401 otherwise.
+    const receiver = await startSlackStandIn({
+      respond: (request: SlackRequest) => {
+        try {
+          verified.push(new Webhook(secret).verify(request.raw, request.headers as Record<string, string>));
+          return { kind: "status", status: 204, body: "" };
+        } catch {
+          return { kind: "status", status: 401, body: "bad signature" };
+        }
+      },
+    });
+    closers.push(() => receiver.close());
+    const result = await runScript("doctor.ts", ["--send-test", "PAGER"], {
+      ...BASE_ENV,
+      JSON_WEBHOOK_URL_PAGER: `${receiver.origin}/hooks/it-pager-secret-path`,
+      JSON_WEBHOOK_SECRET_PAGER: secret,
+    });
+    expect(receiver.messages).toHaveLength(1);
+    expect(receiver.messages[0]?.status).toBe(204);
+    expect(verified).toEqual([
+      expect.objectContaining({
+        type: "vigie.test",
+        version: 1,
+        data: { destination: "PAGER", sentBy: "npm run doctor -- --send-test" },
+      }),
+    ]);
+    expect(result.stdout).toMatch(
+      /✓ Test to PAGER: JSON_WEBHOOK_URL_PAGER\b.* accepted it: look for the message marked \[TEST\]/,
+    );
+    expect(result.stdout + result.stderr).not.toContain("it-pager-secret-path");
+    expect(result.code).toBe(0);
   });
 });
 

@@ -5,7 +5,7 @@ import {
   discordMessage,
   embedChars,
 } from "../../../src/destinations/discord-embed.ts";
-import { digestNotice } from "../../../src/destinations/notice.ts";
+import { digestNotice, testNotice } from "../../../src/destinations/notice.ts";
 import { digest, everyNotice, failing, HOSTILE } from "./notices.ts";
 
 /** Every limit Discord checks on a message. */
@@ -165,5 +165,36 @@ describe("discordMessage", () => {
     withinLimits(body);
     expect(body.embeds).toHaveLength(10);
     for (let n = 0; n < 14; n++) expect(markdown(body)).toContain(`acme/site-${n} \\(main\\)`);
+  });
+});
+
+describe("discordMessage of a test notice (doctor --send-test)", () => {
+  const AT = Date.parse("2026-11-27T12:00:00Z");
+
+  it("is one embed saying it is a test, not a failure, naming the destination; mentions never parsed", () => {
+    const body = discordMessage(testNotice("COMMUNITY", AT));
+    withinLimits(body);
+    expect(body.allowed_mentions).toEqual({ parse: [] });
+    expect(body.content).toBe("\\[TEST\\] vigie test message");
+    expect(body.embeds).toHaveLength(1);
+    expect(body.embeds[0]).toMatchObject({
+      title: "COMMUNITY",
+      description: "Not a failure, nothing to do. If you can read this, vigie's destination COMMUNITY works.",
+      color: 0x5865f2,
+      timestamp: "2026-11-27T12:00:00.000Z",
+      fields: [
+        { name: "Destination", value: "COMMUNITY", inline: true },
+        { name: "Sent by", value: "npm run doctor -- --send-test", inline: true },
+      ],
+    });
+  });
+
+  it("escapes the destination name: no mention, no masked link", () => {
+    const body = discordMessage(testNotice("@everyone <@123> [x](https://evil.example)", AT));
+    expect(body.allowed_mentions).toEqual({ parse: [] });
+    const text = outsideLinks(body);
+    expect(text).not.toMatch(/(^|[^\\])\[x\]\(/);
+    expect(text).not.toMatch(/(^|[^\\])<@123>/);
+    expect(text).not.toContain("@everyone");
   });
 });

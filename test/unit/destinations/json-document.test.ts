@@ -3,7 +3,9 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { jsonDocument } from "../../../src/destinations/json-document.ts";
-import { signedRequest } from "../../../src/destinations/json-kind.ts";
+import { jsonKind, signedRequest } from "../../../src/destinations/json-kind.ts";
+import { testNotice } from "../../../src/destinations/notice.ts";
+import { memoryLogger } from "../../../src/log.ts";
 import { digest, everyNotice, failing, HOSTILE } from "./notices.ts";
 
 const schema: unknown = JSON.parse(
@@ -131,6 +133,49 @@ describe("signedRequest (Standard Webhooks)", () => {
     expect(() => verifier.verify(`${signed?.body} `, signed?.headers ?? {})).toThrow();
     const other = new Webhook(`whsec_${Buffer.alloc(32, 8).toString("base64")}`);
     expect(() => other.verify(signed?.body ?? "", signed?.headers ?? {})).toThrow();
+  });
+});
+
+describe("a test notice (doctor --send-test)", () => {
+  const AT = Date.parse("2026-11-27T12:00:00Z");
+
+  it("is a vigie.test document, in the same envelope, that the published schema accepts", () => {
+    const document = jsonDocument(testNotice("PAGER", AT), "test-1");
+    expect(document).toEqual({
+      type: "vigie.test",
+      version: 1,
+      id: "test-1",
+      timestamp: "2026-11-27T12:00:00.000Z",
+      data: { destination: "PAGER", sentBy: "npm run doctor -- --send-test" },
+    });
+    expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...document, data: { sentBy: "x" } })).toBe(false);
+    expect(validate({ ...document, type: "vigie.failure" })).toBe(false);
+  });
+
+  it("is sent signed with the Standard Webhooks headers, verified by standardwebhooks", async () => {
+    const calls: Array<{ body: string; headers: Record<string, string> }> = [];
+    const fetch = (async (_input: string | URL | Request, init?: RequestInit) => {
+      calls.push({
+        body: String(init?.body ?? ""),
+        headers: Object.fromEntries(new Headers(init?.headers).entries()),
+      });
+      return new Response(null, { status: 204 });
+    }) as typeof globalThis.fetch;
+    // verify() checks the timestamp against the real clock: sign at the real time.
+    const sender = jsonKind.connect(
+      { kind: "json", name: "PAGER", url: "https://pager.example/hooks/secret", secret: SECRET },
+      { timeoutMs: 1_000, log: memoryLogger().log, fetch, now: Date.now },
+    );
+    expect(await sender.send(testNotice("PAGER", Date.now()))).toEqual({ kind: "sent" });
+    const [call] = calls;
+    expect(Object.keys(call?.headers ?? {})).toEqual(
+      expect.arrayContaining(["webhook-id", "webhook-timestamp", "webhook-signature"]),
+    );
+    const verified = new Webhook(SECRET).verify(call?.body ?? "", call?.headers ?? {});
+    expect(verified).toMatchObject({ type: "vigie.test", data: { destination: "PAGER" } });
+    expect(verified).toMatchObject({ id: call?.headers["webhook-id"] });
+    expect(validate(verified)).toBe(true);
   });
 });
 

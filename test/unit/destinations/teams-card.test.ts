@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { digestNotice } from "../../../src/destinations/notice.ts";
+import { digestNotice, testNotice } from "../../../src/destinations/notice.ts";
 import { TEAMS_MAX_BYTES, teamsBytes, teamsMessage } from "../../../src/destinations/teams-card.ts";
 import { digest, everyNotice, failing, HOSTILE } from "./notices.ts";
 
@@ -138,5 +138,35 @@ describe("teamsMessage", () => {
     const body = teamsMessage(huge);
     expect(teamsBytes(body)).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
     expect(strings(content(body)).join("\n")).toMatch(/…and \d+ more/);
+  });
+});
+
+describe("teamsMessage of a test notice (doctor --send-test)", () => {
+  const AT = Date.parse("2026-11-27T12:00:00Z");
+
+  it("is one Adaptive Card saying it is a test, not a failure, naming the destination", () => {
+    const body = teamsMessage(testNotice("OPS", AT));
+    expect(body.attachments).toHaveLength(1);
+    const card = content(body);
+    expect(card).toMatchObject({ type: "AdaptiveCard", version: "1.4" });
+    const [title, summary] = card.body as Array<Record<string, unknown>>;
+    expect(title).toMatchObject({
+      type: "TextBlock",
+      text: "\\[TEST\\] vigie test message",
+      color: "Accent",
+    });
+    expect(summary?.text).toBe(
+      "Not a failure, nothing to do. If you can read this, vigie's destination OPS works.",
+    );
+    const text = strings(card).join("\n");
+    expect(text).toContain("npm run doctor -- --send-test");
+    expect(text).toContain("Sent 2026-11-27 12:00 UTC");
+    expect(text).not.toMatch(/Failed|❌/);
+    expect(card.actions).toBeUndefined();
+  });
+
+  it("escapes the destination name like any payload text", () => {
+    const card = content(teamsMessage(testNotice("<at>Boss</at>_X", AT)));
+    for (const value of markdown(card)) expect(value).not.toMatch(/<at>|(?<!\\)_/);
   });
 });
