@@ -459,10 +459,11 @@ describe("delivery faults", () => {
       release = resolve;
     });
     let calls = 0;
-    const gated: PipelineDeps["slack"] = {
-      send: async (message, options) => {
+    // The first post waits for the gate; every post is then the fixture's Slack.
+    const gated = {
+      async send(...args: Parameters<typeof f.slack.send>) {
         if (calls++ === 0) await gate;
-        return f.slack.send(message, options);
+        return f.slack.send(...args);
       },
     };
     const deps = { ...f.deps, slack: gated };
