@@ -88,7 +88,13 @@ export const jsonDocument = (message: OutboxMessage, id: string): WebhookEvent |
       return {
         type: "vigie.failure",
         ...at(message.event.occurredAt),
-        data: { event: documentEvent(message.event), episode: episodeOf(message.episode) },
+        data: {
+          event: documentEvent(message.event),
+          episode: episodeOf(message.episode),
+          autoRerun: message.autoRerun
+            ? { failedAgain: true, rule: message.autoRerun.rule, rerunAt: message.autoRerun.rerunAt }
+            : null,
+        },
       };
     case "recovery":
     case "update": {

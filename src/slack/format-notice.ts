@@ -1,4 +1,5 @@
 import { isNotice, type Notice } from "../destinations/notice.ts";
+import { withAutoRerunNote } from "../rerun/auto-rerun-note.ts";
 import { DIGEST_MAX_CHARS, formatDigest } from "./digest.ts";
 import type { SlackMessage } from "./message.ts";
 import { formatFailure, formatRecovery, formatReminder, formatResolved } from "./run-messages.ts";
@@ -11,8 +12,13 @@ import { formatFailure, formatRecovery, formatReminder, formatResolved } from ".
 export const formatNotice = (message: Notice | SlackMessage): SlackMessage => {
   if (!isNotice(message)) return message;
   switch (message.notice) {
-    case "failure":
-      return formatFailure(message.event, message.mention === null ? {} : { mention: message.mention });
+    case "failure": {
+      const failure = formatFailure(
+        message.event,
+        message.mention === null ? {} : { mention: message.mention },
+      );
+      return message.autoRerun ? withAutoRerunNote(failure, message.autoRerun.rule) : failure;
+    }
     case "recovery":
       return formatRecovery(message.event, message.episode);
     case "update":
