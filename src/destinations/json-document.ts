@@ -93,7 +93,13 @@ export const jsonDocument = (message: KindMessage, id: string): WebhookEvent | n
       return {
         type: "vigie.failure",
         ...at(message.event.occurredAt),
-        data: { event: documentEvent(message.event), episode: episodeOf(message.episode) },
+        data: {
+          event: documentEvent(message.event),
+          episode: episodeOf(message.episode),
+          autoRerun: message.autoRerun
+            ? { failedAgain: true, rule: message.autoRerun.rule, rerunAt: message.autoRerun.rerunAt }
+            : null,
+        },
       };
     case "recovery":
     case "update": {

@@ -1,4 +1,4 @@
-import { array, custom, literal, nullable, number, object, string, union } from "zod/mini";
+import { array, custom, literal, nullable, number, object, optional, string, union } from "zod/mini";
 import { isFailureEvent } from "../event.ts";
 import { runEventSchema } from "../event-schema.ts";
 import type { Block } from "../slack/message.ts";
@@ -19,6 +19,7 @@ const noticeSchema = union([
     event: runEventSchema,
     episode: episodeRef,
     mention: nullable(string()),
+    autoRerun: optional(object({ failedAgain: literal(true), rule: number(), rerunAt: nullable(string()) })),
   }),
   object({
     notice: literal("recovery"),

@@ -38,6 +38,17 @@ export interface FailureNotice {
   readonly episode: EpisodeRef;
   /** A Slack user id from SLACK_MENTIONS (src/routing/mentions.ts), for Slack kinds only; null: none. */
   readonly mention: string | null;
+  /** This failure is an automatic re-run's, failed again (absent otherwise, and in entries written before). */
+  readonly autoRerun?: AutoRerunNote | undefined;
+}
+
+/** What a failure that failed again after an automatic re-run says (docs/architecture.md, "Automatic re-runs"). */
+export interface AutoRerunNote {
+  readonly failedAgain: true;
+  /** The AUTO_RERUN rule that re-ran it. */
+  readonly rule: number;
+  /** When vigie asked for the re-run (ISO 8601), when known. */
+  readonly rerunAt: string | null;
 }
 
 /** The episode a recovery closes, as it stood. */
@@ -84,7 +95,8 @@ export const failureNotice = (
   event: FailureEvent,
   episode: EpisodeRef,
   mention: string | null = null,
-): FailureNotice => ({ notice: "failure", event, episode, mention });
+  autoRerun: AutoRerunNote | null = null,
+): FailureNotice => ({ notice: "failure", event, episode, mention, ...(autoRerun ? { autoRerun } : {}) });
 
 export const recoveryNotice = (
   event: RunEvent,

@@ -1,11 +1,11 @@
-import type { FailureEvent, RunEvent } from "../event.ts";
+import type { RunEvent } from "../event.ts";
 import { shortSha } from "../event.ts";
 import { fieldOf } from "../field-of.ts";
 import { collapseSpaces, elapsed, formatDuration, outcomeWords, plural } from "../slack/blocks.ts";
 import { httpUrl } from "../slack/escape.ts";
 import { failedAtLabel, firstFailedLabel } from "../slack/failed-at.ts";
 import { cutText } from "../text/one-line.ts";
-import type { DigestNotice, Notice, TestNotice } from "./notice.ts";
+import type { DigestNotice, FailureNotice, Notice, TestNotice } from "./notice.ts";
 
 /**
  * What a notice says, as plain text, for the kinds that are not Slack (Teams, Discord; the JSON document
@@ -125,21 +125,30 @@ const brokenFor = (openedAt: string, until: number, runs: number): string => {
   return `${duration === null ? "" : `broken for ${formatDuration(duration)}, `}${plural(runs, "failed run")}`;
 };
 
-const failureView = (event: FailureEvent): RunView => ({
-  tone: "failure",
-  title: `❌ ${what(event)}: ${collapseSpaces(event.site)}`,
-  site: collapseSpaces(event.site),
-  summary: null,
-  facts: [
-    ...runFacts(event),
-    ...commitFact("Commit", event),
-    ...fact("Triggered by", event.actor ?? event.commit.author),
-    ...(event.source === "github" && event.attempt > 1 ? fact("Attempt", String(event.attempt)) : []),
-  ],
-  jobs: jobsOf(event),
-  links: links([event.source === "netlify" ? "View deploy log" : "View logs", event.logsUrl]),
-  at: event.occurredAt,
-});
+/** The line of a failure that failed again after an automatic re-run (Slack's, src/rerun/auto-rerun-note.ts). */
+const failedAgain = (notice: FailureNotice): string | null =>
+  notice.autoRerun
+    ? `🔁 Failed again after an automatic re-run (AUTO_RERUN rule ${notice.autoRerun.rule})`
+    : null;
+
+const failureView = (notice: FailureNotice): RunView => {
+  const { event } = notice;
+  return {
+    tone: "failure",
+    title: `❌ ${what(event)}: ${collapseSpaces(event.site)}`,
+    site: collapseSpaces(event.site),
+    summary: failedAgain(notice),
+    facts: [
+      ...runFacts(event),
+      ...commitFact("Commit", event),
+      ...fact("Triggered by", event.actor ?? event.commit.author),
+      ...(event.source === "github" && event.attempt > 1 ? fact("Attempt", String(event.attempt)) : []),
+    ],
+    jobs: jobsOf(event),
+    links: links([event.source === "netlify" ? "View deploy log" : "View logs", event.logsUrl]),
+    at: event.occurredAt,
+  };
+};
 
 /** A test notice: marked [TEST], not a failure, naming the destination it proves works. */
 const testView = (notice: TestNotice): RunView => {
@@ -163,7 +172,7 @@ export const runView = (notice: Exclude<Notice, DigestNotice> | TestNotice): Run
     case "test":
       return testView(notice);
     case "failure":
-      return failureView(notice.event);
+      return failureView(notice);
     case "recovery":
     case "update": {
       const { event, episode } = notice;

@@ -3,9 +3,7 @@ import type { OutboxMessage } from "../destinations/kind.ts";
 import { failureNotice } from "../destinations/notice.ts";
 import type { FailureEvent } from "../event.ts";
 import { describeError } from "../log.ts";
-import { withAutoRerunNote } from "../rerun/auto-rerun-note.ts";
 import { mentionFor } from "../routing/mentions.ts";
-import { isChannel } from "../routing/routing.ts";
 import { matchSilence } from "../silences/match-silence.ts";
 import { silenceTargetOf } from "../silences/read-silences-for.ts";
 import { readSilenceIndex } from "../silences/silence-index.ts";
@@ -212,17 +210,15 @@ const openingEntry = (
 ) => {
   const mention = mentionFor(deps.config.routing.mentions, told);
   const opened = { id: episode.id, openedAt: episode.openedAt, failedRuns: episode.failedRuns };
-  const notice = failureNotice(told, opened, mention);
+  // An automatic re-run that failed too: every kind says so (src/destinations/notice.ts).
+  const at = episode.autoRerun?.at;
+  const rerunAt = at === undefined ? null : new Date(at).toISOString();
+  const again = note === null ? null : { failedAgain: true as const, rule: note, rerunAt };
+  const notice = failureNotice(told, opened, mention, again);
   // Slack app mode with a signing secret: the message carries Re-run, Mute and "I'm on it", so it is
   // formatted for Slack now (a channel destination is always Slack's).
   const controls = controlsFor(deps.config, told, episode.id, planned.destination);
-  // The note of an automatic re-run that failed too is Slack's (src/rerun/auto-rerun-note.ts).
-  const noted = note !== null && isSlack(deps, planned.destination);
-  let message: OutboxMessage = notice;
-  if (controls || noted) {
-    const formatted = noted ? withAutoRerunNote(formatNotice(notice), note) : formatNotice(notice);
-    message = withControls(formatted, controls);
-  }
+  const message: OutboxMessage = controls ? withControls(formatNotice(notice), controls) : notice;
   return {
     at: planned.at,
     id: planned.id,
@@ -233,13 +229,6 @@ const openingEntry = (
     destination: planned.destination,
     ...(planned.startsThread ? { startsThread: true } : {}),
   };
-};
-
-const isSlack = (deps: PipelineDeps, destination: string): boolean => {
-  const kind = deps.config.routing.destinations.get(destination)?.kind;
-  return kind === undefined
-    ? isChannel(destination)
-    : kind === "webhook" || kind === "channel" || kind === "dry_run";
 };
 
 /** What later messages do with an opening, per destination kind. */

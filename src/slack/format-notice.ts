@@ -1,4 +1,5 @@
 import { isNotice, type Notice, type TestNotice } from "../destinations/notice.ts";
+import { withAutoRerunNote } from "../rerun/auto-rerun-note.ts";
 import { DIGEST_MAX_CHARS, formatDigest } from "./digest.ts";
 import type { SlackMessage } from "./message.ts";
 import { formatFailure, formatRecovery, formatReminder, formatResolved } from "./run-messages.ts";
@@ -13,8 +14,13 @@ import { formatTestNotice } from "./test-message.ts";
 export const formatNotice = (message: Notice | TestNotice | SlackMessage): SlackMessage => {
   if (!isNotice(message)) return message;
   switch (message.notice) {
-    case "failure":
-      return formatFailure(message.event, message.mention === null ? {} : { mention: message.mention });
+    case "failure": {
+      const failure = formatFailure(
+        message.event,
+        message.mention === null ? {} : { mention: message.mention },
+      );
+      return message.autoRerun ? withAutoRerunNote(failure, message.autoRerun.rule) : failure;
+    }
     case "recovery":
       return formatRecovery(message.event, message.episode);
     case "update":

@@ -11,12 +11,18 @@ import { postGithub, type SlackStandIn, startSlackStandIn, startVigie, type Vigi
 import { runScript } from "./run-script.ts";
 import { GITHUB_SECRET, settledNaming, sleep, testEnv, waitForDeliveredNaming } from "./support.ts";
 
+const REFUSED_REPO = "acme/it-auto-refused";
+
 let vigie: Vigie;
 let slack: SlackStandIn;
 let providers: StandIn;
 
 beforeAll(async () => {
-  [slack, providers] = await Promise.all([startSlackStandIn(), rerunStandIn()]);
+  [slack, providers] = await Promise.all([
+    startSlackStandIn(),
+    // A token without "Actions: write" for one repository: GitHub answers 403.
+    rerunStandIn((path) => (path.includes(`/${REFUSED_REPO}/`) ? 403 : 201)),
+  ]);
   vigie = await startVigie({
     env: testEnv(slack, {
       AUTO_RERUN: "site:acme/it-auto-*",
@@ -60,5 +66,25 @@ describe("the pipeline with silences and automatic re-runs, through the local ru
     );
     expect(passed.json?.reason).toContain("passed on its automatic re-run");
     expect(await settledNaming(slack, repo, 500)).toEqual([]);
+  });
+
+  it("AUTO_RERUN refused by the provider (403): the failure is announced at once, as an ordinary failure", async () => {
+    const runId = 8_100_000_020;
+    const rerunPath = `/repos/${REFUSED_REPO}/actions/runs/${runId}/rerun-failed-jobs`;
+    const failed = await post(failedRunPayload({ repo: REFUSED_REPO, runId, sha: "d".repeat(40) }));
+    expect(failed.status).toBeLessThan(300);
+    // Announced by the invocation that asked for the re-run, right after its answer: no sweep, no wait.
+    const [message] = await waitForDeliveredNaming(slack, REFUSED_REPO, 1);
+    expect(providers.requests.filter((r) => r.method === "POST").map((r) => r.path)).toContain(rerunPath);
+    expect(message?.raw).not.toContain("automatic re-run");
+    await vigie.waitForLog(
+      (line) =>
+        line.msg === "auto re-run" && line.outcome === "refused" && String(line.key).includes(REFUSED_REPO),
+    );
+    // Only one re-run asked, and one message: a redelivery of the same failure is a duplicate.
+    await post(failedRunPayload({ repo: REFUSED_REPO, runId, sha: "d".repeat(40) }));
+    expect(await settledNaming(slack, REFUSED_REPO, 1_000)).toHaveLength(1);
+    expect(providers.requests.filter((r) => r.path === rerunPath)).toHaveLength(1);
+    expect(vigie.logs()).not.toContain("ghp_itAutoRerunToken0000");
   });
 });

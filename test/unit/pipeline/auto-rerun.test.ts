@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { githubEvent } from "../../../samples/events.ts";
+import { discordMessage } from "../../../src/destinations/discord-embed.ts";
+import { jsonDocument } from "../../../src/destinations/json-document.ts";
+import type { KindMessage, Sender } from "../../../src/destinations/kind.ts";
+import { teamsMessage } from "../../../src/destinations/teams-card.ts";
 import type { RunEvent } from "../../../src/event.ts";
 import { RERUN_WAIT_MS } from "../../../src/pipeline/auto-rerun.ts";
 import type { PipelineDeps } from "../../../src/pipeline/pipeline.ts";
@@ -78,6 +82,42 @@ describe("AUTO_RERUN through the pipeline", () => {
     await t.run(attempt(3, "failure"));
     expect(t.slack.messages).toHaveLength(1);
     expect(t.calls).toHaveLength(1);
+  });
+
+  it("Teams, Discord and JSON destinations say it too: the note travels in the notice", async () => {
+    const sends: Array<{ message: KindMessage; destination: string | undefined }> = [];
+    const sender: Sender = {
+      send: async (message, options = {}) => {
+        sends.push({ message, destination: options.destination });
+        return { kind: "sent" };
+      },
+    };
+    const t = setup({
+      TEAMS_WEBHOOK_URL_OPS: "https://acme.webhook.office.com/workflows/x",
+      DISCORD_WEBHOOK_URL_COMMUNITY: "https://discord.com/api/webhooks/1/token",
+      JSON_WEBHOOK_URL_PAGER: "https://pager.example/hooks/x",
+      JSON_WEBHOOK_SECRET_PAGER: `whsec_${Buffer.alloc(32, 7).toString("base64")}`,
+      ROUTES: "site:acme/* -> OPS, COMMUNITY, PAGER",
+    });
+    const deps: PipelineDeps = { ...t.deps, slack: sender };
+    const run = (event: RunEvent) => processVerdict(classify(event, deps.config), deps, t.deadline());
+    const askedAt = new Date(t.clock.now()).toISOString();
+    await run(attempt(1, "failure"));
+    expect(sends).toHaveLength(0);
+    t.clock.advance(5 * 60_000);
+    expect(await run(attempt(2, "failure"))).toMatchObject({ status: "notified" });
+    expect(sends.map((send) => send.destination).sort()).toEqual(["COMMUNITY", "OPS", "PAGER"]);
+    for (const { message } of sends) {
+      expect(message).toMatchObject({
+        notice: "failure",
+        autoRerun: { failedAgain: true, rule: 1, rerunAt: askedAt },
+      });
+    }
+    const [notice] = sends.map((send) => send.message);
+    if (!notice) throw new Error("nothing sent");
+    expect(JSON.stringify(teamsMessage(notice))).toContain("Failed again after an automatic re-run");
+    expect(JSON.stringify(discordMessage(notice))).toContain("Failed again after an automatic re-run");
+    expect(jsonDocument(notice, "id")?.data).toMatchObject({ autoRerun: { failedAgain: true, rule: 1 } });
   });
 
   it("a re-run the provider refuses is announced at once", async () => {
