@@ -62,7 +62,17 @@ export const sendTest = async (
         break;
       case "dry_run":
         checks.push(
-          problem(label, "DRY RUN: nothing was sent (SLACK_WEBHOOK_URL is unset)", "set SLACK_WEBHOOK_URL"),
+          name === "default"
+            ? problem(
+                label,
+                "DRY RUN: nothing was sent (SLACK_WEBHOOK_URL is unset)",
+                "set SLACK_WEBHOOK_URL",
+              )
+            : problem(
+                label,
+                `DRY RUN: nothing was sent (destination ${name} is set to dry-run)`,
+                `set its webhook variable to the destination's URL instead of dry-run`,
+              ),
         );
         break;
       case "dead": {

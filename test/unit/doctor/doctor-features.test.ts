@@ -100,6 +100,19 @@ describe("doctor --send-test: one test notice, formatted by each destination's k
     expect(calls).toHaveLength(1);
     expect(body("acme.webhook.office.com")?.body).toContain("Sent 2026-11-27 12:00 UTC");
   });
+
+  it("a named destination set to dry-run is named as such, not as an unset SLACK_WEBHOOK_URL", async () => {
+    const { fetch, calls } = receivers();
+    const checks = await sendTest({ TEAMS_WEBHOOK_URL_OPS: "dry-run" }, "ops", { fetch, now: Date.now });
+    expect(checks).toEqual([
+      expect.objectContaining({
+        state: "problem",
+        label: "Test to OPS",
+        text: "DRY RUN: nothing was sent (destination OPS is set to dry-run)",
+      }),
+    ]);
+    expect(calls).toHaveLength(0);
+  });
 });
 
 describe("doctor --url: the status route", () => {
