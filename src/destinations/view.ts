@@ -5,6 +5,7 @@ import { collapseSpaces, elapsed, formatDuration, outcomeWords, plural } from ".
 import { httpUrl } from "../slack/escape.ts";
 import { failedAtLabel, firstFailedLabel } from "../slack/failed-at.ts";
 import { cutText } from "../text/one-line.ts";
+import { utcMinute } from "../text/utc-minute.ts";
 import type { DigestNotice, FailureNotice, Notice, TestNotice } from "./notice.ts";
 
 /**
@@ -71,7 +72,7 @@ export const excerptOf = (job: object): string[] => {
 /** "2024-05-01 12:00 UTC", or the text as it came when it is not a date. */
 export const utc = (iso: string): string => {
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return Number.isNaN(ms) ? iso : utcMinute(ms);
 };
 
 const what = (event: RunEvent): string =>

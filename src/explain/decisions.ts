@@ -1,3 +1,4 @@
+import { utcMinute } from "../text/utc-minute.ts";
 import type { ExplainedRun, ExplainedStream, Explanation } from "./explanation.ts";
 
 /**
@@ -20,7 +21,7 @@ export type Decision =
   | "processing"
   | "unknown";
 
-const when = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+const when = utcMinute;
 const isoWhen = (iso: string): string => {
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? when(ms) : iso;

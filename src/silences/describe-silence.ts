@@ -1,3 +1,4 @@
+import { utcMinute } from "../text/utc-minute.ts";
 import type { Silence } from "./silence-record.ts";
 
 /** A silence in one line of words, for `npm run silence -- list`, the status route and the board. */
@@ -22,7 +23,6 @@ export const silenceConditions = (silence: Silence): string => {
 export const silenceEnd = (silence: Silence, now: number): string => {
   if (silence.untilGreen) return "until it passes";
   if (silence.until === null) return "ended";
-  if (silence.until <= now)
-    return `ended ${new Date(silence.until).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-  return `until ${new Date(silence.until).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  if (silence.until <= now) return `ended ${utcMinute(silence.until)}`;
+  return `until ${utcMinute(silence.until)}`;
 };

@@ -1,3 +1,4 @@
+import { utcMinute } from "../text/utc-minute.ts";
 import { escapeTruncated, httpUrl, truncate } from "./escape.ts";
 import type { Block, LinkButton, Mrkdwn, PlainText, SlackMessage } from "./message.ts";
 
@@ -122,7 +123,7 @@ export const present = (blocks: Array<Block | null>): Block[] => blocks.filter((
 export const slackDate = (iso: string): string => {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return escapeTruncated(iso, 64);
-  const fallback = `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  const fallback = utcMinute(ms);
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${fallback}>`;
 };
 

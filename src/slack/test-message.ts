@@ -1,4 +1,5 @@
 import type { TestNotice } from "../destinations/notice.ts";
+import { utcMinute } from "../text/utc-minute.ts";
 import { escapeMrkdwn } from "./escape.ts";
 import type { SlackMessage } from "./message.ts";
 
@@ -7,7 +8,7 @@ import type { SlackMessage } from "./message.ts";
  * its notification text, saying it is not a failure and which destination it proves works.
  */
 export const formatTestNotice = (notice: TestNotice): SlackMessage => {
-  const when = `${new Date(notice.at).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  const when = utcMinute(notice.at);
   const destination = escapeMrkdwn(notice.destination);
   const sentBy = escapeMrkdwn(notice.sentBy);
   const text = `[TEST] vigie test message to ${destination}: not a failure, nothing to do (sent by ${sentBy} at ${when})`;

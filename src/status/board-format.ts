@@ -1,3 +1,4 @@
+import { utcMinute } from "../text/utc-minute.ts";
 import { type Html, html } from "./html.ts";
 
 /** The board's small formatters: durations, times, links, and the order sites are listed in. */
@@ -38,7 +39,7 @@ export const plural = (n: number, word: string, many = `${word}s`): string => `$
 /** An ISO time as `YYYY-MM-DD HH:MM UTC` in a `<time>` element. */
 export const time = (iso: string): Html => {
   const ms = Date.parse(iso);
-  const text = Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC` : iso;
+  const text = Number.isFinite(ms) ? utcMinute(ms) : iso;
   return html`<time datetime="${iso}">${text}</time>`;
 };
 

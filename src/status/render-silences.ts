@@ -1,4 +1,5 @@
 import { silenceConditions, silenceEnd } from "../silences/describe-silence.ts";
+import { utcMinute } from "../text/utc-minute.ts";
 import { type Html, html } from "./html.ts";
 import type { ActionsReport } from "./read-silences.ts";
 
@@ -34,7 +35,7 @@ export const renderSilences = (actions: ActionsReport | undefined, now: number):
           ["site", "branch", "who", "since"],
           actions.acks.map(
             (a) =>
-              html`<tr><th scope="row">${a.site}</th><td>${a.branch ?? ""}</td><td>${a.user}</td><td>${new Date(a.at).toISOString().slice(0, 16).replace("T", " ")} UTC</td></tr>`,
+              html`<tr><th scope="row">${a.site}</th><td>${a.branch ?? ""}</td><td>${a.user}</td><td>${utcMinute(a.at)}</td></tr>`,
           ),
         );
   return html`${heading}\n${silences}\n${acks}`;
