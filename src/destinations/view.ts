@@ -1,6 +1,7 @@
 import type { RunEvent } from "../event.ts";
 import { shortSha } from "../event.ts";
 import { fieldOf } from "../field-of.ts";
+import { autoRerunLine } from "../rerun/auto-rerun-note.ts";
 import { collapseSpaces, elapsed, formatDuration, outcomeWords, plural } from "../slack/blocks.ts";
 import { httpUrl } from "../slack/escape.ts";
 import { failedAtLabel, firstFailedLabel } from "../slack/failed-at.ts";
@@ -126,11 +127,9 @@ const brokenFor = (openedAt: string, until: number, runs: number): string => {
   return `${duration === null ? "" : `broken for ${formatDuration(duration)}, `}${plural(runs, "failed run")}`;
 };
 
-/** The line of a failure that failed again after an automatic re-run (Slack's, src/rerun/auto-rerun-note.ts). */
+/** The line of a failure that failed again after an automatic re-run, as Slack says it too. */
 const failedAgain = (notice: FailureNotice): string | null =>
-  notice.autoRerun
-    ? `🔁 Failed again after an automatic re-run (AUTO_RERUN rule ${notice.autoRerun.rule})`
-    : null;
+  notice.autoRerun ? autoRerunLine(notice.autoRerun.rule) : null;
 
 const failureView = (notice: FailureNotice): RunView => {
   const { event } = notice;
