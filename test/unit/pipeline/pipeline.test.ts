@@ -6,8 +6,7 @@ import { type PipelineDeps, processVerdict } from "../../../src/pipeline/pipelin
 import { classify } from "../../../src/pipeline/policy.ts";
 import { sweep } from "../../../src/pipeline/sweep.ts";
 import { validateMessage } from "../../../src/slack/format.ts";
-import type { Store } from "../../../src/store/store.ts";
-import { pipelineFixture, textOf } from "./support.ts";
+import { beforeEachSet, pipelineFixture, textOf } from "./support.ts";
 
 const at = (minutes: number) => new Date(Date.parse("2026-11-27T10:00:00Z") + minutes * 60_000).toISOString();
 const fail = (runId: number, minutes = runId, overrides: Partial<Parameters<typeof githubEvent>[0]> = {}) =>
@@ -229,17 +228,9 @@ describe("storms", () => {
     await sweep(f.deps);
     expect(f.slack.messages).toHaveLength(3);
     // Site 3's fix closes its episode; the invocation dies before its recovery goes into the digest.
-    const store = f.store;
-    const broken: Store = {
-      get: (key) => store.get(key),
-      read: (key) => store.read(key),
-      delete: (key) => store.delete(key),
-      list: (prefix) => store.list(prefix),
-      set: async (key, value, condition) => {
-        if (key.startsWith("digest/")) throw new StoreUnavailableError("set", new Error("died"));
-        return store.set(key, value, condition);
-      },
-    };
+    const broken = beforeEachSet(f.store, (key) => {
+      if (key.startsWith("digest/")) throw new StoreUnavailableError("set", new Error("died"));
+    });
     await expect(run(f, site(3, 30, "success"), { ...f.deps, store: broken })).rejects.toThrow();
     expect(await f.store.list("digest/")).toEqual([]);
     // Too fresh for the scan at first (its invocation may still be on it), then finished.
@@ -375,16 +366,9 @@ describe("delivery faults", () => {
 
   it("a crash before the streams/ write: nothing is recorded, the answer is 503, a redelivery notifies once", async () => {
     const f = pipelineFixture();
-    const crashing: Store = {
-      get: (key) => f.store.get(key),
-      read: (key) => f.store.read(key),
-      list: (p) => f.store.list(p),
-      delete: (key) => f.store.delete(key),
-      set: async (key, value, condition) => {
-        if (key.startsWith("streams/")) throw new StoreUnavailableError("set", new Error("process died"));
-        return f.store.set(key, value, condition);
-      },
-    };
+    const crashing = beforeEachSet(f.store, (key) => {
+      if (key.startsWith("streams/")) throw new StoreUnavailableError("set", new Error("process died"));
+    });
     await expect(run(f, fail(1), { ...f.deps, store: crashing })).rejects.toThrow(StoreUnavailableError);
     expect(f.slack.attempts).toHaveLength(0);
     expect(await run(f, fail(1))).toMatchObject({ status: "notified" });
@@ -393,50 +377,33 @@ describe("delivery faults", () => {
   });
 
   it("a crash before the ledger/ write, after the event was recorded: the sweep's scan announces it, once", async () => {
-    const prefix = "ledger/";
-    {
-      const f = pipelineFixture();
-      let crashed = false;
-      const crashing: Store = {
-        get: (key) => f.store.get(key),
-        read: (key) => f.store.read(key),
-        list: (p) => f.store.list(p),
-        delete: (key) => f.store.delete(key),
-        set: async (key, value, condition) => {
-          if (!crashed && key.startsWith(prefix)) {
-            crashed = true;
-            throw new Error("process died");
-          }
-          return f.store.set(key, value, condition);
-        },
-      };
-      await expect(run(f, fail(1), { ...f.deps, store: crashing })).rejects.toThrow("process died");
-      expect(f.slack.attempts).toHaveLength(0);
-      await sweep(f.deps);
-      expect(f.slack.messages).toHaveLength(0);
-      f.clock.advance(31_000);
-      await sweep(f.deps);
-      await sweep(f.deps);
-      expect(f.slack.messages).toHaveLength(1);
-      expect(await run(f, fail(1))).toMatchObject({ status: "duplicate" });
-      f.clock.advance(31_000);
-      await sweep(f.deps);
-      expect(f.slack.messages).toHaveLength(1);
-    }
+    const f = pipelineFixture();
+    let crashed = false;
+    const crashing = beforeEachSet(f.store, (key) => {
+      if (!crashed && key.startsWith("ledger/")) {
+        crashed = true;
+        throw new Error("process died");
+      }
+    });
+    await expect(run(f, fail(1), { ...f.deps, store: crashing })).rejects.toThrow("process died");
+    expect(f.slack.attempts).toHaveLength(0);
+    await sweep(f.deps);
+    expect(f.slack.messages).toHaveLength(0);
+    f.clock.advance(31_000);
+    await sweep(f.deps);
+    await sweep(f.deps);
+    expect(f.slack.messages).toHaveLength(1);
+    expect(await run(f, fail(1))).toMatchObject({ status: "duplicate" });
+    f.clock.advance(31_000);
+    await sweep(f.deps);
+    expect(f.slack.messages).toHaveLength(1);
   });
 
   it("a crash after the post, before its outbox entry is written: posted again once the lease ends (at least once)", async () => {
     const f = pipelineFixture();
-    const crashing: Store = {
-      get: (key) => f.store.get(key),
-      read: (key) => f.store.read(key),
-      list: (p) => f.store.list(p),
-      delete: (key) => f.store.delete(key),
-      set: async (key, value, condition) => {
-        if (key.startsWith("outbox/")) throw new Error("process died");
-        return f.store.set(key, value, condition);
-      },
-    };
+    const crashing = beforeEachSet(f.store, (key) => {
+      if (key.startsWith("outbox/")) throw new Error("process died");
+    });
     await expect(run(f, fail(1), { ...f.deps, store: crashing })).rejects.toThrow("process died");
     expect(f.slack.messages).toHaveLength(1);
     // Its ledger lease says someone is posting it: the scan leaves it, and looks again next time.
@@ -488,19 +455,12 @@ describe("delivery faults", () => {
     const hanging = { send: () => new Promise<never>(() => undefined) };
     // Recording the event takes 2 s: the ledger's lease starts 2 s after its arrival.
     let recorded = false;
-    const slow: Store = {
-      get: (key) => f.store.get(key),
-      read: (key) => f.store.read(key),
-      list: (p) => f.store.list(p),
-      delete: (key) => f.store.delete(key),
-      set: async (key, value, condition) => {
-        if (!recorded && key.startsWith("streams/")) {
-          recorded = true;
-          f.clock.advance(2_000);
-        }
-        return f.store.set(key, value, condition);
-      },
-    };
+    const slow = beforeEachSet(f.store, (key) => {
+      if (!recorded && key.startsWith("streams/")) {
+        recorded = true;
+        f.clock.advance(2_000);
+      }
+    });
     const pending = run(f, fail(1), { ...f.deps, store: slow, slack: hanging });
     await new Promise((resolve) => setTimeout(resolve, 10));
     f.clock.advance(29_000);
