@@ -9,12 +9,12 @@ import { describe, expect } from "vitest";
 import { failedRunPayload } from "../../samples/github.ts";
 import { validateMessage } from "../../src/slack/format.ts";
 import type { SlackMessage } from "../../src/slack/message.ts";
-import { jobsKey, startGithubApi } from "../fixtures/github-api.ts";
+import { jobsKey } from "../fixtures/github-api.ts";
 import { job, steps } from "../fixtures/github-jobs.ts";
 import { startWebApiStandIn, type WebApiCall } from "../fixtures/slack-web-api.ts";
 import { fixtureLog } from "../unit/why/logs.ts";
 import { createSender } from "./faults-support.ts";
-import { vigieTest, vigieWith } from "./fixture.ts";
+import { githubApiTest, vigieWith } from "./fixture.ts";
 import { GITHUB_SECRET, NETLIFY_SECRET, sleep, testEnv } from "./support.ts";
 
 const GITHUB_TOKEN = "ghp_excerptReplyIntegration0123456789abcd";
@@ -23,12 +23,7 @@ const CHANNEL = "C0REPLY01";
 /** Later than the message waits for its excerpt (8 s), early enough for the lookup that follows it. */
 const LOG_READY_AFTER_MS = 11_000;
 
-const it = vigieTest
-  .extend("api", { scope: "file" }, async ({ env: _env }, { onCleanup }) => {
-    const api = await startGithubApi();
-    onCleanup(() => api.close());
-    return api;
-  })
+const it = githubApiTest
   .extend("webApi", { scope: "file" }, async ({ env: _env }, { onCleanup }) => {
     const webApi = await startWebApiStandIn();
     onCleanup(() => webApi.close());

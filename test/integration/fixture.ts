@@ -6,6 +6,7 @@
  * (`undefined` removes one), and `slackOptions`.
  */
 import { test } from "vitest";
+import { startGithubApi } from "../fixtures/github-api.ts";
 import {
   type SlackStandIn,
   type SlackStandInOptions,
@@ -40,3 +41,14 @@ export const vigieTest = test
   .extend("vigie", { scope: "file" }, async ({ slack, env }, fixture) =>
     vigieWith((stand) => testEnv(stand, env))({ slack }, fixture),
   );
+
+/** `vigieTest` with `api`, a local stand-in for the GitHub API (and its log host), for the file. */
+export const githubApiTest = vigieTest.extend(
+  "api",
+  { scope: "file" },
+  async ({ env: _env }, { onCleanup }) => {
+    const api = await startGithubApi();
+    onCleanup(() => api.close());
+    return api;
+  },
+);

@@ -8,21 +8,15 @@ import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
 import { failedRunPayload } from "../../samples/github.ts";
 import { validateMessage } from "../../src/slack/format.ts";
-import { type Canned, jobsKey, startGithubApi } from "../fixtures/github-api.ts";
+import { type Canned, jobsKey } from "../fixtures/github-api.ts";
 import { annotation, job, steps } from "../fixtures/github-jobs.ts";
-import { vigieTest, vigieWith } from "./fixture.ts";
+import { githubApiTest, vigieWith } from "./fixture.ts";
 import { postGithub, type SlackStandIn, type Vigie } from "./harness.ts";
 import { allText, asSlackMessage, GITHUB_SECRET, settledNaming, testEnv } from "./support.ts";
 
 const TOKEN = "ghp_itJobsToken0123456789abcdefghijklmnopq";
 
-const it = vigieTest
-  /** The GitHub API stand-in, for the file. */
-  .extend("api", { scope: "file" }, async ({ env: _env }, { onCleanup }) => {
-    const api = await startGithubApi();
-    onCleanup(() => api.close());
-    return api;
-  })
+const it = githubApiTest
   /** GITHUB_TOKEN alone (no GITHUB_ORG, no GITHUB_HOOK_ID), the API at the stand-in. */
   .extend("withToken", { scope: "file" }, async ({ slack, api }, fixture) =>
     vigieWith((stand) => testEnv(stand, { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: api.url }))(

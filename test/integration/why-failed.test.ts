@@ -11,12 +11,12 @@ import { failedRunPayload } from "../../samples/github.ts";
 import { failedBuildPipeline } from "../../samples/gitlab.ts";
 import { validateMessage } from "../../src/slack/format.ts";
 import type { SlackMessage } from "../../src/slack/message.ts";
-import { type GithubApi, jobsKey, startGithubApi } from "../fixtures/github-api.ts";
+import { type GithubApi, jobsKey } from "../fixtures/github-api.ts";
 import { job, steps } from "../fixtures/github-jobs.ts";
 import { startGitlabApi } from "../fixtures/gitlab-api.ts";
 import { fixtureLog, hugeGithubLog } from "../unit/why/logs.ts";
 import { createSender, drainOutbox, peekStore, sleep } from "./faults-support.ts";
-import { vigieTest, vigieWith } from "./fixture.ts";
+import { githubApiTest, vigieWith } from "./fixture.ts";
 import { postGitlab, type SlackStandIn, type Vigie } from "./harness.ts";
 import {
   allText,
@@ -33,12 +33,7 @@ const GITLAB_API_TOKEN = "glpat-whyFailedIntegration01";
 const STORM_THRESHOLD = 8;
 const STORM_GROUP_WAIT_SECONDS = 2;
 
-const it = vigieTest
-  .extend("api", { scope: "file" }, async ({ env: _env }, { onCleanup }) => {
-    const api = await startGithubApi();
-    onCleanup(() => api.close());
-    return api;
-  })
+const it = githubApiTest
   .extend("gitlabApi", { scope: "file" }, async ({ env: _env }, { onCleanup }) => {
     const api = await startGitlabApi(GITLAB_API_TOKEN);
     onCleanup(() => api.close());
