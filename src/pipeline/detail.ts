@@ -8,6 +8,10 @@ import { updateEpisode } from "./update-episode.ts";
 /** Time kept after looking up what failed, for the outbox write and the ledger before Slack's call. */
 const DETAIL_MARGIN_MS = 2_000;
 
+/** When a lookup of what failed must end for a message that follows it to be sent before `deadline`. */
+export const lookupDeadline = (deadline: number, deps: Pick<PipelineDeps, "slackTimeoutMs">): number =>
+  deadline - deps.slackTimeoutMs - DETAIL_MARGIN_MS;
+
 /**
  * The event with what failed, when a source can tell more than its webhook did. The lookup must end early
  * enough for the message to be sent before `deadline`, as it would have been without it.
@@ -19,7 +23,7 @@ export const withDetail = async (
 ): Promise<FailureEvent> => {
   if (!deps.detailFailure || !needsDetail(event)) return event;
   try {
-    return await deps.detailFailure(event, deadline - deps.slackTimeoutMs - DETAIL_MARGIN_MS);
+    return await deps.detailFailure(event, lookupDeadline(deadline, deps));
   } catch (error) {
     deps.log("warn", "failed job not looked up; the message goes without it", {
       key: idempotencyKey(event),

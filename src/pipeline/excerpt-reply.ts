@@ -5,15 +5,13 @@ import { firstExcerpt } from "../slack/failed-at.ts";
 import { formatExcerptReply } from "../slack/format.ts";
 import { needsDetail } from "../why/needs-detail.ts";
 import { type DeliverOutcome, deliver, enqueue } from "./deliver.ts";
-import { rememberDetail } from "./detail.ts";
+import { lookupDeadline, rememberDetail } from "./detail.ts";
 import { summary } from "./digest-items.ts";
 import type { Episode } from "./episodes.ts";
 import { excerptMessages } from "./messages.ts";
 import type { PipelineDeps } from "./pipeline.ts";
 import { parseOutboxEntry } from "./records.ts";
 
-/** Time kept after the lookup, for the outbox writes and the ledger before Slack's call (as detail.ts). */
-const REPLY_MARGIN_MS = 2_000;
 /** A lookup is worth starting only with this much time left before its end. */
 const MIN_LOOKUP_MS = 1_000;
 /** Each lookup takes at most EXCERPT_WAIT_MS (src/sources/detail-failure.ts): a few fill the budget. */
@@ -39,7 +37,7 @@ export const followWithExcerpt = async (
   if (lookUp === undefined || firstExcerpt(told) !== null || !needsDetail(told)) return [];
   const planned = excerptMessages(episode, (destination) => followUpsOf(deps.config.routing, destination));
   if (planned.length === 0) return [];
-  const until = deadline - deps.slackTimeoutMs - REPLY_MARGIN_MS;
+  const until = lookupDeadline(deadline, deps);
   let later = told;
   for (let n = 0; n < MAX_LOOKUPS && needsDetail(later) && until - deps.now() >= MIN_LOOKUP_MS; n++) {
     try {
