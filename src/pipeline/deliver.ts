@@ -104,6 +104,9 @@ export const postHeld = async (
  */
 const OPENING_POSTED_WITHIN_MS = 2 * SEND_LEASE_MS;
 
+/** How many reads `deliver` makes of an entry whose etag comes back empty before it leaves it to later. */
+const ETAG_READS = 3;
+
 /** The longest a post may wait for Slack's answer, when the deadline leaves that much time. */
 export const SLOW_SLACK_TIMEOUT_MS = 20_000;
 
@@ -173,7 +176,12 @@ export const deliver = async (
   const outboxKey = typeof outbox === "string" ? outbox : outbox.key;
   // Just written by this invocation: its claim below is conditional on that write's etag, so a sender that
   // took it in between (the sweep) makes the claim fail, exactly as after a read.
-  const entry = (typeof outbox === "string" ? null : outbox.written) ?? (await deps.store.get(outboxKey));
+  let entry = (typeof outbox === "string" ? null : outbox.written) ?? (await deps.store.get(outboxKey));
+  // A read whose etag could not be had (a partial listing of the local Blobs server) can never claim: read
+  // again, rather than take the refused claim for another sender's.
+  for (let read = 1; entry !== null && entry.etag === "" && read < ETAG_READS; read++) {
+    entry = await deps.store.get(outboxKey);
+  }
   const stored = parseOutboxEntry(entry?.value ?? null);
   if (!entry || !stored) return { kind: "queued", reason: "message not found in the outbox" };
   let current = stored;

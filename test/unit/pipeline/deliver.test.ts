@@ -111,3 +111,28 @@ describe("deliver after enqueue", () => {
     expect(await f.store.get(enqueued.key)).toMatchObject({ value: { state: "sent", attempts: 1 } });
   });
 });
+
+describe("deliver, when the store gives no etag", () => {
+  // The local Blobs server's GET has no etag and its listing may miss the key: such a read can never
+  // claim, and a refused claim must not be taken for another sender's.
+  it("reads the entry again and sends it, rather than leave it queued", async () => {
+    const f = pipelineFixture();
+    const { key } = await queued(f, "no-etag-once");
+    let reads = 0;
+    const store = {
+      get: async (k: string) => {
+        const entry = await f.store.get(k);
+        return entry && k === key && reads++ === 0 ? { ...entry, etag: "" } : entry;
+      },
+      read: (k: string) => f.store.read(k),
+      set: f.store.set.bind(f.store),
+      list: (p: string) => f.store.list(p),
+      delete: (k: string) => f.store.delete(k),
+    };
+    await expect(deliver(key, { ...f.deps, store }, { deadline: f.deadline() })).resolves.toMatchObject({
+      kind: "sent",
+    });
+    expect(reads).toBe(2);
+    expect(f.slack.messages.map((m) => m.text)).toEqual(["no-etag-once"]);
+  });
+});
